@@ -1,0 +1,87 @@
+"""Command line: ``python -m lib seed|refresh|migrate|bench|info``."""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+
+from lib.db.engine import DEFAULT_SQLITE_PATH, database_target, make_engine
+
+
+def _bar(fraction: float, message: str) -> None:
+    width = 30
+    filled = int(width * fraction)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%} {message[:50]:<50}")
+    sys.stderr.flush()
+    if fraction >= 1.0:
+        sys.stderr.write("\n")
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from lib.demo.seed import seed, seed_sqlite_file
+
+    target = database_target()
+    print(f"Base de datos: {target.display} ({target.source})")
+    started = time.perf_counter()
+    if target.is_default:
+        counts = seed_sqlite_file(DEFAULT_SQLITE_PATH, args.scale, args.seed, _bar)
+    else:
+        engine = make_engine(target.url)
+        counts = seed(engine, args.scale, args.seed, _bar, force=args.force)
+    wall = time.perf_counter() - started
+    for table, rows in sorted(counts.items()):
+        if not table.startswith("_"):
+            print(f"  {table:<22} {rows:>12,}")
+    print(f"Escala {args.scale}, semilla {args.seed}: {wall:,.1f} s, memoria pico {_peak_mb():,.0f} MB")
+    return 0
+
+
+def cmd_refresh(_args: argparse.Namespace) -> int:
+    from lib.db.rollups import refresh_rollups
+
+    engine = make_engine(database_target().url)
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        counts = refresh_rollups(conn, _bar)
+    for table, rows in counts.items():
+        print(f"  {table:<24} {rows:>10,}")
+    print(f"Agregados recalculados en {time.perf_counter() - started:,.1f} s")
+    return 0
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    from lib.db.migrate import current_revision, upgrade_schema
+
+    engine = make_engine(database_target().url)
+    upgrade_schema(engine)
+    print(f"Esquema en la revisión {current_revision(engine)}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from lib.bench import run_benchmarks
+
+    return run_benchmarks(repeat=args.repeat)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lib", description="Mirador: tareas de datos")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("seed", help="llenar la base con el instituto de demostración")
+    p.add_argument("--scale", choices=["tiny", "demo", "national"], default="demo")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--force", action="store_true", help="sustituir aunque haya datos reales")
+    p.set_defaults(func=cmd_seed)
+    sub.add_parser("refresh", help="recalcular las tablas agregadas").set_defaults(func=cmd_refresh)
+    sub.add_parser("migrate", help="crear o actualizar el esquema").set_defaults(func=cmd_migrate)
+    b = sub.add_parser("bench", help="medir tiempos de las consultas principales")
+    b.add_argument("--repeat", type=int, default=5)
+    b.set_defaults(func=cmd_bench)
+    args = parser.parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,1 @@
+"""Database layer: configuration, schema, migrations, bulk loading and rollups."""

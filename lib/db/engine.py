@@ -1,0 +1,104 @@
+"""Where the shared database is and how to connect to it.
+
+Order of precedence (docs/configuration.md): the ``MIRADOR_DATABASE_URL`` environment
+variable, then Streamlit secrets ``[connections.sql] url``, then the embedded SQLite file
+``data/mirador.db`` that is created and filled with demo data on first start.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SQLITE_PATH = ROOT / "data" / "mirador.db"
+ENV_VAR = "MIRADOR_DATABASE_URL"
+
+
+class DatabaseConfigError(ValueError):
+    """The configured database URL cannot be used (message in Spanish, for the user)."""
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    url: str
+    source: str  # "variable de entorno" | "secrets" | "predeterminada"
+
+    @property
+    def is_default(self) -> bool:
+        return self.source == "predeterminada"
+
+    @property
+    def display(self) -> str:
+        """The URL with its password hidden, safe to show on screen and in logs."""
+        try:
+            return make_url(self.url).render_as_string(hide_password=True)
+        except ArgumentError:
+            return "(URL ilegible)"
+
+
+def _secrets_url() -> str | None:
+    try:
+        import streamlit as st
+
+        return st.secrets["connections"]["sql"]["url"]
+    except Exception:  # no secrets file, no section, or not running under Streamlit
+        return None
+
+
+def database_target() -> DatabaseTarget:
+    if url := os.environ.get(ENV_VAR, "").strip():
+        return DatabaseTarget(url, "variable de entorno")
+    if url := _secrets_url():
+        return DatabaseTarget(str(url), "secrets")
+    return DatabaseTarget(f"sqlite:///{DEFAULT_SQLITE_PATH}", "predeterminada")
+
+
+def normalise_url(url: str) -> URL:
+    """Parse the URL and pick the psycopg 3 driver for plain ``postgresql://`` URLs."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseConfigError(
+            f"La URL de la base de datos no es válida: «{url[:60]}». "
+            "Revise MIRADOR_DATABASE_URL o [connections.sql] url en secrets; "
+            "ejemplo: postgresql://usuario@servidor:5432/mirador"
+        ) from exc
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise DatabaseConfigError(
+            f"Mirador funciona con SQLite o PostgreSQL; la URL indica «{parsed.drivername}»."
+        )
+    return parsed
+
+
+def make_engine(url: str) -> Engine:
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+
+        return engine
+    return create_engine(
+        parsed,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        connect_args={"connect_timeout": 5, "application_name": "mirador"},
+    )
+
+
+def default_engine() -> Engine:
+    return make_engine(database_target().url)

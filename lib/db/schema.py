@@ -1,0 +1,440 @@
+"""The data contract: every table of Mirador's shared database as SQLAlchemy 2.0 models.
+
+Catalogs carry the institute's real codes (OOAD and subdelegación codes from IMSS's open-data
+dictionary). Facts carry stored date buckets (``month`` as the first day of the month,
+``iso_week`` as YYYYWW) because SQLite and PostgreSQL truncate dates differently; stored buckets
+keep every query portable and indexable. Rollups (``agg_*``) are rebuilt by
+:func:`lib.db.rollups.refresh_rollups` and are what pages read.
+
+Amounts are MXN in double precision: the dashboard aggregates, it does not keep books.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    JSON,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# BIGINT on PostgreSQL, INTEGER (the rowid alias, so autoincrement works) on SQLite.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+# --------------------------------------------------------------------------------- catalogs
+
+
+class Ooad(Base):
+    """Órgano de Operación Administrativa Desconcentrada; id is IMSS's delegación code."""
+
+    __tablename__ = "ooad"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(10))  # estatal | regional
+
+
+class Subdelegacion(Base):
+    """id = ooad_id * 100 + code, because IMSS's code is unique only within its OOAD."""
+
+    __tablename__ = "subdelegacion"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ooad_id: Mapped[int] = mapped_column(ForeignKey("ooad.id"), index=True)
+    code: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(80))
+    __table_args__ = (UniqueConstraint("ooad_id", "code"),)
+
+
+class Channel(Base):
+    __tablename__ = "channel"
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(20))  # presencial | digital | telefónico | impreso
+    is_digital: Mapped[bool] = mapped_column(Boolean)
+    unit_cost: Mapped[float] = mapped_column(Float)  # MXN per contact, planning figure
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Procedure(Base):
+    __tablename__ = "procedure"
+    id: Mapped[str] = mapped_column(String(30), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    online_capable: Mapped[bool] = mapped_column(Boolean)
+
+
+class EconomicDivision(Base):
+    __tablename__ = "economic_division"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class SizeBand(Base):
+    """Tamaño de registro patronal S1..S7 (IMSS asg codes)."""
+
+    __tablename__ = "size_band"
+    id: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    min_jobs: Mapped[int] = mapped_column(Integer)
+    max_jobs: Mapped[int | None] = mapped_column(Integer)
+
+
+class ComplaintKind(Base):
+    """queja, denuncia, PRODECON, sugerencia, with the control-tier clock in working days."""
+
+    __tablename__ = "complaint_kind"
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    deadline_working_days: Mapped[int] = mapped_column(Integer)
+
+
+class ComplaintCategory(Base):
+    __tablename__ = "complaint_category"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(80))
+
+
+# ------------------------------------------------------------------------------------ facts
+
+
+class Patron(Base):
+    __tablename__ = "patron"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    registro_patronal: Mapped[str] = mapped_column(String(11), unique=True)
+    rfc: Mapped[str | None] = mapped_column(String(13))
+    subdelegacion_id: Mapped[int] = mapped_column(ForeignKey("subdelegacion.id"), index=True)
+    economic_division_id: Mapped[int] = mapped_column(ForeignKey("economic_division.id"))
+    size_band_id: Mapped[str] = mapped_column(ForeignKey("size_band.id"))
+    workers: Mapped[int] = mapped_column(Integer)
+    risk_class: Mapped[int] = mapped_column(Integer)
+    registered_on: Mapped[dt.date] = mapped_column(Date)
+    persona: Mapped[str] = mapped_column(String(6))  # fisica | moral
+    use_competence: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (
+        CheckConstraint("risk_class BETWEEN 1 AND 5", name="risk_class"),
+        CheckConstraint("workers >= 0", name="workers"),
+    )
+
+
+class Interaction(Base):
+    """One contact of a patron with a channel for a procedure."""
+
+    __tablename__ = "interaction"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    patron_id: Mapped[int] = mapped_column(ForeignKey("patron.id"), index=True)
+    subdelegacion_id: Mapped[int] = mapped_column(ForeignKey("subdelegacion.id"))
+    channel_id: Mapped[str] = mapped_column(ForeignKey("channel.id"))
+    procedure_id: Mapped[str] = mapped_column(ForeignKey("procedure.id"))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    day: Mapped[dt.date] = mapped_column(Date)
+    month: Mapped[dt.date] = mapped_column(Date)
+    iso_week: Mapped[int] = mapped_column(Integer)
+    wait_minutes: Mapped[float] = mapped_column(Float)
+    handle_minutes: Mapped[float] = mapped_column(Float)
+    resolved_first_contact: Mapped[bool] = mapped_column(Boolean)
+    cost: Mapped[float] = mapped_column(Float)
+    __table_args__ = (
+        Index("ix_interaction_month_subdel", "month", "subdelegacion_id"),
+        CheckConstraint("wait_minutes >= 0 AND handle_minutes >= 0", name="times"),
+    )
+
+
+class SurveyResponse(Base):
+    """Post-contact evaluation. CSAT 1-5, NPS 0-10, effort 1 (muy fácil) - 5 (muy difícil)."""
+
+    __tablename__ = "survey_response"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interaction.id"), index=True)
+    subdelegacion_id: Mapped[int] = mapped_column(ForeignKey("subdelegacion.id"))
+    channel_id: Mapped[str] = mapped_column(ForeignKey("channel.id"))
+    procedure_id: Mapped[str] = mapped_column(ForeignKey("procedure.id"))
+    responded_on: Mapped[dt.date] = mapped_column(Date)
+    month: Mapped[dt.date] = mapped_column(Date, index=True)
+    csat: Mapped[int] = mapped_column(Integer)
+    nps: Mapped[int] = mapped_column(Integer)
+    effort: Mapped[int] = mapped_column(Integer)
+    courtesy: Mapped[int] = mapped_column(Integer)
+    clarity: Mapped[int] = mapped_column(Integer)
+    timeliness: Mapped[int] = mapped_column(Integer)
+    solution: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        CheckConstraint("csat BETWEEN 1 AND 5", name="csat"),
+        CheckConstraint("nps BETWEEN 0 AND 10", name="nps"),
+        CheckConstraint("effort BETWEEN 1 AND 5", name="effort"),
+    )
+
+
+class Complaint(Base):
+    __tablename__ = "complaint"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    folio: Mapped[str] = mapped_column(String(20), unique=True)
+    kind_id: Mapped[str] = mapped_column(ForeignKey("complaint_kind.id"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("complaint_category.id"))
+    channel_id: Mapped[str] = mapped_column(ForeignKey("channel.id"))
+    subdelegacion_id: Mapped[int] = mapped_column(ForeignKey("subdelegacion.id"), index=True)
+    patron_id: Mapped[int | None] = mapped_column(ForeignKey("patron.id"))
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    month: Mapped[dt.date] = mapped_column(Date, index=True)
+    iso_week: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    days_to_close: Mapped[int | None] = mapped_column(Integer)  # calendar days, stored at load
+    status: Mapped[str] = mapped_column(String(12))  # abierta | cerrada
+    description: Mapped[str] = mapped_column(Text)
+
+
+class Campaign(Base):
+    __tablename__ = "campaign"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))  # difusion | regularizacion
+    channel_id: Mapped[str] = mapped_column(ForeignKey("channel.id"))
+    assignment: Mapped[str] = mapped_column(String(12))  # aleatoria | dirigida | sin_control
+    start_month: Mapped[dt.date] = mapped_column(Date)
+    end_month: Mapped[dt.date] = mapped_column(Date)
+    cost: Mapped[float] = mapped_column(Float)
+    description: Mapped[str] = mapped_column(Text)
+
+
+class CampaignAssignment(Base):
+    __tablename__ = "campaign_assignment"
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
+    patron_id: Mapped[int] = mapped_column(ForeignKey("patron.id"), primary_key=True)
+    arm: Mapped[str] = mapped_column(String(10))  # tratado | control
+    __table_args__ = (CheckConstraint("arm IN ('tratado', 'control')", name="arm"),)
+
+
+class CollectionMonthly(Base):
+    """Per patron and month. paid_on_time = paid by the 17th of the following month."""
+
+    __tablename__ = "collection_monthly"
+    patron_id: Mapped[int] = mapped_column(ForeignKey("patron.id"), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    subdelegacion_id: Mapped[int] = mapped_column(ForeignKey("subdelegacion.id"))
+    issued: Mapped[float] = mapped_column(Float)
+    paid_on_time: Mapped[float] = mapped_column(Float)
+    paid_late: Mapped[float] = mapped_column(Float)
+    overdue_balance: Mapped[float] = mapped_column(Float)
+    __table_args__ = (
+        Index("ix_collection_monthly_month_subdel", "month", "subdelegacion_id"),
+        CheckConstraint("issued >= 0 AND paid_on_time >= 0 AND paid_late >= 0", name="amounts"),
+    )
+
+
+class Orientation(Base):
+    """Proactive orientation given to a patron: closes the flagging model's loop."""
+
+    __tablename__ = "orientation"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    patron_id: Mapped[int] = mapped_column(ForeignKey("patron.id"), index=True)
+    oriented_on: Mapped[dt.date] = mapped_column(Date)
+    month: Mapped[dt.date] = mapped_column(Date)
+    channel_id: Mapped[str] = mapped_column(ForeignKey("channel.id"))
+    model_run_id: Mapped[int | None] = mapped_column(ForeignKey("model_run.id"))
+    outcome: Mapped[str] = mapped_column(String(30))
+
+
+class ModelRun(Base):
+    __tablename__ = "model_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    model_kind: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict] = mapped_column(JSON)
+    train_from: Mapped[dt.date | None] = mapped_column(Date)
+    train_to: Mapped[dt.date | None] = mapped_column(Date)
+    cutoff: Mapped[dt.date | None] = mapped_column(Date)
+    metrics: Mapped[dict] = mapped_column(JSON)
+    code_version: Mapped[str] = mapped_column(String(40))
+    artifact: Mapped[bytes | None] = mapped_column(LargeBinary)
+    in_use: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class PatronFlag(Base):
+    __tablename__ = "patron_flag"
+    model_run_id: Mapped[int] = mapped_column(ForeignKey("model_run.id"), primary_key=True)
+    patron_id: Mapped[int] = mapped_column(ForeignKey("patron.id"), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    rank: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[list] = mapped_column(JSON)
+
+
+class WorkProgram(Base):
+    __tablename__ = "work_program"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))  # borrador | en_revision | aprobado
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    author: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class WorkProgramTarget(Base):
+    __tablename__ = "work_program_target"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    work_program_id: Mapped[int] = mapped_column(ForeignKey("work_program.id"), index=True)
+    indicator: Mapped[str] = mapped_column(String(120))
+    unit: Mapped[str] = mapped_column(String(20))
+    baseline: Mapped[float | None] = mapped_column(Float)
+    target: Mapped[float | None] = mapped_column(Float)
+    owner_unit: Mapped[str | None] = mapped_column(String(120))
+    q1: Mapped[float | None] = mapped_column(Float)
+    q2: Mapped[float | None] = mapped_column(Float)
+    q3: Mapped[float | None] = mapped_column(Float)
+    q4: Mapped[float | None] = mapped_column(Float)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------------- metadata and truth
+
+
+class DatasetInfo(Base):
+    """Key-value facts about what the database holds (demo or real, scale, refresh time)."""
+
+    __tablename__ = "dataset_info"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class GroundTruth(Base):
+    """Planted effects of the demo institute, written by the generator (empty for real data)."""
+
+    __tablename__ = "ground_truth"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(30))
+    description: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict] = mapped_column(JSON)
+
+
+# --------------------------------------------------------------------------------- rollups
+
+
+class AggInteractionMonth(Base):
+    __tablename__ = "agg_interaction_month"
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    subdelegacion_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    procedure_id: Mapped[str] = mapped_column(String(30), primary_key=True)
+    size_band_id: Mapped[str] = mapped_column(String(2), primary_key=True)
+    ooad_id: Mapped[int] = mapped_column(Integer)
+    contacts: Mapped[int] = mapped_column(BigInteger)
+    resolved_first: Mapped[int] = mapped_column(BigInteger)
+    wait_minutes_sum: Mapped[float] = mapped_column(Float)
+    handle_minutes_sum: Mapped[float] = mapped_column(Float)
+    cost_sum: Mapped[float] = mapped_column(Float)
+    __table_args__ = (Index("ix_agg_interaction_month_ooad", "ooad_id", "month"),)
+
+
+class AggInteractionDay(Base):
+    __tablename__ = "agg_interaction_day"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    subdelegacion_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    ooad_id: Mapped[int] = mapped_column(Integer)
+    month: Mapped[dt.date] = mapped_column(Date)
+    contacts: Mapped[int] = mapped_column(BigInteger)
+    resolved_first: Mapped[int] = mapped_column(BigInteger)
+
+
+class AggSurveyMonth(Base):
+    __tablename__ = "agg_survey_month"
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    subdelegacion_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    procedure_id: Mapped[str] = mapped_column(String(30), primary_key=True)
+    size_band_id: Mapped[str] = mapped_column(String(2), primary_key=True)
+    ooad_id: Mapped[int] = mapped_column(Integer)
+    responses: Mapped[int] = mapped_column(BigInteger)
+    csat_sum: Mapped[float] = mapped_column(Float)
+    csat_satisfied: Mapped[int] = mapped_column(BigInteger)  # CSAT 4 or 5
+    nps_promoters: Mapped[int] = mapped_column(BigInteger)  # 9-10
+    nps_detractors: Mapped[int] = mapped_column(BigInteger)  # 0-6
+    effort_sum: Mapped[float] = mapped_column(Float)
+    courtesy_sum: Mapped[float] = mapped_column(Float)
+    clarity_sum: Mapped[float] = mapped_column(Float)
+    timeliness_sum: Mapped[float] = mapped_column(Float)
+    solution_sum: Mapped[float] = mapped_column(Float)
+    __table_args__ = (Index("ix_agg_survey_month_ooad", "ooad_id", "month"),)
+
+
+class AggComplaintMonth(Base):
+    """size_band_id '--' = complaint with no identified patron."""
+
+    __tablename__ = "agg_complaint_month"
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    subdelegacion_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    kind_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 = sin categoría
+    size_band_id: Mapped[str] = mapped_column(String(2), primary_key=True)
+    ooad_id: Mapped[int] = mapped_column(Integer)
+    received: Mapped[int] = mapped_column(BigInteger)
+    closed: Mapped[int] = mapped_column(BigInteger)
+    closed_on_time: Mapped[int] = mapped_column(BigInteger)
+    days_to_close_sum: Mapped[float] = mapped_column(Float)
+
+
+class AggCollectionMonth(Base):
+    __tablename__ = "agg_collection_month"
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    subdelegacion_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size_band_id: Mapped[str] = mapped_column(String(2), primary_key=True)
+    economic_division_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ooad_id: Mapped[int] = mapped_column(Integer)
+    patrons: Mapped[int] = mapped_column(BigInteger)
+    patrons_on_time: Mapped[int] = mapped_column(BigInteger)  # paid all issued by the 17th
+    issued: Mapped[float] = mapped_column(Float)
+    paid_on_time: Mapped[float] = mapped_column(Float)
+    paid_late: Mapped[float] = mapped_column(Float)
+    overdue_balance: Mapped[float] = mapped_column(Float)
+    __table_args__ = (Index("ix_agg_collection_month_ooad", "ooad_id", "month"),)
+
+
+ROLLUP_TABLES = [
+    AggInteractionMonth.__table__,
+    AggInteractionDay.__table__,
+    AggSurveyMonth.__table__,
+    AggComplaintMonth.__table__,
+    AggCollectionMonth.__table__,
+]
+FACT_TABLES = [
+    Patron.__table__,
+    Interaction.__table__,
+    SurveyResponse.__table__,
+    Complaint.__table__,
+    Campaign.__table__,
+    CampaignAssignment.__table__,
+    CollectionMonthly.__table__,
+    Orientation.__table__,
+]

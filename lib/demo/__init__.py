@@ -1,0 +1,1 @@
+"""Deterministic synthetic institute with planted, documented effects (docs/demo-data.md)."""

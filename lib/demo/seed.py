@@ -1,0 +1,120 @@
+"""Fill a database with the demo institute, all or nothing.
+
+The whole load, rollups included, is one transaction: an interrupted seed leaves the database
+as it was. A database that holds real (non-demo) data is never overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text
+
+from lib.db.bulk import insert_frame
+from lib.db.engine import make_engine
+from lib.db.migrate import upgrade_schema
+from lib.db.rollups import ROLLUPS, refresh_rollups
+from lib.db.schema import Base, DatasetInfo, GroundTruth, Patron
+from lib.demo.generator import DATA_AS_OF, SCALES, generate
+
+Progress = Callable[[float, str], None]
+
+# Rough share of rows per table, for a progress bar that moves evenly.
+_EXPECTED_CHUNKS = 36 * 5 + 12
+
+
+class RealDataPresent(RuntimeError):
+    """Refuse to replace a database that holds real data."""
+
+
+def dataset_info(conn: Connection) -> dict[str, str]:
+    rows = conn.execute(select(DatasetInfo.key, DatasetInfo.value)).all()
+    return {k: v for k, v in rows}
+
+
+def _clear(conn: Connection) -> None:
+    tables = list(reversed(Base.metadata.sorted_tables))
+    if conn.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            conn.execute(delete(table))
+
+
+def seed(
+    engine: Engine,
+    scale: str,
+    seed_value: int,
+    progress: Progress | None = None,
+    force: bool = False,
+) -> dict[str, int]:
+    """Replace the database contents with the demo institute; returns rows written per table."""
+    if scale not in SCALES:
+        raise ValueError(f"Escala desconocida «{scale}»; use una de {', '.join(SCALES)}")
+    report = progress or (lambda _f, _m: None)
+    report(0.0, "Preparando el esquema")
+    upgrade_schema(engine)
+    counts: dict[str, int] = {}
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        info = dataset_info(conn)
+        has_patrons = conn.execute(select(func.count()).select_from(Patron)).scalar_one() > 0
+        if has_patrons and info.get("is_demo") != "1" and not force:
+            raise RealDataPresent(
+                "La base de datos contiene datos reales; no se sustituyen por datos de "
+                "demostración. Use otra base de datos o la opción --force si está seguro."
+            )
+        _clear(conn)
+        tables = Base.metadata.tables
+        done = 0
+        for name, frame in generate(scale, seed_value):
+            table = tables[name]
+            if any(c.type.__class__.__name__ == "JSON" for c in table.columns):
+                conn.execute(insert(table), frame.to_dict("records"))
+                written = len(frame)
+            else:
+                written = insert_frame(conn, table, frame)
+            counts[name] = counts.get(name, 0) + written
+            done += 1
+            report(min(0.85, 0.85 * done / _EXPECTED_CHUNKS), f"Generando datos: {name}")
+        report(0.86, "Calculando agregados")
+        refresh_rollups(conn, lambda f, m: report(0.86 + 0.13 * f, m))
+        now = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
+        conn.execute(insert(DatasetInfo), [
+            {"key": "is_demo", "value": "1"},
+            {"key": "scale", "value": scale},
+            {"key": "seed", "value": str(seed_value)},
+            {"key": "data_as_of", "value": DATA_AS_OF.isoformat()},
+            {"key": "loaded_at", "value": now},
+            {"key": "rollups_refreshed_at", "value": now},
+        ])
+    counts["_seconds"] = round(time.perf_counter() - started)
+    report(1.0, "Listo")
+    return counts
+
+
+def seed_sqlite_file(path: Path, scale: str, seed_value: int, progress: Progress | None = None):
+    """Seed into a temporary file beside ``path`` and move it into place only when complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".seeding")
+    for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        leftover.unlink(missing_ok=True)
+    engine = make_engine(f"sqlite:///{tmp}")
+    try:
+        counts = seed(engine, scale, seed_value, progress)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        engine.dispose()
+    for leftover in (Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        leftover.unlink(missing_ok=True)
+    os.replace(tmp, path)
+    return counts
+
+
+__all__ = ["ROLLUPS", "RealDataPresent", "dataset_info", "seed", "seed_sqlite_file"]
