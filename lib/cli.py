@@ -13,7 +13,9 @@ from lib.db.engine import DEFAULT_SQLITE_PATH, database_target, make_engine
 def _bar(fraction: float, message: str) -> None:
     width = 30
     filled = int(width * fraction)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%} {message[:50]:<50}")
+    sys.stderr.write(
+        f"\r[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%} {message[:50]:<50}"
+    )
     sys.stderr.flush()
     if fraction >= 1.0:
         sys.stderr.write("\n")
@@ -38,7 +40,9 @@ def cmd_seed(args: argparse.Namespace) -> int:
     for table, rows in sorted(counts.items()):
         if not table.startswith("_"):
             print(f"  {table:<22} {rows:>12,}")
-    print(f"Escala {args.scale}, semilla {args.seed}: {wall:,.1f} s, memoria pico {_peak_mb():,.0f} MB")
+    print(
+        f"Escala {args.scale}, semilla {args.seed}: {wall:,.1f} s, memoria pico {_peak_mb():,.0f} MB"
+    )
     return 0
 
 

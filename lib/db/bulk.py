@@ -24,8 +24,10 @@ def _prepare(table: Table, df: pd.DataFrame, dialect: str) -> pd.DataFrame:
         elif isinstance(sqltype, Date):
             out[name] = pd.to_datetime(col).dt.strftime("%Y-%m-%d")
         elif col.dtype == bool:
-            out[name] = col.astype(np.int8) if dialect == "sqlite" else col.map(
-                {True: "true", False: "false"}
+            out[name] = (
+                col.astype(np.int8)
+                if dialect == "sqlite"
+                else col.map({True: "true", False: "false"})
             )
         else:
             out[name] = col
@@ -43,9 +45,10 @@ def insert_frame(conn: Connection, table: Table, df: pd.DataFrame) -> int:
         buf = io.StringIO()
         data.to_csv(buf, index=False, header=False, na_rep="")
         raw = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy(
-            f'COPY "{table.name}" ({cols}) FROM STDIN WITH (FORMAT csv)'
-        ) as copy:
+        with (
+            raw.cursor() as cur,
+            cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN WITH (FORMAT csv)') as copy,
+        ):
             copy.write(buf.getvalue())
         return len(data)
     marks = ", ".join("?" for _ in data.columns)

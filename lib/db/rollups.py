@@ -7,6 +7,7 @@ one transaction: readers see either the old rollups or the new ones, never a hal
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from sqlalchemy import Connection, case, delete, func, insert, literal, select
@@ -19,13 +20,14 @@ from lib.db.schema import (
     AggSurveyMonth,
     CollectionMonthly,
     Complaint,
+    DatasetInfo,
     Interaction,
     Patron,
     Subdelegacion,
     SurveyResponse,
 )
 
-I = Interaction.__table__
+IT = Interaction.__table__
 P = Patron.__table__
 S = Subdelegacion.__table__
 SR = SurveyResponse.__table__
@@ -39,99 +41,132 @@ def _count_true(cond) -> object:  # noqa: ANN001
 
 def _interaction_month():
     cols = [
-        I.c.month,
-        I.c.subdelegacion_id,
-        I.c.channel_id,
-        I.c.procedure_id,
+        IT.c.month,
+        IT.c.subdelegacion_id,
+        IT.c.channel_id,
+        IT.c.procedure_id,
         P.c.size_band_id,
     ]
-    return select(
-        *cols,
-        S.c.ooad_id,
-        func.count().label("contacts"),
-        _count_true(I.c.resolved_first_contact).label("resolved_first"),
-        func.sum(I.c.wait_minutes).label("wait_minutes_sum"),
-        func.sum(I.c.handle_minutes).label("handle_minutes_sum"),
-        func.sum(I.c.cost).label("cost_sum"),
-    ).select_from(
-        I.join(P, P.c.id == I.c.patron_id).join(S, S.c.id == I.c.subdelegacion_id)
-    ).group_by(*cols, S.c.ooad_id)
+    return (
+        select(
+            *cols,
+            S.c.ooad_id,
+            func.count().label("contacts"),
+            _count_true(IT.c.resolved_first_contact).label("resolved_first"),
+            func.sum(IT.c.wait_minutes).label("wait_minutes_sum"),
+            func.sum(IT.c.handle_minutes).label("handle_minutes_sum"),
+            func.sum(IT.c.cost).label("cost_sum"),
+        )
+        .select_from(IT.join(P, P.c.id == IT.c.patron_id).join(S, S.c.id == IT.c.subdelegacion_id))
+        .group_by(*cols, S.c.ooad_id)
+    )
 
 
 def _interaction_day():
-    cols = [I.c.day, I.c.subdelegacion_id, I.c.channel_id]
-    return select(
-        *cols,
-        S.c.ooad_id,
-        func.min(I.c.month).label("month"),
-        func.count().label("contacts"),
-        _count_true(I.c.resolved_first_contact).label("resolved_first"),
-    ).select_from(I.join(S, S.c.id == I.c.subdelegacion_id)).group_by(*cols, S.c.ooad_id)
+    cols = [IT.c.day, IT.c.subdelegacion_id, IT.c.channel_id]
+    return (
+        select(
+            *cols,
+            S.c.ooad_id,
+            func.min(IT.c.month).label("month"),
+            func.count().label("contacts"),
+            _count_true(IT.c.resolved_first_contact).label("resolved_first"),
+        )
+        .select_from(IT.join(S, S.c.id == IT.c.subdelegacion_id))
+        .group_by(*cols, S.c.ooad_id)
+    )
 
 
 def _survey_month():
     cols = [SR.c.month, SR.c.subdelegacion_id, SR.c.channel_id, SR.c.procedure_id, P.c.size_band_id]
-    return select(
-        *cols,
-        S.c.ooad_id,
-        func.count().label("responses"),
-        func.sum(SR.c.csat).label("csat_sum"),
-        _count_true(SR.c.csat >= 4).label("csat_satisfied"),
-        _count_true(SR.c.nps >= 9).label("nps_promoters"),
-        _count_true(SR.c.nps <= 6).label("nps_detractors"),
-        func.sum(SR.c.effort).label("effort_sum"),
-        func.sum(SR.c.courtesy).label("courtesy_sum"),
-        func.sum(SR.c.clarity).label("clarity_sum"),
-        func.sum(SR.c.timeliness).label("timeliness_sum"),
-        func.sum(SR.c.solution).label("solution_sum"),
-    ).select_from(
-        SR.join(I, I.c.id == SR.c.interaction_id)
-        .join(P, P.c.id == I.c.patron_id)
-        .join(S, S.c.id == SR.c.subdelegacion_id)
-    ).group_by(*cols, S.c.ooad_id)
+    return (
+        select(
+            *cols,
+            S.c.ooad_id,
+            func.count().label("responses"),
+            func.sum(SR.c.csat).label("csat_sum"),
+            _count_true(SR.c.csat >= 4).label("csat_satisfied"),
+            _count_true(SR.c.nps >= 9).label("nps_promoters"),
+            _count_true(SR.c.nps <= 6).label("nps_detractors"),
+            func.sum(SR.c.effort).label("effort_sum"),
+            func.sum(SR.c.courtesy).label("courtesy_sum"),
+            func.sum(SR.c.clarity).label("clarity_sum"),
+            func.sum(SR.c.timeliness).label("timeliness_sum"),
+            func.sum(SR.c.solution).label("solution_sum"),
+        )
+        .select_from(
+            SR.join(IT, IT.c.id == SR.c.interaction_id)
+            .join(P, P.c.id == IT.c.patron_id)
+            .join(S, S.c.id == SR.c.subdelegacion_id)
+        )
+        .group_by(*cols, S.c.ooad_id)
+    )
 
 
-def _complaint_month():
+def _complaint_month(as_of: dt.date):
     size_band = func.coalesce(P.c.size_band_id, literal("--"))
     category = func.coalesce(C.c.category_id, literal(0))
     cols = [C.c.month, C.c.subdelegacion_id, C.c.channel_id, C.c.kind_id]
-    return select(
-        *cols,
-        category.label("category_id"),
-        size_band.label("size_band_id"),
-        S.c.ooad_id,
-        func.count().label("received"),
-        _count_true(C.c.closed_on.is_not(None)).label("closed"),
-        _count_true(C.c.closed_on <= C.c.due_on).label("closed_on_time"),
-        func.coalesce(func.sum(C.c.days_to_close), 0).label("days_to_close_sum"),
-    ).select_from(
-        C.outerjoin(P, P.c.id == C.c.patron_id).join(S, S.c.id == C.c.subdelegacion_id)
-    ).group_by(*cols, category, size_band, S.c.ooad_id)
+    return (
+        select(
+            *cols,
+            category.label("category_id"),
+            size_band.label("size_band_id"),
+            S.c.ooad_id,
+            func.count().label("received"),
+            _count_true(C.c.closed_on.is_not(None)).label("closed"),
+            _count_true(C.c.closed_on <= C.c.due_on).label("closed_on_time"),
+            _count_true(C.c.closed_on.is_(None) & (C.c.due_on > as_of)).label("pending_not_due"),
+            func.coalesce(func.sum(C.c.days_to_close), 0).label("days_to_close_sum"),
+        )
+        .select_from(
+            C.outerjoin(P, P.c.id == C.c.patron_id).join(S, S.c.id == C.c.subdelegacion_id)
+        )
+        .group_by(*cols, category, size_band, S.c.ooad_id)
+    )
 
 
 def _collection_month():
     cols = [CM.c.month, CM.c.subdelegacion_id, P.c.size_band_id, P.c.economic_division_id]
-    return select(
-        *cols,
-        S.c.ooad_id,
-        func.count().label("patrons"),
-        _count_true(CM.c.paid_on_time >= CM.c.issued - 0.005).label("patrons_on_time"),
-        func.sum(CM.c.issued).label("issued"),
-        func.sum(CM.c.paid_on_time).label("paid_on_time"),
-        func.sum(CM.c.paid_late).label("paid_late"),
-        func.sum(CM.c.overdue_balance).label("overdue_balance"),
-    ).select_from(
-        CM.join(P, P.c.id == CM.c.patron_id).join(S, S.c.id == CM.c.subdelegacion_id)
-    ).group_by(*cols, S.c.ooad_id)
+    return (
+        select(
+            *cols,
+            S.c.ooad_id,
+            func.count().label("patrons"),
+            _count_true(CM.c.paid_on_time >= CM.c.issued - 0.005).label("patrons_on_time"),
+            func.sum(CM.c.issued).label("issued"),
+            func.sum(CM.c.paid_on_time).label("paid_on_time"),
+            func.sum(CM.c.paid_late).label("paid_late"),
+            func.sum(CM.c.overdue_balance).label("overdue_balance"),
+        )
+        .select_from(CM.join(P, P.c.id == CM.c.patron_id).join(S, S.c.id == CM.c.subdelegacion_id))
+        .group_by(*cols, S.c.ooad_id)
+    )
 
 
 ROLLUPS = [
     (AggInteractionMonth.__table__, _interaction_month),
     (AggInteractionDay.__table__, _interaction_day),
     (AggSurveyMonth.__table__, _survey_month),
-    (AggComplaintMonth.__table__, _complaint_month),
+    (AggComplaintMonth.__table__, _complaint_month),  # takes the data's as-of date
     (AggCollectionMonth.__table__, _collection_month),
 ]
+
+
+def data_as_of(conn: Connection) -> dt.date:
+    """The day the data describes: dataset_info's data_as_of, else the last contact or complaint."""
+    stated = conn.execute(
+        select(DatasetInfo.value).where(DatasetInfo.key == "data_as_of")
+    ).scalar_one_or_none()
+    if stated:
+        return dt.date.fromisoformat(stated)
+    last = (
+        conn.execute(select(func.max(IT.c.day))).scalar_one()
+        or conn.execute(select(func.max(C.c.received_on))).scalar_one()
+    )
+    if last is None:
+        return dt.date.today()
+    return last if isinstance(last, dt.date) else dt.date.fromisoformat(str(last)[:10])
 
 
 def refresh_rollups(
@@ -139,13 +174,17 @@ def refresh_rollups(
 ) -> dict[str, int]:
     """Replace every rollup with a fresh aggregate of the fact tables; returns row counts."""
     counts: dict[str, int] = {}
+    as_of = data_as_of(conn)
     for i, (table, build) in enumerate(ROLLUPS):
         if progress:
             progress(i / len(ROLLUPS), f"Agregando {table.name}")
-        query = build()
+        query = build(as_of) if build is _complaint_month else build()
         conn.execute(delete(table))
         conn.execute(insert(table).from_select([c.name for c in query.selected_columns], query))
         counts[table.name] = conn.execute(select(func.count()).select_from(table)).scalar_one()
+    stamp = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
+    conn.execute(delete(DatasetInfo).where(DatasetInfo.key == "rollups_refreshed_at"))
+    conn.execute(insert(DatasetInfo).values(key="rollups_refreshed_at", value=stamp))
     if progress:
         progress(1.0, "Agregados listos")
     return counts

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -23,7 +24,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    JSON,
     LargeBinary,
     MetaData,
     String,
@@ -402,6 +402,7 @@ class AggComplaintMonth(Base):
     received: Mapped[int] = mapped_column(BigInteger)
     closed: Mapped[int] = mapped_column(BigInteger)
     closed_on_time: Mapped[int] = mapped_column(BigInteger)
+    pending_not_due: Mapped[int] = mapped_column(BigInteger)  # open, deadline after data_as_of
     days_to_close_sum: Mapped[float] = mapped_column(Float)
 
 

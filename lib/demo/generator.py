@@ -81,21 +81,35 @@ RECOVERY_RATE = 0.10  # monthly share of overdue balance recovered by ordinary c
 
 # ------------------------------------------------------------- contacts (DOMAIN-FACTS §3, §9)
 CONTACTS_PER_MONTH = {"S1": 0.25, "S2": 0.35, "S3": 0.6, "S4": 1.2, "S5": 2.0, "S6": 3.0, "S7": 5.0}
-CONTACT_SEASON = {1: 1.25, 2: 1.2, 3: 1.0, 4: 0.92, 5: 1.0, 6: 0.98, 7: 0.95, 8: 1.0, 9: 0.97,
-                  10: 1.0, 11: 1.02, 12: 1.12}
+CONTACT_SEASON = {
+    1: 1.25,
+    2: 1.2,
+    3: 1.0,
+    4: 0.92,
+    5: 1.0,
+    6: 0.98,
+    7: 0.95,
+    8: 1.0,
+    9: 0.97,
+    10: 1.0,
+    11: 1.02,
+    12: 1.12,
+}
 # channel shares at the start of the window, and their yearly drift (migration to digital)
 CHANNEL_SHARE0 = np.array([0.36, 0.05, 0.24, 0.25, 0.07, 0.03])
 CHANNEL_DRIFT = np.array([-0.025, 0.0, 0.028, -0.012, 0.014, -0.005])
 ASSISTED_BY_BAND = np.array([0.3, 0.5, 1.0, 4.0, 6.0, 8.0, 10.0])
 # procedure mix by channel (rows: CHANNELS order, columns: PROCEDURES order)
-PROC_BY_CHANNEL = np.array([
-    [0.08, 0.12, 0.20, 0.12, 0.10, 0.08, 0.02, 0.28],
-    [0.05, 0.10, 0.20, 0.15, 0.12, 0.03, 0.15, 0.20],
-    [0.10, 0.25, 0.15, 0.02, 0.15, 0.05, 0.08, 0.20],
-    [0.02, 0.08, 0.25, 0.10, 0.10, 0.05, 0.00, 0.40],
-    [0.00, 0.15, 0.25, 0.05, 0.30, 0.00, 0.05, 0.20],
-    [0.05, 0.10, 0.15, 0.10, 0.20, 0.00, 0.00, 0.40],
-])
+PROC_BY_CHANNEL = np.array(
+    [
+        [0.08, 0.12, 0.20, 0.12, 0.10, 0.08, 0.02, 0.28],
+        [0.05, 0.10, 0.20, 0.15, 0.12, 0.03, 0.15, 0.20],
+        [0.10, 0.25, 0.15, 0.02, 0.15, 0.05, 0.08, 0.20],
+        [0.02, 0.08, 0.25, 0.10, 0.10, 0.05, 0.00, 0.40],
+        [0.00, 0.15, 0.25, 0.05, 0.30, 0.00, 0.05, 0.20],
+        [0.05, 0.10, 0.15, 0.10, 0.20, 0.00, 0.00, 0.40],
+    ]
+)
 WAIT_MEDIAN = np.array([22.0, 8.0, 0.0, 6.0, 0.0, 0.0])  # minutes
 HANDLE_MEDIAN = np.array([18.0, 35.0, 12.0, 9.0, 5.0, 3.0])
 FCR = np.array([0.80, 0.90, 0.74, 0.66, 0.62, 0.50])  # first-contact resolution
@@ -112,14 +126,16 @@ COMPLAINT_RATE = 0.0011  # per contact, before multipliers (~15 per 10k contacts
 KIND_SHARES = np.array([0.70, 0.12, 0.06, 0.12])
 KIND_PREFIX = {"queja": "Q", "denuncia": "D", "prodecon": "P", "sugerencia": "S"}
 # category mix by channel (rows: CHANNELS order; columns: categories 1..8)
-CATEGORY_BY_CHANNEL = np.array([
-    [0.22, 0.30, 0.12, 0.03, 0.13, 0.08, 0.05, 0.07],
-    [0.15, 0.10, 0.20, 0.05, 0.15, 0.20, 0.10, 0.05],
-    [0.03, 0.05, 0.12, 0.45, 0.12, 0.13, 0.08, 0.02],
-    [0.18, 0.32, 0.22, 0.08, 0.05, 0.10, 0.03, 0.02],
-    [0.02, 0.03, 0.10, 0.35, 0.05, 0.15, 0.30, 0.00],
-    [0.05, 0.05, 0.20, 0.05, 0.10, 0.25, 0.30, 0.00],
-])
+CATEGORY_BY_CHANNEL = np.array(
+    [
+        [0.22, 0.30, 0.12, 0.03, 0.13, 0.08, 0.05, 0.07],
+        [0.15, 0.10, 0.20, 0.05, 0.15, 0.20, 0.10, 0.05],
+        [0.03, 0.05, 0.12, 0.45, 0.12, 0.13, 0.08, 0.02],
+        [0.18, 0.32, 0.22, 0.08, 0.05, 0.10, 0.03, 0.02],
+        [0.02, 0.03, 0.10, 0.35, 0.05, 0.15, 0.30, 0.00],
+        [0.05, 0.05, 0.20, 0.05, 0.10, 0.25, 0.30, 0.00],
+    ]
+)
 UNLABELLED_SHARE = 0.05
 SURGE_SUBDELEGACION = 1439  # Jalisco, Libertad Reforma
 SURGE_MONTH = pd.Timestamp("2026-06-01")
@@ -152,23 +168,45 @@ class CampaignSpec:
 def campaign_specs() -> list[CampaignSpec]:
     return [
         CampaignSpec(
-            "DIF-2025-03", "Difusión SIPARE en medios regionales (Jalisco y Nuevo León)",
-            "difusion", "impresos", "sin_control", pd.Timestamp("2025-03-01"), 4, 0.03,
-            unit_cost=4.0, fixed_cost=250_000.0,
+            "DIF-2025-03",
+            "Difusión SIPARE en medios regionales (Jalisco y Nuevo León)",
+            "difusion",
+            "impresos",
+            "sin_control",
+            pd.Timestamp("2025-03-01"),
+            4,
+            0.03,
+            unit_cost=4.0,
+            fixed_cost=250_000.0,
             description="Radio, prensa y carteles sobre el pago referenciado en SIPARE en dos "
             "OOAD; todos sus patrones expuestos, sin grupo de control.",
         ),
         CampaignSpec(
-            "DIF-2025-09", "Recordatorio de pago por Buzón IMSS (ensayo aleatorio)",
-            "difusion", "buzon", "aleatoria", pd.Timestamp("2025-09-01"), 3, 0.05,
-            unit_cost=6.0, fixed_cost=40_000.0,
+            "DIF-2025-09",
+            "Recordatorio de pago por Buzón IMSS (ensayo aleatorio)",
+            "difusion",
+            "buzon",
+            "aleatoria",
+            pd.Timestamp("2025-09-01"),
+            3,
+            0.05,
+            unit_cost=6.0,
+            fixed_cost=40_000.0,
             description="Mensaje en Buzón IMSS antes del día 17 a patrones con al menos un pago "
             "tardío en los 12 meses previos; asignación aleatoria 50/50.",
         ),
         CampaignSpec(
-            "REG-2026-03", "Cartas invitación de regularización de adeudos (OOAD piloto)",
-            "regularizacion", "impresos", "dirigida", pd.Timestamp("2026-03-01"), 4, 0.06,
-            recovery_boost=0.15, unit_cost=90.0, fixed_cost=120_000.0,
+            "REG-2026-03",
+            "Cartas invitación de regularización de adeudos (OOAD piloto)",
+            "regularizacion",
+            "impresos",
+            "dirigida",
+            pd.Timestamp("2026-03-01"),
+            4,
+            0.06,
+            recovery_boost=0.15,
+            unit_cost=90.0,
+            fixed_cost=120_000.0,
             description="Carta invitación y asesoría a patrones con saldo vencido en OOAD piloto "
             "elegidas por la división; los patrones con saldo vencido de las demás OOAD son "
             "el grupo de comparación.",
@@ -203,7 +241,9 @@ def _synthetic_ids(rng: np.random.Generator, ooad: np.ndarray, persona_fisica: n
     homo = rng.integers(48, 58, size=(n, 3), dtype=np.uint8)
     raw = np.concatenate([letters, date_digits, homo], axis=1)
     rfc13 = raw.view("S13").ravel().astype(str)
-    rfc12 = np.concatenate([letters[:, :3], date_digits, homo], axis=1).view("S12").ravel().astype(str)
+    rfc12 = (
+        np.concatenate([letters[:, :3], date_digits, homo], axis=1).view("S12").ravel().astype(str)
+    )
     return registro, np.where(persona_fisica, rfc13, rfc12)
 
 
@@ -213,8 +253,13 @@ class Truth:
 
     def add(self, key: str, value: float, unit: str, description: str, **details) -> None:
         self.rows.append(
-            {"key": key, "value": float(value), "unit": unit, "description": description,
-             "details": details}
+            {
+                "key": key,
+                "value": float(value),
+                "unit": unit,
+                "description": description,
+                "details": details,
+            }
         )
 
     def frame(self) -> pd.DataFrame:
@@ -228,14 +273,15 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
     n = SCALES[scale]
     truth = Truth()
 
-    for name, frame in catalog_frames().items():
-        yield name, frame
+    yield from catalog_frames().items()
     ooad_cat, sub_cat = ooad_and_subdelegaciones()
 
     # ------------------------------------------------------------------------- patrons
     w_ooad = ooad_weights()
     sub_w = rng.lognormal(0.0, 0.5, len(sub_cat))
-    sub_w = sub_w / pd.Series(sub_w).groupby(sub_cat["ooad_id"].to_numpy()).transform("sum").to_numpy()
+    sub_w = (
+        sub_w / pd.Series(sub_w).groupby(sub_cat["ooad_id"].to_numpy()).transform("sum").to_numpy()
+    )
     sub_w = sub_w * w_ooad.reindex(sub_cat["ooad_id"]).to_numpy()
     sub_idx = rng.choice(len(sub_cat), size=n, p=sub_w / sub_w.sum())
     subdel = sub_cat["id"].to_numpy()[sub_idx]
@@ -248,13 +294,19 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
         rng.integers(lows[band], highs[band] + 1),
         np.exp(rng.uniform(np.log(lows[band]), np.log(highs[band] + 1))).astype(int),
     )
-    workers = np.where(band == 6, (1001 * (1 + rng.pareto(1.6, n))).astype(int).clip(1001, 60_000), workers)
+    workers = np.where(
+        band == 6, (1001 * (1 + rng.pareto(1.6, n))).astype(int).clip(1001, 60_000), workers
+    )
     div = rng.choice(DIV_IDS, size=n, p=DIV_SHARES)
     risk_u = rng.random(n)
     risk_cum = np.array([np.cumsum(RISK_BY_DIV[int(d)]) for d in DIV_IDS])
     risk_class = 1 + (risk_u[:, None] > risk_cum[np.searchsorted(DIV_IDS, div)]).sum(axis=1)
     risk_class = risk_class.clip(1, 5)
-    age_days = (rng.exponential(9.0, n).clip(0.05, 45.0) * 365.25).astype(int)
+    # 10 % registered during the window, the rest older: the active population grows a few
+    # percent a year, as registered employers do (DOMAIN-FACTS §6).
+    recent = rng.random(n) < 0.10
+    age_years = np.where(recent, rng.uniform(0.05, 3.0, n), 3.0 + rng.exponential(9.0, n))
+    age_days = (age_years.clip(0.05, 50.0) * 365.25).astype(int)
     registered = np.datetime64(DATA_AS_OF) - age_days.astype("timedelta64[D]")
     fisica_p = np.array([0.75, 0.6, 0.3, 0.05, 0.02, 0.0, 0.0])[band]
     fisica = rng.random(n) < fisica_p
@@ -262,21 +314,23 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
     wage = DAILY_WAGE * rng.lognormal(-0.08, 0.4, n) * np.where(band >= 3, 1.25, 1.0)
 
     patron_ids = np.arange(1, n + 1)
-    patrons = pd.DataFrame({
-        "id": patron_ids,
-        "registro_patronal": registro,
-        "rfc": rfc,
-        "subdelegacion_id": subdel,
-        "economic_division_id": div,
-        "size_band_id": SIZE_IDS[band],
-        "workers": workers,
-        "risk_class": risk_class,
-        "registered_on": registered,
-        "persona": np.where(fisica, "fisica", "moral"),
-        "use_competence": band >= 5,
-    })
+    patrons = pd.DataFrame(
+        {
+            "id": patron_ids,
+            "registro_patronal": registro,
+            "rfc": rfc,
+            "subdelegacion_id": subdel,
+            "economic_division_id": div,
+            "size_band_id": SIZE_IDS[band],
+            "workers": workers,
+            "risk_class": risk_class,
+            "registered_on": registered,
+            "persona": np.where(fisica, "fisica", "moral"),
+            "use_competence": band >= 5,
+        }
+    )
     for start in range(0, n, 200_000):
-        yield "patron", patrons.iloc[start:start + 200_000]
+        yield "patron", patrons.iloc[start : start + 200_000]
 
     ooad_effect = pd.Series(rng.normal(0, LATE_OOAD_SD, len(ooad_cat)), index=ooad_cat["id"])
     eta = (
@@ -286,18 +340,34 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
         + ooad_effect.reindex(ooad).to_numpy()
         + rng.normal(0, LATE_PATRON_SD, n)
     )
-    truth.add("drivers.intercept", LATE_INTERCEPT, "log-odds",
-              "Constante del logit mensual de pago tardío")
-    truth.add("drivers.previous_month_late", LATE_PREV, "log-odds",
-              "Efecto de haber pagado tarde el mes anterior (historial de pago)")
+    truth.add(
+        "drivers.intercept",
+        LATE_INTERCEPT,
+        "log-odds",
+        "Constante del logit mensual de pago tardío",
+    )
+    truth.add(
+        "drivers.previous_month_late",
+        LATE_PREV,
+        "log-odds",
+        "Efecto de haber pagado tarde el mes anterior (historial de pago)",
+    )
     for k, v in LATE_SIZE.items():
         truth.add(f"drivers.size_band.{k}", v, "log-odds", f"Efecto del tamaño {k} (S3 = 0)")
     for k, v in LATE_DIV.items():
         truth.add(f"drivers.division.{k}", v, "log-odds", f"Efecto de la división económica {k}")
-    truth.add("drivers.registered_under_2_years", LATE_YOUNG, "log-odds",
-              "Efecto de tener menos de 2 años de registro")
-    truth.add("drivers.patron_sd", LATE_PATRON_SD, "log-odds",
-              "Desviación estándar de la propensión persistente no observada de cada patrón")
+    truth.add(
+        "drivers.registered_under_2_years",
+        LATE_YOUNG,
+        "log-odds",
+        "Efecto de tener menos de 2 años de registro",
+    )
+    truth.add(
+        "drivers.patron_sd",
+        LATE_PATRON_SD,
+        "log-odds",
+        "Desviación estándar de la propensión persistente no observada de cada patrón",
+    )
 
     # ------------------------------------------------------------ monthly simulation state
     late_prev = np.zeros(n, dtype=bool)
@@ -306,12 +376,19 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
     overdue_cf = np.zeros(n)
     late_hist = np.zeros((12, n), dtype=bool)  # rolling 12-month window of late flags
     specs = campaign_specs()
-    pilot = np.sort(rng.choice(
-        ooad_cat["id"].to_numpy()[~ooad_cat["id"].isin(SIN_CONTROL_OOADS).to_numpy()],
-        PILOT_OOADS_N, replace=False,
-    ))
-    effect_acc = {s.code: dict(pm=0, p_diff=0.0, late_diff=0.0, on_time_amount=0.0,
-                               collected=0.0, overdue_cut=0.0) for s in specs}
+    pilot = np.sort(
+        rng.choice(
+            ooad_cat["id"].to_numpy()[~ooad_cat["id"].isin(SIN_CONTROL_OOADS).to_numpy()],
+            PILOT_OOADS_N,
+            replace=False,
+        )
+    )
+    effect_acc = {
+        s.code: dict(
+            pm=0, p_diff=0.0, late_diff=0.0, on_time_amount=0.0, collected=0.0, overdue_cut=0.0
+        )
+        for s in specs
+    }
     next_interaction_id = 1
     next_survey_id = 1
     next_complaint_id = 1
@@ -348,17 +425,32 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
                     s.treated = np.flatnonzero(active & np.isin(ooad, SIN_CONTROL_OOADS))
                     s.control = np.array([], dtype=int)
                 cost = s.fixed_cost + s.unit_cost * len(s.treated)
-                yield "campaign", pd.DataFrame([{
-                    "id": specs.index(s) + 1, "code": s.code, "name": s.name, "kind": s.kind,
-                    "channel_id": s.channel, "assignment": s.assignment,
-                    "start_month": s.start, "end_month": s.end, "cost": round(cost, 2),
-                    "description": s.description,
-                }])
-                arms = pd.DataFrame({
-                    "campaign_id": specs.index(s) + 1,
-                    "patron_id": np.concatenate([s.treated, s.control]) + 1,
-                    "arm": ["tratado"] * len(s.treated) + ["control"] * len(s.control),
-                })
+                yield (
+                    "campaign",
+                    pd.DataFrame(
+                        [
+                            {
+                                "id": specs.index(s) + 1,
+                                "code": s.code,
+                                "name": s.name,
+                                "kind": s.kind,
+                                "channel_id": s.channel,
+                                "assignment": s.assignment,
+                                "start_month": s.start,
+                                "end_month": s.end,
+                                "cost": round(cost, 2),
+                                "description": s.description,
+                            }
+                        ]
+                    ),
+                )
+                arms = pd.DataFrame(
+                    {
+                        "campaign_id": specs.index(s) + 1,
+                        "patron_id": np.concatenate([s.treated, s.control]) + 1,
+                        "arm": ["tratado"] * len(s.treated) + ["control"] * len(s.control),
+                    }
+                )
                 yield "campaign_assignment", arms.sort_values("patron_id")
             if s.treated is not None and s.start <= month <= s.end:
                 delta[s.treated] = np.maximum(delta[s.treated], s.effect_pp)
@@ -366,8 +458,9 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
 
         # ---- payment of this month's contributions
         growth = 1.07 ** (t / 12)
-        issued = np.round(workers * wage * 30.4 * CONTRIBUTION_RATE * growth
-                          * rng.lognormal(0, 0.05, n), 2)
+        issued = np.round(
+            workers * wage * 30.4 * CONTRIBUTION_RATE * growth * rng.lognormal(0, 0.05, n), 2
+        )
         season = LATE_SEASON.get(moy, 0.0)
         base = eta + LATE_YOUNG * young + season
         p_cf = _sigmoid(base + LATE_PREV * late_prev_cf)
@@ -381,7 +474,9 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
         pays_late = rng.random(n) < PAID_LATE_PROB
 
         def _amounts(late_flag: np.ndarray):
-            on_time = np.where(~late_flag, issued, np.where(partial, np.round(issued * share, 2), 0.0))
+            on_time = np.where(
+                ~late_flag, issued, np.where(partial, np.round(issued * share, 2), 0.0)
+            )
             rest = issued - on_time
             paid_late = np.where(late_flag & pays_late, rest, 0.0)
             return on_time, paid_late, rest - paid_late
@@ -402,22 +497,33 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
                 acc["late_diff"] += float((late_cf[tr].astype(int) - late[tr].astype(int)).sum())
                 acc["on_time_amount"] += float((on_time[tr] - on_time_cf[tr]).sum())
                 acc["collected"] += float(
-                    (on_time[tr] + paid_late[tr] + recovered[tr]
-                     - on_time_cf[tr] - paid_late_cf[tr] - recovered_cf[tr]).sum()
+                    (
+                        on_time[tr]
+                        + paid_late[tr]
+                        + recovered[tr]
+                        - on_time_cf[tr]
+                        - paid_late_cf[tr]
+                        - recovered_cf[tr]
+                    ).sum()
                 )
                 if month == s.end:
                     acc["overdue_cut"] = float((overdue_cf[s.treated] - overdue[s.treated]).sum())
 
         idx = np.flatnonzero(active)
-        yield "collection_monthly", pd.DataFrame({
-            "patron_id": idx + 1,
-            "month": month,
-            "subdelegacion_id": subdel[idx],
-            "issued": issued[idx],
-            "paid_on_time": on_time[idx],
-            "paid_late": paid_late[idx],
-            "overdue_balance": overdue[idx],
-        })
+        yield (
+            "collection_monthly",
+            pd.DataFrame(
+                {
+                    "patron_id": idx + 1,
+                    "month": month,
+                    "subdelegacion_id": subdel[idx],
+                    "issued": issued[idx],
+                    "paid_on_time": on_time[idx],
+                    "paid_late": paid_late[idx],
+                    "overdue_balance": overdue[idx],
+                }
+            ),
+        )
 
         # ---- contacts
         lam = lam_band[band] * CONTACT_SEASON[moy] * (1.0 + 0.8 * late_prev) * active
@@ -436,7 +542,9 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
         dom = (day - np.datetime64(month.date())).astype(int) + 1
         peak = (dom >= 10) & (dom <= 17)
         presencial = np.isin(ch, [CH["ventanilla"], CH["asistencia"]])
-        minute = np.where(presencial, rng.integers(8 * 60, 15 * 60, m), rng.integers(7 * 60, 22 * 60, m))
+        minute = np.where(
+            presencial, rng.integers(8 * 60, 15 * 60, m), rng.integers(7 * 60, 22 * 60, m)
+        )
         started = day.astype("datetime64[m]") + minute.astype("timedelta64[m]")
         wait = np.where(
             WAIT_MEDIAN[ch] > 0,
@@ -451,24 +559,35 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
         inter_ids = np.arange(next_interaction_id, next_interaction_id + m)
         next_interaction_id += m
         order = np.lexsort((started, who))
-        yield "interaction", pd.DataFrame({
-            "id": inter_ids,
-            "patron_id": who[order] + 1,
-            "subdelegacion_id": subdel[who[order]],
-            "channel_id": np.array(CH_IDS)[ch[order]],
-            "procedure_id": np.array(PROC_IDS)[proc[order]],
-            "started_at": started[order],
-            "day": day[order],
-            "month": month,
-            "iso_week": (iso["year"].to_numpy() * 100 + iso["week"].to_numpy())[order],
-            "wait_minutes": wait[order],
-            "handle_minutes": handle[order],
-            "resolved_first_contact": resolved[order],
-            "cost": cost[order],
-        })
+        yield (
+            "interaction",
+            pd.DataFrame(
+                {
+                    "id": inter_ids,
+                    "patron_id": who[order] + 1,
+                    "subdelegacion_id": subdel[who[order]],
+                    "channel_id": np.array(CH_IDS)[ch[order]],
+                    "procedure_id": np.array(PROC_IDS)[proc[order]],
+                    "started_at": started[order],
+                    "day": day[order],
+                    "month": month,
+                    "iso_week": (iso["year"].to_numpy() * 100 + iso["week"].to_numpy())[order],
+                    "wait_minutes": wait[order],
+                    "handle_minutes": handle[order],
+                    "resolved_first_contact": resolved[order],
+                    "cost": cost[order],
+                }
+            ),
+        )
         # keep arrays in id order for surveys and complaints
         who, ch, proc, day, peak, wait, resolved = (
-            who[order], ch[order], proc[order], day[order], peak[order], wait[order], resolved[order]
+            who[order],
+            ch[order],
+            proc[order],
+            day[order],
+            peak[order],
+            wait[order],
+            resolved[order],
         )
 
         # ---- surveys
@@ -488,29 +607,45 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
         timeliness = _dim(-0.1 - 0.01 * np.minimum(wait[sel], 120))
         solution = _dim(np.where(resolved[sel], 0.4, -0.9))
         csat_cont = (
-            DRIVER_WEIGHTS["courtesy"] * courtesy + DRIVER_WEIGHTS["clarity"] * clarity
-            + DRIVER_WEIGHTS["timeliness"] * timeliness + DRIVER_WEIGHTS["solution"] * solution
+            DRIVER_WEIGHTS["courtesy"] * courtesy
+            + DRIVER_WEIGHTS["clarity"] * clarity
+            + DRIVER_WEIGHTS["timeliness"] * timeliness
+            + DRIVER_WEIGHTS["solution"] * solution
             + rng.normal(0, 0.4, k)
         )
         csat = np.clip(np.round(csat_cont), 1, 5).astype(int)
         nps = np.clip(np.round(2.3 * csat_cont - 1.2 + rng.normal(0, 1.2, k)), 0, 10).astype(int)
-        effort = np.clip(np.round(5.6 - 0.9 * csat_cont + 0.01 * wait[sel] + rng.normal(0, 0.6, k)), 1, 5).astype(int)
-        responded = day[sel] + rng.geometric(0.6, k).astype("timedelta64[D]") - np.timedelta64(1, "D")
+        effort = np.clip(
+            np.round(5.6 - 0.9 * csat_cont + 0.01 * wait[sel] + rng.normal(0, 0.6, k)), 1, 5
+        ).astype(int)
+        responded = (
+            day[sel] + rng.geometric(0.6, k).astype("timedelta64[D]") - np.timedelta64(1, "D")
+        )
         responded = np.minimum(responded, np.datetime64(month_end.date()))
         has_comment = rng.random(k) < 0.25
         comments = text.survey_comments(rng, csat)
-        yield "survey_response", pd.DataFrame({
-            "id": np.arange(next_survey_id, next_survey_id + k),
-            "interaction_id": inter_ids[sel],
-            "subdelegacion_id": subdel[who[sel]],
-            "channel_id": np.array(CH_IDS)[sch],
-            "procedure_id": np.array(PROC_IDS)[proc[sel]],
-            "responded_on": responded,
-            "month": month,
-            "csat": csat, "nps": nps, "effort": effort,
-            "courtesy": courtesy, "clarity": clarity, "timeliness": timeliness, "solution": solution,
-            "comment": pd.Series(np.where(has_comment, comments, None), dtype=object),
-        })
+        yield (
+            "survey_response",
+            pd.DataFrame(
+                {
+                    "id": np.arange(next_survey_id, next_survey_id + k),
+                    "interaction_id": inter_ids[sel],
+                    "subdelegacion_id": subdel[who[sel]],
+                    "channel_id": np.array(CH_IDS)[sch],
+                    "procedure_id": np.array(PROC_IDS)[proc[sel]],
+                    "responded_on": responded,
+                    "month": month,
+                    "csat": csat,
+                    "nps": nps,
+                    "effort": effort,
+                    "courtesy": courtesy,
+                    "clarity": clarity,
+                    "timeliness": timeliness,
+                    "solution": solution,
+                    "comment": pd.Series(np.where(has_comment, comments, None), dtype=object),
+                }
+            ),
+        )
         next_survey_id += k
 
         # ---- complaints
@@ -533,15 +668,19 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
             c_day = np.concatenate([c_day, days_s[rng.choice(len(days_s), surge_extra, p=dw_s)]])
         nc = len(c_sub)
         is_surge = np.zeros(nc, dtype=bool)
-        is_surge[nc - extra_now:] = extra_now > 0
+        is_surge[nc - extra_now :] = extra_now > 0
         cat_probs = CATEGORY_BY_CHANNEL[c_ch]
-        cat_probs = np.where(is_surge[:, None], np.array([0.25, 0.6, 0.05, 0.0, 0.05, 0.0, 0.0, 0.05]), cat_probs)
+        cat_probs = np.where(
+            is_surge[:, None], np.array([0.25, 0.6, 0.05, 0.0, 0.05, 0.0, 0.0, 0.05]), cat_probs
+        )
         category = _pick_rows(rng, cat_probs) + 1
         kind = rng.choice(4, size=nc, p=KIND_SHARES)
         received = c_day + rng.integers(0, 4, nc).astype("timedelta64[D]")
         due = add_working_days(received, kind_deadline[kind], YEARS)
         clock_days = kind_deadline[kind] * 1.4
-        days_to_close = np.ceil(clock_days * 0.55 * np.exp(rng.normal(0, 0.45, nc)) * np.where(is_surge, 1.6, 1.0)).astype(int)
+        days_to_close = np.ceil(
+            clock_days * 0.55 * np.exp(rng.normal(0, 0.45, nc)) * np.where(is_surge, 1.6, 1.0)
+        ).astype(int)
         closed = received + days_to_close.astype("timedelta64[D]")
         is_open = closed > np.datetime64(DATA_AS_OF)
         descriptions = text.complaint_descriptions(rng, category)
@@ -552,23 +691,32 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
         next_complaint_id += nc
         prefixes = np.array([KIND_PREFIX[k] for k in kind_ids])[kind]
         years = pd.DatetimeIndex(received).year.to_numpy()
-        yield "complaint", pd.DataFrame({
-            "id": ids,
-            "folio": [f"{p}-{y}-{i:07d}" for p, y, i in zip(prefixes, years, ids, strict=True)],
-            "kind_id": kind_ids[kind],
-            "category_id": pd.Series(category, dtype="Int64").where(labelled),
-            "channel_id": np.array(CH_IDS)[c_ch],
-            "subdelegacion_id": c_sub,
-            "patron_id": pd.Series(c_patron, dtype="Int64").where(c_patron > 0),
-            "received_on": received,
-            "month": r_month,
-            "iso_week": r_iso["year"].to_numpy() * 100 + r_iso["week"].to_numpy(),
-            "due_on": due,
-            "closed_on": pd.Series(np.where(is_open, np.datetime64("NaT"), closed)).astype("datetime64[s]"),
-            "days_to_close": pd.Series(days_to_close, dtype="Int64").where(~is_open),
-            "status": np.where(is_open, "abierta", "cerrada"),
-            "description": descriptions,
-        })
+        yield (
+            "complaint",
+            pd.DataFrame(
+                {
+                    "id": ids,
+                    "folio": [
+                        f"{p}-{y}-{i:07d}" for p, y, i in zip(prefixes, years, ids, strict=True)
+                    ],
+                    "kind_id": kind_ids[kind],
+                    "category_id": pd.Series(category, dtype="Int64").where(labelled),
+                    "channel_id": np.array(CH_IDS)[c_ch],
+                    "subdelegacion_id": c_sub,
+                    "patron_id": pd.Series(c_patron, dtype="Int64").where(c_patron > 0),
+                    "received_on": received,
+                    "month": r_month,
+                    "iso_week": r_iso["year"].to_numpy() * 100 + r_iso["week"].to_numpy(),
+                    "due_on": due,
+                    "closed_on": pd.Series(np.where(is_open, np.datetime64("NaT"), closed)).astype(
+                        "datetime64[s]"
+                    ),
+                    "days_to_close": pd.Series(days_to_close, dtype="Int64").where(~is_open),
+                    "status": np.where(is_open, "abierta", "cerrada"),
+                    "description": descriptions,
+                }
+            ),
+        )
 
         # ---- proactive orientations given by offices (no planted effect)
         if t >= 6:
@@ -577,15 +725,23 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
             no = len(o_sel)
             days_o, dw_o = day_weights(month)
             o_day = days_o[rng.choice(len(days_o), no, p=dw_o)]
-            yield "orientation", pd.DataFrame({
-                "id": np.arange(next_orientation_id, next_orientation_id + no),
-                "patron_id": o_sel + 1,
-                "oriented_on": o_day,
-                "month": month,
-                "channel_id": np.where(rng.random(no) < 0.6, "asistencia", "contact_center"),
-                "outcome": np.array(["regularizado", "compromiso de pago", "orientado", "sin contacto"])[
-                    rng.choice(4, no, p=[0.25, 0.3, 0.3, 0.15])],
-            })
+            yield (
+                "orientation",
+                pd.DataFrame(
+                    {
+                        "id": np.arange(next_orientation_id, next_orientation_id + no),
+                        "patron_id": o_sel + 1,
+                        "oriented_on": o_day,
+                        "month": month,
+                        "channel_id": np.where(
+                            rng.random(no) < 0.6, "asistencia", "contact_center"
+                        ),
+                        "outcome": np.array(
+                            ["regularizado", "compromiso de pago", "orientado", "sin contacto"]
+                        )[rng.choice(4, no, p=[0.25, 0.3, 0.3, 0.15])],
+                    }
+                ),
+            )
             next_orientation_id += no
 
         late_hist[t % 12] = late
@@ -595,37 +751,83 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
     for s in specs:
         acc = effect_acc[s.code]
         pm = max(acc["pm"], 1)
-        truth.add(f"campaign.{s.code}.effect_on_time_pp", 100 * acc["p_diff"] / pm, "pp",
-                  f"Aumento verdadero (esperado) de la tasa de pago oportuno entre tratados de {s.code} "
-                  "durante la campaña", start=str(s.start.date()), months=s.months,
-                  assignment=s.assignment, planted_cut_pp=100 * s.effect_pp,
-                  realised_pp=100 * acc["late_diff"] / pm, patron_months=acc["pm"],
-                  treated=int(len(s.treated)), control=int(len(s.control)),
-                  pilot_ooads=[int(x) for x in pilot] if s.assignment == "dirigida" else None,
-                  ooads=list(SIN_CONTROL_OOADS) if s.assignment == "sin_control" else None)
-        truth.add(f"campaign.{s.code}.on_time_amount_per_patron_month", acc["on_time_amount"] / pm,
-                  "MXN", f"Monto adicional pagado a tiempo por patrón-mes tratado en {s.code}")
-        truth.add(f"campaign.{s.code}.additional_collection", acc["collected"], "MXN",
-                  f"Recaudación adicional total (a tiempo, tardía y recuperación de adeudos) de {s.code} "
-                  "durante la campaña")
-        truth.add(f"campaign.{s.code}.overdue_regularised", acc["overdue_cut"], "MXN",
-                  f"Saldo vencido menor al cierre de {s.code} frente al contrafactual")
+        truth.add(
+            f"campaign.{s.code}.effect_on_time_pp",
+            100 * acc["p_diff"] / pm,
+            "pp",
+            f"Aumento verdadero (esperado) de la tasa de pago oportuno entre tratados de {s.code} "
+            "durante la campaña",
+            start=str(s.start.date()),
+            months=s.months,
+            assignment=s.assignment,
+            planted_cut_pp=100 * s.effect_pp,
+            realised_pp=100 * acc["late_diff"] / pm,
+            patron_months=acc["pm"],
+            treated=int(len(s.treated)),
+            control=int(len(s.control)),
+            pilot_ooads=[int(x) for x in pilot] if s.assignment == "dirigida" else None,
+            ooads=list(SIN_CONTROL_OOADS) if s.assignment == "sin_control" else None,
+        )
+        truth.add(
+            f"campaign.{s.code}.on_time_amount_per_patron_month",
+            acc["on_time_amount"] / pm,
+            "MXN",
+            f"Monto adicional pagado a tiempo por patrón-mes tratado en {s.code}",
+        )
+        truth.add(
+            f"campaign.{s.code}.additional_collection",
+            acc["collected"],
+            "MXN",
+            f"Recaudación adicional total (a tiempo, tardía y recuperación de adeudos) de {s.code} "
+            "durante la campaña",
+        )
+        truth.add(
+            f"campaign.{s.code}.overdue_regularised",
+            acc["overdue_cut"],
+            "MXN",
+            f"Saldo vencido menor al cierre de {s.code} frente al contrafactual",
+        )
     mu = channel_mu_sum / np.maximum(channel_mu_n, 1)
     for i, c in enumerate(CH_IDS):
         truth.add(f"channel.{c}.unit_cost", UNIT_COST[i], "MXN", f"Costo medio por contacto de {c}")
-        truth.add(f"channel.{c}.first_contact_resolution", FCR[i], "proporción",
-                  f"Resolución al primer contacto planteada para {c} (antes del ajuste por trámite)")
-        truth.add(f"channel.{c}.quality_mu", QUALITY_MU[i], "puntos 1-5",
-                  f"Calidad latente planteada para {c}", realised_mean=float(mu[i]))
-    truth.add("satisfaction_drop.size", DROP_SIZE, "puntos 1-5",
-              "Caída de la calidad latente del canal después de la fecha",
-              channel=DROP_CHANNEL, date=str(DROP_DATE))
-    truth.add("complaint_surge.extra", surge_extra, "quejas",
-              "Quejas adicionales plantadas en una subdelegación y mes",
-              subdelegacion_id=SURGE_SUBDELEGACION, month=str(SURGE_MONTH.date()),
-              expected_without_surge=surge_expected)
+        truth.add(
+            f"channel.{c}.first_contact_resolution",
+            FCR[i],
+            "proporción",
+            f"Resolución al primer contacto planteada para {c} (antes del ajuste por trámite)",
+        )
+        truth.add(
+            f"channel.{c}.quality_mu",
+            QUALITY_MU[i],
+            "puntos 1-5",
+            f"Calidad latente planteada para {c}",
+            realised_mean=float(mu[i]),
+        )
+    truth.add(
+        "satisfaction_drop.size",
+        DROP_SIZE,
+        "puntos 1-5",
+        "Caída de la calidad latente del canal después de la fecha",
+        channel=DROP_CHANNEL,
+        date=str(DROP_DATE),
+    )
+    truth.add(
+        "complaint_surge.extra",
+        surge_extra,
+        "quejas",
+        "Quejas adicionales plantadas en una subdelegación y mes",
+        subdelegacion_id=SURGE_SUBDELEGACION,
+        month=str(SURGE_MONTH.date()),
+        expected_without_surge=surge_expected,
+    )
     for k, v in DRIVER_WEIGHTS.items():
-        truth.add(f"survey_driver.{k}", v, "peso", f"Peso de la dimensión {k} en la satisfacción general")
-    truth.add("digital_share.drift", float(CHANNEL_DRIFT[[CH["en_linea"], CH["buzon"]]].sum()),
-              "proporción por año", "Aumento anual planteado de la participación digital")
+        truth.add(
+            f"survey_driver.{k}", v, "peso", f"Peso de la dimensión {k} en la satisfacción general"
+        )
+    truth.add(
+        "digital_share.drift",
+        float(CHANNEL_DRIFT[[CH["en_linea"], CH["buzon"]]].sum()),
+        "proporción por año",
+        "Aumento anual planteado de la participación digital",
+    )
     yield "ground_truth", truth.frame()

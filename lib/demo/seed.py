@@ -18,7 +18,7 @@ from lib.db.bulk import insert_frame
 from lib.db.engine import make_engine
 from lib.db.migrate import upgrade_schema
 from lib.db.rollups import ROLLUPS, refresh_rollups
-from lib.db.schema import Base, DatasetInfo, GroundTruth, Patron
+from lib.db.schema import Base, DatasetInfo, Patron
 from lib.demo.generator import DATA_AS_OF, SCALES, generate
 
 Progress = Callable[[float, str], None]
@@ -71,8 +71,7 @@ def seed(
             )
         _clear(conn)
         tables = Base.metadata.tables
-        done = 0
-        for name, frame in generate(scale, seed_value):
+        for done, (name, frame) in enumerate(generate(scale, seed_value), start=1):
             table = tables[name]
             if any(c.type.__class__.__name__ == "JSON" for c in table.columns):
                 conn.execute(insert(table), frame.to_dict("records"))
@@ -80,19 +79,20 @@ def seed(
             else:
                 written = insert_frame(conn, table, frame)
             counts[name] = counts.get(name, 0) + written
-            done += 1
             report(min(0.85, 0.85 * done / _EXPECTED_CHUNKS), f"Generando datos: {name}")
+        now = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
+        conn.execute(
+            insert(DatasetInfo),
+            [
+                {"key": "is_demo", "value": "1"},
+                {"key": "scale", "value": scale},
+                {"key": "seed", "value": str(seed_value)},
+                {"key": "data_as_of", "value": DATA_AS_OF.isoformat()},
+                {"key": "loaded_at", "value": now},
+            ],
+        )
         report(0.86, "Calculando agregados")
         refresh_rollups(conn, lambda f, m: report(0.86 + 0.13 * f, m))
-        now = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
-        conn.execute(insert(DatasetInfo), [
-            {"key": "is_demo", "value": "1"},
-            {"key": "scale", "value": scale},
-            {"key": "seed", "value": str(seed_value)},
-            {"key": "data_as_of", "value": DATA_AS_OF.isoformat()},
-            {"key": "loaded_at", "value": now},
-            {"key": "rollups_refreshed_at", "value": now},
-        ])
     counts["_seconds"] = round(time.perf_counter() - started)
     report(1.0, "Listo")
     return counts

@@ -118,8 +118,12 @@ def complaint_descriptions(rng: np.random.Generator, categories: np.ndarray) -> 
     # 15 % of texts borrow a phrase from another category: real descriptions are messy.
     phrase_cat = np.where(rng.random(n) < 0.15, rng.integers(1, 9, n), categories)
     picks = rng.integers(0, 5, n)
-    phrases = np.array([CATEGORY_PHRASES[int(c)][int(k)] for c, k in zip(phrase_cat, picks, strict=True)])
-    main = np.array([CATEGORY_PHRASES[int(c)][int(k)] for c, k in zip(categories, (picks + 1) % 5, strict=True)])
+    phrases = np.array(
+        [CATEGORY_PHRASES[int(c)][int(k)] for c, k in zip(phrase_cat, picks, strict=True)]
+    )
+    main = np.array(
+        [CATEGORY_PHRASES[int(c)][int(k)] for c, k in zip(categories, (picks + 1) % 5, strict=True)]
+    )
     body = np.char.add(np.char.add(openers, " "), main)
     extra = np.where(phrase_cat != categories, np.char.add("; además, ", phrases), "")
     out = np.char.add(np.char.add(np.char.add(body, extra), ". "), closers)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 11:08:40.463009
+Create Date: 2026-11-25 11:10:31.565508
 """
 
 from alembic import op
@@ -45,6 +45,7 @@ def upgrade() -> None:
     sa.Column('received', sa.BigInteger(), nullable=False),
     sa.Column('closed', sa.BigInteger(), nullable=False),
     sa.Column('closed_on_time', sa.BigInteger(), nullable=False),
+    sa.Column('pending_not_due', sa.BigInteger(), nullable=False),
     sa.Column('days_to_close_sum', sa.Float(), nullable=False),
     sa.PrimaryKeyConstraint('month', 'subdelegacion_id', 'channel_id', 'kind_id', 'category_id', 'size_band_id', name=op.f('pk_agg_complaint_month'))
     )

@@ -1,0 +1,1 @@
+"""Pure computation on small DataFrames: no Streamlit, no SQL."""

@@ -1,0 +1,180 @@
+"""The executive overview's indicators: definitions, period values and comparisons.
+
+A KPI is computed from monthly *sums* (never from averages of averages), so a period's value
+is the same whether it is read from one month or twelve.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from lib.queries.filters import Filters, add_months
+
+Sums = Mapping[str, float]
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return num / den if den > 0 else None
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    label: str
+    kind: str  # count | share | nps | mxn
+    value: Callable[[Sums], float | None]
+    higher_is_better: bool | None
+    help: str
+    follows_channel: bool = True
+
+
+KPIS: tuple[Kpi, ...] = (
+    Kpi(
+        "contacts",
+        "Contactos",
+        "count",
+        lambda s: s["contacts"],
+        None,
+        "Contactos de patrones en todos los canales del filtro.",
+    ),
+    Kpi(
+        "digital_share",
+        "Participación digital",
+        "share",
+        lambda s: _ratio(s["digital_contacts"], s["contacts"]),
+        True,
+        "Contactos en servicios en línea y Buzón IMSS entre todos los contactos.",
+    ),
+    Kpi(
+        "fcr",
+        "Resolución al primer contacto",
+        "share",
+        lambda s: _ratio(s["resolved_first"], s["contacts"]),
+        True,
+        "Contactos resueltos sin que el patrón tuviera que volver.",
+    ),
+    Kpi(
+        "csat",
+        "Satisfacción (CSAT)",
+        "share",
+        lambda s: _ratio(s["csat_satisfied"], s["responses"]),
+        True,
+        "Encuestados que califican 4 o 5 en la escala de 1 a 5.",
+    ),
+    Kpi(
+        "nps",
+        "NPS",
+        "nps",
+        lambda s: (
+            None
+            if s["responses"] <= 0
+            else 100 * (s["nps_promoters"] - s["nps_detractors"]) / s["responses"]
+        ),
+        True,
+        "Promotores (9-10) menos detractores (0-6), en puntos de -100 a 100.",
+    ),
+    Kpi(
+        "complaints",
+        "Quejas recibidas",
+        "count",
+        lambda s: s["complaints"],
+        False,
+        "Quejas, denuncias, requerimientos PRODECON y sugerencias recibidos.",
+    ),
+    Kpi(
+        "complaints_on_time",
+        "Quejas cerradas en plazo",
+        "share",
+        lambda s: _ratio(s["complaints_on_time"], s["complaints"] - s["complaints_pending"]),
+        True,
+        "Cerradas dentro del tramo de control, entre las ya cerradas o vencidas "
+        "(no cuenta las abiertas que aún están en plazo).",
+    ),
+    Kpi(
+        "collection_on_time",
+        "Recaudación a tiempo",
+        "mxn",
+        lambda s: s["paid_on_time"],
+        True,
+        "Cuotas pagadas a más tardar el día 17 del mes siguiente, en pesos.",
+        follows_channel=False,
+    ),
+    Kpi(
+        "patrons_on_time",
+        "Patrones con pago oportuno",
+        "share",
+        lambda s: _ratio(s["patrons_on_time"], s["patrons"]),
+        True,
+        "Patrones que pagaron completo lo emitido a más tardar el día 17.",
+        follows_channel=False,
+    ),
+)
+KPI_BY_KEY = {k.key: k for k in KPIS}
+
+
+def period_sums(monthly: pd.DataFrame, start: dt.date, end: dt.date) -> pd.Series:
+    rows = monthly[(monthly["month"] >= start) & (monthly["month"] <= end)]
+    return rows.drop(columns="month").sum()
+
+
+def comparison_period(f: Filters, available: Sequence[dt.date]) -> tuple[Filters | None, str]:
+    """Same months a year earlier when the data has them (seasonality cancels), else the
+    immediately preceding period of equal length, else nothing to compare with."""
+    have = set(available)
+
+    def covered(g: Filters) -> bool:
+        return all(add_months(g.start, i) in have for i in range(g.n_months))
+
+    year_before = f.shifted(-12)
+    if covered(year_before):
+        return year_before, "vs. mismo periodo del año anterior"
+    preceding = f.shifted(-f.n_months)
+    if covered(preceding):
+        return preceding, "vs. periodo inmediato anterior"
+    return None, "sin periodo de comparación en los datos"
+
+
+def change(kpi: Kpi, current: float | None, previous: float | None) -> float | None:
+    """Percentage points for shares and NPS points for NPS; relative % for counts and pesos."""
+    if current is None or previous is None:
+        return None
+    if kpi.kind in ("share", "nps"):
+        return (current - previous) * (100 if kpi.kind == "share" else 1)
+    return None if previous == 0 else 100 * (current - previous) / previous
+
+
+def kpi_table(
+    monthly: pd.DataFrame, f: Filters, comparison: Filters | None, trend_months: int = 12
+) -> pd.DataFrame:
+    """One row per KPI: value, previous value, change and the monthly trend for sparklines."""
+    cur = period_sums(monthly, f.start, f.end)
+    prev = period_sums(monthly, comparison.start, comparison.end) if comparison else None
+    trend_start = add_months(f.end, -(max(trend_months, f.n_months) - 1))
+    trend_rows = monthly[(monthly["month"] >= trend_start) & (monthly["month"] <= f.end)]
+    rows = []
+    for kpi in KPIS:
+        value = kpi.value(cur)
+        previous = kpi.value(prev) if prev is not None else None
+        series = [kpi.value(r) for _, r in trend_rows.iterrows()]
+        rows.append(
+            {
+                "key": kpi.key,
+                "label": kpi.label,
+                "kind": kpi.kind,
+                "value": value,
+                "previous": previous,
+                "change": change(kpi, value, previous),
+                "higher_is_better": kpi.higher_is_better,
+                "help": kpi.help,
+                "follows_channel": kpi.follows_channel,
+                "trend": [v for v in series if v is not None],
+                "trend_months": [
+                    m for m, v in zip(trend_rows["month"], series, strict=True) if v is not None
+                ],
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,115 @@
+"""'What moved most': changes by office ranked by how unlikely they are to be noise.
+
+A big office's small change can matter more than a small office's big one, so each change is
+scored with a z statistic and only changes beyond ``min_z`` are listed: a two-proportion test
+for rates, and for counts a test of whether the office moved out of line with all offices
+together (so a nationwide rise in contacts does not flag every office).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import pandas as pd
+
+# metric -> (label, numerator, denominator or None for counts, higher is better)
+METRICS: dict[str, tuple[str, str, str | None, bool | None]] = {
+    "fcr": ("resolución al primer contacto", "resolved_first", "contacts", True),
+    "csat": ("satisfacción (% 4-5)", "csat_satisfied", "responses", True),
+    "patrons_on_time": ("patrones con pago oportuno", "patrons_on_time", "patrons", True),
+    "complaints": ("quejas recibidas", "complaints", None, False),
+    "contacts": ("contactos", "contacts", None, None),
+}
+
+
+def proportion_z(x1: float, n1: float, x0: float, n0: float) -> float | None:
+    """Two-proportion z statistic with pooled variance; None when either side is empty."""
+    if n1 <= 0 or n0 <= 0:
+        return None
+    p = (x1 + x0) / (n1 + n0)
+    se = math.sqrt(p * (1 - p) * (1 / n1 + 1 / n0))
+    if se == 0:
+        return None
+    return (x1 / n1 - x0 / n0) / se
+
+
+def count_z(c1: float, c0: float, ratio: float = 1.0) -> float | None:
+    """Is ``c1`` out of line with ``c0`` scaled by the overall ``ratio`` (current / previous)?
+
+    Conditional on the total c1 + c0, c1 is binomial with p = ratio / (1 + ratio) when the unit
+    moved like everyone else; the z statistic measures how far it strayed from that.
+    """
+    total = c1 + c0
+    if total <= 0 or ratio <= 0:
+        return None
+    p = ratio / (1 + ratio)
+    return (c1 - total * p) / math.sqrt(total * p * (1 - p))
+
+
+def top_movers(
+    current: pd.DataFrame,
+    previous: pd.DataFrame,
+    names: Mapping[int, str],
+    n: int = 5,
+    min_z: float = 3.0,
+) -> pd.DataFrame:
+    """Rows (unit, metric, before, after, change, z, direction) for the biggest credible moves."""
+    merged = current.merge(previous, on="unit_id", suffixes=("", "_prev"), how="inner")
+    ratios = {
+        key: (merged[num].sum() / merged[f"{num}_prev"].sum())
+        if merged[f"{num}_prev"].sum()
+        else 1.0
+        for key, (_l, num, den, _b) in METRICS.items()
+        if den is None
+    }
+    rows = []
+    for _, r in merged.iterrows():
+        for key, (label, num, den, better) in METRICS.items():
+            if den is None:
+                z = count_z(r[num], r[f"{num}_prev"], ratios[key])
+                before, after = r[f"{num}_prev"], r[num]
+                delta = None if before == 0 else 100 * (after - before) / before
+                unit = "%"
+            else:
+                z = proportion_z(r[num], r[den], r[f"{num}_prev"], r[f"{den}_prev"])
+                if z is None:
+                    continue
+                before, after = r[f"{num}_prev"] / r[f"{den}_prev"], r[num] / r[den]
+                delta, unit = 100 * (after - before), "pp"
+            if z is None or abs(z) < min_z:
+                continue
+            good = None if better is None else (z > 0) == better
+            rows.append(
+                {
+                    "unit_id": int(r["unit_id"]),
+                    "unit": names.get(int(r["unit_id"]), str(r["unit_id"])),
+                    "metric": key,
+                    "metric_label": label,
+                    "before": before,
+                    "after": after,
+                    "change": delta,
+                    "change_unit": unit,
+                    "z": z,
+                    "good": good,
+                }
+            )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "unit_id",
+            "unit",
+            "metric",
+            "metric_label",
+            "before",
+            "after",
+            "change",
+            "change_unit",
+            "z",
+            "good",
+        ],
+    )
+    if out.empty:
+        return out
+    out = out.reindex(out["z"].abs().sort_values(ascending=False).index)
+    return out.head(n).reset_index(drop=True)

@@ -1,0 +1,1 @@
+"""Plotly figure builders: one function per chart kind, one house theme."""

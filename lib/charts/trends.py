@@ -1,0 +1,49 @@
+"""Time-series figures."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from lib.charts.theme import ACCENT, CHANNEL_COLORS, style
+
+
+def channel_volume_figure(by_channel: pd.DataFrame, reading: str) -> go.Figure:
+    """Stacked monthly contacts by channel (bars) with the digital share (line, right axis).
+
+    ``by_channel``: month, channel, is_digital, contacts.
+    """
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    for channel, rows in by_channel.groupby("channel", sort=False):
+        fig.add_trace(
+            go.Bar(
+                x=rows["month"],
+                y=rows["contacts"],
+                name=channel,
+                marker_color=CHANNEL_COLORS.get(channel),
+                hovertemplate="%{x|%b %Y}: %{y:,.0f} contactos<extra>" + channel + "</extra>",
+            ),
+            secondary_y=False,
+        )
+    totals = by_channel.groupby("month")["contacts"].sum()
+    digital = by_channel[by_channel["is_digital"]].groupby("month")["contacts"].sum()
+    share = (digital.reindex(totals.index).fillna(0) / totals).mul(100)
+    fig.add_trace(
+        go.Scatter(
+            x=share.index,
+            y=share.values,
+            name="Participación digital (%)",
+            mode="lines+markers",
+            line={"color": ACCENT, "width": 3},
+            hovertemplate="%{x|%b %Y}: %{y:.1f}% digital<extra></extra>",
+        ),
+        secondary_y=True,
+    )
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title_text="Contactos por mes", secondary_y=False, tickformat=",")
+    fig.update_yaxes(
+        title_text="Digital (% de contactos)", secondary_y=True, rangemode="tozero", showgrid=False
+    )
+    fig.update_xaxes(dtick="M1" if len(totals) <= 14 else "M3", tickformat="%b %Y")
+    return style(fig, "Contactos por canal y participación digital (contactos/mes, %)", reading)

@@ -1,0 +1,87 @@
+"""What the database holds: demo or real, how fresh, which months, whether it is usable."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine, func, inspect, select
+
+from lib.db.schema import AggInteractionMonth, DatasetInfo, GroundTruth, Patron
+
+
+class SchemaMissing(RuntimeError):
+    """The database answers but has no Mirador tables."""
+
+
+class DatabaseEmpty(RuntimeError):
+    """The schema exists but no patrons have been loaded."""
+
+
+@dataclass(frozen=True)
+class DatasetMeta:
+    is_demo: bool
+    data_as_of: dt.date | None
+    loaded_at: str
+    rollups_refreshed_at: str
+    months: tuple[dt.date, ...]
+    info: dict[str, str]
+
+    @property
+    def version(self) -> str:
+        """Changes whenever data or rollups change: part of every cache key."""
+        return f"{self.loaded_at}|{self.rollups_refreshed_at}"
+
+
+def _as_date(value) -> dt.date:  # noqa: ANN001
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def dataset_meta(engine: Engine) -> DatasetMeta:
+    """Read the dataset facts; raises SchemaMissing / DatabaseEmpty with a usable state.
+
+    Connection errors (OperationalError) propagate: the caller turns them into a message.
+    """
+    with engine.connect() as conn:
+        if not inspect(conn).has_table(DatasetInfo.__tablename__):
+            raise SchemaMissing()
+        if conn.execute(select(func.count()).select_from(Patron)).scalar_one() == 0:
+            raise DatabaseEmpty()
+        info = dict(conn.execute(select(DatasetInfo.key, DatasetInfo.value)).all())
+        months = [
+            _as_date(m)
+            for m in conn.execute(
+                select(AggInteractionMonth.month).distinct().order_by(AggInteractionMonth.month)
+            ).scalars()
+        ]
+    as_of = info.get("data_as_of")
+    return DatasetMeta(
+        is_demo=info.get("is_demo") == "1",
+        data_as_of=dt.date.fromisoformat(as_of) if as_of else None,
+        loaded_at=info.get("loaded_at", ""),
+        rollups_refreshed_at=info.get("rollups_refreshed_at", ""),
+        months=tuple(months),
+        info=info,
+    )
+
+
+def ground_truth(engine: Engine) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return pd.read_sql(select(GroundTruth).order_by(GroundTruth.key), conn)
+
+
+def table_counts(engine: Engine, tables: list[str]) -> pd.DataFrame:
+    from lib.db.schema import Base
+
+    rows = []
+    with engine.connect() as conn:
+        for name in tables:
+            t = Base.metadata.tables[name]
+            rows.append(
+                {
+                    "tabla": name,
+                    "filas": conn.execute(select(func.count()).select_from(t)).scalar_one(),
+                }
+            )
+    return pd.DataFrame(rows)

@@ -1,0 +1,177 @@
+"""Monthly sums behind the executive overview's KPIs, read from the rollups."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import pandas as pd
+from sqlalchemy import Engine, case, func, select
+
+from lib.db.schema import (
+    AggCollectionMonth,
+    AggComplaintMonth,
+    AggInteractionMonth,
+    AggSurveyMonth,
+    Channel,
+)
+from lib.queries.filters import Filters
+
+IM = AggInteractionMonth.__table__
+SM = AggSurveyMonth.__table__
+CM = AggComplaintMonth.__table__
+COL = AggCollectionMonth.__table__
+CH = Channel.__table__
+
+MONTHLY_COLUMNS = [
+    "contacts",
+    "digital_contacts",
+    "resolved_first",
+    "responses",
+    "csat_sum",
+    "csat_satisfied",
+    "nps_promoters",
+    "nps_detractors",
+    "complaints",
+    "complaints_on_time",
+    "complaints_pending",
+    "patrons",
+    "patrons_on_time",
+    "issued",
+    "paid_on_time",
+]
+
+
+def _sum(col, label: str):  # noqa: ANN001
+    return func.coalesce(func.sum(col), 0).label(label)
+
+
+def _interaction_query(f: Filters, group: list):
+    digital = case((CH.c.is_digital, IM.c.contacts), else_=0)
+    return (
+        select(
+            *group,
+            _sum(IM.c.contacts, "contacts"),
+            _sum(digital, "digital_contacts"),
+            _sum(IM.c.resolved_first, "resolved_first"),
+        )
+        .select_from(IM.join(CH, CH.c.id == IM.c.channel_id))
+        .where(*f.conditions(IM))
+        .group_by(*group)
+    )
+
+
+def _survey_query(f: Filters, group: list):
+    return (
+        select(
+            *group,
+            _sum(SM.c.responses, "responses"),
+            _sum(SM.c.csat_sum, "csat_sum"),
+            _sum(SM.c.csat_satisfied, "csat_satisfied"),
+            _sum(SM.c.nps_promoters, "nps_promoters"),
+            _sum(SM.c.nps_detractors, "nps_detractors"),
+        )
+        .where(*f.conditions(SM))
+        .group_by(*group)
+    )
+
+
+def _complaint_query(f: Filters, group: list):
+    return (
+        select(
+            *group,
+            _sum(CM.c.received, "complaints"),
+            _sum(CM.c.closed_on_time, "complaints_on_time"),
+            _sum(CM.c.pending_not_due, "complaints_pending"),
+        )
+        .where(*f.conditions(CM))
+        .group_by(*group)
+    )
+
+
+def _collection_query(f: Filters, group: list):
+    return (
+        select(
+            *group,
+            _sum(COL.c.patrons, "patrons"),
+            _sum(COL.c.patrons_on_time, "patrons_on_time"),
+            _sum(COL.c.issued, "issued"),
+            _sum(COL.c.paid_on_time, "paid_on_time"),
+        )
+        .where(*f.conditions(COL, channel=False))
+        .group_by(*group)
+    )
+
+
+def _merge(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
+    out = frames[0]
+    for frame in frames[1:]:
+        out = out.merge(frame, on=keys, how="outer")
+    for col in MONTHLY_COLUMNS:
+        if col not in out:
+            out[col] = 0
+    out[MONTHLY_COLUMNS] = out[MONTHLY_COLUMNS].fillna(0)
+    return out
+
+
+def monthly_indicators(engine: Engine, f: Filters, first: dt.date | None = None) -> pd.DataFrame:
+    """One row per month from ``first`` (default ``f.start``) to ``f.end``: the sums each KPI needs.
+
+    Months with no activity at all are absent; callers reindex on the months they expect.
+    """
+    g = replace(f, start=first) if first else f
+    queries = [
+        _interaction_query(g, [IM.c.month]),
+        _survey_query(g, [SM.c.month]),
+        _complaint_query(g, [CM.c.month]),
+        _collection_query(g, [COL.c.month]),
+    ]
+    with engine.connect() as conn:
+        frames = [pd.read_sql(q, conn) for q in queries]
+    out = _merge(frames, ["month"])
+    out["month"] = pd.to_datetime(out["month"]).dt.date
+    return out.sort_values("month").reset_index(drop=True)[["month", *MONTHLY_COLUMNS]]
+
+
+def unit_indicators(engine: Engine, f: Filters) -> pd.DataFrame:
+    """The same sums per OOAD (or per subdelegación when an OOAD is chosen) for ``f``'s period."""
+    if f.ooad_id is None and f.subdelegacion_id is None:
+        cols = {"im": IM.c.ooad_id, "sm": SM.c.ooad_id, "cm": CM.c.ooad_id, "col": COL.c.ooad_id}
+    else:
+        cols = {
+            "im": IM.c.subdelegacion_id,
+            "sm": SM.c.subdelegacion_id,
+            "cm": CM.c.subdelegacion_id,
+            "col": COL.c.subdelegacion_id,
+        }
+    queries = [
+        _interaction_query(f, [cols["im"].label("unit_id")]),
+        _survey_query(f, [cols["sm"].label("unit_id")]),
+        _complaint_query(f, [cols["cm"].label("unit_id")]),
+        _collection_query(f, [cols["col"].label("unit_id")]),
+    ]
+    with engine.connect() as conn:
+        frames = [pd.read_sql(q, conn) for q in queries]
+    return _merge(frames, ["unit_id"]).sort_values("unit_id").reset_index(drop=True)
+
+
+def channel_month_contacts(engine: Engine, f: Filters) -> pd.DataFrame:
+    """Contacts per month and channel (for the volume-by-channel trend)."""
+    q = (
+        select(
+            IM.c.month,
+            IM.c.channel_id,
+            CH.c.name.label("channel"),
+            CH.c.is_digital,
+            _sum(IM.c.contacts, "contacts"),
+        )
+        .select_from(IM.join(CH, CH.c.id == IM.c.channel_id))
+        .where(*f.conditions(IM))
+        .group_by(IM.c.month, IM.c.channel_id, CH.c.name, CH.c.is_digital, CH.c.sort_order)
+        .order_by(IM.c.month, CH.c.sort_order)
+    )
+    with engine.connect() as conn:
+        out = pd.read_sql(q, conn)
+    out["month"] = pd.to_datetime(out["month"]).dt.date
+    out["is_digital"] = out["is_digital"].astype(bool)
+    return out

@@ -1,0 +1,1 @@
+"""Shared Streamlit pieces: page setup, filter bar, KPI cards, formatting, downloads."""

@@ -1,0 +1,146 @@
+"""One call at the top of every page: configuration, database health, filters, freshness.
+
+Every page file must stand on its own (a ``pages/`` folder lets Streamlit run a page without
+Home.py; ../shared/STREAMLIT-NOTES.md §1), so everything a page needs is set up here.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from lib.db.engine import DEFAULT_SQLITE_PATH, DatabaseTarget, database_target
+from lib.queries import catalogs
+from lib.queries.filters import Filters
+from lib.queries.meta import DatasetMeta, dataset_meta
+from lib.ui.data import cached, engine_for
+from lib.ui.errors import describe
+from lib.ui.filters import filter_bar, scope_label
+from lib.ui.format import date_label
+
+DEMO_SCALE = "demo"
+DEMO_SEED = 7
+
+
+@dataclass(frozen=True)
+class Source:
+    """Which database, its engine and its dataset version: what every cache key needs."""
+
+    target: DatabaseTarget
+    engine: Engine
+    meta: DatasetMeta
+
+
+@dataclass(frozen=True)
+class PageContext(Source):
+    filters: Filters
+    ooads: pd.DataFrame
+    subdelegaciones: pd.DataFrame
+    channels: pd.DataFrame
+    size_bands: pd.DataFrame
+
+    @property
+    def scope(self) -> str:
+        return scope_label(
+            self.filters, self.ooads, self.subdelegaciones, self.channels, self.size_bands
+        )
+
+
+def _first_start() -> None:
+    """Create and fill the embedded demo database, once, with a progress bar."""
+    lock_path = DEFAULT_SQLITE_PATH.with_suffix(".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as lock:
+        with st.spinner("Otra sesión está preparando la base de demostración; esperando…"):
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if DEFAULT_SQLITE_PATH.exists():
+                return
+            from lib.demo.seed import seed_sqlite_file
+
+            st.title("Mirador")
+            st.info(
+                "Primer arranque: se está creando la base de datos integrada "
+                f"({DEFAULT_SQLITE_PATH.name}) con el instituto de demostración, datos "
+                "sintéticos. Tarda menos de un minuto y sólo ocurre una vez."
+            )
+            bar = st.progress(0.0, text="Preparando…")
+            seed_sqlite_file(
+                DEFAULT_SQLITE_PATH,
+                DEMO_SCALE,
+                DEMO_SEED,
+                lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
+            )
+            bar.empty()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    st.rerun()
+
+
+def _stop_with_problem(exc: BaseException, target: DatabaseTarget) -> None:
+    problem = describe(exc, target)
+    st.title("Mirador")
+    st.error(f"**{problem.title}.** {problem.body}", icon=":material/error:")
+    if problem.detail:
+        with st.expander("Detalle técnico"):
+            st.code(problem.detail, language=None)
+    st.button("Reintentar", icon=":material/refresh:")
+    st.stop()
+
+
+def page_setup(title: str, caption: str | None = None) -> PageContext:
+    st.set_page_config(
+        page_title=f"{title} · Mirador", page_icon=":material/monitoring:", layout="wide"
+    )
+    target = database_target()
+    if target.is_default and not DEFAULT_SQLITE_PATH.exists():
+        _first_start()
+    try:
+        engine = engine_for(target.url)
+        meta = dataset_meta(engine)
+    except Exception as exc:  # every failure becomes a readable message, never a traceback
+        _stop_with_problem(exc, target)
+        raise  # unreachable: st.stop() raises
+    source = Source(target, engine, meta)
+    try:
+        lists = [
+            cached(source, fn)
+            for fn in (
+                catalogs.ooads,
+                catalogs.subdelegaciones,
+                catalogs.channels,
+                catalogs.size_bands,
+            )
+        ]
+    except Exception as exc:
+        _stop_with_problem(exc, target)
+        raise
+    filters = filter_bar(meta.months, *lists)
+    ctx = PageContext(target, engine, meta, filters, *lists)
+
+    if meta.is_demo:
+        st.warning(
+            "**Datos de demostración.** Todo lo que se ve es sintético: un instituto simulado "
+            "sobre los catálogos reales de OOAD y subdelegaciones, con efectos plantados y "
+            "documentados. No son cifras del IMSS.",
+            icon=":material/science:",
+        )
+    st.title(title)
+    fresh = f"Datos al {date_label(meta.data_as_of)}"
+    if meta.rollups_refreshed_at:
+        fresh += f" · agregados actualizados el {date_label(pd.Timestamp(meta.rollups_refreshed_at).date())}"
+    st.caption(" · ".join(x for x in (caption, ctx.scope, fresh) if x))
+    return ctx
+
+
+def query(ctx: Source, fn, *args, **kwargs):  # noqa: ANN001, ANN201
+    """Run a lib.queries function for this page, cached; database failures become messages."""
+    try:
+        return cached(ctx, fn, *args, **kwargs)
+    except Exception as exc:
+        _stop_with_problem(exc, ctx.target)
+        raise

@@ -1,0 +1,46 @@
+"""Shared engine and cached query results.
+
+The engine is a cached resource per URL. Query results are cached data keyed on the function,
+the database URL, the dataset version (so a reload or refresh invalidates them) and every
+argument, the filters included. Nothing is cached to disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from lib.db.engine import make_engine
+
+if TYPE_CHECKING:
+    from lib.ui.context import Source
+
+T = TypeVar("T")
+
+
+@st.cache_resource(show_spinner=False)
+def engine_for(url: str) -> Engine:
+    return make_engine(url)
+
+
+@st.cache_data(ttl="15m", max_entries=2000, show_spinner=False)
+def _run(key: str, _fn: Callable[..., Any], _engine: Engine, _args: tuple, _kwargs: dict) -> Any:
+    return _fn(_engine, *_args, **_kwargs)
+
+
+def cached(ctx: Source, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(engine, *args, **kwargs)``, cached for every user with the same arguments."""
+    key = repr(
+        (
+            fn.__module__,
+            fn.__qualname__,
+            ctx.target.url,
+            ctx.meta.version,
+            args,
+            sorted(kwargs.items()),
+        )
+    )
+    return _run(key, fn, ctx.engine, args, kwargs)

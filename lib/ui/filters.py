@@ -1,0 +1,142 @@
+"""The global filter bar. Its state lives in the URL (bound query parameters), so a view can
+be shared by link, survives a reload, and follows the user from page to page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from lib.queries.filters import Filters
+from lib.ui.format import month_label
+
+ALL = "todas"
+ALL_M = "todos"
+KEYS = ("desde", "hasta", "ooad", "subdel", "canal", "tamano")
+
+
+def _month_key(d: dt.date) -> str:
+    return d.strftime("%Y-%m")
+
+
+def _reset(defaults: dict[str, str]) -> None:
+    """Back to the defaults; bound parameters then drop out of the URL by themselves."""
+    for key, value in defaults.items():
+        st.session_state[key] = value
+
+
+def filter_bar(
+    months: tuple[dt.date, ...],
+    ooads: pd.DataFrame,
+    subdelegaciones: pd.DataFrame,
+    channels: pd.DataFrame,
+    size_bands: pd.DataFrame,
+) -> Filters:
+    sb = st.sidebar
+    sb.markdown("### Filtros")
+    opts = [_month_key(m) for m in months]
+    labels = {_month_key(m): month_label(m) for m in months}
+    left, right = sb.columns(2)
+    desde = left.selectbox(
+        "Desde",
+        opts,
+        index=max(0, len(opts) - 12),
+        format_func=labels.get,
+        key="desde",
+        bind="query-params",
+    )
+    hasta = right.selectbox(
+        "Hasta", opts, index=len(opts) - 1, format_func=labels.get, key="hasta", bind="query-params"
+    )
+    if desde > hasta:
+        sb.warning("«Desde» es posterior a «Hasta»; se muestran los meses entre ambos.")
+        desde, hasta = hasta, desde
+
+    ooad_names = dict(zip(ooads["id"].astype(str), ooads["name"], strict=True))
+    ooad = sb.selectbox(
+        "OOAD",
+        [ALL, *ooad_names],
+        key="ooad",
+        bind="query-params",
+        format_func=lambda v: "Todas las OOAD" if v == ALL else ooad_names[v],
+    )
+    subs = subdelegaciones
+    if ooad != ALL:
+        subs = subs[subs["ooad_id"] == int(ooad)]
+        sub_names = {str(i): n for i, n in zip(subs["id"], subs["name"], strict=True)}
+    else:  # names repeat across OOAD (Juárez, Hidalgo, ...): say which
+        sub_names = {
+            str(i): f"{n} ({ooad_names[str(o)]})"
+            for i, n, o in zip(subs["id"], subs["name"], subs["ooad_id"], strict=True)
+        }
+    if st.session_state.get("subdel", ALL) not in (ALL, *sub_names):
+        st.session_state["subdel"] = ALL
+    subdel = sb.selectbox(
+        "Subdelegación",
+        [ALL, *sub_names],
+        key="subdel",
+        bind="query-params",
+        format_func=lambda v: "Todas las subdelegaciones" if v == ALL else sub_names[v],
+    )
+    ch_names = dict(zip(channels["id"], channels["name"], strict=True))
+    canal = sb.selectbox(
+        "Canal",
+        [ALL_M, *ch_names],
+        key="canal",
+        bind="query-params",
+        format_func=lambda v: "Todos los canales" if v == ALL_M else ch_names[v],
+    )
+    band_names = dict(zip(size_bands["id"], size_bands["name"], strict=True))
+    tamano = sb.selectbox(
+        "Tamaño de patrón",
+        [ALL_M, *band_names],
+        key="tamano",
+        bind="query-params",
+        format_func=lambda v: "Todos los tamaños" if v == ALL_M else f"{v}: {band_names[v]}",
+    )
+    defaults = {
+        "desde": opts[max(0, len(opts) - 12)],
+        "hasta": opts[-1],
+        "ooad": ALL,
+        "subdel": ALL,
+        "canal": ALL_M,
+        "tamano": ALL_M,
+    }
+    sb.button("Restablecer filtros", on_click=_reset, args=(defaults,), width="stretch")
+
+    sub_id = None if subdel == ALL else int(subdel)
+    ooad_id = None if ooad == ALL else int(ooad)
+    if sub_id is not None and ooad_id is None:
+        ooad_id = int(subdelegaciones.loc[subdelegaciones["id"] == sub_id, "ooad_id"].iloc[0])
+    return Filters(
+        start=dt.date.fromisoformat(f"{desde}-01"),
+        end=dt.date.fromisoformat(f"{hasta}-01"),
+        ooad_id=ooad_id,
+        subdelegacion_id=sub_id,
+        channel_id=None if canal == ALL_M else canal,
+        size_band_id=None if tamano == ALL_M else tamano,
+    )
+
+
+def scope_label(
+    f: Filters,
+    ooads: pd.DataFrame,
+    subdelegaciones: pd.DataFrame,
+    channels: pd.DataFrame,
+    size_bands: pd.DataFrame,
+) -> str:
+    """'Nacional · todos los canales' style caption of what the numbers cover."""
+    if f.subdelegacion_id is not None:
+        row = subdelegaciones.loc[subdelegaciones["id"] == f.subdelegacion_id].iloc[0]
+        place = f"Subdelegación {row['name']}"
+    elif f.ooad_id is not None:
+        place = f"OOAD {ooads.loc[ooads['id'] == f.ooad_id, 'name'].iloc[0]}"
+    else:
+        place = "Nacional"
+    parts = [place]
+    if f.channel_id:
+        parts.append(channels.loc[channels["id"] == f.channel_id, "name"].iloc[0])
+    if f.size_band_id:
+        parts.append(f"patrones {f.size_band_id}")
+    return " · ".join(parts)

@@ -1,0 +1,81 @@
+"""es-MX formatting: 1,234.5; $ MXN; dd/mm/aaaa; Spanish month names."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+MONTHS = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+]
+MONTHS_SHORT = ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"]
+DAYS = ["domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"]
+DAYS_SHORT = ["dom", "lun", "mar", "mié", "jue", "vie", "sáb"]
+
+
+def _missing(x: float | None) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def date_label(d: dt.date | None) -> str:
+    return "—" if d is None else d.strftime("%d/%m/%Y")
+
+
+def month_label(d: dt.date, long: bool = False) -> str:
+    return f"{(MONTHS if long else MONTHS_SHORT)[d.month - 1]} {d.year}"
+
+
+def period_label(start: dt.date, end: dt.date) -> str:
+    if start == end:
+        return month_label(start, long=True)
+    return f"{month_label(start)} – {month_label(end)}"
+
+
+def fmt_int(x: float | None) -> str:
+    return "—" if _missing(x) else f"{x:,.0f}"
+
+
+def fmt_num(x: float | None, decimals: int = 1) -> str:
+    return "—" if _missing(x) else f"{x:,.{decimals}f}"
+
+
+def fmt_pct(share: float | None, decimals: int = 1) -> str:
+    """A share in [0, 1] as a percentage."""
+    return "—" if _missing(share) else f"{100 * share:,.{decimals}f}%"
+
+
+def fmt_signed(x: float | None, unit: str, decimals: int = 1) -> str:
+    if _missing(x):
+        return "—"
+    return f"{x:+,.{decimals}f} {unit}".replace("+-", "-")
+
+
+def fmt_mxn(x: float | None, decimals: int = 0) -> str:
+    if _missing(x):
+        return "—"
+    sign = "-" if x < 0 else ""
+    return f"{sign}${abs(x):,.{decimals}f}"
+
+
+def fmt_mxn_compact(x: float | None) -> str:
+    """$12.3 mil M (miles de millones), $4.5 M (millones), $12,345 below a million."""
+    if _missing(x):
+        return "—"
+    a = abs(x)
+    sign = "-" if x < 0 else ""
+    if a >= 1e9:
+        return f"{sign}${a / 1e9:,.1f} mil M"
+    if a >= 1e6:
+        return f"{sign}${a / 1e6:,.1f} M"
+    return fmt_mxn(x)

@@ -1,0 +1,48 @@
+"""KPI cards: value, change against the comparison period, and a sparkline."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lib.ui.format import fmt_int, fmt_mxn_compact, fmt_num, fmt_pct, fmt_signed
+
+
+def format_value(kind: str, value: float | None) -> str:
+    if kind == "share":
+        return fmt_pct(value)
+    if kind == "nps":
+        return fmt_num(value)
+    if kind == "mxn":
+        return fmt_mxn_compact(value)
+    return fmt_int(value)
+
+
+def format_change(kind: str, change: float | None) -> str | None:
+    if change is None:
+        return None
+    unit = {"share": "pp", "nps": "pts"}.get(kind, "%")
+    return fmt_signed(change, unit)
+
+
+def kpi_grid(table: pd.DataFrame, comparison_label: str, channel_filtered: bool, columns: int = 3):
+    """Cards in rows of ``columns``; KPIs that ignore the channel filter say so."""
+    rows = [table.iloc[i : i + columns] for i in range(0, len(table), columns)]
+    for chunk in rows:
+        cols = st.columns(columns)
+        for col, (_, k) in zip(cols, chunk.iterrows(), strict=False):
+            color = {True: "normal", False: "inverse"}.get(k["higher_is_better"], "off")
+            help_text = k["help"]
+            if channel_filtered and not k["follows_channel"]:
+                help_text += " No depende del canal: muestra todos los canales."
+            trend = [100 * v if k["kind"] == "share" else v for v in k["trend"]]
+            col.metric(
+                k["label"],
+                format_value(k["kind"], k["value"]),
+                delta=format_change(k["kind"], k["change"]),
+                delta_color=color,
+                delta_description=comparison_label if k["change"] is not None else None,
+                help=help_text,
+                chart_data=trend if len(trend) > 1 else None,
+                border=True,
+            )

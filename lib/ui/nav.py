@@ -1,0 +1,28 @@
+"""The app's pages, grouped by the people who use them."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
+    # section: [(file, title, url path, icon)]
+    "Dirección": [
+        ("pages/1_resumen.py", "Resumen ejecutivo", "resumen", ":material/dashboard:"),
+    ],
+    "Datos": [
+        ("pages/9_datos.py", "Datos y cobertura", "datos", ":material/database:"),
+    ],
+}
+
+
+def navigation():  # noqa: ANN201
+    pages = {
+        section: [
+            st.Page(
+                path, title=title, url_path=url, icon=icon, default=(path == "pages/1_resumen.py")
+            )
+            for path, title, url, icon in items
+        ]
+        for section, items in SECTIONS.items()
+    }
+    return st.navigation(pages, position="sidebar", expanded=True)

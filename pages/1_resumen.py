@@ -1,0 +1,77 @@
+"""Resumen ejecutivo: the first page a division head sees."""
+
+import streamlit as st
+
+from lib.analysis.kpis import comparison_period, kpi_table
+from lib.analysis.movers import top_movers
+from lib.analysis.readings import digital_share_reading, mover_sentence
+from lib.charts.theme import PLOTLY_CONFIG
+from lib.charts.trends import channel_volume_figure
+from lib.queries import overview
+from lib.queries.filters import add_months
+from lib.ui.context import page_setup, query
+from lib.ui.format import period_label
+from lib.ui.kpi import kpi_grid
+
+ctx = page_setup("Resumen ejecutivo")
+f = ctx.filters
+comparison, comparison_label = comparison_period(f, ctx.meta.months)
+
+first = min(comparison.start if comparison else f.start, add_months(f.end, -11))
+monthly = query(ctx, overview.monthly_indicators, f, first)
+table = kpi_table(monthly, f, comparison)
+
+st.subheader(f"Indicadores de {period_label(f.start, f.end)}")
+kpi_grid(table, comparison_label, channel_filtered=f.channel_id is not None)
+
+left, right = st.columns([3, 2])
+with left:
+    by_channel = query(ctx, overview.channel_month_contacts, f)
+    st.plotly_chart(
+        channel_volume_figure(by_channel, digital_share_reading(by_channel)),
+        config=PLOTLY_CONFIG,
+        width="stretch",
+    )
+with right:
+    unit = "subdelegación" if f.ooad_id is not None else "OOAD"
+    st.subheader(
+        "Lo que más cambió",
+        help=(
+            f"Cambios por {unit} frente al periodo de comparación, ordenados por qué tan poco "
+            "probable es que sean ruido (estadístico z; se listan |z| ≥ 3)."
+        ),
+    )
+    if comparison is None:
+        st.info("No hay un periodo de comparación en los datos para este filtro.")
+    else:
+        names = ctx.subdelegaciones if f.ooad_id is not None else ctx.ooads
+        names = dict(zip(names["id"], names["name"], strict=True))
+        movers = top_movers(
+            query(ctx, overview.unit_indicators, f),
+            query(ctx, overview.unit_indicators, comparison),
+            names,
+        )
+        if movers.empty:
+            st.write(f"Ningún cambio por {unit} es mayor que el ruido esperado.")
+        for _, row in movers.iterrows():
+            st.markdown(mover_sentence(row))
+        st.caption(comparison_label)
+
+with st.expander("Tabla de indicadores"):
+    export = table[["label", "value", "previous", "change"]].rename(
+        columns={
+            "label": "Indicador",
+            "value": "Periodo",
+            "previous": "Comparación",
+            "change": "Cambio",
+        }
+    )
+    st.dataframe(export, hide_index=True, width="stretch")
+    st.download_button(
+        "Descargar CSV",
+        export.to_csv(index=False).encode("utf-8"),
+        file_name="resumen_indicadores.csv",
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
