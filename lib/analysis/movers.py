@@ -79,7 +79,7 @@ def top_movers(
                 delta, unit = 100 * (after - before), "pp"
             if z is None or abs(z) < min_z:
                 continue
-            good = None if better is None else (z > 0) == better
+            good = None if better is None else bool((z > 0) == better)
             rows.append(
                 {
                     "unit_id": int(r["unit_id"]),

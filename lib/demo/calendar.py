@@ -52,7 +52,7 @@ def day_weights(month_start: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
     days = pd.date_range(month_start, month_start + pd.offsets.MonthEnd(0), freq="D")
     dom = days.day.to_numpy()
     w = np.where(dom <= 17, 1.0 + 0.6 * dom / 17, 0.85)  # ramp up to the 17th
-    w = w * np.where(days.dayofweek == 5, 0.3, np.where(days.dayofweek == 6, 0.12, 1.0))
+    w = w * np.where(days.day_of_week == 5, 0.3, np.where(days.day_of_week == 6, 0.12, 1.0))
     e = easter(month_start.year)
     holy_week = (days.date >= e - dt.timedelta(days=6)) & (days.date <= e)
     w = w * np.where(holy_week, 0.45, 1.0)

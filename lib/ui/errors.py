@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from pandas.errors import DatabaseError as PandasDatabaseError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from lib.db.engine import DatabaseConfigError, DatabaseTarget
 from lib.queries.meta import DatabaseEmpty, SchemaMissing
@@ -24,8 +25,8 @@ def _first_line(exc: BaseException) -> str:
 
 def _unwrap(exc: BaseException) -> BaseException:
     """pandas wraps SQLAlchemy errors in its own DatabaseError; look at the cause."""
-    while not isinstance(exc, DBAPIError) and exc.__cause__ is not None:
-        exc = exc.__cause__
+    if isinstance(exc, PandasDatabaseError) and isinstance(exc.__cause__, SQLAlchemyError):
+        return exc.__cause__
     return exc
 
 

@@ -1,0 +1,111 @@
+"""Shared fixtures: a real tiny demo database on SQLite and, when reachable, on PostgreSQL.
+
+Every data-access test takes the ``db`` fixture, which is parametrised over both backends.
+PostgreSQL tests are skipped when no server answers, unless MIRADOR_REQUIRE_POSTGRES=1 (CI),
+in which case they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from lib.db.engine import make_engine
+from lib.demo.seed import seed, seed_sqlite_file
+
+TINY_SEED = 1
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Db:
+    name: str  # sqlite | postgresql
+    url: str
+    engine: Engine
+
+
+def _pg_admin_url() -> str | None:
+    return os.environ.get("MIRADOR_TEST_POSTGRES_URL") or (
+        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
+
+
+def _pg_unavailable(reason: str) -> None:
+    if os.environ.get("MIRADOR_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"PostgreSQL es obligatorio aquí y no está disponible: {reason}")
+    pytest.skip(f"PostgreSQL no disponible: {reason}")
+
+
+@pytest.fixture(scope="session")
+def sqlite_tiny(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("sqlite") / "tiny.db"
+    seed_sqlite_file(path, "tiny", TINY_SEED)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """Admin URL of a reachable PostgreSQL server (or skip/fail)."""
+    admin = _pg_admin_url()
+    try:
+        eng = create_engine(admin, connect_args={"connect_timeout": 3})
+        with eng.connect() as conn:
+            conn.execute(text("select 1"))
+        eng.dispose()
+    except Exception as exc:  # noqa: BLE001
+        _pg_unavailable(str(exc).splitlines()[0])
+    yield admin
+
+
+@pytest.fixture(scope="session")
+def pg_database_factory(pg_server: str) -> Iterator:
+    """Creates throwaway databases on the server; drops them all at the end."""
+    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"mirador_test_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return make_url(pg_server).set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    with admin.connect() as conn:
+        for name in created:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_tiny(pg_database_factory) -> str:  # noqa: ANN001
+    url = pg_database_factory()
+    engine = make_engine(url)
+    seed(engine, "tiny", TINY_SEED)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest) -> Iterator[Db]:
+    """The tiny demo institute, on each backend."""
+    url = request.getfixturevalue("sqlite_tiny" if request.param == "sqlite" else "pg_tiny")
+    engine = make_engine(url)
+    yield Db(request.param, url, engine)
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_streamlit_caches() -> Iterator[None]:
+    """st.cache_data survives across AppTest instances in one process: start clean."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield

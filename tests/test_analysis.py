@@ -1,0 +1,146 @@
+"""Pure analysis and formatting, on hand-made inputs with known answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+import pytest
+
+from lib.analysis.kpis import KPI_BY_KEY, change, comparison_period, kpi_table
+from lib.analysis.movers import count_z, proportion_z, top_movers
+from lib.analysis.readings import digital_share_reading, mover_sentence
+from lib.queries.filters import Filters
+from lib.queries.overview import MONTHLY_COLUMNS
+from lib.ui.format import date_label, fmt_int, fmt_mxn_compact, fmt_pct, fmt_signed, month_label
+
+
+def test_proportion_z_by_hand():
+    # 60/100 vs 40/100: pooled p = 0.5, se = sqrt(0.25 * 0.02) = 0.0707
+    assert proportion_z(60, 100, 40, 100) == pytest.approx(0.2 / math.sqrt(0.005))
+    assert proportion_z(1, 0, 1, 10) is None
+
+
+def test_count_z_against_the_overall_ratio():
+    # 30 vs 10 when everyone stayed flat: (30 - 20) / sqrt(40 * .25) = 3.162
+    assert count_z(30, 10) == pytest.approx(10 / math.sqrt(10))
+    # same office when everyone doubled: expected 26.67 of 40 -> z ~ 1.12, not alarming
+    assert count_z(30, 10, ratio=2.0) == pytest.approx((30 - 40 * 2 / 3) / math.sqrt(40 * 2 / 9))
+    assert count_z(0, 0) is None
+
+
+def _units(rows):  # noqa: ANN001, ANN202
+    base = dict.fromkeys(MONTHLY_COLUMNS, 0.0)
+    return pd.DataFrame([{**base, **r} for r in rows])
+
+
+def test_top_movers_flags_only_credible_changes():
+    prev = _units(
+        [
+            {
+                "unit_id": 1,
+                "csat_satisfied": 800,
+                "responses": 1000,
+                "contacts": 5000,
+                "complaints": 10,
+            },
+            {"unit_id": 2, "csat_satisfied": 8, "responses": 10, "contacts": 50, "complaints": 1},
+        ]
+    )
+    cur = _units(
+        [
+            {
+                "unit_id": 1,
+                "csat_satisfied": 700,
+                "responses": 1000,
+                "contacts": 5000,
+                "complaints": 40,
+            },
+            {"unit_id": 2, "csat_satisfied": 5, "responses": 10, "contacts": 50, "complaints": 1},
+        ]
+    )
+    movers = top_movers(cur, prev, {1: "Grande", 2: "Chica"})
+    assert set(movers["unit"]) == {"Grande"}  # the small office's 80 % -> 50 % is noise
+    csat = movers[movers["metric"] == "csat"].iloc[0]
+    assert csat["change"] == pytest.approx(-10.0)
+    assert not csat["good"]
+    assert "bajó de 80.0% a 70.0% (-10.0 pp)" in mover_sentence(csat)
+
+
+def _monthly(months, **cols):  # noqa: ANN001, ANN003, ANN202
+    df = pd.DataFrame({"month": months})
+    for c in MONTHLY_COLUMNS:
+        df[c] = cols.get(c, 0.0)
+    return df
+
+
+def test_kpi_table_sums_before_dividing():
+    months = [dt.date(2025, 1, 1), dt.date(2025, 2, 1), dt.date(2026, 1, 1), dt.date(2026, 2, 1)]
+    m = _monthly(
+        months,
+        contacts=[100, 300, 200, 200],
+        resolved_first=[50, 270, 100, 180],
+        responses=[10, 10, 10, 10],
+        nps_promoters=[5, 5, 6, 6],
+        nps_detractors=[2, 2, 1, 1],
+        complaints=[4, 4, 5, 5],
+        complaints_on_time=[3, 3, 3, 4],
+        complaints_pending=[0, 0, 0, 1],
+    )
+    f = Filters(dt.date(2026, 1, 1), dt.date(2026, 2, 1))
+    comp, label = comparison_period(f, months)
+    assert comp == Filters(dt.date(2025, 1, 1), dt.date(2025, 2, 1))
+    assert label == "vs. mismo periodo del año anterior"
+    t = kpi_table(m, f, comp).set_index("key")
+    assert t.loc["fcr", "value"] == pytest.approx(280 / 400)  # not the mean of 0.5 and 0.9
+    assert t.loc["fcr", "previous"] == pytest.approx(320 / 400)
+    assert t.loc["fcr", "change"] == pytest.approx(-10.0)  # percentage points
+    assert t.loc["contacts", "change"] == pytest.approx(0.0)
+    assert t.loc["nps", "value"] == pytest.approx(100 * (12 - 2) / 20)
+    assert t.loc["complaints_on_time", "value"] == pytest.approx(7 / 9)  # one still in time
+    assert t.loc["csat", "value"] == 0.0  # 0 satisfied of 20 responses
+    assert t.loc["digital_share", "trend"] == [0.0, 0.0]  # only months in the trend window
+
+
+def test_comparison_falls_back_to_the_preceding_period():
+    months = [dt.date(2026, m, 1) for m in range(1, 7)]
+    f = Filters(dt.date(2026, 4, 1), dt.date(2026, 6, 1))
+    comp, label = comparison_period(f, months)
+    assert comp == Filters(dt.date(2026, 1, 1), dt.date(2026, 3, 1))
+    assert label == "vs. periodo inmediato anterior"
+    assert comparison_period(Filters(dt.date(2026, 1, 1), dt.date(2026, 6, 1)), months)[0] is None
+
+
+def test_change_units():
+    assert change(KPI_BY_KEY["fcr"], 0.75, 0.70) == pytest.approx(5.0)
+    assert change(KPI_BY_KEY["contacts"], 110, 100) == pytest.approx(10.0)
+    assert change(KPI_BY_KEY["nps"], 20, 25) == pytest.approx(-5.0)
+    assert change(KPI_BY_KEY["contacts"], 5, 0) is None
+
+
+def test_digital_share_reading():
+    df = pd.DataFrame(
+        {
+            "month": [dt.date(2026, 1, 1)] * 2 + [dt.date(2026, 2, 1)] * 2,
+            "channel": ["Ventanilla única", "Servicios en línea"] * 2,
+            "is_digital": [False, True] * 2,
+            "contacts": [80, 20, 70, 30],
+        }
+    )
+    text = digital_share_reading(df)
+    assert "subió de 20.0% en ene 2026 a 30.0% en feb 2026 (+10.0 pp)" in text
+    assert text.startswith("Ventanilla única concentra 75%")
+
+
+def test_es_mx_formats():
+    assert fmt_int(1234567) == "1,234,567"
+    assert fmt_pct(0.8534) == "85.3%"
+    assert fmt_signed(-2.25, "pp") == "-2.2 pp" or fmt_signed(-2.25, "pp") == "-2.3 pp"
+    assert fmt_signed(4.1, "%") == "+4.1 %"
+    assert fmt_mxn_compact(22_300_000_000) == "$22.3 mil M"
+    assert fmt_mxn_compact(4_500_000) == "$4.5 M"
+    assert fmt_mxn_compact(12_345) == "$12,345"
+    assert date_label(dt.date(2026, 10, 31)) == "31/10/2026"
+    assert month_label(dt.date(2026, 1, 1)) == "ene 2026"
+    assert fmt_int(None) == "—"

@@ -1,0 +1,183 @@
+"""Every page under Streamlit's AppTest: renders, shows the right numbers, reads the URL,
+and turns database failures into Spanish messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
+
+from lib.db.engine import make_engine
+from lib.demo.seed import seed
+
+ROOT = Path(__file__).resolve().parents[1]
+KPI_LABELS = [
+    "Contactos",
+    "Participación digital",
+    "Resolución al primer contacto",
+    "Satisfacción (CSAT)",
+    "NPS",
+    "Quejas recibidas",
+    "Quejas cerradas en plazo",
+    "Recaudación a tiempo",
+    "Patrones con pago oportuno",
+]
+
+
+def _app(monkeypatch, url: str, **params: str) -> AppTest:  # noqa: ANN001
+    monkeypatch.setenv("MIRADOR_DATABASE_URL", url)
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _contacts(url: str, sql_filter: str = "") -> int:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        n = conn.execute(
+            text(
+                "SELECT COUNT(*) FROM interaction i JOIN subdelegacion s ON s.id = i.subdelegacion_id "
+                f"WHERE i.month BETWEEN '2025-11-01' AND '2026-10-01' {sql_filter}"
+            )
+        ).scalar_one()
+    engine.dispose()
+    return n
+
+
+def test_overview_renders_with_the_database_numbers(db, monkeypatch):  # noqa: ANN001
+    at = _app(monkeypatch, db.url)
+    assert not at.exception
+    assert [m.label for m in at.metric] == KPI_LABELS
+    assert _metric(at, "Contactos") == f"{_contacts(db.url):,}"
+    assert any("Datos de demostración" in w.value for w in at.warning)
+    assert "Datos al 31/10/2026" in at.caption[0].value
+    assert at.title[0].value == "Resumen ejecutivo"
+    assert at.get("plotly_chart"), "the channel trend chart is drawn"
+
+
+def test_changing_a_filter_changes_the_kpis(sqlite_tiny, monkeypatch):  # noqa: ANN001
+    at = _app(monkeypatch, sqlite_tiny)
+    national = _metric(at, "Contactos")
+    at.sidebar.selectbox(key="ooad").set_value("14").run()
+    assert not at.exception
+    jalisco = _metric(at, "Contactos")
+    assert jalisco != national
+    assert jalisco == f"{_contacts(sqlite_tiny, 'AND s.ooad_id = 14'):,}"
+    assert at.caption[0].value.startswith("OOAD Jalisco")
+    at.sidebar.selectbox(key="canal").set_value("en_linea").run()
+    assert _metric(at, "Participación digital") == "100.0%"
+
+
+def test_url_parameters_restore_the_view(sqlite_tiny, monkeypatch):  # noqa: ANN001
+    at = _app(
+        monkeypatch,
+        sqlite_tiny,
+        ooad="Jalisco",
+        subdel="Libertad Reforma",
+        desde="jun 2026",
+        hasta="jun 2026",
+    )
+    assert not at.exception
+    assert at.sidebar.selectbox(key="ooad").value == "14"
+    assert at.sidebar.selectbox(key="subdel").value == "1439"
+    assert at.caption[0].value.startswith("Subdelegación Libertad Reforma")
+    assert "junio 2026" in at.subheader[0].value
+    engine = make_engine(sqlite_tiny)
+    with engine.connect() as conn:
+        complaints = conn.execute(
+            text(
+                "SELECT COUNT(*) FROM complaint WHERE subdelegacion_id = 1439 "
+                "AND month = '2026-06-01'"
+            )
+        ).scalar_one()
+    assert _metric(at, "Quejas recibidas") == f"{complaints:,}"
+
+
+def test_forged_url_parameters_are_ignored(sqlite_tiny, monkeypatch):  # noqa: ANN001
+    at = _app(
+        monkeypatch,
+        sqlite_tiny,
+        ooad="Atlántida'; DROP TABLE patron;--",
+        desde="<script>",
+        canal="x",
+    )
+    assert not at.exception
+    assert at.sidebar.selectbox(key="ooad").value == "todas"
+    assert at.caption[0].value.startswith("Nacional")
+    assert _metric(at, "Contactos") == f"{_contacts(sqlite_tiny):,}"
+
+
+def test_data_page(db, monkeypatch):  # noqa: ANN001
+    at = _app(monkeypatch, db.url)
+    at.switch_page("pages/9_datos.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Datos y cobertura"
+    assert at.metric[0].value == "Demostración (sintético)"
+    assert len(at.dataframe) == 2  # table counts and planted truth
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://postgres@127.0.0.1:1/nada", "No se pudo conectar con la base de datos"),
+        ("esto no es una url", "La configuración de la base de datos no es válida"),
+        ("mysql://u@h/db", "La configuración de la base de datos no es válida"),
+    ],
+)
+def test_bad_database_gives_a_spanish_message(monkeypatch, url, expected):  # noqa: ANN001
+    at = _app(monkeypatch, url)
+    assert not at.exception
+    assert expected in at.error[0].value
+    assert not at.metric
+
+
+def test_schema_missing_then_empty_then_recovered(tmp_path, monkeypatch):  # noqa: ANN001
+    path = tmp_path / "later" / "mirador.db"
+    url = f"sqlite:///{path}"
+    at = _app(monkeypatch, url)  # directory does not exist: cannot open
+    assert not at.exception
+    assert "No se pudo conectar" in at.error[0].value
+    path.parent.mkdir()
+    at.run()  # file is created empty: no schema
+    assert "no tiene las tablas de Mirador" in at.error[0].value
+    from lib.db.migrate import upgrade_schema
+
+    upgrade_schema(make_engine(url))
+    at.run()
+    assert "está vacía" in at.error[0].value
+    seed(make_engine(url), "tiny", 1)  # data loaded while the app runs
+    at.run()  # no restart needed
+    assert not at.exception and not at.error
+    assert [m.label for m in at.metric] == KPI_LABELS
+
+
+def test_postgres_outage_and_recovery(pg_tiny, monkeypatch):  # noqa: ANN001
+    """The server goes away mid-session and comes back: a message, then the page again."""
+    from sqlalchemy.engine import make_url
+
+    from tests.tcp_proxy import TcpProxy
+
+    real = make_url(pg_tiny)
+    proxy = TcpProxy(real.host or "127.0.0.1", real.port or 5432)
+    proxy.start()
+    url = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    try:
+        at = _app(monkeypatch, url)
+        assert [m.label for m in at.metric] == KPI_LABELS
+        proxy.stop()
+        at.sidebar.selectbox(key="ooad").set_value("14").run()  # a new query must go out
+        assert not at.exception
+        assert "No se pudo conectar con la base de datos" in at.error[0].value
+        proxy.start()
+        at.run()
+        assert not at.exception and not at.error
+        assert at.caption[0].value.startswith("OOAD Jalisco")
+    finally:
+        proxy.stop()
