@@ -22,6 +22,11 @@ monthly = query(ctx, overview.monthly_indicators, f, first)
 table = kpi_table(monthly, f, comparison)
 
 st.subheader(f"Indicadores de {period_label(f.start, f.end)}")
+if comparison:
+    st.caption(
+        f"Cambios {comparison_label} ({period_label(comparison.start, comparison.end)}); "
+        "tendencia de los últimos 12 meses en cada tarjeta."
+    )
 kpi_grid(table, comparison_label, channel_filtered=f.channel_id is not None)
 
 left, right = st.columns([3, 2])

@@ -91,7 +91,7 @@ def test_kpi_table_sums_before_dividing():
     f = Filters(dt.date(2026, 1, 1), dt.date(2026, 2, 1))
     comp, label = comparison_period(f, months)
     assert comp == Filters(dt.date(2025, 1, 1), dt.date(2025, 2, 1))
-    assert label == "vs. mismo periodo del año anterior"
+    assert label == "vs. año anterior"
     t = kpi_table(m, f, comp).set_index("key")
     assert t.loc["fcr", "value"] == pytest.approx(280 / 400)  # not the mean of 0.5 and 0.9
     assert t.loc["fcr", "previous"] == pytest.approx(320 / 400)
@@ -108,7 +108,7 @@ def test_comparison_falls_back_to_the_preceding_period():
     f = Filters(dt.date(2026, 4, 1), dt.date(2026, 6, 1))
     comp, label = comparison_period(f, months)
     assert comp == Filters(dt.date(2026, 1, 1), dt.date(2026, 3, 1))
-    assert label == "vs. periodo inmediato anterior"
+    assert label == "vs. periodo anterior"
     assert comparison_period(Filters(dt.date(2026, 1, 1), dt.date(2026, 6, 1)), months)[0] is None
 
 

@@ -131,10 +131,10 @@ def comparison_period(f: Filters, available: Sequence[dt.date]) -> tuple[Filters
 
     year_before = f.shifted(-12)
     if covered(year_before):
-        return year_before, "vs. mismo periodo del año anterior"
+        return year_before, "vs. año anterior"
     preceding = f.shifted(-f.n_months)
     if covered(preceding):
-        return preceding, "vs. periodo inmediato anterior"
+        return preceding, "vs. periodo anterior"
     return None, "sin periodo de comparación en los datos"
 
 

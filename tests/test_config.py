@@ -1,0 +1,36 @@
+"""Where the database is: environment first, then secrets, then the embedded SQLite file."""
+
+from __future__ import annotations
+
+import pytest
+
+from lib.db import engine as eng
+
+
+def test_environment_variable_wins(monkeypatch):  # noqa: ANN001
+    monkeypatch.setenv(eng.ENV_VAR, "postgresql://ana:secreto@db.imss.test/mirador")
+    monkeypatch.setattr(eng, "_secrets_url", lambda: "sqlite:///otra.db")
+    target = eng.database_target()
+    assert target.source == "variable de entorno" and not target.is_default
+    assert "secreto" not in target.display and "***" in target.display
+
+
+def test_secrets_then_default(monkeypatch):  # noqa: ANN001
+    monkeypatch.delenv(eng.ENV_VAR, raising=False)
+    monkeypatch.setattr(eng, "_secrets_url", lambda: "sqlite:///desde_secrets.db")
+    assert eng.database_target().source == "secrets"
+    monkeypatch.setattr(eng, "_secrets_url", lambda: None)
+    target = eng.database_target()
+    assert target.is_default
+    assert target.url.endswith("data/mirador.db")
+
+
+def test_postgres_urls_use_psycopg3():
+    assert eng.normalise_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+    assert eng.normalise_url("postgresql+psycopg://u@h/db").drivername == "postgresql+psycopg"
+
+
+@pytest.mark.parametrize("bad", ["no es url", "mysql://u@h/db", ""])
+def test_unusable_urls_are_explained_in_spanish(bad):  # noqa: ANN001
+    with pytest.raises(eng.DatabaseConfigError, match="URL|SQLite o PostgreSQL"):
+        eng.normalise_url(bad)
