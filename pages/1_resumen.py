@@ -32,11 +32,8 @@ kpi_grid(table, comparison_label, channel_filtered=f.channel_id is not None)
 left, right = st.columns([3, 2])
 with left:
     by_channel = query(ctx, overview.channel_month_contacts, f)
-    st.plotly_chart(
-        channel_volume_figure(by_channel, digital_share_reading(by_channel)),
-        config=PLOTLY_CONFIG,
-        width="stretch",
-    )
+    st.plotly_chart(channel_volume_figure(by_channel), config=PLOTLY_CONFIG, width="stretch")
+    st.caption(digital_share_reading(by_channel))
 with right:
     unit = "subdelegación" if f.ooad_id is not None else "OOAD"
     st.subheader(

@@ -1,16 +1,39 @@
 """Datos y cobertura: what the database holds, how fresh, and (for demo data) its planted truth."""
 
+import pandas as pd
 import streamlit as st
 
 from lib.queries import meta
 from lib.ui.context import page_setup, query
 from lib.ui.format import date_label, month_label
 
-ctx = page_setup("Datos y cobertura")
+TABLES = {
+    "patron": "Patrones",
+    "interaction": "Contactos",
+    "survey_response": "Encuestas",
+    "complaint": "Quejas y denuncias",
+    "campaign": "Campañas",
+    "campaign_assignment": "Asignaciones a campañas",
+    "collection_monthly": "Recaudación mensual por patrón",
+    "orientation": "Orientaciones",
+    "model_run": "Modelos entrenados",
+    "work_program": "Programas de trabajo",
+}
+
+
+def _stamp(value: str) -> str:
+    return pd.Timestamp(value).strftime("%d/%m/%Y %H:%M") if value else "—"
+
+
+ctx = page_setup("Datos y cobertura", show_filters=False)
 m = ctx.meta
 
 c1, c2, c3 = st.columns(3)
-c1.metric("Origen", "Demostración (sintético)" if m.is_demo else "Datos institucionales")
+c1.metric(
+    "Origen",
+    "Demostración" if m.is_demo else "Institucional",
+    help="Datos sintéticos generados por Mirador" if m.is_demo else None,
+)
 c2.metric("Datos al", date_label(m.data_as_of))
 c3.metric(
     "Meses con datos",
@@ -19,30 +42,17 @@ c3.metric(
 )
 st.caption(
     f"Base de datos: {ctx.target.display} (configurada por {ctx.target.source}) · "
-    f"cargada el {m.loaded_at or '—'} · agregados del {m.rollups_refreshed_at or '—'}"
+    f"cargada el {_stamp(m.loaded_at)} · agregados del {_stamp(m.rollups_refreshed_at)}"
 )
 
 st.subheader("Tablas")
-counts = query(
-    ctx,
-    meta.table_counts,
-    [
-        "patron",
-        "interaction",
-        "survey_response",
-        "complaint",
-        "campaign",
-        "campaign_assignment",
-        "collection_monthly",
-        "orientation",
-        "model_run",
-        "work_program",
-    ],
-)
+counts = query(ctx, meta.table_counts, list(TABLES))
+counts.insert(0, "contenido", counts["tabla"].map(TABLES))
 st.dataframe(
     counts,
     hide_index=True,
     column_config={
+        "contenido": "Contenido",
         "tabla": "Tabla",
         "filas": st.column_config.NumberColumn("Filas", format="localized"),
     },
@@ -56,14 +66,13 @@ if m.is_demo:
     )
     truth = query(ctx, meta.ground_truth)
     st.dataframe(
-        truth,
+        truth[["key", "value", "unit", "description"]],
         hide_index=True,
         width="stretch",
         column_config={
             "key": "Clave",
-            "value": st.column_config.NumberColumn("Valor", format="%.4f"),
+            "value": st.column_config.NumberColumn("Valor", format="localized"),
             "unit": "Unidad",
-            "description": "Descripción",
-            "details": "Detalles",
+            "description": st.column_config.TextColumn("Descripción", width="large"),
         },
     )

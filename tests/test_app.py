@@ -119,7 +119,7 @@ def test_data_page(db, monkeypatch):  # noqa: ANN001
     at.switch_page("pages/9_datos.py").run()
     assert not at.exception
     assert at.title[0].value == "Datos y cobertura"
-    assert at.metric[0].value == "Demostración (sintético)"
+    assert at.metric[0].value == "Demostración"
     assert len(at.dataframe) == 2  # table counts and planted truth
 
 

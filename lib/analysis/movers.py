@@ -15,12 +15,13 @@ import pandas as pd
 
 # metric -> (label, numerator, denominator or None for counts, higher is better)
 METRICS: dict[str, tuple[str, str, str | None, bool | None]] = {
-    "fcr": ("resolución al primer contacto", "resolved_first", "contacts", True),
-    "csat": ("satisfacción (% 4-5)", "csat_satisfied", "responses", True),
-    "patrons_on_time": ("patrones con pago oportuno", "patrons_on_time", "patrons", True),
-    "complaints": ("quejas recibidas", "complaints", None, False),
-    "contacts": ("contactos", "contacts", None, None),
+    "fcr": ("la resolución al primer contacto", "resolved_first", "contacts", True),
+    "csat": ("la satisfacción (% que califica 4 o 5)", "csat_satisfied", "responses", True),
+    "patrons_on_time": ("el pago oportuno (% de patrones)", "patrons_on_time", "patrons", True),
+    "complaints": ("las quejas recibidas", "complaints", None, False),
+    "contacts": ("los contactos", "contacts", None, None),
 }
+MIN_COUNT = 20  # counts below this, before and after together, are never listed
 
 
 def proportion_z(x1: float, n1: float, x0: float, n0: float) -> float | None:
@@ -67,6 +68,8 @@ def top_movers(
     for _, r in merged.iterrows():
         for key, (label, num, den, better) in METRICS.items():
             if den is None:
+                if r[num] + r[f"{num}_prev"] < MIN_COUNT:
+                    continue
                 z = count_z(r[num], r[f"{num}_prev"], ratios[key])
                 before, after = r[f"{num}_prev"], r[num]
                 delta = None if before == 0 else 100 * (after - before) / before

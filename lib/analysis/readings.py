@@ -29,7 +29,7 @@ def digital_share_reading(by_channel: pd.DataFrame) -> str:
 
 
 def mover_sentence(row: pd.Series) -> str:
-    """'▼ Jalisco: satisfacción (% 4-5) bajó de 82.0% a 74.5% (-7.5 pp)', arrow green when the
+    """'▼ Jalisco: la satisfacción (...) bajó de 82.0% a 74.5% (-7.5 pp)', arrow green when the
     move is good news, red when bad, gray when neither."""
     if row["change_unit"] == "pp":
         before, after = fmt_pct(row["before"]), fmt_pct(row["after"])
@@ -38,7 +38,8 @@ def mover_sentence(row: pd.Series) -> str:
         before, after = fmt_int(row["before"]), fmt_int(row["after"])
         delta = fmt_signed(row["change"], "%", 0) if row["change"] is not None else "nuevo"
     up = row["after"] > row["before"]
-    verb = "subió" if up else "bajó"
+    plural = row["metric_label"].startswith(("los ", "las "))
+    verb = ("subieron" if up else "bajaron") if plural else ("subió" if up else "bajó")
     color = {True: "green", False: "red"}.get(row["good"], "gray")
     arrow = f":{color}[{'▲' if up else '▼'}]"
     return (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -9,10 +11,11 @@ from plotly.subplots import make_subplots
 from lib.charts.theme import ACCENT, CHANNEL_COLORS, style
 
 
-def channel_volume_figure(by_channel: pd.DataFrame, reading: str) -> go.Figure:
+def channel_volume_figure(by_channel: pd.DataFrame) -> go.Figure:
     """Stacked monthly contacts by channel (bars) with the digital share (line, right axis).
 
-    ``by_channel``: month, channel, is_digital, contacts.
+    ``by_channel``: month, channel, is_digital, contacts. The one-line reading goes under the
+    chart (lib.analysis.readings.digital_share_reading), where it has room.
     """
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     for channel, rows in by_channel.groupby("channel", sort=False):
@@ -33,17 +36,28 @@ def channel_volume_figure(by_channel: pd.DataFrame, reading: str) -> go.Figure:
         go.Scatter(
             x=share.index,
             y=share.values,
-            name="Participación digital (%)",
+            name="Digital (%)",
             mode="lines+markers",
             line={"color": ACCENT, "width": 3},
             hovertemplate="%{x|%b %Y}: %{y:.1f}% digital<extra></extra>",
         ),
         secondary_y=True,
     )
+    top = 10 * math.ceil((share.max() if len(share) else 0) / 10 + 0.5)
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title_text="Contactos por mes", secondary_y=False, tickformat=",")
     fig.update_yaxes(
-        title_text="Digital (% de contactos)", secondary_y=True, rangemode="tozero", showgrid=False
+        title_text="Digital (% de contactos)",
+        secondary_y=True,
+        range=[0, max(top, 10)],
+        dtick=10,
+        ticksuffix="%",
+        showgrid=False,
     )
     fig.update_xaxes(dtick="M1" if len(totals) <= 14 else "M3", tickformat="%b %Y")
-    return style(fig, "Contactos por canal y participación digital (contactos/mes, %)", reading)
+    fig = style(fig, "Contactos por canal y participación digital", height=470)
+    fig.update_layout(
+        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0, "font": {"size": 11}},
+        margin={"b": 40},
+    )
+    return fig

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -19,9 +20,10 @@ from lib.queries.filters import Filters
 from lib.queries.meta import DatasetMeta, dataset_meta
 from lib.ui.data import cached, engine_for
 from lib.ui.errors import describe
-from lib.ui.filters import filter_bar, scope_label
+from lib.ui.filters import filter_bar, remember_page, scope_label
 from lib.ui.format import date_label
 
+LOGO = Path(__file__).resolve().parent / "assets" / "logo.svg"
 DEMO_SCALE = "demo"
 DEMO_SEED = 7
 
@@ -37,7 +39,7 @@ class Source:
 
 @dataclass(frozen=True)
 class PageContext(Source):
-    filters: Filters
+    filters: Filters | None  # None on pages that do not use the global filters
     ooads: pd.DataFrame
     subdelegaciones: pd.DataFrame
     channels: pd.DataFrame
@@ -45,6 +47,8 @@ class PageContext(Source):
 
     @property
     def scope(self) -> str:
+        if self.filters is None:
+            return ""
         return scope_label(
             self.filters, self.ooads, self.subdelegaciones, self.channels, self.size_bands
         )
@@ -92,10 +96,11 @@ def _stop_with_problem(exc: BaseException, target: DatabaseTarget) -> None:
     st.stop()
 
 
-def page_setup(title: str, caption: str | None = None) -> PageContext:
+def page_setup(title: str, caption: str | None = None, show_filters: bool = True) -> PageContext:
     st.set_page_config(
         page_title=f"{title} · Mirador", page_icon=":material/monitoring:", layout="wide"
     )
+    st.logo(str(LOGO), size="large")
     target = database_target()
     if target.is_default and not DEFAULT_SQLITE_PATH.exists():
         _first_start()
@@ -119,7 +124,12 @@ def page_setup(title: str, caption: str | None = None) -> PageContext:
     except Exception as exc:
         _stop_with_problem(exc, target)
         raise
-    filters = filter_bar(meta.months, *lists)
+    if show_filters:
+        filters = filter_bar(meta.months, *lists, page=title)
+    else:
+        remember_page(title)
+        st.sidebar.caption("Esta página no usa los filtros; se conservan para las demás.")
+        filters = None
     ctx = PageContext(target, engine, meta, filters, *lists)
 
     if meta.is_demo:

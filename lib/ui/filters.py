@@ -14,6 +14,7 @@ from lib.ui.format import month_label
 ALL = "todas"
 ALL_M = "todos"
 KEYS = ("desde", "hasta", "ooad", "subdel", "canal", "tamano")
+SHADOW = "_mirador_filters"
 
 
 def _month_key(d: dt.date) -> str:
@@ -26,13 +27,39 @@ def _reset(defaults: dict[str, str]) -> None:
         st.session_state[key] = value
 
 
+def remember_page(page: str) -> None:
+    """Record which page ran last, for pages that do not show the filter bar."""
+    shadow = st.session_state.get(SHADOW, {})
+    st.session_state[SHADOW] = {**shadow, "_page": page}
+
+
+def _restore_after_page_switch(page: str) -> None:
+    """Carry the filters to a new page when the URL lost them.
+
+    Streamlit keeps a bound value in the URL across pages only if the browser set it; a value
+    that arrived in a shared link is dropped from the URL when the user follows a navigation
+    link. The last values shown are kept in the session and put back on the first run of a
+    different page, unless the URL itself says otherwise.
+    """
+    shadow = st.session_state.get(SHADOW)
+    if not shadow or shadow.get("_page") == page:
+        return
+    for key in KEYS:
+        if key in st.query_params or key not in shadow:
+            continue
+        if st.session_state.get(key) != shadow[key]:
+            st.session_state[key] = shadow[key]
+
+
 def filter_bar(
     months: tuple[dt.date, ...],
     ooads: pd.DataFrame,
     subdelegaciones: pd.DataFrame,
     channels: pd.DataFrame,
     size_bands: pd.DataFrame,
+    page: str = "",
 ) -> Filters:
+    _restore_after_page_switch(page)
     sb = st.sidebar
     sb.markdown("### Filtros")
     opts = [_month_key(m) for m in months]
@@ -105,6 +132,15 @@ def filter_bar(
     }
     sb.button("Restablecer filtros", on_click=_reset, args=(defaults,), width="stretch")
 
+    st.session_state[SHADOW] = {
+        "_page": page,
+        "desde": desde,
+        "hasta": hasta,
+        "ooad": ooad,
+        "subdel": subdel,
+        "canal": canal,
+        "tamano": tamano,
+    }
     sub_id = None if subdel == ALL else int(subdel)
     ooad_id = None if ooad == ALL else int(ooad)
     if sub_id is not None and ooad_id is None:

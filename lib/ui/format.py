@@ -56,9 +56,11 @@ def fmt_pct(share: float | None, decimals: int = 1) -> str:
 
 
 def fmt_signed(x: float | None, unit: str, decimals: int = 1) -> str:
+    """+2.4 pp, -3.0 pts, +12.5% (no space before %, as in the values)."""
     if _missing(x):
         return "—"
-    return f"{x:+,.{decimals}f} {unit}".replace("+-", "-")
+    sep = "" if unit == "%" else " "
+    return f"{x:+,.{decimals}f}{sep}{unit}"
 
 
 def fmt_mxn(x: float | None, decimals: int = 0) -> str:
@@ -69,13 +71,14 @@ def fmt_mxn(x: float | None, decimals: int = 0) -> str:
 
 
 def fmt_mxn_compact(x: float | None) -> str:
-    """$12.3 mil M (miles de millones), $4.5 M (millones), $12,345 below a million."""
+    """$12.3 mmdp (miles de millones de pesos), $4.5 mdp (millones), $12,345 below a million:
+    the abbreviations of Mexican public finance and press."""
     if _missing(x):
         return "—"
     a = abs(x)
     sign = "-" if x < 0 else ""
     if a >= 1e9:
-        return f"{sign}${a / 1e9:,.1f} mil M"
+        return f"{sign}${a / 1e9:,.1f} mmdp"
     if a >= 1e6:
-        return f"{sign}${a / 1e6:,.1f} M"
+        return f"{sign}${a / 1e6:,.1f} mdp"
     return fmt_mxn(x)

@@ -19,7 +19,7 @@ def format_value(kind: str, value: float | None) -> str:
 
 
 def format_change(kind: str, change: float | None) -> str | None:
-    if change is None:
+    if change is None or pd.isna(change):
         return None
     unit = {"share": "pp", "nps": "pts"}.get(kind, "%")
     return fmt_signed(change, unit)
@@ -36,12 +36,15 @@ def kpi_grid(table: pd.DataFrame, comparison_label: str, channel_filtered: bool,
             if channel_filtered and not k["follows_channel"]:
                 help_text += " No depende del canal: muestra todos los canales."
             trend = [100 * v if k["kind"] == "share" else v for v in k["trend"]]
+            delta = format_change(k["kind"], k["change"])
+            if delta is None and k["previous"] is not None and not pd.isna(k["previous"]):
+                help_text += " Sin cambio calculable: el periodo de comparación vale cero."
             col.metric(
                 k["label"],
                 format_value(k["kind"], k["value"]),
-                delta=format_change(k["kind"], k["change"]),
+                delta=delta,
                 delta_color=color,
-                delta_description=comparison_label if k["change"] is not None else None,
+                delta_description=comparison_label if delta else None,
                 help=help_text,
                 chart_data=trend if len(trend) > 1 else None,
                 border=True,

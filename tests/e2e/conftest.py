@@ -1,0 +1,145 @@
+"""Browser tests: a real `streamlit run` on a tiny demo database, driven by headless Chromium.
+
+Playwright never downloads a browser here: it drives the distribution's Chromium
+(``CHROMIUM_PATH`` or ``chromium`` on PATH). Without one the tests are skipped, unless
+MIRADOR_REQUIRE_BROWSER=1 (CI), in which case they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lib.demo.seed import seed_sqlite_file
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER_START_TIMEOUT_S = 60
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> str:
+    exe = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+    if exe and Path(exe).exists():
+        return exe
+    where = f"CHROMIUM_PATH={exe} no existe" if exe else "no hay `chromium` en el PATH"
+    reason = f"Chromium no disponible ({where}); instálelo con `apt-get install chromium`"
+    if os.environ.get("MIRADOR_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"MIRADOR_REQUIRE_BROWSER=1: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict, chromium_executable: str) -> dict:
+    """pytest-playwright's launch options, pointed at the system Chromium."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": chromium_executable,
+        "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    """A desktop screen and a user in Mexico."""
+    return {
+        **browser_context_args,
+        "viewport": {"width": 1400, "height": 1000},
+        "locale": "es-MX",
+        "timezone_id": "America/Mexico_City",
+    }
+
+
+@pytest.fixture(scope="session")
+def e2e_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("e2e") / "e2e.db"
+    seed_sqlite_file(path, "tiny", 1)
+    return f"sqlite:///{path}"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def app_url(
+    chromium_executable: str,  # skip before starting a server nobody can look at
+    e2e_database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
+    """Base URL of `streamlit run Home.py` on 127.0.0.1, serving the tiny demo database."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = tmp_path_factory.mktemp("e2e-server") / "streamlit.log"
+    env = {**os.environ, "MIRADOR_DATABASE_URL": e2e_database_url, "PYTHONUNBUFFERED": "1"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "Home.py",
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while not _healthy(url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                tail = log_path.read_text(errors="replace")[-3000:]
+                pytest.fail(f"Streamlit no arrancó en {url} (registro {log_path}):\n{tail}")
+            time.sleep(0.25)
+        yield url
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+@pytest.fixture(scope="session")
+def base_url(app_url: str) -> str:
+    """pytest-playwright's base URL (``page.goto("/")``) is the app under test."""
+    return app_url
