@@ -1,4 +1,4 @@
-"""Command line: ``python -m lib seed|refresh|migrate|bench|info``."""
+"""Command line: ``python -m lib seed|refresh|migrate|bench``."""
 
 from __future__ import annotations
 
@@ -32,7 +32,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
     print(f"Base de datos: {target.display} ({target.source})")
     started = time.perf_counter()
     if target.is_default:
-        counts = seed_sqlite_file(DEFAULT_SQLITE_PATH, args.scale, args.seed, _bar)
+        print("Detenga la aplicación antes de sembrar la base integrada (la reemplaza).")
+        counts = seed_sqlite_file(
+            DEFAULT_SQLITE_PATH, args.scale, args.seed, _bar, force=args.force
+        )
     else:
         engine = make_engine(target.url)
         counts = seed(engine, args.scale, args.seed, _bar, force=args.force)

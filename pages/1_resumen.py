@@ -7,10 +7,10 @@ from lib.analysis.movers import top_movers
 from lib.analysis.readings import digital_share_reading, mover_sentence
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.charts.trends import channel_volume_figure
+from lib.filters import add_months
+from lib.format import period_label
 from lib.queries import overview
-from lib.queries.filters import add_months
 from lib.ui.context import page_setup, query
-from lib.ui.format import period_label
 from lib.ui.kpi import kpi_grid
 
 ctx = page_setup("Resumen ejecutivo")
@@ -25,7 +25,7 @@ st.subheader(f"Indicadores de {period_label(f.start, f.end)}")
 if comparison:
     st.caption(
         f"Cambios {comparison_label} ({period_label(comparison.start, comparison.end)}); "
-        "tendencia de los últimos 12 meses en cada tarjeta."
+        "la línea de cada tarjeta es su tendencia mensual hasta el último mes elegido."
     )
 kpi_grid(table, comparison_label, channel_filtered=f.channel_id is not None)
 

@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
+from lib.format import date_label, month_label
 from lib.queries import meta
 from lib.ui.context import page_setup, query
-from lib.ui.format import date_label, month_label
 
 TABLES = {
     "patron": "Patrones",

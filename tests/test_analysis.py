@@ -11,9 +11,9 @@ import pytest
 from lib.analysis.kpis import KPI_BY_KEY, change, comparison_period, kpi_table
 from lib.analysis.movers import count_z, proportion_z, top_movers
 from lib.analysis.readings import digital_share_reading, mover_sentence
-from lib.queries.filters import Filters
+from lib.filters import Filters
+from lib.format import date_label, fmt_int, fmt_mxn_compact, fmt_pct, fmt_signed, month_label
 from lib.queries.overview import MONTHLY_COLUMNS
-from lib.ui.format import date_label, fmt_int, fmt_mxn_compact, fmt_pct, fmt_signed, month_label
 
 
 def test_proportion_z_by_hand():

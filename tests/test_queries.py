@@ -10,8 +10,8 @@ from sqlalchemy import text
 
 from lib.db.engine import make_engine
 from lib.db.migrate import upgrade_schema
+from lib.filters import Filters, add_months, months_between
 from lib.queries import catalogs, overview
-from lib.queries.filters import Filters, add_months, months_between
 from lib.queries.meta import DatabaseEmpty, SchemaMissing, dataset_meta
 
 YEAR = Filters(start=dt.date(2025, 11, 1), end=dt.date(2026, 10, 1))

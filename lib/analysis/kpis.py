@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lib.queries.filters import Filters, add_months
+from lib.filters import Filters, add_months
 
 Sums = Mapping[str, float]
 
@@ -109,7 +109,8 @@ KPIS: tuple[Kpi, ...] = (
         "share",
         lambda s: _ratio(s["patrons_on_time"], s["patrons"]),
         True,
-        "Patrones que pagaron completo lo emitido a más tardar el día 17.",
+        "Patrones que pagaron completo lo emitido a más tardar el día 17 (proporción de "
+        "patrones-mes cuando el periodo tiene varios meses).",
         follows_channel=False,
     ),
 )

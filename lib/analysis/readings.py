@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib.ui.format import fmt_int, fmt_pct, fmt_signed, month_label
+from lib.format import fmt_int, fmt_pct, fmt_signed, month_label
 
 
 def digital_share_reading(by_channel: pd.DataFrame) -> str:

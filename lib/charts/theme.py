@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from lib.ui.format import DAYS, DAYS_SHORT, MONTHS, MONTHS_SHORT
+from lib.format import DAYS, DAYS_SHORT, MONTHS, MONTHS_SHORT
 
 CHANNEL_COLORS = {
     "Ventanilla única": "#8c2d04",

@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, inspect, select
 
 from lib.db.schema import AggInteractionMonth, DatasetInfo, GroundTruth, Patron
+from lib.filters import add_months
 
 
 class SchemaMissing(RuntimeError):
@@ -46,15 +47,19 @@ def dataset_meta(engine: Engine) -> DatasetMeta:
     with engine.connect() as conn:
         if not inspect(conn).has_table(DatasetInfo.__tablename__):
             raise SchemaMissing()
-        if conn.execute(select(func.count()).select_from(Patron)).scalar_one() == 0:
+        # Runs on every page view: index-only lookups, never a scan of a fact table.
+        if conn.execute(select(Patron.id).limit(1)).first() is None:
             raise DatabaseEmpty()
         info = dict(conn.execute(select(DatasetInfo.key, DatasetInfo.value)).all())
-        months = [
-            _as_date(m)
-            for m in conn.execute(
-                select(AggInteractionMonth.month).distinct().order_by(AggInteractionMonth.month)
-            ).scalars()
-        ]
+        first, last = conn.execute(
+            select(func.min(AggInteractionMonth.month), func.max(AggInteractionMonth.month))
+        ).one()
+        months = []
+        if first is not None:
+            month, last = _as_date(first), _as_date(last)
+            while month <= last:
+                months.append(month)
+                month = add_months(month, 1)
     as_of = info.get("data_as_of")
     return DatasetMeta(
         is_demo=info.get("is_demo") == "1",

@@ -15,7 +15,7 @@ from lib.db.schema import (
     AggSurveyMonth,
     Channel,
 )
-from lib.queries.filters import Filters
+from lib.filters import Filters
 
 IM = AggInteractionMonth.__table__
 SM = AggSurveyMonth.__table__

@@ -15,13 +15,13 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from lib.db.engine import DEFAULT_SQLITE_PATH, DatabaseTarget, database_target
+from lib.filters import Filters
+from lib.format import date_label
 from lib.queries import catalogs
-from lib.queries.filters import Filters
 from lib.queries.meta import DatasetMeta, dataset_meta
 from lib.ui.data import cached, engine_for
 from lib.ui.errors import describe
 from lib.ui.filters import filter_bar, remember_page, scope_label
-from lib.ui.format import date_label
 
 LOGO = Path(__file__).resolve().parent / "assets" / "logo.svg"
 DEMO_SCALE = "demo"

@@ -39,14 +39,14 @@ def describe(exc: BaseException, target: DatabaseTarget) -> Problem:
         return Problem(
             "La base de datos no tiene las tablas de Mirador",
             f"Se conectó a {where}, pero no encontró el esquema. Cree el esquema con "
-            "`python -m lib migrate` y cargue datos (`python -m lib import …`) o datos de "
+            "`python -m lib migrate` y cargue datos institucionales (README, «Cargar datos reales») o de "
             "demostración (`python -m lib seed`).",
         )
     if isinstance(exc, DatabaseEmpty):
         return Problem(
             "La base de datos está vacía",
             f"El esquema existe en {where}, pero no hay patrones cargados. Cargue datos con "
-            "`python -m lib import …` o datos de demostración con `python -m lib seed`.",
+            "institucionales (README, «Cargar datos reales») o de demostración con `python -m lib seed`.",
         )
     if isinstance(exc, OperationalError) and any(
         s in str(exc.orig) for s in ("no such table", "no such column")

@@ -8,8 +8,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from lib.queries.filters import Filters
-from lib.ui.format import month_label
+from lib.filters import Filters
+from lib.format import month_label
 
 ALL = "todas"
 ALL_M = "todos"

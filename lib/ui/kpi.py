@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.ui.format import fmt_int, fmt_mxn_compact, fmt_num, fmt_pct, fmt_signed
+from lib.format import fmt_int, fmt_mxn_compact, fmt_num, fmt_pct, fmt_signed
 
 
 def format_value(kind: str, value: float | None) -> str:

@@ -1,4 +1,5 @@
-"""es-MX formatting: 1,234.5; $ MXN; dd/mm/aaaa; Spanish month names."""
+"""es-MX formatting: 1,234.5; $ MXN; dd/mm/aaaa; Spanish month names. Pure: used by pages,
+charts and the narrative sentences of lib.analysis alike."""
 
 from __future__ import annotations
 
