@@ -38,3 +38,24 @@ def test_migrations_match_the_models(db, tmp_path, request):  # noqa: ANN001
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
     assert diff == [], f"models changed without a migration: {diff}"
+
+
+def test_upgrading_an_older_schema_keeps_its_rows(db, tmp_path, request):  # noqa: ANN001
+    """Revision 0001 with data in it, then upgrade to head: nothing is lost."""
+    from alembic import command
+
+    from lib.db.migrate import alembic_config
+
+    engine = _fresh_engine(db.name, tmp_path, request)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    with engine.begin() as conn:
+        conn.execute(insert(DatasetInfo).values(key="is_demo", value="0"))
+    assert current_revision(engine) == "0001"
+    upgrade_schema(engine)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        assert conn.execute(select(DatasetInfo.value)).scalar_one() == "0"
+    engine.dispose()

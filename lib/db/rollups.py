@@ -13,10 +13,12 @@ from collections.abc import Callable
 from sqlalchemy import Connection, case, delete, func, insert, literal, select
 
 from lib.db.schema import (
+    AggChannelSegmentMonth,
     AggCollectionMonth,
     AggComplaintMonth,
     AggInteractionDay,
     AggInteractionMonth,
+    AggInteractionTimeMonth,
     AggSurveyMonth,
     CollectionMonthly,
     Complaint,
@@ -26,6 +28,7 @@ from lib.db.schema import (
     Subdelegacion,
     SurveyResponse,
 )
+from lib.db.sqlfunc import date_plus_days
 
 IT = Interaction.__table__
 P = Patron.__table__
@@ -39,12 +42,61 @@ def _count_true(cond) -> object:  # noqa: ANN001
     return func.sum(case((cond, 1), else_=0))
 
 
+# Minutes; bin i holds edges[i] <= x < edges[i+1]. Fine where medians live, coarse in the tail.
+TIME_BIN_EDGES = (
+    0,
+    1,
+    2,
+    3,
+    5,
+    7,
+    10,
+    12,
+    15,
+    20,
+    25,
+    30,
+    40,
+    50,
+    60,
+    75,
+    90,
+    120,
+    150,
+    180,
+    240,
+    100_000,
+)
+
+
+def _time_bin(col):  # noqa: ANN001, ANN202
+    edges = TIME_BIN_EDGES
+    return case(*[(col < edges[i + 1], i) for i in range(len(edges) - 2)], else_=len(edges) - 2)
+
+
 def _interaction_month():
-    cols = [
+    # A contact is "repeated" when the same patron comes back for the same procedure within
+    # 30 days, through any channel.
+    next_day = func.lead(IT.c.day).over(
+        partition_by=[IT.c.patron_id, IT.c.procedure_id], order_by=[IT.c.started_at, IT.c.id]
+    )
+    src = select(
+        IT.c.patron_id,
         IT.c.month,
         IT.c.subdelegacion_id,
         IT.c.channel_id,
         IT.c.procedure_id,
+        IT.c.resolved_first_contact,
+        IT.c.wait_minutes,
+        IT.c.handle_minutes,
+        IT.c.cost,
+        case((next_day <= date_plus_days(IT.c.day, 30), 1), else_=0).label("repeat"),
+    ).subquery("contacts")
+    cols = [
+        src.c.month,
+        src.c.subdelegacion_id,
+        src.c.channel_id,
+        src.c.procedure_id,
         P.c.size_band_id,
     ]
     return (
@@ -52,12 +104,15 @@ def _interaction_month():
             *cols,
             S.c.ooad_id,
             func.count().label("contacts"),
-            _count_true(IT.c.resolved_first_contact).label("resolved_first"),
-            func.sum(IT.c.wait_minutes).label("wait_minutes_sum"),
-            func.sum(IT.c.handle_minutes).label("handle_minutes_sum"),
-            func.sum(IT.c.cost).label("cost_sum"),
+            _count_true(src.c.resolved_first_contact).label("resolved_first"),
+            func.sum(src.c.wait_minutes).label("wait_minutes_sum"),
+            func.sum(src.c.handle_minutes).label("handle_minutes_sum"),
+            func.sum(src.c.cost).label("cost_sum"),
+            func.sum(src.c.repeat).label("repeat_30d"),
         )
-        .select_from(IT.join(P, P.c.id == IT.c.patron_id).join(S, S.c.id == IT.c.subdelegacion_id))
+        .select_from(
+            src.join(P, P.c.id == src.c.patron_id).join(S, S.c.id == src.c.subdelegacion_id)
+        )
         .group_by(*cols, S.c.ooad_id)
     )
 
@@ -93,6 +148,7 @@ def _survey_month():
             func.sum(SR.c.clarity).label("clarity_sum"),
             func.sum(SR.c.timeliness).label("timeliness_sum"),
             func.sum(SR.c.solution).label("solution_sum"),
+            func.sum(SR.c.csat * SR.c.csat).label("csat_sq_sum"),
         )
         .select_from(
             SR.join(IT, IT.c.id == SR.c.interaction_id)
@@ -144,12 +200,55 @@ def _collection_month():
     )
 
 
+def _channel_segment_month():
+    cols = [
+        IT.c.month,
+        IT.c.subdelegacion_id,
+        IT.c.channel_id,
+        P.c.size_band_id,
+        P.c.economic_division_id,
+    ]
+    return (
+        select(
+            *cols,
+            S.c.ooad_id,
+            func.count().label("contacts"),
+            func.count(IT.c.patron_id.distinct()).label("patrons"),
+        )
+        .select_from(IT.join(P, P.c.id == IT.c.patron_id).join(S, S.c.id == IT.c.subdelegacion_id))
+        .group_by(*cols, S.c.ooad_id)
+    )
+
+
+def _time_histograms():
+    out = []
+    for measure, col in (("wait", IT.c.wait_minutes), ("handle", IT.c.handle_minutes)):
+        b = _time_bin(col)
+        cols = [IT.c.month, IT.c.subdelegacion_id, IT.c.channel_id, P.c.size_band_id]
+        out.append(
+            select(
+                *cols,
+                literal(measure).label("measure"),
+                b.label("bin"),
+                S.c.ooad_id,
+                func.count().label("contacts"),
+            )
+            .select_from(
+                IT.join(P, P.c.id == IT.c.patron_id).join(S, S.c.id == IT.c.subdelegacion_id)
+            )
+            .group_by(*cols, b, S.c.ooad_id)
+        )
+    return out
+
+
 ROLLUPS = [
     (AggInteractionMonth.__table__, _interaction_month),
     (AggInteractionDay.__table__, _interaction_day),
     (AggSurveyMonth.__table__, _survey_month),
     (AggComplaintMonth.__table__, _complaint_month),  # takes the data's as-of date
     (AggCollectionMonth.__table__, _collection_month),
+    (AggChannelSegmentMonth.__table__, _channel_segment_month),
+    (AggInteractionTimeMonth.__table__, _time_histograms),  # one query per measure
 ]
 
 
@@ -178,9 +277,11 @@ def refresh_rollups(
     for i, (table, build) in enumerate(ROLLUPS):
         if progress:
             progress(i / len(ROLLUPS), f"Agregando {table.name}")
-        query = build(as_of) if build is _complaint_month else build()
+        built = build(as_of) if build is _complaint_month else build()
         conn.execute(delete(table))
-        conn.execute(insert(table).from_select([c.name for c in query.selected_columns], query))
+        for query in built if isinstance(built, list) else [built]:
+            names = [c.name for c in query.selected_columns]
+            conn.execute(insert(table).from_select(names, query))
         counts[table.name] = conn.execute(select(func.count()).select_from(table)).scalar_one()
     stamp = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
     conn.execute(delete(DatasetInfo).where(DatasetInfo.key == "rollups_refreshed_at"))

@@ -353,6 +353,9 @@ class AggInteractionMonth(Base):
     wait_minutes_sum: Mapped[float] = mapped_column(Float)
     handle_minutes_sum: Mapped[float] = mapped_column(Float)
     cost_sum: Mapped[float] = mapped_column(Float)
+    # contacts followed by another contact of the same patron for the same procedure within
+    # 30 days (the last 30 days of data are censored: a repeat may still come)
+    repeat_30d: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     __table_args__ = (Index("ix_agg_interaction_month_ooad", "ooad_id", "month"),)
 
 
@@ -385,6 +388,7 @@ class AggSurveyMonth(Base):
     clarity_sum: Mapped[float] = mapped_column(Float)
     timeliness_sum: Mapped[float] = mapped_column(Float)
     solution_sum: Mapped[float] = mapped_column(Float)
+    csat_sq_sum: Mapped[float] = mapped_column(Float, default=0, server_default="0")
     __table_args__ = (Index("ix_agg_survey_month_ooad", "ooad_id", "month"),)
 
 
@@ -422,12 +426,47 @@ class AggCollectionMonth(Base):
     __table_args__ = (Index("ix_agg_collection_month_ooad", "ooad_id", "month"),)
 
 
+class AggChannelSegmentMonth(Base):
+    """Contacts and distinct patrons per channel and patron segment. A patron belongs to one
+    subdelegación, size band and division, so distinct patrons add up across those; across
+    months they do not, so pages report monthly averages."""
+
+    __tablename__ = "agg_channel_segment_month"
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    subdelegacion_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    size_band_id: Mapped[str] = mapped_column(String(2), primary_key=True)
+    economic_division_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ooad_id: Mapped[int] = mapped_column(Integer)
+    contacts: Mapped[int] = mapped_column(BigInteger)
+    patrons: Mapped[int] = mapped_column(BigInteger)
+    __table_args__ = (Index("ix_agg_channel_segment_month_ooad", "ooad_id", "month"),)
+
+
+class AggInteractionTimeMonth(Base):
+    """Histogram of waiting and handling minutes (bins in lib.db.rollups.TIME_BIN_EDGES), so
+    medians, percentiles and rank tests come from the rollup instead of raw contacts."""
+
+    __tablename__ = "agg_interaction_time_month"
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    subdelegacion_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    size_band_id: Mapped[str] = mapped_column(String(2), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(6), primary_key=True)  # wait | handle
+    bin: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ooad_id: Mapped[int] = mapped_column(Integer)
+    contacts: Mapped[int] = mapped_column(BigInteger)
+    __table_args__ = (Index("ix_agg_interaction_time_month_ooad", "ooad_id", "month"),)
+
+
 ROLLUP_TABLES = [
     AggInteractionMonth.__table__,
     AggInteractionDay.__table__,
     AggSurveyMonth.__table__,
     AggComplaintMonth.__table__,
     AggCollectionMonth.__table__,
+    AggChannelSegmentMonth.__table__,
+    AggInteractionTimeMonth.__table__,
 ]
 FACT_TABLES = [
     Patron.__table__,

@@ -1,0 +1,294 @@
+"""The channel comparison study: indicators with intervals, pairwise tests, plain verdicts and
+the cost of moving procedures between channels.
+
+Inputs are the small frames of lib.queries.channels (sums per channel, minute histograms,
+contacts per procedure and channel). Rates are compared with two-proportion tests, NPS with
+the multinomial variance, times with a rank test on the histograms; p values are Holm-adjusted
+within each indicator (15 pairs of channels), so "significant" holds for the whole table.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from lib.analysis import stats
+from lib.db.rollups import TIME_BIN_EDGES
+from lib.format import fmt_num, fmt_pct
+
+ALPHA = 0.05
+MIN_N = 30  # below this many observations a channel is not compared
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: str
+    higher_is_better: bool
+    kind: str  # share | nps | minutes
+
+
+INDICATORS = (
+    Indicator("fcr", "resolución al primer contacto", True, "share"),
+    Indicator("repeat", "recontacto en 30 días", False, "share"),
+    Indicator("csat", "satisfacción (% que califica 4 o 5)", True, "share"),
+    Indicator("nps", "NPS", True, "nps"),
+    Indicator("wait", "tiempo de espera", False, "minutes"),
+    Indicator("handle", "tiempo de atención", False, "minutes"),
+)
+INDICATOR = {i.key: i for i in INDICATORS}
+_SHARES = {
+    "fcr": ("resolved_first", "contacts"),
+    "repeat": ("repeat_30d", "contacts"),
+    "csat": ("csat_satisfied", "responses"),
+}
+
+
+def _histogram(hist: pd.DataFrame, channel: str, measure: str) -> np.ndarray:
+    counts = np.zeros(len(TIME_BIN_EDGES) - 1)
+    rows = hist[(hist["channel_id"] == channel) & (hist["measure"] == measure)]
+    counts[rows["bin"].to_numpy(dtype=int)] = rows["contacts"].to_numpy(dtype=float)
+    return counts
+
+
+def channel_table(sums: pd.DataFrame, hist: pd.DataFrame, n_months: int) -> pd.DataFrame:
+    """Per channel: volume, patrons, costs, rates and scores with 95 % intervals, time
+    percentiles. Index = channel_id, in catalog order."""
+    edges = np.asarray(TIME_BIN_EDGES, dtype=float)
+    total = sums["contacts"].sum()
+    rows = []
+    for _, r in sums.iterrows():
+        row = {
+            "channel_id": r["channel_id"],
+            "channel": r["channel"],
+            "is_digital": r["is_digital"],
+            "contacts": r["contacts"],
+            "share": r["contacts"] / total if total else None,
+            "patrons_per_month": r["patrons_month_sum"] / n_months if n_months else None,
+            "cost_per_contact": r["cost_sum"] / r["contacts"] if r["contacts"] else None,
+            "cost_per_resolved": r["cost_sum"] / r["resolved_first"]
+            if r["resolved_first"]
+            else None,
+            "responses": r["responses"],
+        }
+        for key, (num, den) in _SHARES.items():
+            est = stats.proportion(r[num], r[den])
+            row.update({key: est.value, f"{key}_low": est.low, f"{key}_high": est.high})
+        mean = stats.mean_from_sums(r["csat_sum"], r["csat_sq_sum"], r["responses"])
+        row.update(
+            {"csat_mean": mean.value, "csat_mean_low": mean.low, "csat_mean_high": mean.high}
+        )
+        nps = stats.nps(r["nps_promoters"], r["nps_detractors"], r["responses"])
+        row.update({"nps": nps.value, "nps_low": nps.low, "nps_high": nps.high})
+        for measure in ("wait", "handle"):
+            counts = _histogram(hist, r["channel_id"], measure)
+            row[f"{measure}_median"] = stats.binned_quantile(edges, counts, 0.5)
+            row[f"{measure}_p90"] = stats.binned_quantile(edges, counts, 0.9)
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("channel_id")
+
+
+def _nps_test(a: pd.Series, b: pd.Series) -> tuple[float | None, float | None]:
+    def parts(r: pd.Series) -> tuple[float, float]:
+        n = r["responses"]
+        pp, pd_ = r["nps_promoters"] / n, r["nps_detractors"] / n
+        return pp - pd_, (pp + pd_ - (pp - pd_) ** 2) / n
+
+    (sa, va), (sb, vb) = parts(a), parts(b)
+    if va + vb <= 0:
+        return 100 * (sa - sb), 1.0
+    z = (sa - sb) / math.sqrt(va + vb)
+    return 100 * (sa - sb), float(2 * sps.norm.sf(abs(z)))
+
+
+def pairwise_tests(sums: pd.DataFrame, hist: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """Every pair of channels on every indicator: difference, p value, Holm-adjusted p value,
+    significant or not, and which channel is better when it is."""
+    by_id = sums.set_index("channel_id")
+    out = []
+    for ind in INDICATORS:
+        rows = []
+        for a, b in itertools.combinations(by_id.index, 2):
+            ra, rb = by_id.loc[a], by_id.loc[b]
+            p = diff = None
+            if ind.key in _SHARES:
+                num, den = _SHARES[ind.key]
+                if min(ra[den], rb[den]) >= MIN_N:
+                    diff = 100 * (ra[num] / ra[den] - rb[num] / rb[den])
+                    p = stats.two_proportion_test(ra[num], ra[den], rb[num], rb[den])
+            elif ind.key == "nps":
+                if min(ra["responses"], rb["responses"]) >= MIN_N:
+                    diff, p = _nps_test(ra, rb)
+            else:
+                ca, cb = _histogram(hist, a, ind.key), _histogram(hist, b, ind.key)
+                if min(ca.sum(), cb.sum()) >= MIN_N:
+                    prob, p = stats.binned_rank_test(ca, cb)
+                    diff = table.loc[a, f"{ind.key}_median"] - table.loc[b, f"{ind.key}_median"]
+                    if prob is not None and prob != 0.5:
+                        diff = diff if diff != 0 else (0.01 if prob > 0.5 else -0.01)
+            rows.append({"indicator": ind.key, "a": a, "b": b, "diff": diff, "p": p})
+        adjusted = stats.adjust_pvalues([r["p"] for r in rows])
+        for r, p_adj in zip(rows, adjusted, strict=True):
+            r["p_adj"] = p_adj
+            r["significant"] = p_adj is not None and p_adj < ALPHA
+            better = None
+            if r["significant"] and r["diff"]:
+                a_higher = r["diff"] > 0
+                better = r["a"] if a_higher == ind.higher_is_better else r["b"]
+            r["better"] = better
+            out.append(r)
+    return pd.DataFrame(out)
+
+
+def _fmt(ind: Indicator, table: pd.DataFrame, ch: str) -> str:
+    if ind.kind == "share":
+        return fmt_pct(table.loc[ch, ind.key])
+    if ind.kind == "nps":
+        return fmt_num(table.loc[ch, "nps"])
+    return f"{fmt_num(table.loc[ch, f'{ind.key}_median'])} min (mediana)"
+
+
+def verdicts(table: pd.DataFrame, tests: pd.DataFrame) -> list[dict]:
+    """Per indicator: the best channel, whether it stands apart, and the pairs that are noise.
+
+    Each item: indicator, best, clear (significantly better than every other channel),
+    ties (channels not distinguishable from the best), sentence, noise (sentences).
+    """
+    names = table["channel"].to_dict()
+    out = []
+    for ind in INDICATORS:
+        t = tests[(tests["indicator"] == ind.key) & tests["p_adj"].notna()]
+        if t.empty:
+            continue
+        col = ind.key if ind.kind != "minutes" else f"{ind.key}_median"
+        channels = sorted(set(t["a"]) | set(t["b"]))
+        values = table.loc[channels, col].astype(float)
+        best = values.idxmax() if ind.higher_is_better else values.idxmin()
+        involving = t[(t["a"] == best) | (t["b"] == best)]
+        ties = [
+            r["b"] if r["a"] == best else r["a"]
+            for _, r in involving.iterrows()
+            if not r["significant"]
+        ]
+        clear = not ties
+        sentence = f"**{ind.label.capitalize()}**: {names[best]} es el mejor canal ({_fmt(ind, table, best)})"
+        if clear:
+            sentence += " y la diferencia con cada uno de los demás es significativa."
+        else:
+            tied = ", ".join(f"{names[c]} ({_fmt(ind, table, c)})" for c in ties)
+            sentence += f", pero no se distingue de {tied}: esa diferencia puede ser ruido."
+        noise = [
+            f"{names[r['a']]} y {names[r['b']]} en {ind.label} "
+            f"({_fmt(ind, table, r['a'])} frente a {_fmt(ind, table, r['b'])}; "
+            f"p ajustada {r['p_adj']:.2f})"
+            for _, r in t.iterrows()
+            if not r["significant"]
+        ]
+        out.append(
+            {
+                "indicator": ind.key,
+                "best": best,
+                "clear": clear,
+                "ties": ties,
+                "sentence": sentence,
+                "noise": noise,
+            }
+        )
+    return out
+
+
+def shift_savings(
+    proc: pd.DataFrame,
+    procedure_id: str,
+    from_channel: str,
+    to_channel: str,
+    share: float,
+    n_months: int,
+) -> dict:
+    """What-if: move ``share`` of procedure P's contacts from channel A to channel B.
+
+    Assumptions (stated on the page): each moved contact costs what that procedure costs on
+    the target channel today (the channel's average cost if the procedure is not done there
+    yet) and resolves at the target channel's rate for that procedure; volume is unchanged.
+    """
+    if not 0 <= share <= 1:
+        raise ValueError("La proporción a mover debe estar entre 0 y 1")
+    if from_channel == to_channel:
+        raise ValueError("El canal de origen y el de destino son el mismo")
+
+    def unit(channel: str) -> tuple[float, float, bool]:
+        rows = proc[(proc["procedure_id"] == procedure_id) & (proc["channel_id"] == channel)]
+        if rows["contacts"].sum() > 0:
+            r = rows.iloc[0]
+            return r["cost_sum"] / r["contacts"], r["resolved_first"] / r["contacts"], True
+        allc = proc[proc["channel_id"] == channel]
+        n = allc["contacts"].sum()
+        if n == 0:
+            raise ValueError("No hay contactos en el canal de destino para estimar su costo")
+        return allc["cost_sum"].sum() / n, allc["resolved_first"].sum() / n, False
+
+    src = proc[(proc["procedure_id"] == procedure_id) & (proc["channel_id"] == from_channel)]
+    contacts = float(src["contacts"].sum())
+    if contacts == 0:
+        raise ValueError("Ese trámite no tiene contactos en el canal de origen en el periodo")
+    cost_a, fcr_a, _ = unit(from_channel)
+    cost_b, fcr_b, observed_b = unit(to_channel)
+    moved = share * contacts
+    savings = moved * (cost_a - cost_b)
+    return {
+        "contacts": contacts,
+        "moved": moved,
+        "unit_cost_from": cost_a,
+        "unit_cost_to": cost_b,
+        "target_cost_observed": observed_b,
+        "savings": savings,
+        "savings_per_year": savings * 12 / n_months if n_months else None,
+        "resolved_change": moved * (fcr_b - fcr_a),
+    }
+
+
+def online_candidates(proc: pd.DataFrame, share: float = 0.5) -> pd.DataFrame:
+    """Procedures that can be done online but are still done in person, with the saving of
+    moving ``share`` of the in-person contacts to servicios en línea."""
+    rows = []
+    for pid, g in proc.groupby("procedure_id"):
+        if not g["online_capable"].iloc[0]:
+            continue
+        person = g[g["channel_id"].isin(["ventanilla", "asistencia"])]
+        n_person = person["contacts"].sum()
+        if n_person == 0:
+            continue
+        online = g[g["channel_id"] == "en_linea"]
+        if online["contacts"].sum() > 0:
+            unit_online = online["cost_sum"].sum() / online["contacts"].sum()
+        else:
+            allo = proc[proc["channel_id"] == "en_linea"]
+            unit_online = allo["cost_sum"].sum() / max(allo["contacts"].sum(), 1)
+        unit_person = person["cost_sum"].sum() / n_person
+        rows.append(
+            {
+                "procedure_id": pid,
+                "procedure": g["procedure"].iloc[0],
+                "contacts": g["contacts"].sum(),
+                "in_person": n_person,
+                "in_person_share": n_person / g["contacts"].sum(),
+                "unit_cost_in_person": unit_person,
+                "unit_cost_online": unit_online,
+                "savings": share * n_person * (unit_person - unit_online),
+            }
+        )
+    out = pd.DataFrame(rows)
+    return out.sort_values("savings", ascending=False).reset_index(drop=True) if len(out) else out
+
+
+def digital_share_by(frame: pd.DataFrame, key: str, label: str) -> pd.DataFrame:
+    """Digital share of contacts per value of ``key`` (a segment or an office)."""
+    g = frame.assign(digital=frame["contacts"].where(frame["is_digital"], 0))
+    out = g.groupby([key, label], as_index=False)[["contacts", "digital"]].sum()
+    out["digital_share"] = out["digital"] / out["contacts"]
+    return out.sort_values("digital_share", ascending=False).reset_index(drop=True)

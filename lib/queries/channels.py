@@ -1,0 +1,189 @@
+"""Channel comparison: per-channel sums, time histograms, segments, offices and procedures.
+
+Everything is read from rollups and grouped in the database; results have at most a few
+hundred rows whatever the size of the institute.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from lib.db.schema import (
+    AggChannelSegmentMonth,
+    AggInteractionMonth,
+    AggInteractionTimeMonth,
+    AggSurveyMonth,
+    Channel,
+    EconomicDivision,
+    Ooad,
+    Procedure,
+    SizeBand,
+    Subdelegacion,
+)
+from lib.filters import Filters
+
+IM = AggInteractionMonth.__table__
+SM = AggSurveyMonth.__table__
+SEG = AggChannelSegmentMonth.__table__
+TM = AggInteractionTimeMonth.__table__
+CH = Channel.__table__
+
+
+def _sum(col, label: str):  # noqa: ANN001, ANN202
+    return func.coalesce(func.sum(col), 0).label(label)
+
+
+def _read(engine: Engine, query) -> pd.DataFrame:  # noqa: ANN001
+    with engine.connect() as conn:
+        return pd.read_sql(query, conn)
+
+
+def channel_sums(engine: Engine, f: Filters) -> pd.DataFrame:
+    """One row per channel (catalog order) with every sum the comparison needs.
+
+    ``patrons_month_sum`` is the sum over months of distinct patrons served in the month;
+    divided by the number of months it is the average number of patrons served per month.
+    """
+    contacts = (
+        select(
+            IM.c.channel_id,
+            _sum(IM.c.contacts, "contacts"),
+            _sum(IM.c.resolved_first, "resolved_first"),
+            _sum(IM.c.cost_sum, "cost_sum"),
+            _sum(IM.c.wait_minutes_sum, "wait_minutes_sum"),
+            _sum(IM.c.handle_minutes_sum, "handle_minutes_sum"),
+            _sum(IM.c.repeat_30d, "repeat_30d"),
+        )
+        .where(*f.conditions(IM))
+        .group_by(IM.c.channel_id)
+    )
+    surveys = (
+        select(
+            SM.c.channel_id,
+            _sum(SM.c.responses, "responses"),
+            _sum(SM.c.csat_sum, "csat_sum"),
+            _sum(SM.c.csat_sq_sum, "csat_sq_sum"),
+            _sum(SM.c.csat_satisfied, "csat_satisfied"),
+            _sum(SM.c.nps_promoters, "nps_promoters"),
+            _sum(SM.c.nps_detractors, "nps_detractors"),
+        )
+        .where(*f.conditions(SM))
+        .group_by(SM.c.channel_id)
+    )
+    patrons = (
+        select(SEG.c.channel_id, _sum(SEG.c.patrons, "patrons_month_sum"))
+        .where(*f.conditions(SEG))
+        .group_by(SEG.c.channel_id)
+    )
+    catalog = select(
+        CH.c.id.label("channel_id"),
+        CH.c.name.label("channel"),
+        CH.c.kind,
+        CH.c.is_digital,
+        CH.c.unit_cost,
+    ).order_by(CH.c.sort_order)
+    with engine.connect() as conn:
+        out = pd.read_sql(catalog, conn)
+        for q in (contacts, surveys, patrons):
+            out = out.merge(pd.read_sql(q, conn), on="channel_id", how="left")
+    num = out.columns.difference(["channel_id", "channel", "kind", "is_digital", "unit_cost"])
+    out[num] = out[num].fillna(0)
+    out["is_digital"] = out["is_digital"].astype(bool)
+    if f.channel_id is not None:
+        out = out[out["channel_id"] == f.channel_id]
+    return out.reset_index(drop=True)
+
+
+def time_histograms(engine: Engine, f: Filters) -> pd.DataFrame:
+    """Contacts per channel, measure (wait | handle) and minute bin."""
+    q = (
+        select(TM.c.channel_id, TM.c.measure, TM.c.bin, _sum(TM.c.contacts, "contacts"))
+        .where(*f.conditions(TM))
+        .group_by(TM.c.channel_id, TM.c.measure, TM.c.bin)
+        .order_by(TM.c.channel_id, TM.c.measure, TM.c.bin)
+    )
+    return _read(engine, q)
+
+
+def channel_by_segment(engine: Engine, f: Filters, dimension: str) -> pd.DataFrame:
+    """Contacts and average monthly patrons per channel and size band or economic division."""
+    if dimension == "size_band":
+        col, cat, label = SEG.c.size_band_id, SizeBand.__table__, SizeBand.__table__.c.name
+    elif dimension == "economic_division":
+        col, cat = SEG.c.economic_division_id, EconomicDivision.__table__
+        label = cat.c.name
+    else:
+        raise ValueError(f"Segmento desconocido: {dimension}")
+    q = (
+        select(
+            col.label("segment_id"),
+            label.label("segment"),
+            SEG.c.channel_id,
+            _sum(SEG.c.contacts, "contacts"),
+            _sum(SEG.c.patrons, "patrons_month_sum"),
+        )
+        .select_from(SEG.join(cat, cat.c.id == col))
+        .where(*f.conditions(SEG))
+        .group_by(col, label, SEG.c.channel_id)
+        .order_by(col)
+    )
+    return _read(engine, q)
+
+
+def channel_by_unit(engine: Engine, f: Filters) -> pd.DataFrame:
+    """Contacts per channel for each OOAD, or each subdelegación of the chosen OOAD."""
+    if f.ooad_id is None:
+        unit = Ooad.__table__
+        key = IM.c.ooad_id
+    else:
+        unit = Subdelegacion.__table__
+        key = IM.c.subdelegacion_id
+    q = (
+        select(
+            key.label("unit_id"),
+            unit.c.name.label("unit"),
+            IM.c.channel_id,
+            CH.c.is_digital,
+            _sum(IM.c.contacts, "contacts"),
+        )
+        .select_from(IM.join(unit, unit.c.id == key).join(CH, CH.c.id == IM.c.channel_id))
+        .where(*f.conditions(IM))
+        .group_by(key, unit.c.name, IM.c.channel_id, CH.c.is_digital)
+    )
+    out = _read(engine, q)
+    out["is_digital"] = out["is_digital"].astype(bool)
+    return out
+
+
+def procedure_by_channel(engine: Engine, f: Filters) -> pd.DataFrame:
+    """Contacts, cost and first-contact resolution per procedure and channel."""
+    P = Procedure.__table__
+    q = (
+        select(
+            IM.c.procedure_id,
+            P.c.name.label("procedure"),
+            P.c.online_capable,
+            IM.c.channel_id,
+            CH.c.name.label("channel"),
+            CH.c.is_digital,
+            _sum(IM.c.contacts, "contacts"),
+            _sum(IM.c.cost_sum, "cost_sum"),
+            _sum(IM.c.resolved_first, "resolved_first"),
+        )
+        .select_from(IM.join(P, P.c.id == IM.c.procedure_id).join(CH, CH.c.id == IM.c.channel_id))
+        .where(*f.conditions(IM))
+        .group_by(
+            IM.c.procedure_id,
+            P.c.name,
+            P.c.online_capable,
+            IM.c.channel_id,
+            CH.c.name,
+            CH.c.is_digital,
+        )
+        .order_by(IM.c.procedure_id, IM.c.channel_id)
+    )
+    out = _read(engine, q)
+    for col in ("online_capable", "is_digital"):
+        out[col] = out[col].astype(bool)
+    return out
