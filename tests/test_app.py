@@ -181,3 +181,46 @@ def test_postgres_outage_and_recovery(pg_tiny, monkeypatch):  # noqa: ANN001
         assert at.caption[0].value.startswith("OOAD Jalisco")
     finally:
         proxy.stop()
+
+
+def test_channel_page_national_and_subdelegacion(db, monkeypatch):  # noqa: ANN001
+    at = _app(monkeypatch, db.url)
+    at.switch_page("pages/2_canales.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Canales de atención"
+    verdicts = [m.value for m in at.markdown if m.value.startswith("- **")]
+    assert any(
+        "Resolución al primer contacto" in v and "Asistencia personalizada" in v for v in verdicts
+    )
+    assert at.get("download_button")[0].label == "Descargar estudio (Excel)"
+    table = at.dataframe[0].value
+    assert table["Contactos"].sum() == _contacts(db.url)
+    at2 = _app(monkeypatch, db.url, ooad="Jalisco", subdel="Libertad Reforma")
+    at2.switch_page("pages/2_canales.py").run()
+    assert not at2.exception
+    assert at2.caption[0].value.startswith(
+        "Estudio comparativo de canales · Subdelegación Libertad Reforma"
+    )
+    assert at2.dataframe[0].value["Contactos"].sum() == _contacts(
+        db.url, "AND i.subdelegacion_id = 1439"
+    )
+
+
+def test_channel_page_drills_down_from_a_chart_click(sqlite_tiny, monkeypatch):  # noqa: ANN001
+    from lib.ui.drill import on_unit_click
+
+    at = _app(monkeypatch, sqlite_tiny)
+    at.switch_page("pages/2_canales.py").run()
+    at.session_state["canales_unidades"] = {
+        "selection": {"points": [{"customdata": [14, 100]}], "point_indices": [0]}
+    }
+    # the chart's callback runs before the rerun, as in the browser
+    import streamlit as st
+
+    with monkeypatch.context() as m:
+        m.setattr(st, "session_state", at.session_state)
+        on_unit_click("canales_unidades", "ooad")
+    at.run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="ooad").value == "14"
+    assert "Jalisco" in at.caption[0].value

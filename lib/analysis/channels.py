@@ -31,6 +31,7 @@ class Indicator:
     label: str
     higher_is_better: bool
     kind: str  # share | nps | minutes
+    verdict: bool = True  # handling time is tested but not ranked: shorter is not "better"
 
 
 INDICATORS = (
@@ -38,8 +39,8 @@ INDICATORS = (
     Indicator("repeat", "recontacto en 30 días", False, "share"),
     Indicator("csat", "satisfacción (% que califica 4 o 5)", True, "share"),
     Indicator("nps", "NPS", True, "nps"),
-    Indicator("wait", "tiempo de espera", False, "minutes"),
-    Indicator("handle", "tiempo de atención", False, "minutes"),
+    Indicator("wait", "tiempo de espera (mediana)", False, "minutes"),
+    Indicator("handle", "tiempo de atención (mediana)", False, "minutes", verdict=False),
 )
 INDICATOR = {i.key: i for i in INDICATORS}
 _SHARES = {
@@ -150,7 +151,7 @@ def _fmt(ind: Indicator, table: pd.DataFrame, ch: str) -> str:
         return fmt_pct(table.loc[ch, ind.key])
     if ind.kind == "nps":
         return fmt_num(table.loc[ch, "nps"])
-    return f"{fmt_num(table.loc[ch, f'{ind.key}_median'])} min (mediana)"
+    return f"{fmt_num(table.loc[ch, f'{ind.key}_median'])} min"
 
 
 def verdicts(table: pd.DataFrame, tests: pd.DataFrame) -> list[dict]:
@@ -163,7 +164,7 @@ def verdicts(table: pd.DataFrame, tests: pd.DataFrame) -> list[dict]:
     out = []
     for ind in INDICATORS:
         t = tests[(tests["indicator"] == ind.key) & tests["p_adj"].notna()]
-        if t.empty:
+        if t.empty or not ind.verdict:
             continue
         col = ind.key if ind.kind != "minutes" else f"{ind.key}_median"
         channels = sorted(set(t["a"]) | set(t["b"]))
@@ -176,12 +177,19 @@ def verdicts(table: pd.DataFrame, tests: pd.DataFrame) -> list[dict]:
             if not r["significant"]
         ]
         clear = not ties
-        sentence = f"**{ind.label.capitalize()}**: {names[best]} es el mejor canal ({_fmt(ind, table, best)})"
+        head = f"**{ind.label[0].upper()}{ind.label[1:]}**: "
         if clear:
-            sentence += " y la diferencia con cada uno de los demás es significativa."
+            sentence = (
+                f"{head}{names[best]} es el mejor canal ({_fmt(ind, table, best)}) y la "
+                "diferencia con cada uno de los demás es significativa."
+            )
         else:
-            tied = ", ".join(f"{names[c]} ({_fmt(ind, table, c)})" for c in ties)
-            sentence += f", pero no se distingue de {tied}: esa diferencia puede ser ruido."
+            group = [best, *sorted(ties, key=lambda c: values[c], reverse=ind.higher_is_better)]
+            listed = _join([f"{names[c]} ({_fmt(ind, table, c)})" for c in group])
+            sentence = (
+                f"{head}{listed} encabezan sin diferencia significativa entre "
+                f"{'ambos' if len(group) == 2 else 'ellos'}."
+            )
         noise = [
             f"{names[r['a']]} y {names[r['b']]} en {ind.label} "
             f"({_fmt(ind, table, r['a'])} frente a {_fmt(ind, table, r['b'])}; "
@@ -200,6 +208,10 @@ def verdicts(table: pd.DataFrame, tests: pd.DataFrame) -> list[dict]:
             }
         )
     return out
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " y " + items[-1]
 
 
 def shift_savings(
@@ -292,3 +304,52 @@ def digital_share_by(frame: pd.DataFrame, key: str, label: str) -> pd.DataFrame:
     out = g.groupby([key, label], as_index=False)[["contacts", "digital"]].sum()
     out["digital_share"] = out["digital"] / out["contacts"]
     return out.sort_values("digital_share", ascending=False).reset_index(drop=True)
+
+
+def readable_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The per-channel table with Spanish headers and percentages as 0-100, for screen and Excel."""
+    t = table.reset_index()
+    pct = 100.0
+    return pd.DataFrame(
+        {
+            "Canal": t["channel"],
+            "Contactos": t["contacts"].astype(int),
+            "Participación (%)": t["share"] * pct,
+            "Patrones atendidos al mes": t["patrons_per_month"],
+            "Costo por contacto (MXN)": t["cost_per_contact"],
+            "Costo por caso resuelto (MXN)": t["cost_per_resolved"],
+            "Resolución 1er contacto (%)": t["fcr"] * pct,
+            "Resolución IC95 inf.": t["fcr_low"] * pct,
+            "Resolución IC95 sup.": t["fcr_high"] * pct,
+            "Recontacto 30 días (%)": t["repeat"] * pct,
+            "Recontacto IC95 inf.": t["repeat_low"] * pct,
+            "Recontacto IC95 sup.": t["repeat_high"] * pct,
+            "Encuestas": t["responses"].astype(int),
+            "Satisfechos (%)": t["csat"] * pct,
+            "Satisfechos IC95 inf.": t["csat_low"] * pct,
+            "Satisfechos IC95 sup.": t["csat_high"] * pct,
+            "CSAT promedio (1-5)": t["csat_mean"],
+            "NPS": t["nps"],
+            "NPS IC95 inf.": t["nps_low"],
+            "NPS IC95 sup.": t["nps_high"],
+            "Espera mediana (min)": t["wait_median"],
+            "Espera p90 (min)": t["wait_p90"],
+            "Atención mediana (min)": t["handle_median"],
+            "Atención p90 (min)": t["handle_p90"],
+        }
+    )
+
+
+def readable_tests(tests: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Indicador": tests["indicator"].map(lambda k: INDICATOR[k].label),
+            "Canal A": tests["a"].map(names),
+            "Canal B": tests["b"].map(names),
+            "Diferencia A - B": tests["diff"],
+            "p": tests["p"],
+            "p ajustada (Holm)": tests["p_adj"],
+            "Significativa": tests["significant"].map({True: "sí", False: "no"}),
+            "Mejor": tests["better"].map(lambda c: names.get(c, "") if c else ""),
+        }
+    )

@@ -42,8 +42,10 @@ def _count_true(cond) -> object:  # noqa: ANN001
     return func.sum(case((cond, 1), else_=0))
 
 
-# Minutes; bin i holds edges[i] <= x < edges[i+1]. Fine where medians live, coarse in the tail.
+# Minutes. Bin 0 is exactly zero (no wait: online channels); bin i > 0 holds
+# edges[i] <= x < edges[i+1]. Fine where medians live, coarse in the tail.
 TIME_BIN_EDGES = (
+    0,
     0,
     1,
     2,
@@ -71,7 +73,8 @@ TIME_BIN_EDGES = (
 
 def _time_bin(col):  # noqa: ANN001, ANN202
     edges = TIME_BIN_EDGES
-    return case(*[(col < edges[i + 1], i) for i in range(len(edges) - 2)], else_=len(edges) - 2)
+    steps = [(col <= 0, 0)] + [(col < edges[i + 1], i) for i in range(1, len(edges) - 2)]
+    return case(*steps, else_=len(edges) - 2)
 
 
 def _interaction_month():

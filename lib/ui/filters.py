@@ -38,16 +38,15 @@ def _restore_after_page_switch(page: str) -> None:
 
     Streamlit keeps a bound value in the URL across pages only if the browser set it; a value
     that arrived in a shared link is dropped from the URL when the user follows a navigation
-    link. The last values shown are kept in the session and put back on the first run of a
-    different page, unless the URL itself says otherwise.
+    link, and on the first run of a page the widgets may not have read the URL yet. The last
+    values shown are kept in the session and put back on the first run of a different page
+    (browser history navigation still wins: Streamlit lets the URL override this).
     """
     shadow = st.session_state.get(SHADOW)
     if not shadow or shadow.get("_page") == page:
         return
     for key in KEYS:
-        if key in st.query_params or key not in shadow:
-            continue
-        if st.session_state.get(key) != shadow[key]:
+        if key in shadow:  # even when equal: the new page's widget must see it as set
             st.session_state[key] = shadow[key]
 
 

@@ -9,6 +9,9 @@ SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
     "Dirección": [
         ("pages/1_resumen.py", "Resumen ejecutivo", "resumen", ":material/dashboard:"),
     ],
+    "Análisis": [
+        ("pages/2_canales.py", "Canales de atención", "canales", ":material/call_split:"),
+    ],
     "Datos": [
         ("pages/9_datos.py", "Datos y cobertura", "datos", ":material/database:"),
     ],

@@ -1,0 +1,47 @@
+"""Drill-down national → OOAD → subdelegación from chart clicks, kept in the URL because it
+writes the same bound filter keys the sidebar uses."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib.filters import Filters
+from lib.ui.filters import ALL
+
+
+def on_unit_click(chart_key: str, level: str) -> None:
+    """Callback for st.plotly_chart(on_select=...): the clicked bar's customdata[0] is the id
+    of an OOAD (level "ooad") or a subdelegación (level "subdel")."""
+    event = st.session_state.get(chart_key) or {}
+    points = (event.get("selection") or {}).get("points") or []
+    if not points:
+        return
+    custom = points[0].get("customdata")
+    if not custom:
+        return
+    unit_id = str(int(custom[0]))
+    if level == "ooad":
+        st.session_state["ooad"] = unit_id
+        st.session_state["subdel"] = ALL
+    else:
+        st.session_state["subdel"] = unit_id
+
+
+def _go_up(level: str) -> None:
+    st.session_state["subdel"] = ALL
+    if level == "national":
+        st.session_state["ooad"] = ALL
+
+
+def breadcrumb(f: Filters, ooad_name: str | None, subdel_name: str | None) -> None:
+    """Nacional › OOAD › subdelegación, each level a button that goes back up to it."""
+    if f.ooad_id is None:
+        st.caption("Nivel: **Nacional** · haga clic en una barra de OOAD para bajar de nivel")
+        return
+    cols = st.columns([1, 1, 4])
+    cols[0].button("↑ Nacional", on_click=_go_up, args=("national",), key="drill_national")
+    if f.subdelegacion_id is not None:
+        cols[1].button(f"↑ {ooad_name}", on_click=_go_up, args=("ooad",), key="drill_ooad")
+        cols[2].caption(f"Nivel: Nacional › {ooad_name} › **{subdel_name}**")
+    else:
+        cols[2].caption(f"Nivel: Nacional › **{ooad_name}** · clic en una subdelegación para bajar")

@@ -1,0 +1,245 @@
+"""Estudio comparativo de canales de atención y servicio."""
+
+import datetime as dt
+
+import streamlit as st
+
+from lib.analysis import channels as study
+from lib.analysis.readings import digital_share_reading
+from lib.charts.channels import (
+    digital_share_bars,
+    interval_figure,
+    procedure_mix_figure,
+    time_percentiles_figure,
+)
+from lib.charts.theme import PLOTLY_CONFIG
+from lib.charts.trends import channel_volume_figure
+from lib.export import excel_workbook
+from lib.format import date_label, fmt_int, fmt_mxn, fmt_pct, period_label
+from lib.queries import channels as q
+from lib.queries import overview
+from lib.ui.context import page_setup, query
+from lib.ui.drill import breadcrumb, on_unit_click
+
+ctx = page_setup("Canales de atención", caption="Estudio comparativo de canales")
+f = ctx.filters
+
+sums = query(ctx, q.channel_sums, f)
+hist = query(ctx, q.time_histograms, f)
+table = study.channel_table(sums, hist, f.n_months)
+tests = study.pairwise_tests(sums, hist, table)
+names = table["channel"].to_dict()
+ooad_name = ctx.ooads.set_index("id")["name"].get(f.ooad_id)
+subdel_name = ctx.subdelegaciones.set_index("id")["name"].get(f.subdelegacion_id)
+breadcrumb(f, ooad_name, subdel_name)
+
+if sums["contacts"].sum() == 0:
+    st.info("No hay contactos para este periodo y alcance. Amplíe el periodo o quite filtros.")
+    st.stop()
+
+st.subheader("Qué canal es mejor en qué")
+verdicts = study.verdicts(table, tests)
+for v in verdicts:
+    st.markdown(f"- {v['sentence']}")
+noise = [n for v in verdicts for n in v["noise"]]
+with st.expander(f"Diferencias que son ruido ({len(noise)})"):
+    st.caption(
+        "Pares de canales cuya diferencia no es significativa al 5 % tras ajustar por "
+        "comparaciones múltiples (Holm): no conviene decidir con base en ellas."
+    )
+    for n in noise:
+        st.markdown(f"- {n}")
+st.caption(
+    "Pruebas: proporciones (resolución, recontacto, satisfacción), varianza multinomial "
+    "(NPS) y rangos de Mann-Whitney sobre histogramas (tiempos). El costo es contable: "
+    "no lleva intervalo."
+)
+
+tab_cmp, tab_trend, tab_seg, tab_proc, tab_exp = st.tabs(
+    ["Comparación", "Tendencias", "Segmentos y oficinas", "Trámites", "Exportar"]
+)
+
+with tab_cmp:
+    readable = study.readable_table(table)
+    st.dataframe(
+        readable,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            c: st.column_config.NumberColumn(format="%.1f")
+            for c in readable.columns
+            if c not in ("Canal", "Contactos", "Encuestas")
+        }
+        | {
+            "Contactos": st.column_config.NumberColumn(format="localized"),
+            "Encuestas": st.column_config.NumberColumn(format="localized"),
+        },
+    )
+    options = {
+        "fcr": "Resolución al primer contacto",
+        "csat": "Satisfacción (% 4-5)",
+        "nps": "NPS",
+        "repeat": "Recontacto en 30 días",
+        "csat_mean": "CSAT promedio",
+    }
+    pick = st.segmented_control(
+        "Indicador", list(options), format_func=options.get, default="fcr", key="canales_indicador"
+    )
+    pick = pick or "fcr"
+    kind = "share" if pick in ("fcr", "csat", "repeat") else "nps" if pick == "nps" else "score"
+    left, right = st.columns(2)
+    left.plotly_chart(
+        interval_figure(table, pick, options[pick], kind), config=PLOTLY_CONFIG, width="stretch"
+    )
+    right.plotly_chart(time_percentiles_figure(table), config=PLOTLY_CONFIG, width="stretch")
+    costs = table.sort_values("cost_per_resolved")
+    st.caption(
+        f"Lectura: el caso resuelto más barato es en {costs['channel'].iloc[0]} "
+        f"({fmt_mxn(costs['cost_per_resolved'].iloc[0], 2)}) y el más caro en "
+        f"{costs['channel'].iloc[-1]} ({fmt_mxn(costs['cost_per_resolved'].iloc[-1], 2)})."
+    )
+
+with tab_trend:
+    by_month = query(ctx, overview.channel_month_contacts, f)
+    st.plotly_chart(channel_volume_figure(by_month), config=PLOTLY_CONFIG, width="stretch")
+    st.caption(digital_share_reading(by_month))
+
+with tab_seg:
+    left, right = st.columns(2)
+    for col, dim, title in (
+        (left, "size_band", "Adopción digital por tamaño de patrón"),
+        (right, "economic_division", "Adopción digital por división económica"),
+    ):
+        seg = query(ctx, q.channel_by_segment, f, dim)
+        chan = ctx.channels.set_index("id")["is_digital"]
+        seg = seg.assign(is_digital=seg["channel_id"].map(chan).astype(bool))
+        shares = study.digital_share_by(seg, "segment_id", "segment")
+        col.plotly_chart(
+            digital_share_bars(shares, "segment_id", "segment", f"{title} (%)"),
+            config=PLOTLY_CONFIG,
+            width="stretch",
+        )
+        top, low = shares.iloc[0], shares.iloc[-1]
+        col.caption(
+            f"Lectura: {top['segment']} usa más los canales digitales "
+            f"({fmt_pct(top['digital_share'])}); {low['segment']}, menos "
+            f"({fmt_pct(low['digital_share'])})."
+        )
+    units = query(ctx, q.channel_by_unit, f)
+    shares = study.digital_share_by(units, "unit_id", "unit")
+    level = "ooad" if f.ooad_id is None else "subdel"
+    title = (
+        "Adopción digital por OOAD (%) · clic para ver sus subdelegaciones"
+        if level == "ooad"
+        else f"Adopción digital por subdelegación de {ooad_name} (%) · clic para elegir una"
+    )
+    st.plotly_chart(
+        digital_share_bars(shares, "unit_id", "unit", title, highlight=f.subdelegacion_id),
+        config=PLOTLY_CONFIG,
+        width="stretch",
+        key="canales_unidades",
+        selection_mode="points",
+        on_select=lambda: on_unit_click("canales_unidades", level),
+    )
+
+with tab_proc:
+    proc = query(ctx, q.procedure_by_channel, f)
+    st.plotly_chart(procedure_mix_figure(proc), config=PLOTLY_CONFIG, width="stretch")
+    cand = study.online_candidates(proc)
+    st.markdown("**Trámites que pueden hacerse en línea y aún se atienden en persona**")
+    if cand.empty:
+        st.write("Ninguno en este periodo y alcance.")
+    else:
+        st.dataframe(
+            cand.drop(columns="procedure_id")
+            .rename(
+                columns={
+                    "procedure": "Trámite",
+                    "contacts": "Contactos",
+                    "in_person": "En persona",
+                    "in_person_share": "En persona (%)",
+                    "unit_cost_in_person": "Costo en persona (MXN)",
+                    "unit_cost_online": "Costo en línea (MXN)",
+                    "savings": "Ahorro si la mitad pasa a línea (MXN)",
+                }
+            )
+            .assign(**{"En persona (%)": lambda d: 100 * d["En persona (%)"]}),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Contactos": st.column_config.NumberColumn(format="localized"),
+                "En persona": st.column_config.NumberColumn(format="localized"),
+                "En persona (%)": st.column_config.NumberColumn(format="%.1f"),
+                "Costo en persona (MXN)": st.column_config.NumberColumn(format="dollar"),
+                "Costo en línea (MXN)": st.column_config.NumberColumn(format="dollar"),
+                "Ahorro si la mitad pasa a línea (MXN)": st.column_config.NumberColumn(
+                    format="dollar"
+                ),
+            },
+        )
+    st.markdown("**¿Y si movemos un trámite de canal?**")
+    procs = proc.drop_duplicates("procedure_id").set_index("procedure_id")["procedure"]
+    c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+    p_id = c1.selectbox("Trámite", list(procs.index), format_func=procs.get, key="wi_tramite")
+    from_ch = c2.selectbox("De", list(names), format_func=names.get, key="wi_de")
+    to_ch = c3.selectbox(
+        "A",
+        list(names),
+        index=list(names).index("en_linea") if "en_linea" in names else 0,
+        format_func=names.get,
+        key="wi_a",
+    )
+    pct = c4.slider("Proporción a mover (%)", 0, 100, 30, step=5, key="wi_pct")
+    try:
+        res = study.shift_savings(proc, p_id, from_ch, to_ch, pct / 100, f.n_months)
+    except ValueError as exc:
+        st.warning(str(exc))
+    else:
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Contactos movidos en el periodo", fmt_int(res["moved"]))
+        m2.metric("Ahorro en el periodo", fmt_mxn(res["savings"]))
+        m3.metric("Ahorro anualizado", fmt_mxn(res["savings_per_year"]))
+        st.caption(
+            f"Supuestos: cada contacto movido cuesta lo que hoy cuesta ese trámite en el canal "
+            f"destino ({fmt_mxn(res['unit_cost_to'], 2)} frente a "
+            f"{fmt_mxn(res['unit_cost_from'], 2)} en el origen"
+            f"{'' if res['target_cost_observed'] else '; costo promedio del canal, pues el trámite aún no se hace ahí'})"
+            f", el volumen total no cambia y la resolución es la del destino "
+            f"({res['resolved_change']:+,.0f} casos resueltos al primer contacto)."
+        )
+
+with tab_exp:
+    cover = [
+        ("Estudio", "Estudio comparativo de canales de atención y servicio"),
+        ("Periodo", period_label(f.start, f.end)),
+        ("Alcance", ctx.scope),
+        ("Datos al", date_label(ctx.meta.data_as_of)),
+        (
+            "Origen de los datos",
+            "Demostración (sintéticos)" if ctx.meta.is_demo else "Institucionales",
+        ),
+        ("Generado", dt.datetime.now().strftime("%d/%m/%Y %H:%M")),
+        (
+            "Método",
+            "IC 95 %: Wilson (proporciones), t (promedios), multinomial (NPS). Pruebas "
+            "ajustadas por Holm; tiempos con Mann-Whitney sobre histogramas.",
+        ),
+    ]
+    sheets = {
+        "Canales": study.readable_table(table),
+        "Pruebas": study.readable_tests(tests, names),
+        "Trámites por canal": proc.drop(columns=["procedure_id", "channel_id"]),
+        "Candidatos en línea": cand,
+    }
+    st.download_button(
+        "Descargar estudio (Excel)",
+        data=excel_workbook("Estudio comparativo de canales", cover, sheets),
+        file_name=f"estudio_canales_{f.start:%Y%m}_{f.end:%Y%m}.xlsx",
+        on_click="ignore",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+    )
+    st.caption(
+        "Cada gráfica se descarga como PNG desde su menú (ícono de cámara al pasar el "
+        "cursor). El libro incluye una portada con filtros y fecha de los datos."
+    )
