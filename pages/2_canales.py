@@ -55,11 +55,9 @@ st.caption(
     "no lleva intervalo."
 )
 
-tab_cmp, tab_trend, tab_seg, tab_proc, tab_exp = st.tabs(
-    ["Comparación", "Tendencias", "Segmentos y oficinas", "Trámites", "Exportar"]
-)
 
-with tab_cmp:
+def comparison() -> None:
+    """Per-channel table, intervals and times."""
     readable = study.readable_table(table)
     st.dataframe(
         readable,
@@ -92,19 +90,23 @@ with tab_cmp:
         interval_figure(table, pick, options[pick], kind), config=PLOTLY_CONFIG, width="stretch"
     )
     right.plotly_chart(time_percentiles_figure(table), config=PLOTLY_CONFIG, width="stretch")
-    costs = table.sort_values("cost_per_resolved")
+    costs = table.dropna(subset=["cost_per_resolved"]).sort_values("cost_per_resolved")
     st.caption(
         f"Lectura: el caso resuelto más barato es en {costs['channel'].iloc[0]} "
         f"({fmt_mxn(costs['cost_per_resolved'].iloc[0], 2)}) y el más caro en "
         f"{costs['channel'].iloc[-1]} ({fmt_mxn(costs['cost_per_resolved'].iloc[-1], 2)})."
     )
 
-with tab_trend:
+
+def trends() -> None:
+    """Monthly volume and the move to digital."""
     by_month = query(ctx, overview.channel_month_contacts, f)
     st.plotly_chart(channel_volume_figure(by_month), config=PLOTLY_CONFIG, width="stretch")
     st.caption(digital_share_reading(by_month))
 
-with tab_seg:
+
+def segments() -> None:
+    """Digital adoption by segment and office; click an office to drill down."""
     left, right = st.columns(2)
     for col, dim, title in (
         (left, "size_band", "Adopción digital por tamaño de patrón"),
@@ -142,7 +144,9 @@ with tab_seg:
         on_select=lambda: on_unit_click("canales_unidades", level),
     )
 
-with tab_proc:
+
+def procedures() -> None:
+    """Which procedures could go online, and a what-if."""
     proc = query(ctx, q.procedure_by_channel, f)
     st.plotly_chart(procedure_mix_figure(proc), config=PLOTLY_CONFIG, width="stretch")
     cand = study.online_candidates(proc)
@@ -208,7 +212,11 @@ with tab_proc:
             f"({res['resolved_change']:+,.0f} casos resueltos al primer contacto)."
         )
 
-with tab_exp:
+
+def export() -> None:
+    """Excel workbook of the study."""
+    proc = query(ctx, q.procedure_by_channel, f)
+    cand = study.online_candidates(proc)
     cover = [
         ("Estudio", "Estudio comparativo de canales de atención y servicio"),
         ("Periodo", period_label(f.start, f.end)),
@@ -243,3 +251,21 @@ with tab_exp:
         "Cada gráfica se descarga como PNG desde su menú (ícono de cámara al pasar el "
         "cursor). El libro incluye una portada con filtros y fecha de los datos."
     )
+
+
+# Only the open tab is computed; which one is open is part of the URL (?vista=...).
+TABS = {
+    "Comparación": comparison,
+    "Tendencias": trends,
+    "Segmentos y oficinas": segments,
+    "Trámites": procedures,
+    "Exportar": export,
+}
+for tab, render in zip(
+    st.tabs(list(TABS), key="vista", bind="query-params", on_change="rerun"),
+    TABS.values(),
+    strict=True,
+):
+    if tab.open:
+        with tab:
+            render()

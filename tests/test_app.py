@@ -192,7 +192,6 @@ def test_channel_page_national_and_subdelegacion(db, monkeypatch):  # noqa: ANN0
     assert any(
         "Resolución al primer contacto" in v and "Asistencia personalizada" in v for v in verdicts
     )
-    assert at.get("download_button")[0].label == "Descargar estudio (Excel)"
     table = at.dataframe[0].value
     assert table["Contactos"].sum() == _contacts(db.url)
     at2 = _app(monkeypatch, db.url, ooad="Jalisco", subdel="Libertad Reforma")
@@ -224,3 +223,11 @@ def test_channel_page_drills_down_from_a_chart_click(sqlite_tiny, monkeypatch): 
     assert not at.exception
     assert at.sidebar.selectbox(key="ooad").value == "14"
     assert "Jalisco" in at.caption[0].value
+
+
+def test_channel_page_export_tab_from_the_url(sqlite_tiny, monkeypatch):  # noqa: ANN001
+    at = _app(monkeypatch, sqlite_tiny, vista="Exportar")
+    at.switch_page("pages/2_canales.py").run()
+    assert not at.exception
+    assert at.get("download_button")[0].label == "Descargar estudio (Excel)"
+    assert not at.dataframe  # the comparison tab is closed: not computed

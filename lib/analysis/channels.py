@@ -309,6 +309,8 @@ def digital_share_by(frame: pd.DataFrame, key: str, label: str) -> pd.DataFrame:
 def readable_table(table: pd.DataFrame) -> pd.DataFrame:
     """The per-channel table with Spanish headers and percentages as 0-100, for screen and Excel."""
     t = table.reset_index()
+    num = t.columns.difference(["channel_id", "channel", "is_digital"])
+    t[num] = t[num].apply(pd.to_numeric, errors="coerce")  # None (no data) -> NaN, shown blank
     pct = 100.0
     return pd.DataFrame(
         {

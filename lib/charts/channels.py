@@ -38,7 +38,7 @@ def interval_figure(table: pd.DataFrame, column: str, title: str, kind: str) -> 
     fig.update_xaxes(
         title_text=f"{title} ({UNITS.get(kind, '')})", ticksuffix="%" if kind == "share" else ""
     )
-    return style(fig, f"{title} por canal, con intervalo de confianza de 95 %", height=340)
+    return style(fig, f"{title} (IC 95 %)", height=340)
 
 
 def time_percentiles_figure(table: pd.DataFrame) -> go.Figure:
@@ -50,10 +50,11 @@ def time_percentiles_figure(table: pd.DataFrame) -> go.Figure:
         ("handle_median", "Atención: mediana", "#fdae6b"),
         ("handle_p90", "Atención: percentil 90", "#e6550d"),
     ]
+    labels = table["channel"].str.replace(" ", "<br>", n=1)
     for col, name, color in specs:
         fig.add_trace(
             go.Bar(
-                x=table["channel"],
+                x=labels,
                 y=table[col],
                 name=name,
                 marker_color=color,
@@ -62,7 +63,8 @@ def time_percentiles_figure(table: pd.DataFrame) -> go.Figure:
         )
     fig.update_layout(barmode="group")
     fig.update_yaxes(title_text="Minutos")
-    fig = style(fig, "Tiempos de espera y de atención por canal (minutos)", height=400)
+    fig.update_xaxes(tickangle=0)
+    fig = style(fig, "Espera y atención por canal (minutos)", height=400)
     fig.update_layout(legend={"y": -0.15, "yanchor": "top"})
     return fig
 

@@ -96,7 +96,20 @@ def _stop_with_problem(exc: BaseException, target: DatabaseTarget) -> None:
     st.stop()
 
 
+def _leave_legacy_routing() -> None:
+    """A freshly started server routes /canales straight to pages/2_canales.py (the legacy
+    pages/ mode) until some session has run st.navigation: no router, a wrong menu.
+    Switch the flag Streamlit itself clears in st.navigation, and rerun through Home.py.
+    (STREAMLIT-NOTES §1; streamlit.runtime.pages_manager, 1.67.)"""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def page_setup(title: str, caption: str | None = None, show_filters: bool = True) -> PageContext:
+    _leave_legacy_routing()
     st.set_page_config(
         page_title=f"{title} · Mirador", page_icon=":material/monitoring:", layout="wide"
     )

@@ -17,9 +17,12 @@ def on_unit_click(chart_key: str, level: str) -> None:
     if not points:
         return
     custom = points[0].get("customdata")
-    if not custom:
-        return
-    unit_id = str(int(custom[0]))
+    if isinstance(custom, dict):  # the browser sends arrays as {"0": ..., "1": ...}
+        custom = [custom[k] for k in sorted(custom, key=int)]
+    try:
+        unit_id = str(int(custom[0]))
+    except (TypeError, ValueError, IndexError, KeyError):
+        return  # a click that carries no office id: nothing to drill into
     if level == "ooad":
         st.session_state["ooad"] = unit_id
         st.session_state["subdel"] = ALL
