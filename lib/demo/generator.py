@@ -112,8 +112,15 @@ PROC_BY_CHANNEL = np.array(
 )
 WAIT_MEDIAN = np.array([22.0, 8.0, 0.0, 6.0, 0.0, 0.0])  # minutes
 HANDLE_MEDIAN = np.array([18.0, 35.0, 12.0, 9.0, 5.0, 3.0])
-FCR = np.array([0.80, 0.90, 0.74, 0.66, 0.62, 0.50])  # first-contact resolution
-FCR_PROC = {"aclaracion_pagos": -0.10, "convenio_plazos": -0.05, "consulta_orientacion": 0.08}
+# First-contact resolution. Contact center and Buzón IMSS are planted EQUAL: a comparison
+# that calls them different is reporting noise.
+FCR = np.array([0.80, 0.90, 0.74, 0.66, 0.66, 0.50])
+FOLLOW_UP_PROB = 0.55  # an unresolved contact brings the patron back within 1-20 days
+FOLLOW_UP_CHANNEL = np.array([0.25, 0.05, 0.25, 0.35, 0.05, 0.05])  # channel of the return
+# Offices whose in-person service is planted worse: lower quality and longer counter waits.
+WEAK_SUBDELEGACIONES = (1554, 3112)  # Ecatepec (Edo. Méx. Oriente), Veracruz (Veracruz Norte)
+WEAK_QUALITY_CUT = 0.6
+WEAK_WAIT_FACTOR = 1.5
 # ------------------------------------------------------------------------------ surveys
 RESPONSE_RATE = np.array([0.15, 0.25, 0.10, 0.12, 0.05, 0.03])
 QUALITY_MU = np.array([4.15, 4.60, 4.35, 4.00, 4.05, 3.75])  # latent service quality by channel
@@ -216,6 +223,21 @@ def campaign_specs() -> list[CampaignSpec]:
 
 PILOT_OOADS_N = 8
 SIN_CONTROL_OOADS = (14, 20)
+
+
+def _campaign_effects(
+    specs: list[CampaignSpec], month: pd.Timestamp, n: int, exclude: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cut in the probability of paying late and extra overdue recovery, per patron, from
+    the campaigns running this month (all of them, or all but ``exclude``)."""
+    delta = np.zeros(n)
+    boost = np.zeros(n)
+    for s in specs:
+        if s.code == exclude or s.treated is None or not s.start <= month <= s.end:
+            continue
+        delta[s.treated] = np.maximum(delta[s.treated], s.effect_pp)
+        boost[s.treated] = np.maximum(boost[s.treated], s.recovery_boost)
+    return delta, boost
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -371,9 +393,8 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
 
     # ------------------------------------------------------------ monthly simulation state
     late_prev = np.zeros(n, dtype=bool)
-    late_prev_cf = np.zeros(n, dtype=bool)
     overdue = np.zeros(n)
-    overdue_cf = np.zeros(n)
+    cf: dict[str, dict[str, np.ndarray]] = {}  # per-campaign counterfactual state
     late_hist = np.zeros((12, n), dtype=bool)  # rolling 12-month window of late flags
     specs = campaign_specs()
     pilot = np.sort(
@@ -390,6 +411,13 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
         for s in specs
     }
     next_interaction_id = 1
+    pending = {  # returns that fall in a later month
+        "who": np.array([], dtype=int),
+        "ch": np.array([], dtype=int),
+        "proc": np.array([], dtype=int),
+        "day": np.array([], dtype="datetime64[D]"),
+        "resolved": np.array([], dtype=bool),
+    }
     next_survey_id = 1
     next_complaint_id = 1
     next_orientation_id = 1
@@ -408,8 +436,6 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
         young = (np.datetime64(month.date()) - registered) < np.timedelta64(730, "D")
 
         # ---- campaigns starting this month: assignment from history known at the start
-        delta = np.zeros(n)
-        boost = np.zeros(n)
         for s in specs:
             if s.start == month:
                 if s.assignment == "aleatoria":
@@ -424,6 +450,8 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
                 else:
                     s.treated = np.flatnonzero(active & np.isin(ooad, SIN_CONTROL_OOADS))
                     s.control = np.array([], dtype=int)
+                # this campaign's counterfactual path starts from today's state
+                cf[s.code] = {"late_prev": late_prev.copy(), "overdue": overdue.copy()}
                 cost = s.fixed_cost + s.unit_cost * len(s.treated)
                 yield (
                     "campaign",
@@ -452,23 +480,19 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
                     }
                 )
                 yield "campaign_assignment", arms.sort_values("patron_id")
-            if s.treated is not None and s.start <= month <= s.end:
-                delta[s.treated] = np.maximum(delta[s.treated], s.effect_pp)
-                boost[s.treated] = np.maximum(boost[s.treated], s.recovery_boost)
 
         # ---- payment of this month's contributions
+        delta, boost = _campaign_effects(specs, month, n)
         growth = 1.07 ** (t / 12)
         issued = np.round(
             workers * wage * 30.4 * CONTRIBUTION_RATE * growth * rng.lognormal(0, 0.05, n), 2
         )
         season = LATE_SEASON.get(moy, 0.0)
         base = eta + LATE_YOUNG * young + season
-        p_cf = _sigmoid(base + LATE_PREV * late_prev_cf)
         p_act0 = _sigmoid(base + LATE_PREV * late_prev)
         p_act = np.maximum(p_act0 - delta, 0.0)
         u = rng.random(n)
         late = (u < p_act) & active
-        late_cf = (u < p_cf) & active
         partial = rng.random(n) < PARTIAL_SHARE
         share = rng.uniform(0.2, 0.8, n)
         pays_late = rng.random(n) < PAID_LATE_PROB
@@ -482,14 +506,23 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
             return on_time, paid_late, rest - paid_late
 
         on_time, paid_late, unpaid = _amounts(late)
-        on_time_cf, paid_late_cf, unpaid_cf = _amounts(late_cf)
         recovered = overdue * (RECOVERY_RATE + boost)
-        recovered_cf = overdue_cf * RECOVERY_RATE
         overdue = np.round(overdue - recovered + np.where(active, unpaid, 0.0), 2)
-        overdue_cf = overdue_cf - recovered_cf + np.where(active, unpaid_cf, 0.0)
 
+        # Each campaign's counterfactual: the same draws, every other campaign as it was, this
+        # one absent. Its difference from the actual path is the campaign's true effect.
         for s in specs:
-            if s.treated is not None and s.start <= month <= s.end:
+            if s.code not in cf:
+                continue
+            state = cf[s.code]
+            d_ex, b_ex = _campaign_effects(specs, month, n, exclude=s.code)
+            p_cf = np.maximum(_sigmoid(base + LATE_PREV * state["late_prev"]) - d_ex, 0.0)
+            late_cf = (u < p_cf) & active
+            on_time_cf, paid_late_cf, unpaid_cf = _amounts(late_cf)
+            recovered_cf = state["overdue"] * (RECOVERY_RATE + b_ex)
+            state["overdue"] = state["overdue"] - recovered_cf + np.where(active, unpaid_cf, 0.0)
+            state["late_prev"] = late_cf
+            if s.start <= month <= s.end:
                 tr = s.treated[active[s.treated]]
                 acc = effect_acc[s.code]
                 acc["pm"] += len(tr)
@@ -507,7 +540,9 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
                     ).sum()
                 )
                 if month == s.end:
-                    acc["overdue_cut"] = float((overdue_cf[s.treated] - overdue[s.treated]).sum())
+                    acc["overdue_cut"] = float(
+                        (state["overdue"][s.treated] - overdue[s.treated]).sum()
+                    )
 
         idx = np.flatnonzero(active)
         yield (
@@ -525,35 +560,56 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
             ),
         )
 
-        # ---- contacts
+        # ---- contacts: this month's first contacts, plus returns after unresolved ones
         lam = lam_band[band] * CONTACT_SEASON[moy] * (1.0 + 0.8 * late_prev) * active
         counts = rng.poisson(lam)
-        who = np.repeat(np.arange(n), counts)
-        m = len(who)
+        who0 = np.repeat(np.arange(n), counts)
         years_in = t / 12
         shares = np.clip(CHANNEL_SHARE0 + CHANNEL_DRIFT * years_in, 0.005, None)
         by_band = shares[None, :] * np.ones((7, 1))
         by_band[:, CH["asistencia"]] *= ASSISTED_BY_BAND
         by_band = by_band / by_band.sum(axis=1, keepdims=True)
-        ch = _pick_rows(rng, by_band[band[who]])
-        proc = _pick_rows(rng, PROC_BY_CHANNEL[ch])
+        ch0 = _pick_rows(rng, by_band[band[who0]])
+        proc0 = _pick_rows(rng, PROC_BY_CHANNEL[ch0])
         days, dw = day_weights(month)
-        day = days[rng.choice(len(days), size=m, p=dw)]
+        day0 = days[rng.choice(len(days), size=len(who0), p=dw)]
+        resolved0 = rng.random(len(who0)) < FCR[ch0]
+        # returns of unresolved first contacts: same patron and procedure, 1-20 days later
+        back = np.flatnonzero(~resolved0 & (rng.random(len(who0)) < FOLLOW_UP_PROB))
+        f_day = day0[back] + rng.integers(1, 21, len(back)).astype("timedelta64[D]")
+        f_ch = rng.choice(6, size=len(back), p=FOLLOW_UP_CHANNEL)
+        f_res = rng.random(len(back)) < FCR[f_ch]
+        month_end_d = np.datetime64(month_end.date())
+        now = f_day <= month_end_d
+        who = np.concatenate([who0, pending["who"], who0[back][now]])
+        ch = np.concatenate([ch0, pending["ch"], f_ch[now]])
+        proc = np.concatenate([proc0, pending["proc"], proc0[back][now]])
+        day = np.concatenate([day0, pending["day"], f_day[now]])
+        resolved = np.concatenate([resolved0, pending["resolved"], f_res[now]])
+        pending = {
+            "who": who0[back][~now],
+            "ch": f_ch[~now],
+            "proc": proc0[back][~now],
+            "day": f_day[~now],
+            "resolved": f_res[~now],
+        }
+        m = len(who)
         dom = (day - np.datetime64(month.date())).astype(int) + 1
         peak = (dom >= 10) & (dom <= 17)
         presencial = np.isin(ch, [CH["ventanilla"], CH["asistencia"]])
+        weak = presencial & np.isin(subdel[who], WEAK_SUBDELEGACIONES)
         minute = np.where(
             presencial, rng.integers(8 * 60, 15 * 60, m), rng.integers(7 * 60, 22 * 60, m)
         )
         started = day.astype("datetime64[m]") + minute.astype("timedelta64[m]")
         wait = np.where(
             WAIT_MEDIAN[ch] > 0,
-            WAIT_MEDIAN[ch] * np.exp(rng.normal(0, 0.6, m) + 0.35 * peak),
+            WAIT_MEDIAN[ch]
+            * np.where(weak, WEAK_WAIT_FACTOR, 1.0)
+            * np.exp(rng.normal(0, 0.6, m) + 0.35 * peak),
             0.0,
         ).round(1)
         handle = (HANDLE_MEDIAN[ch] * np.exp(rng.normal(0, 0.45, m))).round(1)
-        fcr_p = FCR[ch] + pd.Series(FCR_PROC).reindex(np.array(PROC_IDS)[proc]).fillna(0).to_numpy()
-        resolved = rng.random(m) < fcr_p
         cost = (UNIT_COST[ch] * np.exp(rng.normal(0, 0.15, m))).round(2)
         iso = pd.DatetimeIndex(day).isocalendar()
         inter_ids = np.arange(next_interaction_id, next_interaction_id + m)
@@ -580,7 +636,7 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
             ),
         )
         # keep arrays in id order for surveys and complaints
-        who, ch, proc, day, peak, wait, resolved = (
+        who, ch, proc, day, peak, wait, resolved, weak = (
             who[order],
             ch[order],
             proc[order],
@@ -588,6 +644,7 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
             peak[order],
             wait[order],
             resolved[order],
+            weak[order],
         )
 
         # ---- surveys
@@ -595,7 +652,13 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
         k = len(sel)
         sch = ch[sel]
         dropped = (sch == CH[DROP_CHANNEL]) & (day[sel] >= np.datetime64(DROP_DATE))
-        q = QUALITY_MU[sch] - DROP_SIZE * dropped - 0.25 * peak[sel] + rng.normal(0, 0.5, k)
+        q = (
+            QUALITY_MU[sch]
+            - DROP_SIZE * dropped
+            - WEAK_QUALITY_CUT * weak[sel]
+            - 0.25 * peak[sel]
+            + rng.normal(0, 0.5, k)
+        )
         channel_mu_sum += np.bincount(sch, weights=q, minlength=6)
         channel_mu_n += np.bincount(sch, minlength=6)
 
@@ -675,7 +738,10 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
         )
         category = _pick_rows(rng, cat_probs) + 1
         kind = rng.choice(4, size=nc, p=KIND_SHARES)
-        received = c_day + rng.integers(0, 4, nc).astype("timedelta64[D]")
+        # filed 0-3 days after the contact; the surge is filed in its month; nothing after the
+        # data's as-of date
+        lag = np.where(is_surge, 0, rng.integers(0, 4, nc)).astype("timedelta64[D]")
+        received = np.minimum(c_day + lag, np.datetime64(DATA_AS_OF))
         due = add_working_days(received, kind_deadline[kind], YEARS)
         clock_days = kind_deadline[kind] * 1.4
         days_to_close = np.ceil(
@@ -745,7 +811,7 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
             next_orientation_id += no
 
         late_hist[t % 12] = late
-        late_prev, late_prev_cf = late, late_cf
+        late_prev = late
 
     # ---------------------------------------------------------------------- ground truth
     for s in specs:
@@ -794,7 +860,7 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
             f"channel.{c}.first_contact_resolution",
             FCR[i],
             "proporción",
-            f"Resolución al primer contacto planteada para {c} (antes del ajuste por trámite)",
+            f"Resolución al primer contacto planteada para {c}",
         )
         truth.add(
             f"channel.{c}.quality_mu",
@@ -803,6 +869,24 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
             f"Calidad latente planteada para {c}",
             realised_mean=float(mu[i]),
         )
+    for sub_id in WEAK_SUBDELEGACIONES:
+        truth.add(
+            f"weak_office.{sub_id}.quality_cut",
+            WEAK_QUALITY_CUT,
+            "puntos 1-5",
+            "Calidad latente menor en la atención presencial (ventanilla y asistencia) de la "
+            "subdelegación, con esperas en ventanilla 1.5 veces más largas",
+            subdelegacion_id=sub_id,
+            wait_factor=WEAK_WAIT_FACTOR,
+        )
+    truth.add(
+        "channel.equal_first_contact_resolution",
+        float(FCR[CH["contact_center"]]),
+        "proporción",
+        "Contact center y Buzón IMSS tienen la misma resolución al primer contacto planteada: "
+        "una diferencia entre ellos es ruido",
+        channels=["contact_center", "buzon"],
+    )
     truth.add(
         "satisfaction_drop.size",
         DROP_SIZE,
