@@ -204,9 +204,11 @@ def test_demo_recovers_the_planted_ranking(db):  # noqa: ANN001
     tests = study.pairwise_tests(sums, hist, table)
     for _, t in tests[(tests["indicator"] == "fcr") & tests["significant"]].iterrows():
         assert planted_fcr[t["better"]] > planted_fcr[t["a"] if t["better"] == t["b"] else t["b"]]
-    equal = tests[(tests["indicator"] == "fcr")
-                  & (tests["a"].isin(["contact_center", "buzon"]))
-                  & (tests["b"].isin(["contact_center", "buzon"]))]
+    equal = tests[
+        (tests["indicator"] == "fcr")
+        & (tests["a"].isin(["contact_center", "buzon"]))
+        & (tests["b"].isin(["contact_center", "buzon"]))
+    ]
     assert len(equal) == 1 and not equal["significant"].iloc[0]  # planted equal: noise
     fcr_rank = table["fcr"].sort_values(ascending=False).index
     assert fcr_rank[0] == "asistencia" and fcr_rank[-1] == "impresos"

@@ -200,11 +200,14 @@ def test_non_compliance_drivers_show_in_raw_payments(db):  # noqa: ANN001
 
 
 def test_weak_offices_serve_worse_in_person(db):  # noqa: ANN001
-    rows = _frame(db, """
+    rows = _frame(
+        db,
+        """
         SELECT CASE WHEN subdelegacion_id IN (1554, 3112) THEN 1 ELSE 0 END AS weak,
                AVG(1.0 * csat) AS csat, AVG(1.0 * csat * csat) AS sq, COUNT(*) AS n
         FROM survey_response WHERE channel_id IN ('ventanilla', 'asistencia')
-        GROUP BY CASE WHEN subdelegacion_id IN (1554, 3112) THEN 1 ELSE 0 END""").set_index("weak")
+        GROUP BY CASE WHEN subdelegacion_id IN (1554, 3112) THEN 1 ELSE 0 END""",
+    ).set_index("weak")
     var = rows["sq"] - rows["csat"] ** 2
     se = math.sqrt(var[1] / rows.loc[1, "n"] + var[0] / rows.loc[0, "n"])
     assert rows.loc[0, "csat"] - rows.loc[1, "csat"] > 3 * se
