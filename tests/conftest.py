@@ -109,3 +109,12 @@ def _fresh_streamlit_caches() -> Iterator[None]:
     st.cache_data.clear()
     st.cache_resource.clear()
     yield
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The demo-scale institute (50,000 patrons): for the analyses whose acceptance is stated
+    on the demo data (detection power needs its size). Built once per run, SQLite only."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    seed_sqlite_file(path, "demo", 7)
+    return f"sqlite:///{path}"

@@ -231,3 +231,44 @@ def test_channel_page_export_tab_from_the_url(sqlite_tiny, monkeypatch):  # noqa
     assert not at.exception
     assert at.get("download_button")[0].label == "Descargar estudio (Excel)"
     assert not at.dataframe  # the comparison tab is closed: not computed
+
+
+def test_evaluation_page_national_and_one_ooad(db, monkeypatch):  # noqa: ANN001
+    for params, scope in (({}, "Nacional"), ({"ooad": "Jalisco"}, "OOAD Jalisco")):
+        for vista in (
+            "Puntajes",
+            "Oficinas",
+            "Cambio en el tiempo",
+            "Qué mueve la satisfacción",
+            "Metas",
+            "Comentarios",
+            "Exportar",
+        ):
+            at = _app(monkeypatch, db.url, vista=vista, **params)
+            at.switch_page("pages/3_evaluacion.py").run()
+            assert not at.exception, (vista, at.exception)
+            assert at.title[0].value == "Evaluación del servicio"
+            assert scope in at.caption[0].value
+    engine = make_engine(db.url)
+    with engine.connect() as conn:
+        n = conn.execute(
+            text(
+                "SELECT COUNT(*) FROM survey_response r JOIN subdelegacion s "
+                "ON s.id = r.subdelegacion_id WHERE s.ooad_id = 14 "
+                "AND r.month BETWEEN '2025-11-01' AND '2026-10-01'"
+            )
+        ).scalar_one()
+    engine.dispose()
+    assert _metric(at, "Respuestas") == f"{n:,}"
+
+
+def test_evaluation_page_marks_the_weak_offices_on_demo_data(sqlite_demo, monkeypatch):  # noqa: ANN001
+    at = _app(monkeypatch, sqlite_demo, vista="Oficinas")
+    at.switch_page("pages/3_evaluacion.py").run()
+    assert not at.exception
+    flagged = [m.value for m in at.markdown if "por debajo del límite" in m.value]
+    assert flagged == ["**2 oficina(s) por debajo del límite de 99.8 %** (Ecatepec, Veracruz)"]
+    at = _app(monkeypatch, sqlite_demo, vista="Cambio en el tiempo")
+    at.switch_page("pages/3_evaluacion.py").run()
+    drops = [m.value for m in at.markdown if m.value.startswith("- **")]
+    assert len(drops) == 1 and "Contact center" in drops[0] and "abr 2026" in drops[0]

@@ -389,6 +389,7 @@ class AggSurveyMonth(Base):
     timeliness_sum: Mapped[float] = mapped_column(Float)
     solution_sum: Mapped[float] = mapped_column(Float)
     csat_sq_sum: Mapped[float] = mapped_column(Float, default=0, server_default="0")
+    effort_sq_sum: Mapped[float] = mapped_column(Float, default=0, server_default="0")
     __table_args__ = (Index("ix_agg_survey_month_ooad", "ooad_id", "month"),)
 
 
@@ -459,6 +460,25 @@ class AggInteractionTimeMonth(Base):
     __table_args__ = (Index("ix_agg_interaction_time_month_ooad", "ooad_id", "month"),)
 
 
+class AggSurveyDay(Base):
+    """Daily survey sums per office and channel: before/after comparisons around any date."""
+
+    __tablename__ = "agg_survey_day"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    subdelegacion_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    size_band_id: Mapped[str] = mapped_column(String(2), primary_key=True)
+    ooad_id: Mapped[int] = mapped_column(Integer)
+    month: Mapped[dt.date] = mapped_column(Date)
+    responses: Mapped[int] = mapped_column(BigInteger)
+    csat_sum: Mapped[float] = mapped_column(Float)
+    csat_sq_sum: Mapped[float] = mapped_column(Float)
+    csat_satisfied: Mapped[int] = mapped_column(BigInteger)
+    nps_promoters: Mapped[int] = mapped_column(BigInteger)
+    nps_detractors: Mapped[int] = mapped_column(BigInteger)
+    __table_args__ = (Index("ix_agg_survey_day_ooad", "ooad_id", "day"),)
+
+
 ROLLUP_TABLES = [
     AggInteractionMonth.__table__,
     AggInteractionDay.__table__,
@@ -467,6 +487,7 @@ ROLLUP_TABLES = [
     AggCollectionMonth.__table__,
     AggChannelSegmentMonth.__table__,
     AggInteractionTimeMonth.__table__,
+    AggSurveyDay.__table__,
 ]
 FACT_TABLES = [
     Patron.__table__,
