@@ -19,6 +19,7 @@ from lib.db.schema import (
     AggInteractionDay,
     AggInteractionMonth,
     AggInteractionTimeMonth,
+    AggSurveyDay,
     AggSurveyMonth,
     CollectionMonthly,
     Complaint,
@@ -152,6 +153,7 @@ def _survey_month():
             func.sum(SR.c.timeliness).label("timeliness_sum"),
             func.sum(SR.c.solution).label("solution_sum"),
             func.sum(SR.c.csat * SR.c.csat).label("csat_sq_sum"),
+            func.sum(SR.c.effort * SR.c.effort).label("effort_sq_sum"),
         )
         .select_from(
             SR.join(IT, IT.c.id == SR.c.interaction_id)
@@ -244,6 +246,30 @@ def _time_histograms():
     return out
 
 
+def _survey_day():
+    cols = [SR.c.subdelegacion_id, SR.c.channel_id, P.c.size_band_id]
+    return (
+        select(
+            SR.c.responded_on.label("day"),
+            *cols,
+            S.c.ooad_id,
+            func.min(SR.c.month).label("month"),
+            func.count().label("responses"),
+            func.sum(SR.c.csat).label("csat_sum"),
+            func.sum(SR.c.csat * SR.c.csat).label("csat_sq_sum"),
+            _count_true(SR.c.csat >= 4).label("csat_satisfied"),
+            _count_true(SR.c.nps >= 9).label("nps_promoters"),
+            _count_true(SR.c.nps <= 6).label("nps_detractors"),
+        )
+        .select_from(
+            SR.join(IT, IT.c.id == SR.c.interaction_id)
+            .join(P, P.c.id == IT.c.patron_id)
+            .join(S, S.c.id == SR.c.subdelegacion_id)
+        )
+        .group_by(SR.c.responded_on, *cols, S.c.ooad_id)
+    )
+
+
 ROLLUPS = [
     (AggInteractionMonth.__table__, _interaction_month),
     (AggInteractionDay.__table__, _interaction_day),
@@ -252,6 +278,7 @@ ROLLUPS = [
     (AggCollectionMonth.__table__, _collection_month),
     (AggChannelSegmentMonth.__table__, _channel_segment_month),
     (AggInteractionTimeMonth.__table__, _time_histograms),  # one query per measure
+    (AggSurveyDay.__table__, _survey_day),
 ]
 
 
@@ -276,6 +303,10 @@ def refresh_rollups(
 ) -> dict[str, int]:
     """Replace every rollup with a fresh aggregate of the fact tables; returns row counts."""
     counts: dict[str, int] = {}
+    if conn.dialect.name == "postgresql":
+        # Room to hash and sort tens of millions of fact rows in memory, for this transaction
+        # only (the server default, 4 MB, sends every GROUP BY and window to disk).
+        conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
     as_of = data_as_of(conn)
     for i, (table, build) in enumerate(ROLLUPS):
         if progress:

@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text
+from sqlalchemy import Connection, Engine, delete, func, insert, inspect, select, text
 
-from lib.db.bulk import insert_frame
+from lib.db.bulk import indexes_built_after_load, insert_frame
 from lib.db.engine import make_engine
 from lib.db.migrate import upgrade_schema
 from lib.db.rollups import ROLLUPS, refresh_rollups
@@ -25,6 +25,16 @@ Progress = Callable[[float, str], None]
 
 # Rough share of rows per table, for a progress bar that moves evenly.
 _EXPECTED_CHUNKS = 36 * 5 + 12
+# Tables with many rows: their keys and indexes are rebuilt once after the load (PostgreSQL).
+_FACT_TABLES = [
+    "patron",
+    "campaign_assignment",
+    "collection_monthly",
+    "interaction",
+    "survey_response",
+    "complaint",
+    "orientation",
+]
 
 
 class RealDataPresent(RuntimeError):
@@ -69,17 +79,23 @@ def seed(
                 "La base de datos contiene datos reales; no se sustituyen por datos de "
                 "demostración. Use otra base de datos o la opción --force si está seguro."
             )
-        _clear(conn)
+        _clear(conn)  # on PostgreSQL a TRUNCATE in this transaction, which allows COPY FREEZE
+        postgres = conn.dialect.name == "postgresql"
         tables = Base.metadata.tables
-        for done, (name, frame) in enumerate(generate(scale, seed_value), start=1):
-            table = tables[name]
-            if any(c.type.__class__.__name__ == "JSON" for c in table.columns):
-                conn.execute(insert(table), frame.to_dict("records"))
-                written = len(frame)
-            else:
-                written = insert_frame(conn, table, frame)
-            counts[name] = counts.get(name, 0) + written
-            report(min(0.85, 0.85 * done / _EXPECTED_CHUNKS), f"Generando datos: {name}")
+        with indexes_built_after_load(conn, _FACT_TABLES):
+            for done, (name, frame) in enumerate(generate(scale, seed_value), start=1):
+                table = tables[name]
+                if any(c.type.__class__.__name__ == "JSON" for c in table.columns):
+                    conn.execute(insert(table), frame.to_dict("records"))
+                    written = len(frame)
+                else:
+                    written = insert_frame(conn, table, frame, freeze=postgres)
+                counts[name] = counts.get(name, 0) + written
+                report(min(0.8, 0.8 * done / _EXPECTED_CHUNKS), f"Generando datos: {name}")
+            report(0.8, "Reconstruyendo índices y llaves")
+        if postgres:  # statistics for the rollup queries; autovacuum cannot see this data yet
+            for name in _FACT_TABLES:
+                conn.exec_driver_sql(f'ANALYZE "{name}"')
         now = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
         conn.execute(
             insert(DatasetInfo),
@@ -98,8 +114,37 @@ def seed(
     return counts
 
 
-def seed_sqlite_file(path: Path, scale: str, seed_value: int, progress: Progress | None = None):
-    """Seed into a temporary file beside ``path`` and move it into place only when complete."""
+def _holds_real_data(path: Path) -> bool:
+    if not path.exists():
+        return False
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("patron"):
+                return False
+            has_patrons = conn.execute(select(Patron.id).limit(1)).first() is not None
+            return has_patrons and dataset_info(conn).get("is_demo") != "1"
+    finally:
+        engine.dispose()
+
+
+def seed_sqlite_file(
+    path: Path,
+    scale: str,
+    seed_value: int,
+    progress: Progress | None = None,
+    force: bool = False,
+):
+    """Seed into a temporary file beside ``path`` and move it into place only when complete.
+
+    Stop the app first: a running app keeps the old file open. A file holding real data is
+    never replaced unless ``force``.
+    """
+    if not force and _holds_real_data(path):
+        raise RealDataPresent(
+            f"{path} contiene datos reales; no se sustituyen por datos de demostración. "
+            "Use otra ruta o --force si está seguro."
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".seeding")
     for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
@@ -113,6 +158,8 @@ def seed_sqlite_file(path: Path, scale: str, seed_value: int, progress: Progress
         engine.dispose()
     for leftover in (Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
         leftover.unlink(missing_ok=True)
+    for stale in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+        stale.unlink(missing_ok=True)
     os.replace(tmp, path)
     return counts
 
