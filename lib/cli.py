@@ -11,6 +11,9 @@ from lib.db.engine import DEFAULT_SQLITE_PATH, database_target, make_engine
 
 
 def _bar(fraction: float, message: str) -> None:
+    if not sys.stderr.isatty():  # logs: one line per step, no carriage returns
+        sys.stderr.write(f"{fraction:4.0%} {message}\n")
+        return
     width = 30
     filled = int(width * fraction)
     sys.stderr.write(
@@ -26,19 +29,23 @@ def _peak_mb() -> float:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    from lib.demo.seed import seed, seed_sqlite_file
+    from lib.demo.seed import RealDataPresent, seed, seed_sqlite_file
 
     target = database_target()
     print(f"Base de datos: {target.display} ({target.source})")
     started = time.perf_counter()
-    if target.is_default:
-        print("Detenga la aplicación antes de sembrar la base integrada (la reemplaza).")
-        counts = seed_sqlite_file(
-            DEFAULT_SQLITE_PATH, args.scale, args.seed, _bar, force=args.force
-        )
-    else:
-        engine = make_engine(target.url)
-        counts = seed(engine, args.scale, args.seed, _bar, force=args.force)
+    try:
+        if target.is_default:
+            print("Detenga la aplicación antes de sembrar la base integrada (la reemplaza).")
+            counts = seed_sqlite_file(
+                DEFAULT_SQLITE_PATH, args.scale, args.seed, _bar, force=args.force
+            )
+        else:
+            engine = make_engine(target.url)
+            counts = seed(engine, args.scale, args.seed, _bar, force=args.force)
+    except RealDataPresent as exc:
+        print(f"\nNo se sembró: {exc}", file=sys.stderr)
+        return 1
     wall = time.perf_counter() - started
     for table, rows in sorted(counts.items()):
         if not table.startswith("_"):
@@ -66,8 +73,15 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
     from lib.db.migrate import current_revision, upgrade_schema
 
     engine = make_engine(database_target().url)
+    before = current_revision(engine)
     upgrade_schema(engine)
-    print(f"Esquema en la revisión {current_revision(engine)}")
+    after = current_revision(engine)
+    print(f"Esquema en la revisión {after}")
+    if before is not None and before != after:
+        print(
+            "El esquema cambió: recalcule los agregados con `python -m lib refresh` para que "
+            "las páginas muestren las columnas y tablas nuevas."
+        )
     return 0
 
 

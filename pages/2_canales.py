@@ -38,6 +38,8 @@ if sums["contacts"].sum() == 0:
     st.stop()
 
 st.subheader("Qué canal es mejor en qué")
+if f.channel_id is not None:
+    st.info("Hay un solo canal en el filtro: elija «Todos los canales» para compararlos.")
 verdicts = study.verdicts(table, tests)
 for v in verdicts:
     st.markdown(f"- {v['sentence']}")
@@ -155,19 +157,7 @@ def procedures() -> None:
         st.write("Ninguno en este periodo y alcance.")
     else:
         st.dataframe(
-            cand.drop(columns="procedure_id")
-            .rename(
-                columns={
-                    "procedure": "Trámite",
-                    "contacts": "Contactos",
-                    "in_person": "En persona",
-                    "in_person_share": "En persona (%)",
-                    "unit_cost_in_person": "Costo en persona (MXN)",
-                    "unit_cost_online": "Costo en línea (MXN)",
-                    "savings": "Ahorro si la mitad pasa a línea (MXN)",
-                }
-            )
-            .assign(**{"En persona (%)": lambda d: 100 * d["En persona (%)"]}),
+            study.readable_candidates(cand),
             hide_index=True,
             width="stretch",
             column_config={
@@ -236,8 +226,8 @@ def export() -> None:
     sheets = {
         "Canales": study.readable_table(table),
         "Pruebas": study.readable_tests(tests, names),
-        "Trámites por canal": proc.drop(columns=["procedure_id", "channel_id"]),
-        "Candidatos en línea": cand,
+        "Trámites por canal": study.readable_procedures(proc),
+        "Candidatos en línea": study.readable_candidates(cand),
     }
     st.download_button(
         "Descargar estudio (Excel)",

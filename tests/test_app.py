@@ -267,8 +267,16 @@ def test_evaluation_page_marks_the_weak_offices_on_demo_data(sqlite_demo, monkey
     at.switch_page("pages/3_evaluacion.py").run()
     assert not at.exception
     flagged = [m.value for m in at.markdown if "por debajo del límite" in m.value]
-    assert flagged == ["**2 oficina(s) por debajo del límite de 99.8 %** (Ecatepec, Veracruz)"]
+    assert flagged == ["**2 oficina(s) por debajo del límite de 99.8 %** (Ecatepec, Sureste)"]
     at = _app(monkeypatch, sqlite_demo, vista="Cambio en el tiempo")
     at.switch_page("pages/3_evaluacion.py").run()
     drops = [m.value for m in at.markdown if m.value.startswith("- **")]
     assert len(drops) == 1 and "Contact center" in drops[0] and "abr 2026" in drops[0]
+
+
+def test_channel_page_with_a_single_channel_selected(sqlite_tiny, monkeypatch):  # noqa: ANN001
+    at = _app(monkeypatch, sqlite_tiny, canal="Ventanilla única")
+    at.switch_page("pages/2_canales.py").run()
+    assert not at.exception
+    assert any("Hay un solo canal" in i.value for i in at.info)
+    assert list(at.dataframe[0].value["Canal"]) == ["Ventanilla única"]

@@ -72,7 +72,8 @@ def test_repeat_contacts_match_a_python_count(db):  # noqa: ANN001
     nxt = raw.groupby(["patron_id", "procedure_id"])["day"].shift(-1)
     raw["repeat"] = (nxt <= raw["day"] + pd.Timedelta(days=30)).astype(int)
     raw["month"] = pd.to_datetime(raw["month"]).dt.date
-    in_year = raw[(raw["month"] >= YEAR.start) & (raw["month"] <= YEAR.end)]
+    # the last month of data is left out: its 30-day follow-up has not happened yet
+    in_year = raw[(raw["month"] >= YEAR.start) & (raw["month"] < YEAR.end)]
     expected = in_year.groupby("channel_id")["repeat"].sum()
     got = q.channel_sums(db.engine, YEAR).set_index("channel_id")["repeat_30d"]
     for ch, n in expected.items():
@@ -119,6 +120,7 @@ def _sums(rows: list[dict]) -> pd.DataFrame:
         "wait_minutes_sum": 0.0,
         "handle_minutes_sum": 0.0,
         "repeat_30d": 0,
+        "repeat_base": 0,
         "responses": 0,
         "csat_sum": 0.0,
         "csat_sq_sum": 0.0,

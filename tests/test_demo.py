@@ -203,16 +203,16 @@ def test_weak_offices_serve_worse_in_person(db):  # noqa: ANN001
     rows = _frame(
         db,
         """
-        SELECT CASE WHEN subdelegacion_id IN (1554, 3112) THEN 1 ELSE 0 END AS weak,
+        SELECT CASE WHEN subdelegacion_id IN (1554, 2033) THEN 1 ELSE 0 END AS weak,
                AVG(1.0 * csat) AS csat, AVG(1.0 * csat * csat) AS sq, COUNT(*) AS n
         FROM survey_response WHERE channel_id IN ('ventanilla', 'asistencia')
-        GROUP BY CASE WHEN subdelegacion_id IN (1554, 3112) THEN 1 ELSE 0 END""",
+        GROUP BY CASE WHEN subdelegacion_id IN (1554, 2033) THEN 1 ELSE 0 END""",
     ).set_index("weak")
     var = rows["sq"] - rows["csat"] ** 2
     se = math.sqrt(var[1] / rows.loc[1, "n"] + var[0] / rows.loc[0, "n"])
     assert rows.loc[0, "csat"] - rows.loc[1, "csat"] > 3 * se
     truth = _truth(db)
-    assert truth["weak_office.1554.quality_cut"]["value"] == pytest.approx(0.6)
+    assert truth["weak_office.1554.quality_cut"]["value"] == pytest.approx(0.7)
 
 
 def test_no_complaint_after_the_data_date(db):  # noqa: ANN001

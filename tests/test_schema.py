@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import insert, inspect, select, text
 
 from lib.db.engine import make_engine
 from lib.db.migrate import current_revision, head_revision, upgrade_schema
@@ -51,11 +53,47 @@ def test_upgrading_an_older_schema_keeps_its_rows(db, tmp_path, request):  # noq
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")
+    row = {
+        "month": dt.date(2026, 1, 1),
+        "subdelegacion_id": 1439,
+        "channel_id": "ventanilla",
+        "procedure_id": "alta_patronal",
+        "size_band_id": "S1",
+        "ooad_id": 14,
+    }
     with engine.begin() as conn:
         conn.execute(insert(DatasetInfo).values(key="is_demo", value="0"))
+        # rows in the tables later revisions add columns to
+        conn.execute(
+            text(
+                "INSERT INTO agg_interaction_month (month, subdelegacion_id, channel_id, "
+                "procedure_id, size_band_id, ooad_id, contacts, resolved_first, wait_minutes_sum, "
+                "handle_minutes_sum, cost_sum) VALUES (:month, :subdelegacion_id, :channel_id, "
+                ":procedure_id, :size_band_id, :ooad_id, 7, 5, 1, 1, 1)"
+            ),
+            row,
+        )
+        conn.execute(
+            text(
+                "INSERT INTO agg_survey_month (month, subdelegacion_id, channel_id, procedure_id, "
+                "size_band_id, ooad_id, responses, csat_sum, csat_satisfied, nps_promoters, "
+                "nps_detractors, effort_sum, courtesy_sum, clarity_sum, timeliness_sum, "
+                "solution_sum) VALUES (:month, :subdelegacion_id, :channel_id, :procedure_id, "
+                ":size_band_id, :ooad_id, 3, 12, 2, 1, 1, 6, 12, 12, 12, 12)"
+            ),
+            row,
+        )
     assert current_revision(engine) == "0001"
     upgrade_schema(engine)
     assert current_revision(engine) == head_revision()
     with engine.connect() as conn:
         assert conn.execute(select(DatasetInfo.value)).scalar_one() == "0"
+        assert tuple(
+            conn.execute(text("SELECT contacts, repeat_30d FROM agg_interaction_month")).one()
+        ) == (7, 0)
+        assert tuple(
+            conn.execute(
+                text("SELECT responses, csat_sq_sum, effort_sq_sum FROM agg_survey_month")
+            ).one()
+        ) == (3, 0, 0)
     engine.dispose()

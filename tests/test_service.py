@@ -209,7 +209,7 @@ def demo(sqlite_demo):  # noqa: ANN001
 def test_funnel_marks_the_planted_weak_offices_and_no_other(demo):  # noqa: ANN001
     fun = ev.funnel(q.scores_by(demo, YEAR, "subdelegacion"))
     out = set(fun.loc[fun["status"] == "bajo 99.8 %", "key"])
-    assert out == {1554, 3112}
+    assert out == {1554, 2033}
     assert set(fun.loc[fun["status"] == "sobre 99.8 %", "key"]) == set()
 
 

@@ -36,7 +36,9 @@ class Indicator:
 
 INDICATORS = (
     Indicator("fcr", "resolución al primer contacto", True, "share"),
-    Indicator("repeat", "recontacto en 30 días", False, "share"),
+    # tested, not ranked: big employers contact more often and prefer some channels, so a
+    # pooled repeat rate mostly reflects who uses the channel (Simpson's paradox)
+    Indicator("repeat", "recontacto en 30 días", False, "share", verdict=False),
     Indicator("csat", "satisfacción (% que califica 4 o 5)", True, "share"),
     Indicator("nps", "NPS", True, "nps"),
     Indicator("wait", "tiempo de espera (mediana)", False, "minutes"),
@@ -45,7 +47,7 @@ INDICATORS = (
 INDICATOR = {i.key: i for i in INDICATORS}
 _SHARES = {
     "fcr": ("resolved_first", "contacts"),
-    "repeat": ("repeat_30d", "contacts"),
+    "repeat": ("repeat_30d", "repeat_base"),
     "csat": ("csat_satisfied", "responses"),
 }
 
@@ -130,8 +132,6 @@ def pairwise_tests(sums: pd.DataFrame, hist: pd.DataFrame, table: pd.DataFrame) 
                 if min(ca.sum(), cb.sum()) >= MIN_N:
                     prob, p = stats.binned_rank_test(ca, cb)
                     diff = table.loc[a, f"{ind.key}_median"] - table.loc[b, f"{ind.key}_median"]
-                    if prob is not None and prob != 0.5:
-                        diff = diff if diff != 0 else (0.01 if prob > 0.5 else -0.01)
             rows.append({"indicator": ind.key, "a": a, "b": b, "diff": diff, "p": p})
         adjusted = stats.adjust_pvalues([r["p"] for r in rows])
         for r, p_adj in zip(rows, adjusted, strict=True):
@@ -141,9 +141,14 @@ def pairwise_tests(sums: pd.DataFrame, hist: pd.DataFrame, table: pd.DataFrame) 
             if r["significant"] and r["diff"]:
                 a_higher = r["diff"] > 0
                 better = r["a"] if a_higher == ind.higher_is_better else r["b"]
+            elif r["significant"] and ind.kind == "minutes":  # equal medians, shifted tails
+                ca, cb = _histogram(hist, r["a"], ind.key), _histogram(hist, r["b"], ind.key)
+                a_higher = stats.binned_rank_test(ca, cb)[0] > 0.5
+                better = r["a"] if a_higher == ind.higher_is_better else r["b"]
             r["better"] = better
             out.append(r)
-    return pd.DataFrame(out)
+    columns = ["indicator", "a", "b", "diff", "p", "p_adj", "significant", "better"]
+    return pd.DataFrame(out, columns=columns)
 
 
 def _fmt(ind: Indicator, table: pd.DataFrame, ch: str) -> str:
@@ -276,11 +281,13 @@ def online_candidates(proc: pd.DataFrame, share: float = 0.5) -> pd.DataFrame:
         if n_person == 0:
             continue
         online = g[g["channel_id"] == "en_linea"]
+        allo = proc[proc["channel_id"] == "en_linea"]
         if online["contacts"].sum() > 0:
             unit_online = online["cost_sum"].sum() / online["contacts"].sum()
+        elif allo["contacts"].sum() > 0:
+            unit_online = allo["cost_sum"].sum() / allo["contacts"].sum()
         else:
-            allo = proc[proc["channel_id"] == "en_linea"]
-            unit_online = allo["cost_sum"].sum() / max(allo["contacts"].sum(), 1)
+            continue  # no online contacts at all: no cost to compare with
         unit_person = person["cost_sum"].sum() / n_person
         rows.append(
             {
@@ -353,5 +360,37 @@ def readable_tests(tests: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
             "p ajustada (Holm)": tests["p_adj"],
             "Significativa": tests["significant"].map({True: "sí", False: "no"}),
             "Mejor": tests["better"].map(lambda c: names.get(c, "") if c else ""),
+        }
+    )
+
+
+def readable_candidates(cand: pd.DataFrame) -> pd.DataFrame:
+    if cand.empty:
+        return cand
+    return pd.DataFrame(
+        {
+            "Trámite": cand["procedure"],
+            "Contactos": cand["contacts"],
+            "En persona": cand["in_person"],
+            "En persona (%)": 100 * cand["in_person_share"],
+            "Costo en persona (MXN)": cand["unit_cost_in_person"],
+            "Costo en línea (MXN)": cand["unit_cost_online"],
+            "Ahorro si la mitad pasa a línea (MXN)": cand["savings"],
+        }
+    )
+
+
+def readable_procedures(proc: pd.DataFrame) -> pd.DataFrame:
+    totals = proc.groupby("procedure_id")["contacts"].transform("sum")
+    return pd.DataFrame(
+        {
+            "Trámite": proc["procedure"],
+            "Se puede en línea": proc["online_capable"].map({True: "sí", False: "no"}),
+            "Canal": proc["channel"],
+            "Contactos": proc["contacts"],
+            "Parte del trámite (%)": 100 * proc["contacts"] / totals,
+            "Costo total (MXN)": proc["cost_sum"],
+            "Costo por contacto (MXN)": proc["cost_sum"] / proc["contacts"],
+            "Resolución 1er contacto (%)": 100 * proc["resolved_first"] / proc["contacts"],
         }
     )

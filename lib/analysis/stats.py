@@ -94,6 +94,8 @@ def binned_quantile(edges: np.ndarray, counts: np.ndarray, q: float) -> float | 
     cum = np.cumsum(counts)
     i = int(np.searchsorted(cum, target, side="left"))
     i = min(i, len(counts) - 1)
+    if i == len(counts) - 1 and len(counts) > 1:
+        return float(edges[i])  # the last bin is open-ended: report its lower edge ("or more")
     below = cum[i] - counts[i]
     frac = 0.0 if counts[i] == 0 else (target - below) / counts[i]
     return float(edges[i] + frac * (edges[i + 1] - edges[i]))

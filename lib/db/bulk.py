@@ -7,13 +7,14 @@ SQLite) so rows loaded here read back identically through the ORM and Core.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Date, DateTime, Integer, Table, text
+
+_CSV_ROWS = 50_000  # rows per slice of CSV text sent to COPY
 
 # Constraints and indexes of one table, as PostgreSQL itself would write them back.
 _CONSTRAINTS = text(
@@ -109,15 +110,17 @@ def insert_frame(conn: Connection, table: Table, df: pd.DataFrame, freeze: bool 
     data = _prepare(table, df, dialect)
     cols = ", ".join(f'"{c}"' for c in data.columns)
     if dialect == "postgresql":
-        buf = io.StringIO()
-        data.to_csv(buf, index=False, header=False, na_rep="")
         options = "FORMAT csv, FREEZE" if freeze else "FORMAT csv"
         raw = conn.connection.driver_connection
         with (
             raw.cursor() as cur,
             cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN WITH ({options})') as copy,
         ):
-            copy.write(buf.getvalue())
+            # In slices: the server stores one slice while the next is formatted, and the CSV
+            # text of a whole month (tens of MB) never sits in memory at once.
+            for start in range(0, len(data), _CSV_ROWS):
+                chunk = data.iloc[start : start + _CSV_ROWS]
+                copy.write(chunk.to_csv(index=False, header=False, na_rep=""))
         return len(data)
     marks = ", ".join("?" for _ in data.columns)
     columns = [

@@ -6,9 +6,10 @@ One ``numpy.random.Generator`` is consumed in a fixed order: the same scale and 
 same rows, byte for byte.
 
 Planted truth (docs/demo-data.md) is computed by the generator itself and emitted as
-``ground_truth`` rows. Campaign effects are measured with common random numbers: every patron
-has a counterfactual path that never receives a campaign, driven by the same random draws, so
-the true effect on the treated is known exactly, not just its expectation.
+``ground_truth`` rows. Campaign effects are measured with common random numbers: for each
+campaign, every patron has a counterfactual path in which that campaign never happened (the
+others ran as they did), driven by the same random draws, so the true effect on the treated is
+known exactly, not just its expectation.
 
 Every magnitude here is an assumption ([E] in DOMAIN-FACTS.md) unless it comes from the IMSS
 catalogs; the UI labels the whole dataset as synthetic.
@@ -45,6 +46,7 @@ CH_IDS = [c[0] for c in CHANNELS]
 PROC_IDS = [p[0] for p in PROCEDURES]
 CH = {c: i for i, c in enumerate(CH_IDS)}
 UNIT_COST = np.array([c[4] for c in CHANNELS])
+DIGITAL_IDX = [i for i, c in enumerate(CHANNELS) if c[3]]
 
 # ------------------------------------------------------------------ patrons (DOMAIN-FACTS §6)
 SIZE_SHARES = np.array([26, 34, 34.6, 4.2, 0.6, 0.3, 0.3]) / 100
@@ -104,9 +106,9 @@ PROC_BY_CHANNEL = np.array(
     [
         [0.08, 0.12, 0.20, 0.12, 0.10, 0.08, 0.02, 0.28],
         [0.05, 0.10, 0.20, 0.15, 0.12, 0.03, 0.15, 0.20],
-        [0.10, 0.25, 0.15, 0.02, 0.15, 0.05, 0.08, 0.20],
+        [0.10, 0.25, 0.15, 0.00, 0.15, 0.00, 0.08, 0.20],  # not online: convenio, revocación
         [0.02, 0.08, 0.25, 0.10, 0.10, 0.05, 0.00, 0.40],
-        [0.00, 0.15, 0.25, 0.05, 0.30, 0.00, 0.05, 0.20],
+        [0.00, 0.15, 0.25, 0.00, 0.30, 0.00, 0.05, 0.20],
         [0.05, 0.10, 0.15, 0.10, 0.20, 0.00, 0.00, 0.40],
     ]
 )
@@ -118,8 +120,8 @@ FCR = np.array([0.80, 0.90, 0.74, 0.66, 0.66, 0.50])
 FOLLOW_UP_PROB = 0.55  # an unresolved contact brings the patron back within 1-20 days
 FOLLOW_UP_CHANNEL = np.array([0.25, 0.05, 0.25, 0.35, 0.05, 0.05])  # channel of the return
 # Offices whose in-person service is planted worse: lower quality and longer counter waits.
-WEAK_SUBDELEGACIONES = (1554, 3112)  # Ecatepec (Edo. Méx. Oriente), Veracruz (Veracruz Norte)
-WEAK_QUALITY_CUT = 0.6
+WEAK_SUBDELEGACIONES = (1554, 2033)  # Ecatepec (Edo. Méx. Oriente), Sureste (Nuevo León)
+WEAK_QUALITY_CUT = 0.7
 WEAK_WAIT_FACTOR = 1.5
 # ------------------------------------------------------------------------------ surveys
 RESPONSE_RATE = np.array([0.15, 0.25, 0.10, 0.12, 0.05, 0.03])
@@ -578,6 +580,9 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
         back = np.flatnonzero(~resolved0 & (rng.random(len(who0)) < FOLLOW_UP_PROB))
         f_day = day0[back] + rng.integers(1, 21, len(back)).astype("timedelta64[D]")
         f_ch = rng.choice(6, size=len(back), p=FOLLOW_UP_CHANNEL)
+        # a procedure that cannot be done online comes back to the counter instead
+        offline = ~np.array([p[2] for p in PROCEDURES])[proc0[back]]
+        f_ch = np.where(offline & np.isin(f_ch, DIGITAL_IDX), CH["ventanilla"], f_ch)
         f_res = rng.random(len(back)) < FCR[f_ch]
         month_end_d = np.datetime64(month_end.date())
         now = f_day <= month_end_d
@@ -875,7 +880,7 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
             WEAK_QUALITY_CUT,
             "puntos 1-5",
             "Calidad latente menor en la atención presencial (ventanilla y asistencia) de la "
-            "subdelegación, con esperas en ventanilla 1.5 veces más largas",
+            "subdelegación, con esperas 1.5 veces más largas en esos canales",
             subdelegacion_id=sub_id,
             wait_factor=WEAK_WAIT_FACTOR,
         )

@@ -7,7 +7,7 @@ hundred rows whatever the size of the institute.
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, case, func, select
 
 from lib.db.schema import (
     AggChannelSegmentMonth,
@@ -44,7 +44,11 @@ def channel_sums(engine: Engine, f: Filters) -> pd.DataFrame:
 
     ``patrons_month_sum`` is the sum over months of distinct patrons served in the month;
     divided by the number of months it is the average number of patrons served per month.
+    ``repeat_30d`` / ``repeat_base`` leave out the last month of data: its 30-day follow-up
+    has not happened yet, so its repeat rate would read low (censoring).
     """
+    last_month = select(func.max(IM.c.month)).scalar_subquery()
+    followed = IM.c.month < last_month
     contacts = (
         select(
             IM.c.channel_id,
@@ -53,7 +57,8 @@ def channel_sums(engine: Engine, f: Filters) -> pd.DataFrame:
             _sum(IM.c.cost_sum, "cost_sum"),
             _sum(IM.c.wait_minutes_sum, "wait_minutes_sum"),
             _sum(IM.c.handle_minutes_sum, "handle_minutes_sum"),
-            _sum(IM.c.repeat_30d, "repeat_30d"),
+            _sum(case((followed, IM.c.repeat_30d), else_=0), "repeat_30d"),
+            _sum(case((followed, IM.c.contacts), else_=0), "repeat_base"),
         )
         .where(*f.conditions(IM))
         .group_by(IM.c.channel_id)

@@ -45,8 +45,9 @@ def describe(exc: BaseException, target: DatabaseTarget) -> Problem:
     if isinstance(exc, DatabaseEmpty):
         return Problem(
             "La base de datos está vacía",
-            f"El esquema existe en {where}, pero no hay patrones cargados. Cargue datos con "
-            "institucionales (README, «Cargar datos reales») o de demostración con `python -m lib seed`.",
+            f"El esquema existe en {where}, pero no hay patrones cargados. Cargue "
+            "datos institucionales (README, «Cargar datos reales») o de demostración con "
+            "`python -m lib seed`.",
         )
     if isinstance(exc, OperationalError) and any(
         s in str(exc.orig) for s in ("no such table", "no such column")

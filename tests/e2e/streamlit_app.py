@@ -63,6 +63,10 @@ def full_page_screenshot(page: Page, path: Path) -> None:
         for chart in page.get_by_test_id("stPlotlyChart").all():
             if chart.is_visible():  # charts in other tabs are not drawn
                 expect(chart.locator(".main-svg").first).to_be_visible()
+        for grid in page.get_by_test_id("stDataFrame").all():
+            if grid.is_visible():  # tables paint on a canvas once they are in the viewport
+                expect(grid.locator("canvas").first).to_be_visible()
+        page.wait_for_timeout(300)  # let the grids and charts finish painting after the resize
         for spark in page.get_by_test_id("stMetricChart").all():
             expect(spark.locator("canvas, svg").first).to_be_visible()
         path.parent.mkdir(parents=True, exist_ok=True)
