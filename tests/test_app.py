@@ -280,3 +280,17 @@ def test_channel_page_with_a_single_channel_selected(sqlite_tiny, monkeypatch): 
     assert not at.exception
     assert any("Hay un solo canal" in i.value for i in at.info)
     assert list(at.dataframe[0].value["Canal"]) == ["Ventanilla única"]
+
+
+def test_campaign_page_for_each_campaign(db, monkeypatch):  # noqa: ANN001
+    for code, evidence in (
+        ("DIF-2025-03", "débil"),
+        ("DIF-2025-09", "fuerte"),
+        ("REG-2026-03", "moderada"),
+    ):
+        at = _app(monkeypatch, db.url, campana=code)
+        at.switch_page("pages/4_campanas.py").run()
+        assert not at.exception, (code, at.exception)
+        assert at.title[0].value == "Efecto de campañas"
+        assert _metric(at, "Efecto en pago oportuno").endswith(" pp")
+        assert any(f"Evidencia {evidence}" in c.value for c in at.caption)

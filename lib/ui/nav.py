@@ -12,6 +12,7 @@ SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
     "Análisis": [
         ("pages/2_canales.py", "Canales de atención", "canales", ":material/call_split:"),
         ("pages/3_evaluacion.py", "Evaluación del servicio", "evaluacion", ":material/reviews:"),
+        ("pages/4_campanas.py", "Efecto de campañas", "campanas", ":material/campaign:"),
     ],
     "Datos": [
         ("pages/9_datos.py", "Datos y cobertura", "datos", ":material/database:"),

@@ -1,0 +1,147 @@
+"""Campaign catalog and the panels the effect estimators take, built in SQL.
+
+The patron-month panel is a join of campaign_assignment and collection_monthly restricted to
+the campaign's window, computed in the database; only the rows of the campaign's patrons
+around its dates come back, never the collection table. Above ``max_units`` patrons the
+control group is thinned by a deterministic hash of the patron id (stated on the page).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import Engine, case, func, select
+
+from lib.db.schema import (
+    AggCollectionMonth,
+    Campaign,
+    CampaignAssignment,
+    CollectionMonthly,
+    Patron,
+    Subdelegacion,
+)
+from lib.filters import add_months
+
+K = Campaign.__table__
+A = CampaignAssignment.__table__
+CM = CollectionMonthly.__table__
+P = Patron.__table__
+S = Subdelegacion.__table__
+ACM = AggCollectionMonth.__table__
+
+
+def _read(engine: Engine, query) -> pd.DataFrame:  # noqa: ANN001
+    with engine.connect() as conn:
+        return pd.read_sql(query, conn)
+
+
+def campaign_catalog(engine: Engine) -> pd.DataFrame:
+    """Every campaign with its numbers of treated and control patrons."""
+    counts = (
+        select(
+            A.c.campaign_id,
+            func.sum(case((A.c.arm == "tratado", 1), else_=0)).label("treated"),
+            func.sum(case((A.c.arm == "control", 1), else_=0)).label("control"),
+        )
+        .group_by(A.c.campaign_id)
+        .subquery()
+    )
+    q = (
+        select(
+            K,
+            func.coalesce(counts.c.treated, 0).label("treated"),
+            func.coalesce(counts.c.control, 0).label("control"),
+        )
+        .select_from(K.outerjoin(counts, counts.c.campaign_id == K.c.id))
+        .order_by(K.c.start_month)
+    )
+    out = _read(engine, q)
+    for col in ("start_month", "end_month"):
+        out[col] = pd.to_datetime(out[col]).dt.date
+    return out
+
+
+def campaign_window(
+    start: dt.date, end: dt.date, before: int, after: int
+) -> tuple[dt.date, dt.date]:
+    return add_months(start, -before), add_months(end, after)
+
+
+def patron_panel(
+    engine: Engine, campaign_id: int, first: dt.date, last: dt.date, max_units: int = 60_000
+) -> pd.DataFrame:
+    """One row per assigned patron and month in [first, last]: arm, on-time flag, amounts,
+    overdue balance and the patron's segment (for heterogeneity)."""
+    campaign_id = int(campaign_id)  # numpy integers do not bind on SQLite
+    n_units = _read(
+        engine, select(func.count()).select_from(A).where(A.c.campaign_id == campaign_id)
+    ).iloc[0, 0]
+    keep = None
+    if n_units > max_units:
+        step = int(-(-n_units // max_units))
+        keep = (A.c.arm == "tratado") | ((A.c.patron_id * 7919) % step == 0)
+    on_time = case((CM.c.paid_on_time >= CM.c.issued - 0.005, 1), else_=0)
+    q = (
+        select(
+            A.c.patron_id,
+            CM.c.month,
+            case((A.c.arm == "tratado", 1), else_=0).label("treated"),
+            on_time.label("on_time"),
+            CM.c.issued,
+            CM.c.paid_on_time,
+            (CM.c.paid_on_time + CM.c.paid_late).label("paid"),
+            CM.c.overdue_balance,
+            P.c.size_band_id,
+            P.c.economic_division_id,
+            S.c.ooad_id,
+        )
+        .select_from(
+            A.join(CM, CM.c.patron_id == A.c.patron_id)
+            .join(P, P.c.id == A.c.patron_id)
+            .join(S, S.c.id == P.c.subdelegacion_id)
+        )
+        .where(A.c.campaign_id == campaign_id, CM.c.month >= first, CM.c.month <= last)
+    )
+    if keep is not None:
+        q = q.where(keep)
+    out = _read(engine, q)
+    out["month"] = pd.to_datetime(out["month"]).dt.date
+    out.attrs["units_total"] = int(n_units)
+    out.attrs["sampled"] = keep is not None
+    return out
+
+
+def office_panel(engine: Engine, campaign_id: int, first: dt.date, last: dt.date) -> pd.DataFrame:
+    """Subdelegación-month on-time rates, treated = offices whose patrons were all targeted:
+    the comparison for campaigns without a control group (interrupted time series against
+    untreated offices)."""
+    campaign_id = int(campaign_id)
+    treated_offices = (
+        select(P.c.subdelegacion_id)
+        .select_from(A.join(P, P.c.id == A.c.patron_id))
+        .where(A.c.campaign_id == campaign_id, A.c.arm == "tratado")
+        .distinct()
+        .subquery()
+    )
+    q = (
+        select(
+            ACM.c.subdelegacion_id,
+            ACM.c.month,
+            func.sum(ACM.c.patrons).label("patrons"),
+            func.sum(ACM.c.patrons_on_time).label("patrons_on_time"),
+            func.sum(ACM.c.paid_on_time).label("paid_on_time"),
+            func.max(
+                case(
+                    (ACM.c.subdelegacion_id.in_(select(treated_offices.c.subdelegacion_id)), 1),
+                    else_=0,
+                )
+            ).label("treated"),
+        )
+        .where(ACM.c.month >= first, ACM.c.month <= last)
+        .group_by(ACM.c.subdelegacion_id, ACM.c.month)
+    )
+    out = _read(engine, q)
+    out["month"] = pd.to_datetime(out["month"]).dt.date
+    out["on_time_rate"] = out["patrons_on_time"] / out["patrons"]
+    return out
