@@ -294,3 +294,19 @@ def test_campaign_page_for_each_campaign(db, monkeypatch):  # noqa: ANN001
         assert at.title[0].value == "Efecto de campañas"
         assert _metric(at, "Efecto en pago oportuno").endswith(" pp")
         assert any(f"Evidencia {evidence}" in c.value for c in at.caption)
+
+
+def test_complaints_page_national_and_one_subdelegacion(db, monkeypatch):  # noqa: ANN001
+    for params, scope in (
+        ({}, "Nacional"),
+        ({"ooad": "Jalisco", "subdel": "Libertad Reforma"}, "Subdelegación Libertad Reforma"),
+    ):
+        for vista in ("Volumen", "Oportunidad", "Lo inusual", "Texto", "Exportar"):
+            at = _app(monkeypatch, db.url, vista=vista, **params)
+            at.switch_page("pages/5_quejas.py").run()
+            assert not at.exception, (vista, at.exception)
+            assert scope in at.caption[0].value
+    at = _app(monkeypatch, db.url, vista="Lo inusual")
+    at.switch_page("pages/5_quejas.py").run()
+    items = [m.value for m in at.markdown if m.value.startswith("1. ")]
+    assert items and "Libertad Reforma" in items[0] and "junio 2026" in items[0]

@@ -150,6 +150,7 @@ SURGE_SUBDELEGACION = 1439  # Jalisco, Libertad Reforma
 SURGE_MONTH = pd.Timestamp("2026-06-01")
 SURGE_MIN_EXTRA = 25
 SURGE_FACTOR = 6.0
+SURGE_STUCK_SHARE = 0.3  # of the surge's complaints take 6x longer: the office is overwhelmed
 
 
 @dataclass
@@ -750,7 +751,10 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
         due = add_working_days(received, kind_deadline[kind], YEARS)
         clock_days = kind_deadline[kind] * 1.4
         days_to_close = np.ceil(
-            clock_days * 0.55 * np.exp(rng.normal(0, 0.45, nc)) * np.where(is_surge, 1.6, 1.0)
+            clock_days
+            * 0.55
+            * np.exp(rng.normal(0, 0.45, nc))
+            * np.where(is_surge, np.where(rng.random(nc) < SURGE_STUCK_SHARE, 6.0, 1.6), 1.0)
         ).astype(int)
         closed = received + days_to_close.astype("timedelta64[D]")
         is_open = closed > np.datetime64(DATA_AS_OF)

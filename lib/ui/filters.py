@@ -4,6 +4,7 @@ be shared by link, survives a reload, and follows the user from page to page."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pandas as pd
 import streamlit as st
@@ -15,6 +16,9 @@ ALL = "todas"
 ALL_M = "todos"
 KEYS = ("desde", "hasta", "ooad", "subdel", "canal", "tamano")
 SHADOW = "_mirador_filters"
+# Restoring a filter on a page switch sets its state before the widget (which also declares a
+# default): Streamlit logs a warning for that pattern on every page switch. It is intended here.
+logging.getLogger("streamlit.elements.lib.policies").setLevel(logging.ERROR)
 
 
 def _month_key(d: dt.date) -> str:

@@ -13,6 +13,7 @@ SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
         ("pages/2_canales.py", "Canales de atención", "canales", ":material/call_split:"),
         ("pages/3_evaluacion.py", "Evaluación del servicio", "evaluacion", ":material/reviews:"),
         ("pages/4_campanas.py", "Efecto de campañas", "campanas", ":material/campaign:"),
+        ("pages/5_quejas.py", "Quejas y denuncias", "quejas", ":material/report:"),
     ],
     "Datos": [
         ("pages/9_datos.py", "Datos y cobertura", "datos", ":material/database:"),

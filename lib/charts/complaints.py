@@ -1,0 +1,68 @@
+"""Figures of the complaints page."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from lib.charts.theme import ACCENT, style
+
+PALETTE = ["#2166ac", "#b2182b", "#1b7837", "#762a83", "#e08214", "#4d4d4d", "#35978f", "#c51b7d"]
+
+
+def volume_figure(d: pd.DataFrame, x: str, title: str, rate: bool) -> go.Figure:
+    """One line per breakdown value (top 8 by volume)."""
+    y = "rate" if rate else "received"
+    top = d.groupby("label")["received"].sum().sort_values(ascending=False).index[:8]
+    fig = go.Figure()
+    for i, label in enumerate(top):
+        rows = d[d["label"] == label].sort_values(x)
+        fig.add_trace(
+            go.Scatter(
+                x=rows[x],
+                y=rows[y],
+                mode="lines+markers",
+                name=str(label),
+                line={"color": PALETTE[i % len(PALETTE)]},
+            )
+        )
+    fig.update_yaxes(title_text="Por 10,000 contactos" if rate else "Recibidas", rangemode="tozero")
+    return style(fig, title, height=400)
+
+
+def anomaly_figure(s: pd.DataFrame, name: str) -> go.Figure:
+    """An office's monthly complaints with its expected value and 99.9 % upper limit."""
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=s["month"],
+            y=s["upper"],
+            mode="lines",
+            name="Límite 99.9 %",
+            line={"color": "#7f7f7f", "dash": "dash", "width": 1},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=s["month"],
+            y=s["expected"],
+            mode="lines",
+            name="Esperado",
+            line={"color": ACCENT, "width": 1},
+        )
+    )
+    flagged = s["flag"]
+    fig.add_trace(
+        go.Scatter(
+            x=s["month"],
+            y=s["received"],
+            mode="lines+markers",
+            name="Recibidas",
+            line={"color": "#2166ac"},
+            marker={"size": 9, "color": ["#b2182b" if f else "#2166ac" for f in flagged]},
+            hovertemplate="%{x|%b %Y}: %{y} quejas<extra></extra>",
+        )
+    )
+    fig.update_yaxes(title_text="Quejas por mes", rangemode="tozero")
+    fig.update_xaxes(tickformat="%b %Y")
+    return style(fig, f"{name}: quejas recibidas frente a lo esperado (quejas/mes)", height=360)

@@ -1,0 +1,214 @@
+"""Complaints: volumes and rates from the rollups, timeliness and the overdue list from the
+complaint table (small: a few per ten thousand contacts), texts for the category model."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import Engine, case, func, select
+
+from lib.db.schema import (
+    AggComplaintMonth,
+    AggInteractionMonth,
+    Channel,
+    Complaint,
+    ComplaintCategory,
+    ComplaintKind,
+    Ooad,
+    Subdelegacion,
+)
+from lib.filters import Filters
+
+CM = AggComplaintMonth.__table__
+IM = AggInteractionMonth.__table__
+C = Complaint.__table__
+S = Subdelegacion.__table__
+KIND = ComplaintKind.__table__
+CAT = ComplaintCategory.__table__
+BREAKDOWNS = ("kind", "category", "channel", "ooad", "subdelegacion")
+
+
+def _read(engine: Engine, query) -> pd.DataFrame:  # noqa: ANN001
+    with engine.connect() as conn:
+        return pd.read_sql(query, conn)
+
+
+def _fact_conditions(f: Filters, period: bool = True) -> list:
+    """Filters on the complaint table itself (place, channel; segment via the rollup only)."""
+    out = [C.c.month >= f.start, C.c.month <= f.end] if period else []
+    if f.subdelegacion_id is not None:
+        out.append(C.c.subdelegacion_id == f.subdelegacion_id)
+    elif f.ooad_id is not None:
+        out.append(S.c.ooad_id == f.ooad_id)
+    if f.channel_id is not None:
+        out.append(C.c.channel_id == f.channel_id)
+    return out
+
+
+def volumes(engine: Engine, f: Filters, breakdown: str) -> pd.DataFrame:
+    """Complaints received, closed on time and pending per month and value of ``breakdown``,
+    with the contacts of the same month and place (for rates per 10,000 contacts)."""
+    if breakdown not in BREAKDOWNS:
+        raise ValueError(f"Desglose desconocido: {breakdown}")
+    spec = {
+        "kind": (CM.c.kind_id, KIND, KIND.c.id, None),
+        "category": (CM.c.category_id, CAT, CAT.c.id, None),
+        "channel": (CM.c.channel_id, Channel.__table__, Channel.__table__.c.id, IM.c.channel_id),
+        "ooad": (CM.c.ooad_id, Ooad.__table__, Ooad.__table__.c.id, IM.c.ooad_id),
+        "subdelegacion": (CM.c.subdelegacion_id, S, S.c.id, IM.c.subdelegacion_id),
+    }
+    key, cat, cat_id, contact_key = spec[breakdown]
+    q = (
+        select(
+            CM.c.month,
+            key.label("key"),
+            func.coalesce(cat.c.name, "Sin categoría").label("label"),
+            func.sum(CM.c.received).label("received"),
+            func.sum(CM.c.closed_on_time).label("closed_on_time"),
+            func.sum(CM.c.pending_not_due).label("pending_not_due"),
+        )
+        .select_from(CM.outerjoin(cat, cat_id == key))
+        .where(*f.conditions(CM))
+        .group_by(CM.c.month, key, cat.c.name)
+    )
+    out = _read(engine, q)
+    group = [IM.c.month] + ([contact_key.label("key")] if contact_key is not None else [])
+    contacts = _read(
+        engine,
+        select(*group, func.sum(IM.c.contacts).label("contacts"))
+        .where(*f.conditions(IM))
+        .group_by(*group),
+    )
+    on = ["month"] + (["key"] if contact_key is not None else [])
+    out = out.merge(contacts, on=on, how="left").fillna({"contacts": 0})
+    out["month"] = pd.to_datetime(out["month"]).dt.date
+    return out
+
+
+def weekly_counts(engine: Engine, f: Filters) -> pd.DataFrame:
+    """Complaints received per ISO week (YYYYWW) in the period."""
+    q = (
+        select(C.c.iso_week, func.count().label("received"))
+        .select_from(C.join(S, S.c.id == C.c.subdelegacion_id))
+        .where(*_fact_conditions(f))
+        .group_by(C.c.iso_week)
+        .order_by(C.c.iso_week)
+    )
+    return _read(engine, q)
+
+
+def office_month_counts(engine: Engine, f: Filters, first: dt.date) -> pd.DataFrame:
+    """Complaints and contacts per subdelegación and month from ``first`` to ``f.end``: the
+    series the anomaly detector compares each month with."""
+    g = Filters(first, f.end, f.ooad_id, f.subdelegacion_id, f.channel_id, f.size_band_id)
+    comp = _read(
+        engine,
+        select(CM.c.subdelegacion_id, CM.c.month, func.sum(CM.c.received).label("received"))
+        .where(*g.conditions(CM))
+        .group_by(CM.c.subdelegacion_id, CM.c.month),
+    )
+    cont = _read(
+        engine,
+        select(IM.c.subdelegacion_id, IM.c.month, func.sum(IM.c.contacts).label("contacts"))
+        .where(*g.conditions(IM))
+        .group_by(IM.c.subdelegacion_id, IM.c.month),
+    )
+    out = cont.merge(comp, on=["subdelegacion_id", "month"], how="left").fillna({"received": 0})
+    out["month"] = pd.to_datetime(out["month"]).dt.date
+    names = _read(engine, select(S.c.id.label("subdelegacion_id"), S.c.name, S.c.ooad_id))
+    return out.merge(names, on="subdelegacion_id")
+
+
+def timeliness(engine: Engine, f: Filters, as_of: dt.date) -> dict:
+    """Closed within the control tier, backlog by age band and days to close."""
+    base = C.join(S, S.c.id == C.c.subdelegacion_id)
+    conds = _fact_conditions(f)
+    bands = [(10, "0-10 días"), (30, "11-30 días"), (60, "31-60 días")]
+    age = case(
+        *[(C.c.received_on > as_of - dt.timedelta(days=d), label) for d, label in bands],
+        else_="más de 60 días",
+    )
+    backlog = _read(
+        engine,
+        select(age.label("band"), func.count().label("open"))
+        .select_from(base)
+        .where(*conds, C.c.closed_on.is_(None))
+        .group_by(age),
+    )
+    closing = _read(
+        engine,
+        select(C.c.days_to_close, func.count().label("n"))
+        .select_from(base)
+        .where(*conds, C.c.days_to_close.is_not(None))
+        .group_by(C.c.days_to_close)
+        .order_by(C.c.days_to_close),
+    )
+    on_time = _read(
+        engine,
+        select(
+            func.sum(case((C.c.closed_on <= C.c.due_on, 1), else_=0)).label("on_time"),
+            func.sum(case((C.c.closed_on.is_not(None), 1), else_=0)).label("closed"),
+            func.sum(case(((C.c.closed_on.is_(None)) & (C.c.due_on < as_of), 1), else_=0)).label(
+                "overdue_open"
+            ),
+            func.count().label("received"),
+        )
+        .select_from(base)
+        .where(*conds),
+    ).iloc[0]
+    return {"backlog": backlog, "closing": closing, "summary": on_time}
+
+
+def overdue_list(engine: Engine, f: Filters, as_of: dt.date, limit: int = 500) -> pd.DataFrame:
+    """Open complaints past their deadline: folio, kind, category, channel, office, dates.
+    No patron identifier is selected."""
+    q = (
+        select(
+            C.c.folio,
+            KIND.c.name.label("kind"),
+            func.coalesce(CAT.c.name, "Sin categoría").label("category"),
+            C.c.channel_id,
+            S.c.name.label("subdelegacion"),
+            C.c.received_on,
+            C.c.due_on,
+        )
+        .select_from(
+            C.join(S, S.c.id == C.c.subdelegacion_id)
+            .join(KIND, KIND.c.id == C.c.kind_id)
+            .outerjoin(CAT, CAT.c.id == C.c.category_id)
+        )
+        .where(
+            *_fact_conditions(f, period=False),
+            C.c.month <= f.end,
+            C.c.closed_on.is_(None),
+            C.c.due_on < as_of,
+        )
+        .order_by(C.c.due_on)
+        .limit(limit)
+    )
+    out = _read(engine, q)
+    for col in ("received_on", "due_on"):
+        out[col] = pd.to_datetime(out[col]).dt.date
+    out["days_overdue"] = [(as_of - d).days for d in out["due_on"]]
+    return out
+
+
+def texts(engine: Engine, f: Filters | None = None, limit: int = 20_000) -> pd.DataFrame:
+    """Complaint descriptions with their category (None when unlabelled), newest first."""
+    q = (
+        select(C.c.id, C.c.folio, C.c.month, C.c.category_id, C.c.description)
+        .select_from(C.join(S, S.c.id == C.c.subdelegacion_id))
+        .order_by(C.c.received_on.desc(), C.c.id.desc())
+        .limit(limit)
+    )
+    if f is not None:
+        q = q.where(*_fact_conditions(f))
+    out = _read(engine, q)
+    out["month"] = pd.to_datetime(out["month"]).dt.date
+    return out
+
+
+def categories(engine: Engine) -> tuple[list[int], list[str]]:
+    d = _read(engine, select(CAT.c.id, CAT.c.name).order_by(CAT.c.id))
+    return list(d["id"]), list(d["name"])

@@ -1,0 +1,334 @@
+"""Quejas, denuncias y recomendaciones: volumes, timeliness, what is unusual, texts."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from lib.analysis import complaint_text as tx
+from lib.analysis import complaints as an
+from lib.charts.complaints import anomaly_figure, volume_figure
+from lib.charts.theme import PLOTLY_CONFIG
+from lib.export import excel_workbook
+from lib.filters import add_months
+from lib.format import date_label, fmt_int, fmt_num, fmt_pct, month_label, period_label
+from lib.queries import complaints as q
+from lib.ui.context import Source, page_setup, query
+
+ctx = page_setup("Quejas y denuncias", caption="Quejas, denuncias, PRODECON y sugerencias")
+f = ctx.filters
+as_of = ctx.meta.data_as_of or f.end
+channel_names = ctx.channels.set_index("id")["name"].to_dict()
+BREAKDOWN = {
+    "kind": "Tipo",
+    "category": "Categoría",
+    "channel": "Canal",
+    "ooad": "OOAD",
+    "subdelegacion": "Subdelegación",
+}
+
+by_kind = query(ctx, q.volumes, f, "kind")
+received = by_kind["received"].sum()
+contacts = by_kind.drop_duplicates("month")["contacts"].sum()
+tl = query(ctx, q.timeliness, f, as_of)
+summ = tl["summary"]
+decided = (summ["closed"] or 0) + (summ["overdue_open"] or 0)
+c = st.columns(5)
+c[0].metric("Recibidas", fmt_int(received))
+c[1].metric(
+    "Por 10,000 contactos",
+    fmt_num(an.rate_per_10k(received, contacts)),
+    help="Quejas de todo tipo entre contactos del mismo periodo y lugar.",
+)
+c[2].metric(
+    "Cerradas en plazo",
+    fmt_pct((summ["on_time"] or 0) / decided if decided else None),
+    help="Cerradas dentro del tramo de control, entre las cerradas y las vencidas abiertas.",
+)
+c[3].metric("Abiertas vencidas", fmt_int(summ["overdue_open"] or 0))
+c[4].metric(
+    "Días para cerrar (mediana)",
+    fmt_num(an.median_from_counts(tl["closing"]["days_to_close"], tl["closing"]["n"]), 0),
+)
+
+
+def volume() -> None:
+    left, right = st.columns(2)
+    dim = (
+        left.segmented_control(
+            "Desglose",
+            list(BREAKDOWN),
+            format_func=BREAKDOWN.get,
+            default="kind",
+            key="quejas_desglose",
+        )
+        or "kind"
+    )
+    rate = right.toggle(
+        "Tasa por 10,000 contactos",
+        value=False,
+        key="quejas_tasa",
+        help="Para comparar oficinas grandes con chicas.",
+    )
+    d = query(ctx, q.volumes, f, dim)
+    d = d.groupby(["month", "label"], as_index=False)[["received", "contacts"]].sum()
+    if dim in ("kind", "category"):  # contacts are the same for every kind: total per month
+        d["contacts"] = d["month"].map(
+            by_kind.drop_duplicates("month").set_index("month")["contacts"]
+        )
+    d["rate"] = 1e4 * d["received"] / d["contacts"].where(d["contacts"] > 0)
+    st.plotly_chart(
+        volume_figure(
+            d,
+            "month",
+            f"Quejas por {BREAKDOWN[dim].lower()} y mes"
+            + (" (por 10,000 contactos)" if rate else " (quejas)"),
+            rate,
+        ),
+        config=PLOTLY_CONFIG,
+        width="stretch",
+    )
+    totals = d.groupby("label", as_index=False)[["received", "contacts"]].sum()
+    totals["rate"] = 1e4 * totals["received"] / totals["contacts"].where(totals["contacts"] > 0)
+    st.dataframe(
+        totals.sort_values("received", ascending=False).rename(
+            columns={
+                "label": BREAKDOWN[dim],
+                "received": "Recibidas",
+                "contacts": "Contactos",
+                "rate": "Por 10,000 contactos",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Por 10,000 contactos": st.column_config.NumberColumn(format="%.1f"),
+            "Contactos": st.column_config.NumberColumn(format="localized"),
+        },
+    )
+    weeks = query(ctx, q.weekly_counts, f)
+    if not weeks.empty:
+        st.caption(
+            "Por semana ISO: "
+            + ", ".join(
+                f"{int(w) % 100:02d}/{int(w) // 100}: {int(n)}"
+                for w, n in zip(weeks["iso_week"].tail(8), weeks["received"].tail(8), strict=True)
+            )
+            + " (últimas 8 semanas)."
+        )
+
+
+def timeliness() -> None:
+    st.markdown(f"**Rezago al {date_label(as_of)}** (abiertas por antigüedad)")
+    order = ["0-10 días", "11-30 días", "31-60 días", "más de 60 días"]
+    backlog = tl["backlog"].set_index("band").reindex(order).fillna(0).reset_index()
+    st.bar_chart(backlog, x="band", y="open", x_label="Antigüedad", y_label="Abiertas")
+    od = query(ctx, q.overdue_list, f, as_of)
+    st.markdown(f"**Vencidas abiertas: {fmt_int(len(od))}**")
+    if od.empty:
+        st.success("No hay quejas abiertas fuera de su tramo de control en esta selección.")
+        return
+    table = pd.DataFrame(
+        {
+            "Folio": od["folio"],
+            "Tipo": od["kind"],
+            "Categoría": od["category"],
+            "Canal": od["channel_id"].map(channel_names),
+            "Subdelegación": od["subdelegacion"],
+            "Recibida": od["received_on"],
+            "Vencía": od["due_on"],
+            "Días de atraso": od["days_overdue"],
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        key="vencidas",
+        column_config={
+            "Recibida": st.column_config.DateColumn(format="DD/MM/YYYY"),
+            "Vencía": st.column_config.DateColumn(format="DD/MM/YYYY"),
+        },
+    )
+    st.caption("Sin identificadores de patrones. Ordenadas de la más atrasada a la menos.")
+
+
+def _go_to(subdel_id: int, ooad_id: int, month: dt.date) -> None:
+    st.session_state["ooad"] = str(ooad_id)
+    st.session_state["subdel"] = str(subdel_id)
+    st.session_state["desde"] = month.strftime("%Y-%m")
+    st.session_state["hasta"] = month.strftime("%Y-%m")
+    st.session_state["vista"] = "Oportunidad"
+
+
+def unusual() -> None:
+    place = f.__class__(
+        f.start,
+        f.end,
+        None if f.subdelegacion_id else f.ooad_id,
+        None,
+        f.channel_id,
+        f.size_band_id,
+    )
+    series = query(ctx, q.office_month_counts, place, add_months(f.start, -an.BASELINE_MONTHS))
+    flagged = an.unusual(series)
+    flagged = flagged[(flagged["month"] >= f.start) & (flagged["month"] <= f.end)]
+    st.markdown(
+        f"**Lo inusual en {period_label(f.start, f.end)}**: {len(flagged)} "
+        "oficina-mes fuera de lo esperado (p < 0.001 y al menos "
+        f"{an.MIN_EXCESS} quejas de más)."
+    )
+    if flagged.empty:
+        st.success("Ninguna oficina recibió más quejas de lo que su historia permite esperar.")
+        return
+    for i, r in flagged.head(10).iterrows():
+        left, right = st.columns([5, 1])
+        left.markdown(
+            f"{i + 1}. **{r['name']}**, {month_label(r['month'], long=True)}: "
+            f"{int(r['received'])} quejas; se esperaban {r['expected']:.1f}."
+        )
+        right.button(
+            "Ver vencidas",
+            key=f"ver_{r['subdelegacion_id']}_{r['month']}",
+            on_click=_go_to,
+            args=(int(r["subdelegacion_id"]), int(r["ooad_id"]), r["month"]),
+        )
+    top = flagged.iloc[0]
+    s = an.expected_counts(series)  # each office's expectation uses every office's history
+    s = s[s["subdelegacion_id"] == top["subdelegacion_id"]].copy()
+    s["flag"] = (s["p_value"] < an.ALPHA) & (s["excess"] >= an.MIN_EXCESS)
+    st.plotly_chart(anomaly_figure(s, top["name"]), config=PLOTLY_CONFIG, width="stretch")
+    st.caption(
+        f"Esperado: contactos del mes × tasa de quejas de la oficina en los "
+        f"{an.BASELINE_MONTHS} meses previos, acercada a la nacional cuando hay poca "
+        "historia. Los contactos llevan la estacionalidad."
+    )
+
+
+@st.cache_resource(ttl="30m", show_spinner=False, max_entries=4)
+def _model(key: str, _source: Source) -> tx.TextModel:
+    return tx.train(q.texts(_source.engine))
+
+
+def text() -> None:
+    try:
+        with st.spinner("Entrenando el clasificador de textos…"):
+            model = _model(repr((ctx.target.url, ctx.meta.version)), ctx)
+    except ValueError as exc:
+        st.info(str(exc))
+        return
+    cats = {**{0: "Sin categoría"}, **dict(zip(*query(ctx, q.categories), strict=True))}
+    st.markdown(
+        f"**Clasificador de categorías**: exactitud {fmt_pct(model.accuracy)} en las "
+        f"{fmt_int(model.n_test)} quejas clasificadas más recientes que no vio "
+        f"(frente a {fmt_pct(model.baseline_accuracy)} si siempre dijera la categoría "
+        f"más común). Entrenado con {fmt_int(model.n_train)} quejas; TF-IDF de "
+        "palabras y pares de palabras en español, regresión logística."
+    )
+    current = query(ctx, q.texts, f)
+    pending = current[current["category_id"].isna()]
+    if not pending.empty:
+        sug = tx.suggest(model, pending)
+        st.markdown(f"**Categoría sugerida para {len(sug)} quejas sin clasificar**")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Folio": sug["folio"],
+                    "Descripción": sug["description"],
+                    "Sugerida": sug["suggested"].map(cats),
+                    "Confianza": 100 * sug["confidence"],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Confianza": st.column_config.ProgressColumn(
+                    format="%.0f%%", min_value=0, max_value=100
+                )
+            },
+        )
+    prev = query(ctx, q.texts, f.shifted(-f.n_months))
+    terms = tx.rising_terms(current["description"], prev["description"])
+    st.markdown(
+        f"**Términos que más crecieron** ({period_label(f.start, f.end)} frente al "
+        "periodo anterior)"
+    )
+    if terms.empty:
+        st.write("Sin términos suficientes en el periodo.")
+    else:
+        st.dataframe(
+            terms.rename(
+                columns={
+                    "term": "Término",
+                    "current": "Quejas ahora",
+                    "previous": "Quejas antes",
+                    "ratio": "Crecimiento",
+                }
+            ),
+            hide_index=True,
+            column_config={"Crecimiento": st.column_config.NumberColumn(format="×%.1f")},
+        )
+
+
+def export() -> None:
+    od = query(ctx, q.overdue_list, f, as_of)
+    vol = query(ctx, q.volumes, f, "subdelegacion")
+    cover = [
+        ("Reporte", "Quejas, denuncias y recomendaciones"),
+        ("Periodo", period_label(f.start, f.end)),
+        ("Alcance", ctx.scope),
+        ("Datos al", date_label(ctx.meta.data_as_of)),
+        ("Generado", dt.datetime.now().strftime("%d/%m/%Y %H:%M")),
+    ]
+    st.download_button(
+        "Descargar quejas (Excel)",
+        data=excel_workbook(
+            "Quejas y denuncias",
+            cover,
+            {
+                "Por subdelegación y mes": vol.rename(
+                    columns={
+                        "month": "Mes",
+                        "label": "Subdelegación",
+                        "received": "Recibidas",
+                        "closed_on_time": "Cerradas en plazo",
+                        "pending_not_due": "Abiertas en plazo",
+                        "contacts": "Contactos",
+                    }
+                ).drop(columns="key"),
+                "Vencidas abiertas": od.rename(
+                    columns={
+                        "folio": "Folio",
+                        "kind": "Tipo",
+                        "category": "Categoría",
+                        "channel_id": "Canal",
+                        "subdelegacion": "Subdelegación",
+                        "received_on": "Recibida",
+                        "due_on": "Vencía",
+                        "days_overdue": "Días de atraso",
+                    }
+                ),
+            },
+        ),
+        file_name=f"quejas_{f.start:%Y%m}_{f.end:%Y%m}.xlsx",
+        on_click="ignore",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+    )
+
+
+TABS = {
+    "Volumen": volume,
+    "Oportunidad": timeliness,
+    "Lo inusual": unusual,
+    "Texto": text,
+    "Exportar": export,
+}
+for tab, render in zip(
+    st.tabs(list(TABS), key="vista", bind="query-params", on_change="rerun"),
+    TABS.values(),
+    strict=True,
+):
+    if tab.open:  # only the open tab is computed
+        with tab:
+            render()
