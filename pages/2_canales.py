@@ -1,7 +1,5 @@
 """Estudio comparativo de canales de atención y servicio."""
 
-import datetime as dt
-
 import streamlit as st
 
 from lib.analysis import channels as study
@@ -14,12 +12,12 @@ from lib.charts.channels import (
 )
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.charts.trends import channel_volume_figure
-from lib.export import excel_workbook
-from lib.format import date_label, fmt_int, fmt_mxn, fmt_pct, period_label
+from lib.format import fmt_int, fmt_mxn, fmt_pct
 from lib.queries import channels as q
 from lib.queries import overview
 from lib.ui.context import page_setup, query
 from lib.ui.drill import breadcrumb, on_unit_click
+from lib.ui.layout import excel_button, lazy_tabs
 
 ctx = page_setup("Canales de atención", caption="Estudio comparativo de canales")
 f = ctx.filters
@@ -207,35 +205,25 @@ def export() -> None:
     """Excel workbook of the study."""
     proc = query(ctx, q.procedure_by_channel, f)
     cand = study.online_candidates(proc)
-    cover = [
-        ("Estudio", "Estudio comparativo de canales de atención y servicio"),
-        ("Periodo", period_label(f.start, f.end)),
-        ("Alcance", ctx.scope),
-        ("Datos al", date_label(ctx.meta.data_as_of)),
-        (
-            "Origen de los datos",
-            "Demostración (sintéticos)" if ctx.meta.is_demo else "Institucionales",
-        ),
-        ("Generado", dt.datetime.now().strftime("%d/%m/%Y %H:%M")),
-        (
-            "Método",
-            "IC 95 %: Wilson (proporciones), t (promedios), multinomial (NPS). Pruebas "
-            "ajustadas por Holm; tiempos con Mann-Whitney sobre histogramas.",
-        ),
-    ]
     sheets = {
         "Canales": study.readable_table(table),
         "Pruebas": study.readable_tests(tests, names),
         "Trámites por canal": study.readable_procedures(proc),
         "Candidatos en línea": study.readable_candidates(cand),
     }
-    st.download_button(
+    excel_button(
+        ctx,
+        "Estudio comparativo de canales de atención y servicio",
+        sheets,
+        f"estudio_canales_{f.start:%Y%m}_{f.end:%Y%m}",
         "Descargar estudio (Excel)",
-        data=excel_workbook("Estudio comparativo de canales", cover, sheets),
-        file_name=f"estudio_canales_{f.start:%Y%m}_{f.end:%Y%m}.xlsx",
-        on_click="ignore",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:",
+        extra=[
+            (
+                "Método",
+                "IC 95 %: Wilson (proporciones), t (promedios), multinomial (NPS). "
+                "Pruebas ajustadas por Holm; tiempos con Mann-Whitney sobre histogramas.",
+            )
+        ],
     )
     st.caption(
         "Cada gráfica se descarga como PNG desde su menú (ícono de cámara al pasar el "
@@ -251,11 +239,4 @@ TABS = {
     "Trámites": procedures,
     "Exportar": export,
 }
-for tab, render in zip(
-    st.tabs(list(TABS), key="vista", bind="query-params", on_change="rerun"),
-    TABS.values(),
-    strict=True,
-):
-    if tab.open:
-        with tab:
-            render()
+lazy_tabs(TABS)

@@ -8,11 +8,11 @@ import streamlit as st
 from lib.analysis import service as ev
 from lib.charts.service import drivers_figure, funnel_figure, p_chart_figure, score_bars
 from lib.charts.theme import PLOTLY_CONFIG
-from lib.export import excel_workbook
 from lib.filters import add_months
-from lib.format import date_label, fmt_int, fmt_num, fmt_pct, month_label, period_label
+from lib.format import date_label, fmt_int, fmt_num, fmt_pct, month_label
 from lib.queries import service as q
 from lib.ui.context import page_setup, query
+from lib.ui.layout import excel_button, lazy_tabs
 
 ctx = page_setup("Evaluación del servicio", caption="Encuestas posteriores al contacto")
 f = ctx.filters
@@ -169,7 +169,8 @@ def offices() -> None:
     st.caption(
         f"Ordenado de peor a mejor respecto al valor de referencia "
         f"({fmt_pct(fun['p0'].iloc[0])}). Sólo se marcan las oficinas fuera del límite de "
-        "99.8 %; con 133 subdelegaciones, fuera de 95 % caerían unas 7 por puro azar."
+        f"99.8 %; con {len(fun)} oficinas, fuera de 95 % caerían unas {round(0.05 * len(fun))} "
+        "por puro azar."
     )
 
 
@@ -384,29 +385,24 @@ def export() -> None:
         f"Por {v.lower()}": _readable(ev.score_table(query(ctx, q.scores_by, f, k)), v)
         for k, v in DIMENSIONS.items()
     }
-    sheets["Embudo subdelegaciones"] = fun[["label", "responses", "p", "z", "status"]].rename(
-        columns={
-            "label": "Subdelegación",
-            "responses": "Respuestas",
-            "p": "Satisfechos",
-            "status": "Estado",
-        }
+    sheets["Embudo subdelegaciones"] = (
+        fun[["label", "responses", "p", "z", "status"]]
+        .assign(p=100 * fun["p"])
+        .rename(
+            columns={
+                "label": "Subdelegación",
+                "responses": "Respuestas",
+                "p": "Satisfechos (%)",
+                "status": "Estado",
+            }
+        )
     )
-    cover = [
-        ("Reporte", "Evaluación del servicio"),
-        ("Periodo", period_label(f.start, f.end)),
-        ("Alcance", ctx.scope),
-        ("Datos al", date_label(ctx.meta.data_as_of)),
-        ("Origen", "Demostración (sintéticos)" if ctx.meta.is_demo else "Institucionales"),
-        ("Generado", dt.datetime.now().strftime("%d/%m/%Y %H:%M")),
-    ]
-    st.download_button(
+    excel_button(
+        ctx,
+        "Evaluación del servicio",
+        sheets,
+        f"evaluacion_{f.start:%Y%m}_{f.end:%Y%m}",
         "Descargar evaluación (Excel)",
-        data=excel_workbook("Evaluación del servicio", cover, sheets),
-        file_name=f"evaluacion_{f.start:%Y%m}_{f.end:%Y%m}.xlsx",
-        on_click="ignore",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:",
     )
     st.caption("Cada gráfica se descarga como PNG desde su menú (ícono de cámara).")
 
@@ -420,11 +416,4 @@ TABS = {
     "Comentarios": comments,
     "Exportar": export,
 }
-for tab, render in zip(
-    st.tabs(list(TABS), key="vista", bind="query-params", on_change="rerun"),
-    TABS.values(),
-    strict=True,
-):
-    if tab.open:
-        with tab:
-            render()
+lazy_tabs(TABS)

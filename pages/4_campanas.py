@@ -1,17 +1,15 @@
 """Efecto de campañas en la recaudación."""
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
 from lib.analysis import campaign_report as R
 from lib.charts.campaigns import effects_figure, event_study_figure
 from lib.charts.theme import PLOTLY_CONFIG
-from lib.export import excel_workbook
-from lib.format import date_label, fmt_int, fmt_mxn, fmt_num, month_label
+from lib.format import fmt_int, fmt_mxn, fmt_num, month_label
 from lib.queries import campaigns as q
 from lib.ui.context import Source, page_setup, query
+from lib.ui.layout import excel_button, lazy_tabs
 
 KIND = {"difusion": "Difusión", "regularizacion": "Regularización"}
 DESIGN = {
@@ -161,7 +159,12 @@ def where_it_worked() -> None:
         }[seg]
         het = R.heterogeneity(panel, campaign, seg, names)
         if het.empty:
-            st.info("Ningún segmento tiene suficientes patrones para estimarlo por separado.")
+            st.info(
+                f"Ningún {R.SEGMENTS[seg].lower()} tiene a la vez patrones tratados y de "
+                f"control (al menos {R.MIN_SEGMENT_UNITS} patrones) para estimarlo por "
+                "separado; en una campaña asignada por OOAD, cada OOAD es sólo tratada o sólo "
+                "control."
+            )
         else:
             st.plotly_chart(
                 effects_figure(
@@ -235,24 +238,17 @@ def export() -> None:
         ]
     )
     monthly = res.event.assign(**{"Mes": res.event["period"].map(month_label)})
-    cover = [
-        ("Campaña", f"{code} · {campaign['name']}"),
-        ("Método", res.method),
-        ("Evidencia", res.evidence),
-        ("Datos al", date_label(ctx.meta.data_as_of)),
-        ("Generado", dt.datetime.now().strftime("%d/%m/%Y %H:%M")),
-    ]
-    st.download_button(
+    excel_button(
+        ctx,
+        "Efecto de campaña",
+        {"Estimaciones": est, "Mes a mes": monthly.drop(columns="period")},
+        f"campana_{code}",
         "Descargar estimaciones (Excel)",
-        data=excel_workbook(
-            "Efecto de campaña",
-            cover,
-            {"Estimaciones": est, "Mes a mes": monthly.drop(columns="period")},
-        ),
-        file_name=f"campana_{code}.xlsx",
-        on_click="ignore",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:",
+        extra=[
+            ("Campaña", f"{code} · {campaign['name']}"),
+            ("Método", res.method),
+            ("Evidencia", res.evidence),
+        ],
     )
     st.caption(f"{fmt_int(len(panel))} filas de panel analizadas.")
 
@@ -263,11 +259,4 @@ TABS = {
     "Todas las campañas": all_campaigns,
     "Exportar": export,
 }
-for tab, render in zip(
-    st.tabs(list(TABS), key="vista", bind="query-params", on_change="rerun"),
-    TABS.values(),
-    strict=True,
-):
-    if tab.open:  # only the open tab is computed
-        with tab:
-            render()
+lazy_tabs(TABS)

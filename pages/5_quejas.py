@@ -9,11 +9,11 @@ from lib.analysis import complaint_text as tx
 from lib.analysis import complaints as an
 from lib.charts.complaints import anomaly_figure, volume_figure
 from lib.charts.theme import PLOTLY_CONFIG
-from lib.export import excel_workbook
 from lib.filters import add_months
 from lib.format import date_label, fmt_int, fmt_num, fmt_pct, month_label, period_label
 from lib.queries import complaints as q
 from lib.ui.context import Source, page_setup, query
+from lib.ui.layout import excel_button, lazy_tabs
 
 ctx = page_setup("Quejas y denuncias", caption="Quejas, denuncias, PRODECON y sugerencias")
 f = ctx.filters
@@ -273,47 +273,35 @@ def text() -> None:
 def export() -> None:
     od = query(ctx, q.overdue_list, f, as_of)
     vol = query(ctx, q.volumes, f, "subdelegacion")
-    cover = [
-        ("Reporte", "Quejas, denuncias y recomendaciones"),
-        ("Periodo", period_label(f.start, f.end)),
-        ("Alcance", ctx.scope),
-        ("Datos al", date_label(ctx.meta.data_as_of)),
-        ("Generado", dt.datetime.now().strftime("%d/%m/%Y %H:%M")),
-    ]
-    st.download_button(
+    excel_button(
+        ctx,
+        "Quejas, denuncias y recomendaciones",
+        {
+            "Por subdelegación y mes": vol.rename(
+                columns={
+                    "month": "Mes",
+                    "label": "Subdelegación",
+                    "received": "Recibidas",
+                    "closed_on_time": "Cerradas en plazo",
+                    "pending_not_due": "Abiertas en plazo",
+                    "contacts": "Contactos",
+                }
+            ).drop(columns="key"),
+            "Vencidas abiertas": od.rename(
+                columns={
+                    "folio": "Folio",
+                    "kind": "Tipo",
+                    "category": "Categoría",
+                    "channel_id": "Canal",
+                    "subdelegacion": "Subdelegación",
+                    "received_on": "Recibida",
+                    "due_on": "Vencía",
+                    "days_overdue": "Días de atraso",
+                }
+            ),
+        },
+        f"quejas_{f.start:%Y%m}_{f.end:%Y%m}",
         "Descargar quejas (Excel)",
-        data=excel_workbook(
-            "Quejas y denuncias",
-            cover,
-            {
-                "Por subdelegación y mes": vol.rename(
-                    columns={
-                        "month": "Mes",
-                        "label": "Subdelegación",
-                        "received": "Recibidas",
-                        "closed_on_time": "Cerradas en plazo",
-                        "pending_not_due": "Abiertas en plazo",
-                        "contacts": "Contactos",
-                    }
-                ).drop(columns="key"),
-                "Vencidas abiertas": od.rename(
-                    columns={
-                        "folio": "Folio",
-                        "kind": "Tipo",
-                        "category": "Categoría",
-                        "channel_id": "Canal",
-                        "subdelegacion": "Subdelegación",
-                        "received_on": "Recibida",
-                        "due_on": "Vencía",
-                        "days_overdue": "Días de atraso",
-                    }
-                ),
-            },
-        ),
-        file_name=f"quejas_{f.start:%Y%m}_{f.end:%Y%m}.xlsx",
-        on_click="ignore",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:",
     )
 
 
@@ -324,11 +312,4 @@ TABS = {
     "Texto": text,
     "Exportar": export,
 }
-for tab, render in zip(
-    st.tabs(list(TABS), key="vista", bind="query-params", on_change="rerun"),
-    TABS.values(),
-    strict=True,
-):
-    if tab.open:  # only the open tab is computed
-        with tab:
-            render()
+lazy_tabs(TABS)

@@ -96,7 +96,7 @@ def analyse(campaign: pd.Series, panel: pd.DataFrame) -> CampaignResult:
             0,
             "reducción del saldo vencido de los tratados frente al control al cierre",
         )
-    if res.cost > 0:
+    if res.cost > 0 and res.additional is not None:  # None while the campaign is still running
         a = res.additional
         res.return_per_peso = (a.effect / res.cost, a.ci_low / res.cost, a.ci_high / res.cost)
     return res
@@ -106,7 +106,9 @@ def analyse_without_control(campaign: pd.Series, offices: pd.DataFrame) -> Campa
     """Offices whose patrons were all exposed against the other offices, month by month: an
     interrupted time series with a comparison group, weaker than a control group of patrons."""
     start, end = campaign["start_month"], campaign["end_month"]
-    d = offices[offices["month"] <= end].assign(post=lambda x: (x["month"] >= start).astype(int))
+    first = add_months(start, -PRE_MONTHS)
+    d = offices[(offices["month"] >= first) & (offices["month"] <= end)]
+    d = d.assign(post=(d["month"] >= start).astype(int))
     res = CampaignResult(
         design="sin_control",
         method="serie de tiempo interrumpida contra subdelegaciones no expuestas "
@@ -170,8 +172,12 @@ def narrative(campaign: pd.Series, res: CampaignResult) -> str:
         f"{fmt_num(scale * e.ci_high)}). {sure} (p = {e.p_value:.3f}); método: {res.method}; "
         f"evidencia {res.evidence}."
     )
+    pre = res.event.attrs.get("pretrend_p_value") if res.event is not None else None
     if res.design == "sin_control":
-        return text + " Sin grupo de control de patrones: tómese como indicio, no como medición."
+        text += " Sin grupo de control de patrones: tómese como indicio, no como medición."
+        if pre is not None and pre < 0.05:
+            text += f" Además, antes del inicio las oficinas ya divergían (p = {pre:.3f})."
+        return text
     if res.additional is not None:
         a = res.additional
         text += (
@@ -184,7 +190,6 @@ def narrative(campaign: pd.Series, res: CampaignResult) -> str:
             text += f": {fmt_num(r, 1)} pesos por peso invertido (IC 95 %: {fmt_num(lo, 1)} a {fmt_num(hi, 1)})."
         else:
             text += "."
-    pre = res.event.attrs.get("pretrend_p_value") if res.event is not None else None
     if pre is not None and res.design != "aleatoria":
         text += (
             " Antes del inicio los grupos seguían tendencias paralelas (prueba de "

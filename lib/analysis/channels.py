@@ -359,7 +359,10 @@ def readable_tests(tests: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
             "p": tests["p"],
             "p ajustada (Holm)": tests["p_adj"],
             "Significativa": tests["significant"].map({True: "sí", False: "no"}),
-            "Mejor": tests["better"].map(lambda c: names.get(c, "") if c else ""),
+            "Mejor": [
+                names.get(c, "") if c and INDICATOR[k].verdict else ""
+                for c, k in zip(tests["better"], tests["indicator"], strict=True)
+            ],
         }
     )
 

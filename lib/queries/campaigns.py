@@ -3,7 +3,7 @@
 The patron-month panel is a join of campaign_assignment and collection_monthly restricted to
 the campaign's window, computed in the database; only the rows of the campaign's patrons
 around its dates come back, never the collection table. Above ``max_units`` patrons the
-control group is thinned by a deterministic hash of the patron id (stated on the page).
+control group is thinned to every k-th patron id (deterministic; stated on the page).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from lib.db.schema import (
     Subdelegacion,
 )
 from lib.filters import add_months
+from lib.queries.common import read_frame
 
 K = Campaign.__table__
 A = CampaignAssignment.__table__
@@ -29,11 +30,6 @@ CM = CollectionMonthly.__table__
 P = Patron.__table__
 S = Subdelegacion.__table__
 ACM = AggCollectionMonth.__table__
-
-
-def _read(engine: Engine, query) -> pd.DataFrame:  # noqa: ANN001
-    with engine.connect() as conn:
-        return pd.read_sql(query, conn)
 
 
 def campaign_catalog(engine: Engine) -> pd.DataFrame:
@@ -56,7 +52,7 @@ def campaign_catalog(engine: Engine) -> pd.DataFrame:
         .select_from(K.outerjoin(counts, counts.c.campaign_id == K.c.id))
         .order_by(K.c.start_month)
     )
-    out = _read(engine, q)
+    out = read_frame(engine, q)
     for col in ("start_month", "end_month"):
         out[col] = pd.to_datetime(out[col]).dt.date
     return out
@@ -74,13 +70,13 @@ def patron_panel(
     """One row per assigned patron and month in [first, last]: arm, on-time flag, amounts,
     overdue balance and the patron's segment (for heterogeneity)."""
     campaign_id = int(campaign_id)  # numpy integers do not bind on SQLite
-    n_units = _read(
+    n_units = read_frame(
         engine, select(func.count()).select_from(A).where(A.c.campaign_id == campaign_id)
     ).iloc[0, 0]
     keep = None
     if n_units > max_units:
         step = int(-(-n_units // max_units))
-        keep = (A.c.arm == "tratado") | ((A.c.patron_id * 7919) % step == 0)
+        keep = (A.c.arm == "tratado") | (A.c.patron_id % step == 0)
     on_time = case((CM.c.paid_on_time >= CM.c.issued - 0.005, 1), else_=0)
     q = (
         select(
@@ -105,7 +101,7 @@ def patron_panel(
     )
     if keep is not None:
         q = q.where(keep)
-    out = _read(engine, q)
+    out = read_frame(engine, q)
     out["month"] = pd.to_datetime(out["month"]).dt.date
     out.attrs["units_total"] = int(n_units)
     out.attrs["sampled"] = keep is not None
@@ -113,7 +109,8 @@ def patron_panel(
 
 
 def office_panel(engine: Engine, campaign_id: int, first: dt.date, last: dt.date) -> pd.DataFrame:
-    """Subdelegación-month on-time rates, treated = offices whose patrons were all targeted:
+    """Subdelegación-month on-time rates, treated = offices with targeted patrons (for a
+    campaign without control group, all of an exposed office's patrons are targeted):
     the comparison for campaigns without a control group (interrupted time series against
     untreated offices)."""
     campaign_id = int(campaign_id)
@@ -141,7 +138,7 @@ def office_panel(engine: Engine, campaign_id: int, first: dt.date, last: dt.date
         .where(ACM.c.month >= first, ACM.c.month <= last)
         .group_by(ACM.c.subdelegacion_id, ACM.c.month)
     )
-    out = _read(engine, q)
+    out = read_frame(engine, q)
     out["month"] = pd.to_datetime(out["month"]).dt.date
     out["on_time_rate"] = out["patrons_on_time"] / out["patrons"]
     return out

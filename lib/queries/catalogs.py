@@ -6,19 +6,15 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from lib.db.schema import Channel, Ooad, SizeBand, Subdelegacion
-
-
-def _frame(engine: Engine, query) -> pd.DataFrame:  # noqa: ANN001
-    with engine.connect() as conn:
-        return pd.read_sql(query, conn)
+from lib.queries.common import read_frame
 
 
 def ooads(engine: Engine) -> pd.DataFrame:
-    return _frame(engine, select(Ooad.id, Ooad.name).order_by(Ooad.name))
+    return read_frame(engine, select(Ooad.id, Ooad.name).order_by(Ooad.name))
 
 
 def subdelegaciones(engine: Engine) -> pd.DataFrame:
-    return _frame(
+    return read_frame(
         engine,
         select(Subdelegacion.id, Subdelegacion.ooad_id, Subdelegacion.name).order_by(
             Subdelegacion.name
@@ -27,7 +23,7 @@ def subdelegaciones(engine: Engine) -> pd.DataFrame:
 
 
 def channels(engine: Engine) -> pd.DataFrame:
-    return _frame(
+    return read_frame(
         engine,
         select(Channel.id, Channel.name, Channel.is_digital, Channel.unit_cost).order_by(
             Channel.sort_order
@@ -36,4 +32,4 @@ def channels(engine: Engine) -> pd.DataFrame:
 
 
 def size_bands(engine: Engine) -> pd.DataFrame:
-    return _frame(engine, select(SizeBand.id, SizeBand.name).order_by(SizeBand.id))
+    return read_frame(engine, select(SizeBand.id, SizeBand.name).order_by(SizeBand.id))

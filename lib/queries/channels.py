@@ -22,21 +22,13 @@ from lib.db.schema import (
     Subdelegacion,
 )
 from lib.filters import Filters
+from lib.queries.common import read_frame, total
 
 IM = AggInteractionMonth.__table__
 SM = AggSurveyMonth.__table__
 SEG = AggChannelSegmentMonth.__table__
 TM = AggInteractionTimeMonth.__table__
 CH = Channel.__table__
-
-
-def _sum(col, label: str):  # noqa: ANN001, ANN202
-    return func.coalesce(func.sum(col), 0).label(label)
-
-
-def _read(engine: Engine, query) -> pd.DataFrame:  # noqa: ANN001
-    with engine.connect() as conn:
-        return pd.read_sql(query, conn)
 
 
 def channel_sums(engine: Engine, f: Filters) -> pd.DataFrame:
@@ -52,13 +44,13 @@ def channel_sums(engine: Engine, f: Filters) -> pd.DataFrame:
     contacts = (
         select(
             IM.c.channel_id,
-            _sum(IM.c.contacts, "contacts"),
-            _sum(IM.c.resolved_first, "resolved_first"),
-            _sum(IM.c.cost_sum, "cost_sum"),
-            _sum(IM.c.wait_minutes_sum, "wait_minutes_sum"),
-            _sum(IM.c.handle_minutes_sum, "handle_minutes_sum"),
-            _sum(case((followed, IM.c.repeat_30d), else_=0), "repeat_30d"),
-            _sum(case((followed, IM.c.contacts), else_=0), "repeat_base"),
+            total(IM.c.contacts, "contacts"),
+            total(IM.c.resolved_first, "resolved_first"),
+            total(IM.c.cost_sum, "cost_sum"),
+            total(IM.c.wait_minutes_sum, "wait_minutes_sum"),
+            total(IM.c.handle_minutes_sum, "handle_minutes_sum"),
+            total(case((followed, IM.c.repeat_30d), else_=0), "repeat_30d"),
+            total(case((followed, IM.c.contacts), else_=0), "repeat_base"),
         )
         .where(*f.conditions(IM))
         .group_by(IM.c.channel_id)
@@ -66,18 +58,18 @@ def channel_sums(engine: Engine, f: Filters) -> pd.DataFrame:
     surveys = (
         select(
             SM.c.channel_id,
-            _sum(SM.c.responses, "responses"),
-            _sum(SM.c.csat_sum, "csat_sum"),
-            _sum(SM.c.csat_sq_sum, "csat_sq_sum"),
-            _sum(SM.c.csat_satisfied, "csat_satisfied"),
-            _sum(SM.c.nps_promoters, "nps_promoters"),
-            _sum(SM.c.nps_detractors, "nps_detractors"),
+            total(SM.c.responses, "responses"),
+            total(SM.c.csat_sum, "csat_sum"),
+            total(SM.c.csat_sq_sum, "csat_sq_sum"),
+            total(SM.c.csat_satisfied, "csat_satisfied"),
+            total(SM.c.nps_promoters, "nps_promoters"),
+            total(SM.c.nps_detractors, "nps_detractors"),
         )
         .where(*f.conditions(SM))
         .group_by(SM.c.channel_id)
     )
     patrons = (
-        select(SEG.c.channel_id, _sum(SEG.c.patrons, "patrons_month_sum"))
+        select(SEG.c.channel_id, total(SEG.c.patrons, "patrons_month_sum"))
         .where(*f.conditions(SEG))
         .group_by(SEG.c.channel_id)
     )
@@ -103,12 +95,12 @@ def channel_sums(engine: Engine, f: Filters) -> pd.DataFrame:
 def time_histograms(engine: Engine, f: Filters) -> pd.DataFrame:
     """Contacts per channel, measure (wait | handle) and minute bin."""
     q = (
-        select(TM.c.channel_id, TM.c.measure, TM.c.bin, _sum(TM.c.contacts, "contacts"))
+        select(TM.c.channel_id, TM.c.measure, TM.c.bin, total(TM.c.contacts, "contacts"))
         .where(*f.conditions(TM))
         .group_by(TM.c.channel_id, TM.c.measure, TM.c.bin)
         .order_by(TM.c.channel_id, TM.c.measure, TM.c.bin)
     )
-    return _read(engine, q)
+    return read_frame(engine, q)
 
 
 def channel_by_segment(engine: Engine, f: Filters, dimension: str) -> pd.DataFrame:
@@ -125,15 +117,15 @@ def channel_by_segment(engine: Engine, f: Filters, dimension: str) -> pd.DataFra
             col.label("segment_id"),
             label.label("segment"),
             SEG.c.channel_id,
-            _sum(SEG.c.contacts, "contacts"),
-            _sum(SEG.c.patrons, "patrons_month_sum"),
+            total(SEG.c.contacts, "contacts"),
+            total(SEG.c.patrons, "patrons_month_sum"),
         )
         .select_from(SEG.join(cat, cat.c.id == col))
         .where(*f.conditions(SEG))
         .group_by(col, label, SEG.c.channel_id)
         .order_by(col)
     )
-    return _read(engine, q)
+    return read_frame(engine, q)
 
 
 def channel_by_unit(engine: Engine, f: Filters) -> pd.DataFrame:
@@ -150,13 +142,13 @@ def channel_by_unit(engine: Engine, f: Filters) -> pd.DataFrame:
             unit.c.name.label("unit"),
             IM.c.channel_id,
             CH.c.is_digital,
-            _sum(IM.c.contacts, "contacts"),
+            total(IM.c.contacts, "contacts"),
         )
         .select_from(IM.join(unit, unit.c.id == key).join(CH, CH.c.id == IM.c.channel_id))
         .where(*f.conditions(IM))
         .group_by(key, unit.c.name, IM.c.channel_id, CH.c.is_digital)
     )
-    out = _read(engine, q)
+    out = read_frame(engine, q)
     out["is_digital"] = out["is_digital"].astype(bool)
     return out
 
@@ -172,9 +164,9 @@ def procedure_by_channel(engine: Engine, f: Filters) -> pd.DataFrame:
             IM.c.channel_id,
             CH.c.name.label("channel"),
             CH.c.is_digital,
-            _sum(IM.c.contacts, "contacts"),
-            _sum(IM.c.cost_sum, "cost_sum"),
-            _sum(IM.c.resolved_first, "resolved_first"),
+            total(IM.c.contacts, "contacts"),
+            total(IM.c.cost_sum, "cost_sum"),
+            total(IM.c.resolved_first, "resolved_first"),
         )
         .select_from(IM.join(P, P.c.id == IM.c.procedure_id).join(CH, CH.c.id == IM.c.channel_id))
         .where(*f.conditions(IM))
@@ -188,7 +180,7 @@ def procedure_by_channel(engine: Engine, f: Filters) -> pd.DataFrame:
         )
         .order_by(IM.c.procedure_id, IM.c.channel_id)
     )
-    out = _read(engine, q)
+    out = read_frame(engine, q)
     for col in ("online_capable", "is_digital"):
         out[col] = out[col].astype(bool)
     return out

@@ -19,6 +19,7 @@ from lib.db.schema import (
     Subdelegacion,
 )
 from lib.filters import Filters
+from lib.queries.common import read_frame
 
 CM = AggComplaintMonth.__table__
 IM = AggInteractionMonth.__table__
@@ -27,11 +28,6 @@ S = Subdelegacion.__table__
 KIND = ComplaintKind.__table__
 CAT = ComplaintCategory.__table__
 BREAKDOWNS = ("kind", "category", "channel", "ooad", "subdelegacion")
-
-
-def _read(engine: Engine, query) -> pd.DataFrame:  # noqa: ANN001
-    with engine.connect() as conn:
-        return pd.read_sql(query, conn)
 
 
 def _fact_conditions(f: Filters, period: bool = True) -> list:
@@ -72,9 +68,9 @@ def volumes(engine: Engine, f: Filters, breakdown: str) -> pd.DataFrame:
         .where(*f.conditions(CM))
         .group_by(CM.c.month, key, cat.c.name)
     )
-    out = _read(engine, q)
+    out = read_frame(engine, q)
     group = [IM.c.month] + ([contact_key.label("key")] if contact_key is not None else [])
-    contacts = _read(
+    contacts = read_frame(
         engine,
         select(*group, func.sum(IM.c.contacts).label("contacts"))
         .where(*f.conditions(IM))
@@ -95,20 +91,20 @@ def weekly_counts(engine: Engine, f: Filters) -> pd.DataFrame:
         .group_by(C.c.iso_week)
         .order_by(C.c.iso_week)
     )
-    return _read(engine, q)
+    return read_frame(engine, q)
 
 
 def office_month_counts(engine: Engine, f: Filters, first: dt.date) -> pd.DataFrame:
     """Complaints and contacts per subdelegación and month from ``first`` to ``f.end``: the
     series the anomaly detector compares each month with."""
     g = Filters(first, f.end, f.ooad_id, f.subdelegacion_id, f.channel_id, f.size_band_id)
-    comp = _read(
+    comp = read_frame(
         engine,
         select(CM.c.subdelegacion_id, CM.c.month, func.sum(CM.c.received).label("received"))
         .where(*g.conditions(CM))
         .group_by(CM.c.subdelegacion_id, CM.c.month),
     )
-    cont = _read(
+    cont = read_frame(
         engine,
         select(IM.c.subdelegacion_id, IM.c.month, func.sum(IM.c.contacts).label("contacts"))
         .where(*g.conditions(IM))
@@ -116,7 +112,7 @@ def office_month_counts(engine: Engine, f: Filters, first: dt.date) -> pd.DataFr
     )
     out = cont.merge(comp, on=["subdelegacion_id", "month"], how="left").fillna({"received": 0})
     out["month"] = pd.to_datetime(out["month"]).dt.date
-    names = _read(engine, select(S.c.id.label("subdelegacion_id"), S.c.name, S.c.ooad_id))
+    names = read_frame(engine, select(S.c.id.label("subdelegacion_id"), S.c.name, S.c.ooad_id))
     return out.merge(names, on="subdelegacion_id")
 
 
@@ -129,14 +125,14 @@ def timeliness(engine: Engine, f: Filters, as_of: dt.date) -> dict:
         *[(C.c.received_on > as_of - dt.timedelta(days=d), label) for d, label in bands],
         else_="más de 60 días",
     )
-    backlog = _read(
+    backlog = read_frame(
         engine,
         select(age.label("band"), func.count().label("open"))
         .select_from(base)
         .where(*conds, C.c.closed_on.is_(None))
         .group_by(age),
     )
-    closing = _read(
+    closing = read_frame(
         engine,
         select(C.c.days_to_close, func.count().label("n"))
         .select_from(base)
@@ -144,7 +140,7 @@ def timeliness(engine: Engine, f: Filters, as_of: dt.date) -> dict:
         .group_by(C.c.days_to_close)
         .order_by(C.c.days_to_close),
     )
-    on_time = _read(
+    on_time = read_frame(
         engine,
         select(
             func.sum(case((C.c.closed_on <= C.c.due_on, 1), else_=0)).label("on_time"),
@@ -187,7 +183,7 @@ def overdue_list(engine: Engine, f: Filters, as_of: dt.date, limit: int = 500) -
         .order_by(C.c.due_on)
         .limit(limit)
     )
-    out = _read(engine, q)
+    out = read_frame(engine, q)
     for col in ("received_on", "due_on"):
         out[col] = pd.to_datetime(out[col]).dt.date
     out["days_overdue"] = [(as_of - d).days for d in out["due_on"]]
@@ -204,11 +200,11 @@ def texts(engine: Engine, f: Filters | None = None, limit: int = 20_000) -> pd.D
     )
     if f is not None:
         q = q.where(*_fact_conditions(f))
-    out = _read(engine, q)
+    out = read_frame(engine, q)
     out["month"] = pd.to_datetime(out["month"]).dt.date
     return out
 
 
 def categories(engine: Engine) -> tuple[list[int], list[str]]:
-    d = _read(engine, select(CAT.c.id, CAT.c.name).order_by(CAT.c.id))
+    d = read_frame(engine, select(CAT.c.id, CAT.c.name).order_by(CAT.c.id))
     return list(d["id"]), list(d["name"])

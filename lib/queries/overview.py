@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import replace
 
 import pandas as pd
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, case, select
 
 from lib.db.schema import (
     AggCollectionMonth,
@@ -16,6 +16,7 @@ from lib.db.schema import (
     Channel,
 )
 from lib.filters import Filters
+from lib.queries.common import total
 
 IM = AggInteractionMonth.__table__
 SM = AggSurveyMonth.__table__
@@ -42,18 +43,14 @@ MONTHLY_COLUMNS = [
 ]
 
 
-def _sum(col, label: str):  # noqa: ANN001
-    return func.coalesce(func.sum(col), 0).label(label)
-
-
 def _interaction_query(f: Filters, group: list):
     digital = case((CH.c.is_digital, IM.c.contacts), else_=0)
     return (
         select(
             *group,
-            _sum(IM.c.contacts, "contacts"),
-            _sum(digital, "digital_contacts"),
-            _sum(IM.c.resolved_first, "resolved_first"),
+            total(IM.c.contacts, "contacts"),
+            total(digital, "digital_contacts"),
+            total(IM.c.resolved_first, "resolved_first"),
         )
         .select_from(IM.join(CH, CH.c.id == IM.c.channel_id))
         .where(*f.conditions(IM))
@@ -65,11 +62,11 @@ def _survey_query(f: Filters, group: list):
     return (
         select(
             *group,
-            _sum(SM.c.responses, "responses"),
-            _sum(SM.c.csat_sum, "csat_sum"),
-            _sum(SM.c.csat_satisfied, "csat_satisfied"),
-            _sum(SM.c.nps_promoters, "nps_promoters"),
-            _sum(SM.c.nps_detractors, "nps_detractors"),
+            total(SM.c.responses, "responses"),
+            total(SM.c.csat_sum, "csat_sum"),
+            total(SM.c.csat_satisfied, "csat_satisfied"),
+            total(SM.c.nps_promoters, "nps_promoters"),
+            total(SM.c.nps_detractors, "nps_detractors"),
         )
         .where(*f.conditions(SM))
         .group_by(*group)
@@ -80,9 +77,9 @@ def _complaint_query(f: Filters, group: list):
     return (
         select(
             *group,
-            _sum(CM.c.received, "complaints"),
-            _sum(CM.c.closed_on_time, "complaints_on_time"),
-            _sum(CM.c.pending_not_due, "complaints_pending"),
+            total(CM.c.received, "complaints"),
+            total(CM.c.closed_on_time, "complaints_on_time"),
+            total(CM.c.pending_not_due, "complaints_pending"),
         )
         .where(*f.conditions(CM))
         .group_by(*group)
@@ -93,10 +90,10 @@ def _collection_query(f: Filters, group: list):
     return (
         select(
             *group,
-            _sum(COL.c.patrons, "patrons"),
-            _sum(COL.c.patrons_on_time, "patrons_on_time"),
-            _sum(COL.c.issued, "issued"),
-            _sum(COL.c.paid_on_time, "paid_on_time"),
+            total(COL.c.patrons, "patrons"),
+            total(COL.c.patrons_on_time, "patrons_on_time"),
+            total(COL.c.issued, "issued"),
+            total(COL.c.paid_on_time, "paid_on_time"),
         )
         .where(*f.conditions(COL, channel=False))
         .group_by(*group)
@@ -163,7 +160,7 @@ def channel_month_contacts(engine: Engine, f: Filters) -> pd.DataFrame:
             IM.c.channel_id,
             CH.c.name.label("channel"),
             CH.c.is_digital,
-            _sum(IM.c.contacts, "contacts"),
+            total(IM.c.contacts, "contacts"),
         )
         .select_from(IM.join(CH, CH.c.id == IM.c.channel_id))
         .where(*f.conditions(IM))

@@ -21,6 +21,7 @@ from lib.db.schema import (
     SurveyResponse,
 )
 from lib.filters import Filters
+from lib.queries.common import read_frame, total
 
 SM = AggSurveyMonth.__table__
 SD = AggSurveyDay.__table__
@@ -30,23 +31,14 @@ DIMENSIONS = ("channel", "ooad", "subdelegacion", "procedure", "month")
 DRIVER_COLUMNS = ("courtesy", "clarity", "timeliness", "solution")
 
 
-def _sum(col, label: str):  # noqa: ANN001, ANN202
-    return func.coalesce(func.sum(col), 0).label(label)
-
-
-def _read(engine: Engine, query) -> pd.DataFrame:  # noqa: ANN001
-    with engine.connect() as conn:
-        return pd.read_sql(query, conn)
-
-
 def _survey_sums(t) -> list:  # noqa: ANN001
     return [
-        _sum(t.c.responses, "responses"),
-        _sum(t.c.csat_sum, "csat_sum"),
-        _sum(t.c.csat_sq_sum, "csat_sq_sum"),
-        _sum(t.c.csat_satisfied, "csat_satisfied"),
-        _sum(t.c.nps_promoters, "nps_promoters"),
-        _sum(t.c.nps_detractors, "nps_detractors"),
+        total(t.c.responses, "responses"),
+        total(t.c.csat_sum, "csat_sum"),
+        total(t.c.csat_sq_sum, "csat_sq_sum"),
+        total(t.c.csat_satisfied, "csat_satisfied"),
+        total(t.c.nps_promoters, "nps_promoters"),
+        total(t.c.nps_detractors, "nps_detractors"),
     ]
 
 
@@ -66,8 +58,8 @@ def scores_by(engine: Engine, f: Filters, dimension: str) -> pd.DataFrame:
     }
     out = []
     for table, extra in (
-        (SM, [_sum(SM.c.effort_sum, "effort_sum"), _sum(SM.c.effort_sq_sum, "effort_sq_sum")]),
-        (IM, [_sum(IM.c.contacts, "contacts")]),
+        (SM, [total(SM.c.effort_sum, "effort_sum"), total(SM.c.effort_sq_sum, "effort_sq_sum")]),
+        (IM, [total(IM.c.contacts, "contacts")]),
     ):
         sums = _survey_sums(SM) + extra if table is SM else extra
         if dimension == "month":
@@ -80,7 +72,7 @@ def scores_by(engine: Engine, f: Filters, dimension: str) -> pd.DataFrame:
                 table.join(cat, cat.c.id == key)
             )
         q = q.where(*f.conditions(table)).group_by(*q.selected_columns[:2])
-        out.append(_read(engine, q))
+        out.append(read_frame(engine, q))
     surveys, contacts = out
     merged = surveys.merge(contacts, on=["key", "label"], how="outer").fillna(0)
     if dimension == "month":
@@ -97,7 +89,7 @@ def monthly_by_channel(engine: Engine, f: Filters) -> pd.DataFrame:
         .group_by(SM.c.month, SM.c.channel_id)
         .order_by(SM.c.channel_id, SM.c.month)
     )
-    out = _read(engine, q)
+    out = read_frame(engine, q)
     out["month"] = pd.to_datetime(out["month"]).dt.date
     return out
 
@@ -115,22 +107,14 @@ def before_after(engine: Engine, f: Filters, cut: dt.date, days: int) -> pd.Data
         .where(period, *f.conditions(SD, period=False))
         .group_by(SD.c.channel_id, after)
     )
-    out = _read(engine, q)
+    out = read_frame(engine, q)
     out["after"] = out["after"].astype(bool)
     return out
 
 
-def driver_moments(engine: Engine, f: Filters) -> pd.DataFrame:
-    """n, sums and cross-product sums of (1, courtesy, clarity, timeliness, solution, csat):
-    everything a linear regression of CSAT on the four dimensions needs, computed in SQL.
-    One row; columns ``n``, ``s_<x>`` and ``p_<x>_<y>``."""
-    cols = {name: SR.c[name] for name in (*DRIVER_COLUMNS, "csat")}
-    exprs = [func.count().label("n")]
-    names = list(cols)
-    for i, a in enumerate(names):
-        exprs.append(func.sum(cols[a]).label(f"s_{a}"))
-        for b in names[i:]:
-            exprs.append(func.sum(cols[a] * cols[b]).label(f"p_{a}_{b}"))
+def _responses(f: Filters):  # noqa: ANN202
+    """survey_response joined to its office (and patron, for a segment filter) with the
+    filter's conditions: the source of the regression moments and the comment sample."""
     IT = Interaction.__table__  # noqa: N806
     P = Patron.__table__  # noqa: N806
     S = Subdelegacion.__table__  # noqa: N806
@@ -145,7 +129,22 @@ def driver_moments(engine: Engine, f: Filters) -> pd.DataFrame:
     if f.size_band_id is not None:
         src = src.join(IT, IT.c.id == SR.c.interaction_id).join(P, P.c.id == IT.c.patron_id)
         conds.append(P.c.size_band_id == f.size_band_id)
-    return _read(engine, select(*exprs).select_from(src).where(*conds))
+    return src, conds
+
+
+def driver_moments(engine: Engine, f: Filters) -> pd.DataFrame:
+    """n, sums and cross-product sums of (1, courtesy, clarity, timeliness, solution, csat):
+    everything a linear regression of CSAT on the four dimensions needs, computed in SQL.
+    One row; columns ``n``, ``s_<x>`` and ``p_<x>_<y>``."""
+    cols = {name: SR.c[name] for name in (*DRIVER_COLUMNS, "csat")}
+    exprs = [func.count().label("n")]
+    names = list(cols)
+    for i, a in enumerate(names):
+        exprs.append(func.sum(cols[a]).label(f"s_{a}"))
+        for b in names[i:]:
+            exprs.append(func.sum(cols[a] * cols[b]).label(f"p_{a}_{b}"))
+    src, conds = _responses(f)
+    return read_frame(engine, select(*exprs).select_from(src).where(*conds))
 
 
 def comment_sample(engine: Engine, f: Filters, limit: int = 20) -> pd.DataFrame:
@@ -153,13 +152,7 @@ def comment_sample(engine: Engine, f: Filters, limit: int = 20) -> pd.DataFrame:
     patron identifiers ever leave this query)."""
     S = Subdelegacion.__table__  # noqa: N806
     C = Channel.__table__  # noqa: N806
-    conds = [SR.c.month >= f.start, SR.c.month <= f.end, SR.c.comment.is_not(None)]
-    if f.subdelegacion_id is not None:
-        conds.append(SR.c.subdelegacion_id == f.subdelegacion_id)
-    elif f.ooad_id is not None:
-        conds.append(S.c.ooad_id == f.ooad_id)
-    if f.channel_id is not None:
-        conds.append(SR.c.channel_id == f.channel_id)
+    src, conds = _responses(f)
     q = (
         select(
             SR.c.responded_on,
@@ -168,9 +161,9 @@ def comment_sample(engine: Engine, f: Filters, limit: int = 20) -> pd.DataFrame:
             SR.c.csat,
             SR.c.comment,
         )
-        .select_from(SR.join(S, S.c.id == SR.c.subdelegacion_id).join(C, C.c.id == SR.c.channel_id))
-        .where(*conds)
+        .select_from(src.join(C, C.c.id == SR.c.channel_id))
+        .where(*conds, SR.c.comment.is_not(None))
         .order_by(SR.c.responded_on.desc(), SR.c.id.desc())
         .limit(limit)
     )
-    return _read(engine, q)
+    return read_frame(engine, q)

@@ -1,0 +1,58 @@
+"""Page pieces every analysis page repeats: lazy tabs kept in the URL, and the Excel button."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+
+import pandas as pd
+import streamlit as st
+
+from lib.export import excel_workbook
+from lib.format import date_label, period_label
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def lazy_tabs(tabs: Mapping[str, Callable[[], None]]) -> None:
+    """Tabs whose selection is in the URL (?vista=...); only the open one is computed."""
+    for tab, render in zip(
+        st.tabs(list(tabs), key="vista", bind="query-params", on_change="rerun"),
+        tabs.values(),
+        strict=True,
+    ):
+        if tab.open:
+            with tab:
+                render()
+
+
+def excel_button(
+    ctx,  # noqa: ANN001 (a PageContext)
+    title: str,
+    sheets: Mapping[str, pd.DataFrame],
+    file_stem: str,
+    label: str,
+    extra: Sequence[tuple[str, str]] = (),
+) -> None:
+    """Download the tables as one workbook whose cover says what they are: report, period,
+    scope, data date, demo or institutional, and when it was generated."""
+    cover: list[tuple[str, str]] = [("Reporte", title)]
+    if ctx.filters is not None:
+        cover += [
+            ("Periodo", period_label(ctx.filters.start, ctx.filters.end)),
+            ("Alcance", ctx.scope),
+        ]
+    cover += [
+        *extra,
+        ("Datos al", date_label(ctx.meta.data_as_of)),
+        ("Origen", "Demostración (sintéticos)" if ctx.meta.is_demo else "Institucionales"),
+        ("Generado", dt.datetime.now().strftime("%d/%m/%Y %H:%M")),
+    ]
+    st.download_button(
+        label,
+        data=excel_workbook(title, cover, sheets),
+        file_name=f"{file_stem}.xlsx",
+        mime=XLSX,
+        on_click="ignore",
+        icon=":material/download:",
+    )
