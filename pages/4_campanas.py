@@ -117,8 +117,10 @@ else:
 st.caption(
     f"Método: {res.method}. Evidencia {res.evidence}."
     + (
-        " El grupo de control se adelgazó con una muestra determinística para caber en "
-        "memoria; los tratados están completos."
+        f" Se analizó una muestra determinística de {fmt_int(panel['patron_id'].nunique())} "
+        f"de {fmt_int(res.units_total)} patrones (uno de cada k por número de patrón, en "
+        "ambos grupos) para acotar la memoria; la recaudación adicional se escala al total "
+        "de tratados."
         if res.sampled
         else ""
     )

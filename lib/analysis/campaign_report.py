@@ -77,12 +77,14 @@ def analyse(campaign: pd.Series, panel: pd.DataFrame) -> CampaignResult:
         res.effects[key] = estimate(panel, design, start, end, key)
     res.event = event_study(panel, "on_time", "patron_id", "month", "treated", start)
     during = panel[(panel["month"] >= start) & (panel["month"] <= end) & (panel["treated"] == 1)]
-    res.treated_patron_months = len(during)
+    sampled_treated = max(int(panel.loc[panel["treated"] == 1, "patron_id"].nunique()), 1)
+    n_treated = int(panel.attrs.get("treated_total", sampled_treated))
+    scale = n_treated / sampled_treated  # 1 unless the panel was thinned
+    res.treated_patron_months = round(len(during) * scale)
     # Every extra peso paid lowers the overdue balance: the treated-minus-control change in
     # the balance at the last campaign month, times the treated patrons, is the money added.
     balance = event_study(panel, "overdue_balance", "patron_id", "month", "treated", start)
     last = balance[balance["period"] == end]
-    n_treated = int(panel.loc[panel["treated"] == 1, "patron_id"].nunique())
     if len(last):
         b = last.iloc[0]
         res.additional = EffectEstimate(

@@ -2,8 +2,9 @@
 
 The patron-month panel is a join of campaign_assignment and collection_monthly restricted to
 the campaign's window, computed in the database; only the rows of the campaign's patrons
-around its dates come back, never the collection table. Above ``max_units`` patrons the
-control group is thinned to every k-th patron id (deterministic; stated on the page).
+around its dates come back, never the collection table. Above ``max_units`` patrons both
+arms are thinned to every k-th patron id (deterministic, unrelated to the arm; stated on the
+page), so the estimator's memory stays bounded at national scale.
 """
 
 from __future__ import annotations
@@ -70,13 +71,17 @@ def patron_panel(
     """One row per assigned patron and month in [first, last]: arm, on-time flag, amounts,
     overdue balance and the patron's segment (for heterogeneity)."""
     campaign_id = int(campaign_id)  # numpy integers do not bind on SQLite
-    n_units = read_frame(
-        engine, select(func.count()).select_from(A).where(A.c.campaign_id == campaign_id)
-    ).iloc[0, 0]
+    arms = read_frame(
+        engine,
+        select(A.c.arm, func.count().label("n"))
+        .where(A.c.campaign_id == campaign_id)
+        .group_by(A.c.arm),
+    ).set_index("arm")["n"]
+    n_units = int(arms.sum())
     keep = None
-    if n_units > max_units:
+    if n_units > max_units:  # every step-th patron id of both arms: id is unrelated to the arm
         step = int(-(-n_units // max_units))
-        keep = (A.c.arm == "tratado") | (A.c.patron_id % step == 0)
+        keep = A.c.patron_id % step == 0
     on_time = case((CM.c.paid_on_time >= CM.c.issued - 0.005, 1), else_=0)
     q = (
         select(
@@ -103,7 +108,8 @@ def patron_panel(
         q = q.where(keep)
     out = read_frame(engine, q)
     out["month"] = pd.to_datetime(out["month"]).dt.date
-    out.attrs["units_total"] = int(n_units)
+    out.attrs["units_total"] = n_units
+    out.attrs["treated_total"] = int(arms.get("tratado", 0))
     out.attrs["sampled"] = keep is not None
     return out
 
