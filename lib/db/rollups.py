@@ -303,7 +303,8 @@ def refresh_rollups(
 ) -> dict[str, int]:
     """Replace every rollup with a fresh aggregate of the fact tables; returns row counts."""
     counts: dict[str, int] = {}
-    if conn.dialect.name == "postgresql":
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
         # Room to hash and sort tens of millions of fact rows in memory, for this transaction
         # only (the server default, 4 MB, sends every GROUP BY and window to disk).
         conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
@@ -317,6 +318,10 @@ def refresh_rollups(
             names = [c.name for c in query.selected_columns]
             conn.execute(insert(table).from_select(names, query))
         counts[table.name] = conn.execute(select(func.count()).select_from(table)).scalar_one()
+        if postgres:
+            # Fresh statistics for the pages' queries, committed with the rows: without them
+            # (autovacuum lags, or is off) the planner misjudges the rollups and pages slow down.
+            conn.exec_driver_sql(f'ANALYZE "{table.name}"')
     stamp = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
     conn.execute(delete(DatasetInfo).where(DatasetInfo.key == "rollups_refreshed_at"))
     conn.execute(insert(DatasetInfo).values(key="rollups_refreshed_at", value=stamp))
