@@ -70,13 +70,7 @@ def volume() -> None:
         key="quejas_tasa",
         help="Para comparar oficinas grandes con chicas.",
     )
-    d = query(ctx, q.volumes, f, dim)
-    d = d.groupby(["month", "label"], as_index=False)[["received", "contacts"]].sum()
-    if dim in ("kind", "category"):  # contacts are the same for every kind: total per month
-        d["contacts"] = d["month"].map(
-            by_kind.drop_duplicates("month").set_index("month")["contacts"]
-        )
-    d["rate"] = 1e4 * d["received"] / d["contacts"].where(d["contacts"] > 0)
+    d = an.volume_series(query(ctx, q.volumes, f, dim))
     st.plotly_chart(
         volume_figure(
             d,
@@ -88,10 +82,9 @@ def volume() -> None:
         config=PLOTLY_CONFIG,
         width="stretch",
     )
-    totals = d.groupby("label", as_index=False)[["received", "contacts"]].sum()
-    totals["rate"] = 1e4 * totals["received"] / totals["contacts"].where(totals["contacts"] > 0)
+    totals = an.volume_totals(d)
     st.dataframe(
-        totals.sort_values("received", ascending=False).rename(
+        totals.drop(columns="key").rename(
             columns={
                 "label": BREAKDOWN[dim],
                 "received": "Recibidas",

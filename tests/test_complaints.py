@@ -167,3 +167,19 @@ def test_demo_surge_is_what_is_unusual_and_alarms_are_few(demo):  # noqa: ANN001
 def test_demo_text_model_beats_the_majority_class_by_far(demo):  # noqa: ANN001
     model = tx.train(q.texts(demo))
     assert model.accuracy > 0.85 > 0.4 > model.baseline_accuracy
+
+
+def test_volume_series_keeps_offices_with_the_same_name_apart():
+    vol = pd.DataFrame(
+        {
+            "month": [dt.date(2026, 1, 1)] * 2,
+            "key": [840, 1440],
+            "label": ["Juárez", "Juárez"],
+            "received": [3, 5],
+            "contacts": [1000, 4000],
+        }
+    )
+    s = an.volume_series(vol)
+    assert len(s) == 2 and sorted(s["rate"]) == [12.5, 30.0]
+    t = an.volume_totals(s)
+    assert list(t["key"]) == [1440, 840]

@@ -77,3 +77,24 @@ def unusual(series: pd.DataFrame, month: dt.date | None = None) -> pd.DataFrame:
     return flagged.sort_values(["p_value", "excess"], ascending=[True, False]).reset_index(
         drop=True
     )
+
+
+def volume_series(volumes: pd.DataFrame) -> pd.DataFrame:
+    """Per month and breakdown value: complaints, contacts and the rate per 10,000 contacts.
+
+    Grouped by key, not by name: subdelegación names repeat across OOAD (Juárez, Hidalgo).
+    """
+    d = volumes.groupby(["month", "key"], as_index=False).agg(
+        label=("label", "first"), received=("received", "sum"), contacts=("contacts", "max")
+    )
+    d["rate"] = 1e4 * d["received"] / d["contacts"].where(d["contacts"] > 0)
+    return d
+
+
+def volume_totals(series: pd.DataFrame) -> pd.DataFrame:
+    """The same over the whole period, biggest first."""
+    t = series.groupby("key", as_index=False).agg(
+        label=("label", "first"), received=("received", "sum"), contacts=("contacts", "sum")
+    )
+    t["rate"] = 1e4 * t["received"] / t["contacts"].where(t["contacts"] > 0)
+    return t.sort_values("received", ascending=False).reset_index(drop=True)

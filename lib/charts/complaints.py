@@ -13,10 +13,11 @@ PALETTE = ["#2166ac", "#b2182b", "#1b7837", "#762a83", "#e08214", "#4d4d4d", "#3
 def volume_figure(d: pd.DataFrame, x: str, title: str, rate: bool) -> go.Figure:
     """One line per breakdown value (top 8 by volume)."""
     y = "rate" if rate else "received"
-    top = d.groupby("label")["received"].sum().sort_values(ascending=False).index[:8]
+    top = d.groupby("key")["received"].sum().sort_values(ascending=False).index[:8]
     fig = go.Figure()
-    for i, label in enumerate(top):
-        rows = d[d["label"] == label].sort_values(x)
+    for i, key in enumerate(top):
+        rows = d[d["key"] == key].sort_values(x)
+        label = rows["label"].iloc[0]
         fig.add_trace(
             go.Scatter(
                 x=rows[x],
