@@ -16,6 +16,7 @@ from lib.format import fmt_int, fmt_mxn, fmt_pct
 from lib.queries import channels as q
 from lib.queries import overview
 from lib.ui.context import page_setup, query
+from lib.ui.data import cached_pure
 from lib.ui.drill import breadcrumb, on_unit_click
 from lib.ui.layout import excel_button, lazy_tabs
 
@@ -24,8 +25,8 @@ f = ctx.filters
 
 sums = query(ctx, q.channel_sums, f)
 hist = query(ctx, q.time_histograms, f)
-table = study.channel_table(sums, hist, f.n_months)
-tests = study.pairwise_tests(sums, hist, table)
+table = cached_pure(study.channel_table, sums, hist, f.n_months)
+tests = cached_pure(study.pairwise_tests, sums, hist, table)
 names = table["channel"].to_dict()
 ooad_name = ctx.ooads.set_index("id")["name"].get(f.ooad_id)
 subdel_name = ctx.subdelegaciones.set_index("id")["name"].get(f.subdelegacion_id)

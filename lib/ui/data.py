@@ -44,3 +44,14 @@ def cached(ctx: Source, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         )
     )
     return _run(key, fn, ctx.engine, args, kwargs)
+
+
+@st.cache_data(ttl="15m", max_entries=500, show_spinner=False)
+def _run_pure(fn_path: str, _fn: Callable[..., Any], *args: Any) -> Any:
+    return _fn(*args)
+
+
+def cached_pure(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` for a pure lib.analysis function, cached on its (small) inputs, so a
+    rerun that changes nothing relevant does not recompute statistics."""
+    return _run_pure(f"{fn.__module__}.{fn.__qualname__}", fn, *args)
