@@ -63,6 +63,12 @@ def cmd_refresh(_args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with engine.begin() as conn:
         counts = refresh_rollups(conn, _bar)
+    if engine.dialect.name == "postgresql":
+        # The refresh replaced every rollup row; reclaim the dead ones now rather than rely on
+        # autovacuum (off on some servers). VACUUM cannot run inside a transaction.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in counts:
+                conn.exec_driver_sql(f'VACUUM (ANALYZE) "{table}"')
     for table, rows in counts.items():
         print(f"  {table:<24} {rows:>10,}")
     print(f"Agregados recalculados en {time.perf_counter() - started:,.1f} s")
