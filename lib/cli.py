@@ -91,6 +91,56 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from lib.filters import add_months
+    from lib.model.features import HORIZON, features_as_of
+    from lib.model.registry import save_run
+    from lib.model.train import train
+
+    engine = make_engine(database_target().url)
+    test_cutoff = dt.date.fromisoformat(f"{args.test_cutoff}-01")
+    train_cutoffs = [add_months(test_cutoff, -HORIZON * k) for k in (4, 3, 2)]
+    started = time.perf_counter()
+    frames = []
+    for i, c in enumerate(train_cutoffs):
+        _bar(i / 5, f"Variables al {c:%m/%Y}")
+        frames.append(features_as_of(engine, c))
+    _bar(3 / 5, f"Variables al {test_cutoff:%m/%Y} (evaluación)")
+    test = features_as_of(engine, test_cutoff)
+    _bar(4 / 5, "Entrenando y calibrando")
+    result = train(frames, test)
+    run_id = save_run(engine, result, author="línea de comandos")
+    _bar(1.0, "Listo")
+    for name, m in result.metrics.items():
+        print(
+            f"  {name:<22} ROC AUC {m['roc_auc']:.3f}  PR AUC {m['pr_auc']:.3f}  "
+            f"Brier {m['brier']:.3f}  precisión@k {m['precision_at_k']:.3f}"
+        )
+    print(
+        f"Modelo {run_id} ({result.chosen}) en {time.perf_counter() - started:,.1f} s, "
+        f"memoria pico {_peak_mb():,.0f} MB"
+    )
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from lib.model.registry import score_all
+
+    engine = make_engine(database_target().url)
+    cutoff = dt.date.fromisoformat(f"{args.cutoff}-01")
+    started = time.perf_counter()
+    run_id, n = score_all(engine, cutoff, args.run)
+    print(
+        f"{n:,} patrones calificados con el modelo {run_id} en "
+        f"{time.perf_counter() - started:,.1f} s, memoria pico {_peak_mb():,.0f} MB"
+    )
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from lib.bench import run_benchmarks
 
@@ -107,6 +157,13 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_seed)
     sub.add_parser("refresh", help="recalcular las tablas agregadas").set_defaults(func=cmd_refresh)
     sub.add_parser("migrate", help="crear o actualizar el esquema").set_defaults(func=cmd_migrate)
+    t = sub.add_parser("train", help="entrenar el modelo de orientación proactiva")
+    t.add_argument("--test-cutoff", default="2026-04", help="mes de evaluación AAAA-MM")
+    t.set_defaults(func=cmd_train)
+    s = sub.add_parser("score", help="calificar a todos los patrones con el modelo en uso")
+    s.add_argument("--cutoff", default="2026-10", help="mes de corte AAAA-MM")
+    s.add_argument("--run", type=int, default=None, help="id del modelo (por omisión, en uso)")
+    s.set_defaults(func=cmd_score)
     b = sub.add_parser("bench", help="medir tiempos de las consultas principales")
     b.add_argument("--repeat", type=int, default=5)
     b.set_defaults(func=cmd_bench)

@@ -76,3 +76,34 @@ def test_demo_model_beats_the_rule_and_finds_the_planted_drivers(sqlite_demo):  
     coef = result.coefficients
     assert coef["cat__economic_division_id_5"] < 0  # planted -0.5 (electricity and water)
     assert coef["num__late_12m"] > 0 and coef["cat__size_band_id_S7"] < coef["cat__size_band_id_S3"]
+
+
+def test_train_store_score_and_explain_on_both_backends(db, tmp_path, request):  # noqa: ANN001
+    """A run is stored in the database (with its model), scores every patron and gives reasons."""
+    from lib.db.engine import make_engine as mk
+    from lib.demo.seed import seed
+    from lib.model.registry import load_run, save_run, score_all
+
+    url = (
+        f"sqlite:///{tmp_path / 'model.db'}"
+        if db.name == "sqlite"
+        else request.getfixturevalue("pg_database_factory")()
+    )
+    engine = mk(url)
+    seed(engine, "tiny", 1)
+    frames = [features_as_of(engine, dt.date(2025, m, 1)) for m in (4, 7, 10)]
+    result = train(frames, features_as_of(engine, dt.date(2026, 4, 1)))
+    run_id = save_run(engine, result, author="prueba")
+    again, artifact = load_run(engine)
+    assert again == run_id and artifact["chosen"] == result.chosen
+    run_id, n = score_all(engine, dt.date(2026, 10, 1))
+    with engine.connect() as conn:
+        flags = pd.read_sql(
+            text("SELECT patron_id, score, rank, reasons FROM patron_flag ORDER BY rank"), conn
+        )
+        metrics = conn.execute(text("SELECT metrics, code_version FROM model_run")).one()
+    engine.dispose()
+    assert len(flags) == n > 1000 and list(flags["rank"][:3]) == [1, 2, 3]
+    assert flags["score"].is_monotonic_decreasing
+    assert "pagos tardíos" in str(flags["reasons"].iloc[0])
+    assert "roc_auc" in str(metrics[0]) and metrics[1]
