@@ -3,6 +3,7 @@ and turns database failures into Spanish messages."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -310,3 +311,31 @@ def test_complaints_page_national_and_one_subdelegacion(db, monkeypatch):  # noq
     at.switch_page("pages/5_quejas.py").run()
     items = [m.value for m in at.markdown if m.value.startswith("1. ")]
     assert items and "Libertad Reforma" in items[0] and "junio 2026" in items[0]
+
+
+def test_orientation_page_trains_then_capacity_changes_the_list(sqlite_tiny, tmp_path, monkeypatch):  # noqa: ANN001
+    import shutil
+
+    copy = tmp_path / "orient.db"
+    shutil.copy(sqlite_tiny.removeprefix("sqlite:///"), copy)
+    url = f"sqlite:///{copy}"
+    at = _app(monkeypatch, url)
+    at.switch_page("pages/6_orientacion.py").run()
+    assert not at.exception
+    assert any("no hay un modelo" in i.value for i in at.info)
+    # the button runs this same call (AppTest loses a click across the page-switch rerun)
+    from lib.model.pipeline import train_store_and_score
+
+    engine = make_engine(url)
+    train_store_and_score(engine, dt.date(2026, 4, 1), dt.date(2026, 11, 1), author="prueba")
+    engine.dispose()
+    at = _app(monkeypatch, url)
+    at.switch_page("pages/6_orientacion.py").run()
+    assert not at.exception
+    assert _metric(at, "ROC AUC (evaluación)").startswith("0.")
+    ten = at.dataframe[0].value
+    at.number_input(key="capacidad").set_value(3).run()
+    three = at.dataframe[0].value
+    assert len(three) < len(ten) and three["Lugar en la oficina"].max() == 3
+    assert ten["Lugar en la oficina"].max() == 10
+    assert three["Registro patronal"].str.contains("•").all()  # identifiers masked

@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine, delete, insert, select, update
 
 from lib.db.bulk import insert_frame
-from lib.db.schema import ModelRun, PatronFlag
+from lib.db.schema import DatasetInfo, ModelRun, PatronFlag
 from lib.format import fmt_int, fmt_mxn
 from lib.model.features import CATEGORICAL, HORIZON, NUMERIC, features_as_of
 from lib.model.train import TrainingResult
@@ -70,6 +70,13 @@ def save_run(engine: Engine, result: TrainingResult, author: str | None = None) 
             )
             .returning(ModelRun.id)
         ).scalar_one()
+        # part of every cache key (DatasetMeta.version): pages see the new model at once
+        conn.execute(delete(DatasetInfo).where(DatasetInfo.key == "model_trained_at"))
+        conn.execute(
+            insert(DatasetInfo).values(
+                key="model_trained_at", value=dt.datetime.now().isoformat(timespec="seconds")
+            )
+        )
     return int(run_id)
 
 

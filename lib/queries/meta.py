@@ -32,7 +32,9 @@ class DatasetMeta:
     @property
     def version(self) -> str:
         """Changes whenever data or rollups change: part of every cache key."""
-        return f"{self.loaded_at}|{self.rollups_refreshed_at}"
+        return (
+            f"{self.loaded_at}|{self.rollups_refreshed_at}|{self.info.get('model_trained_at', '')}"
+        )
 
 
 def _as_date(value) -> dt.date:  # noqa: ANN001

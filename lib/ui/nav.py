@@ -14,6 +14,12 @@ SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
         ("pages/3_evaluacion.py", "Evaluación del servicio", "evaluacion", ":material/reviews:"),
         ("pages/4_campanas.py", "Efecto de campañas", "campanas", ":material/campaign:"),
         ("pages/5_quejas.py", "Quejas y denuncias", "quejas", ":material/report:"),
+        (
+            "pages/6_orientacion.py",
+            "Orientación proactiva",
+            "orientacion",
+            ":material/person_search:",
+        ),
     ],
     "Datos": [
         ("pages/9_datos.py", "Datos y cobertura", "datos", ":material/database:"),

@@ -1,0 +1,47 @@
+"""Train, store and score in one call: what `python -m lib train` + `score` and the page's
+button do, with progress reported for the screen."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+
+from lib.filters import add_months
+from lib.model.features import HORIZON, features_as_of
+from lib.model.registry import save_run, score_all
+from lib.model.train import TrainingResult, train
+
+Progress = Callable[[float, str], None]
+
+
+def train_and_store(
+    engine: Engine, test_cutoff: dt.date, author: str | None, progress: Progress | None = None
+) -> tuple[int, TrainingResult]:
+    report = progress or (lambda _f, _m: None)
+    cutoffs = [add_months(test_cutoff, -HORIZON * k) for k in (4, 3, 2)]
+    frames = []
+    for i, c in enumerate(cutoffs):
+        report(i / 6, f"Variables al {c:%m/%Y}")
+        frames.append(features_as_of(engine, c))
+    report(3 / 6, f"Variables al {test_cutoff:%m/%Y} (evaluación)")
+    test = features_as_of(engine, test_cutoff)
+    report(4 / 6, "Entrenando y calibrando dos modelos")
+    result = train(frames, test)
+    return save_run(engine, result, author=author), result
+
+
+def train_store_and_score(
+    engine: Engine,
+    test_cutoff: dt.date,
+    score_cutoff: dt.date,
+    author: str | None,
+    progress: Progress | None = None,
+) -> int:
+    report = progress or (lambda _f, _m: None)
+    run_id, _ = train_and_store(engine, test_cutoff, author, report)
+    report(5 / 6, "Calificando a todos los patrones")
+    score_all(engine, score_cutoff, run_id)
+    report(1.0, "Listo")
+    return run_id
