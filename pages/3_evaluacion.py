@@ -1,6 +1,7 @@
 """Evaluación del servicio: scores, fair comparison of offices, change over time, drivers."""
 
 import datetime as dt
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -176,26 +177,19 @@ def offices() -> None:
 
 def over_time() -> None:
     """p-chart per channel, change points, and a before/after around a chosen date."""
-    whole = f.__class__(
-        ctx.meta.months[0], f.end, f.ooad_id, f.subdelegacion_id, f.channel_id, f.size_band_id
+    monthly = query(ctx, q.monthly_by_channel, replace(f, start=ctx.meta.months[0]))
+    cps = ev.change_points(monthly)
+    changes = pd.DataFrame(
+        {
+            "Canal": cps["channel_id"].map(channel_names),
+            "Mes del cambio": cps["month"].map(month_label),
+            "Antes (%)": 100 * cps["before"],
+            "Después (%)": 100 * cps["after"],
+            "Cambio (pp)": 100 * cps["shift"],
+            "p": cps["p_value"],
+            "Significativo": cps["significant"].map({True: "sí", False: "no"}),
+        }
     )
-    monthly = query(ctx, q.monthly_by_channel, whole)
-    rows = []
-    for ch, g in monthly.groupby("channel_id"):
-        cp = ev.change_point(g)
-        if cp:
-            rows.append(
-                {
-                    "Canal": channel_names[ch],
-                    "Mes del cambio": month_label(cp["month"]),
-                    "Antes (%)": 100 * cp["before"],
-                    "Después (%)": 100 * cp["after"],
-                    "Cambio (pp)": 100 * cp["shift"],
-                    "p": cp["p_value"],
-                    "Significativo": "sí" if cp["p_value"] < 0.05 else "no",
-                }
-            )
-    changes = pd.DataFrame(rows)
     sig = changes[changes["Significativo"] == "sí"] if len(changes) else changes
     for _, r in sig.iterrows():
         verb = "cayó" if r["Cambio (pp)"] < 0 else "subió"

@@ -1,6 +1,7 @@
 """Quejas, denuncias y recomendaciones: volumes, timeliness, what is unusual, texts."""
 
 import datetime as dt
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -155,14 +156,8 @@ def _go_to(subdel_id: int, ooad_id: int, month: dt.date) -> None:
 
 
 def unusual() -> None:
-    place = f.__class__(
-        f.start,
-        f.end,
-        None if f.subdelegacion_id else f.ooad_id,
-        None,
-        f.channel_id,
-        f.size_band_id,
-    )
+    # the anomaly list covers the OOAD (or the nation), even when one office is chosen
+    place = replace(f, ooad_id=None if f.subdelegacion_id else f.ooad_id, subdelegacion_id=None)
     series = query(ctx, q.office_month_counts, place, add_months(f.start, -an.BASELINE_MONTHS))
     flagged = an.unusual(series)
     flagged = flagged[(flagged["month"] >= f.start) & (flagged["month"] <= f.end)]

@@ -237,3 +237,30 @@ def test_drivers_recover_the_planted_weights(demo):  # noqa: ANN001
     for k, v in planted.items():
         assert got[k] == pytest.approx(v, abs=0.03)
     assert list(t["driver"]) == ["solution", "timeliness", "clarity", "courtesy"]
+
+
+def test_change_points_one_row_per_channel():
+    months = pd.date_range("2024-01-01", periods=24, freq="MS").date
+    monthly = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "channel_id": "a",
+                    "month": months,
+                    "responses": 1000,
+                    "csat_satisfied": [700] * 15 + [550] * 9,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "channel_id": "b",
+                    "month": months,
+                    "responses": 1000,
+                    "csat_satisfied": [700] * 24,
+                }
+            ),
+        ]
+    )
+    cps = ev.change_points(monthly).set_index("channel_id")
+    assert cps.loc["a", "significant"] and cps.loc["a", "month"] == months[15]
+    assert not cps.loc["b", "significant"]

@@ -268,3 +268,15 @@ def gap_to_target(value: float | None, target: float | None, higher_is_better: b
     if value is None or target is None or (isinstance(value, float) and math.isnan(value)):
         return None
     return value - target if higher_is_better else target - value
+
+
+def change_points(monthly: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """``change_point`` for every channel of a month × channel table, one row each."""
+    rows = []
+    for ch, g in monthly.groupby("channel_id"):
+        cp = change_point(g)
+        if cp:
+            rows.append({"channel_id": ch, **cp, "significant": cp["p_value"] < alpha})
+    return pd.DataFrame(
+        rows, columns=["channel_id", "month", "before", "after", "shift", "p_value", "significant"]
+    )
