@@ -315,6 +315,85 @@ class WorkProgramTarget(Base):
     notes: Mapped[str | None] = mapped_column(Text)
 
 
+class WorkProgramRevision(Base):
+    """Every saved version of a draft, as saved: the history a reviewer reads and the base a
+    concurrent save is compared against (the draft row holds only the latest version)."""
+
+    __tablename__ = "work_program_revision"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    work_program_id: Mapped[int] = mapped_column(ForeignKey("work_program.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    saved_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    author: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20))
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    __table_args__ = (UniqueConstraint("work_program_id", "version", name="work_program_version"),)
+
+
+# ------------------------------------------------------------------ access, loads and audit
+
+
+class AppUser(Base):
+    """A person who may sign in, with the role and office scope every query is cut to.
+
+    ``password_hash`` is only for local sign-in (never plain text); OIDC users have none.
+    A scope of neither OOAD nor subdelegación means the whole institute.
+    """
+
+    __tablename__ = "app_user"
+    username: Mapped[str] = mapped_column(String(120), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # titular | analista | planeador | oficina | administrador
+    role: Mapped[str] = mapped_column(String(20))
+    ooad_id: Mapped[int | None] = mapped_column(ForeignKey("ooad.id"))
+    subdelegacion_id: Mapped[int | None] = mapped_column(ForeignKey("subdelegacion.id"))
+    can_see_identifiers: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class AuditEvent(Base):
+    """Who did what with the data: sign-ins, exports, imports, model runs, forged scopes.
+
+    ``details`` never holds patron identifiers: counts, filters and file names only.
+    """
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    username: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str | None] = mapped_column(String(20))
+    # sign_in | sign_in_failed | sign_out | export | import | train | score | draft_save |
+    # user_change | forged_scope
+    action: Mapped[str] = mapped_column(String(30), index=True)
+    target: Mapped[str] = mapped_column(String(200))
+    rows: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[dict] = mapped_column(JSON)
+
+
+class ImportLoad(Base):
+    """One import of a file into a contract table, accepted or rejected, for traceability and
+    for the dictionary's "latest load" per table."""
+
+    __tablename__ = "import_load"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    username: Mapped[str] = mapped_column(String(120))
+    table_name: Mapped[str] = mapped_column(String(60), index=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_inserted: Mapped[int] = mapped_column(Integer, default=0)
+    rows_updated: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(12))  # cargado | rechazado | prueba
+    details: Mapped[dict] = mapped_column(JSON)
+
+
 # ---------------------------------------------------------------------- metadata and truth
 
 
