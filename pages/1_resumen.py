@@ -12,6 +12,7 @@ from lib.format import period_label
 from lib.queries import overview
 from lib.ui.context import page_setup, query
 from lib.ui.kpi import kpi_grid
+from lib.ui.layout import record_export
 
 ctx = page_setup("Resumen ejecutivo")
 f = ctx.filters
@@ -74,6 +75,7 @@ with st.expander("Tabla de indicadores"):
         export.to_csv(index=False).encode("utf-8"),
         file_name="resumen_indicadores.csv",
         mime="text/csv",
-        on_click="ignore",
+        on_click=record_export,
+        args=(ctx.engine, "resumen_indicadores.csv", len(export), {"alcance": ctx.scope}),
         icon=":material/download:",
     )

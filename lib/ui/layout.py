@@ -8,8 +8,10 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
+from lib.audit import record_event
 from lib.export import excel_workbook
 from lib.format import date_label, period_label
+from lib.ui.session import current_user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -48,11 +50,18 @@ def excel_button(
         ("Origen", "Demostración (sintéticos)" if ctx.meta.is_demo else "Institucionales"),
         ("Generado", dt.datetime.now().strftime("%d/%m/%Y %H:%M")),
     ]
+    rows = int(sum(len(frame) for frame in sheets.values()))
     st.download_button(
         label,
         data=excel_workbook(title, cover, sheets),
         file_name=f"{file_stem}.xlsx",
         mime=XLSX,
-        on_click="ignore",
+        on_click=record_export,
+        args=(ctx.engine, f"{file_stem}.xlsx", rows, {"reporte": title, "alcance": ctx.scope}),
         icon=":material/download:",
     )
+
+
+def record_export(engine, file_name: str, rows: int, details: dict) -> None:  # noqa: ANN001
+    """Who downloaded what, and how many rows: every download button calls this on click."""
+    record_event(engine, current_user(), "export", file_name, rows=rows, details=details)
