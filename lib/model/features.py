@@ -21,6 +21,7 @@ from lib.db.schema import (
     Interaction,
     Orientation,
     Patron,
+    Subdelegacion,
 )
 from lib.filters import add_months
 from lib.queries.common import read_frame
@@ -29,6 +30,7 @@ HORIZON = 3  # label: pays late (or not at all) at least once in the next 3 mont
 
 CM = CollectionMonthly.__table__
 P = Patron.__table__
+S = Subdelegacion.__table__
 IT = Interaction.__table__
 C = Complaint.__table__
 O = Orientation.__table__  # noqa: E741
@@ -96,12 +98,15 @@ def features_as_of(engine: Engine, cutoff: dt.date, with_label: bool = True) -> 
         select(
             P.c.id,
             P.c.subdelegacion_id,
+            S.c.ooad_id,
             P.c.size_band_id,
             P.c.economic_division_id,
             P.c.workers,
             P.c.risk_class,
             P.c.registered_on,
-        ).where(P.c.registered_on < cutoff),
+        )
+        .select_from(P.join(S, S.c.id == P.c.subdelegacion_id))
+        .where(P.c.registered_on < cutoff),
     )
     contacts = read_frame(
         engine,
@@ -167,5 +172,5 @@ def features_as_of(engine: Engine, cutoff: dt.date, with_label: bool = True) -> 
         d = d[d["months_next"] > 0].copy()
         d["label"] = (d["late_next"] > 0).astype(int)
     d["cutoff"] = cutoff
-    keep = ["id", "subdelegacion_id", "cutoff", *NUMERIC, *CATEGORICAL]
+    keep = ["id", "subdelegacion_id", "ooad_id", "cutoff", *NUMERIC, *CATEGORICAL]
     return d[keep + (["label"] if with_label else [])].reset_index(drop=True)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
+from lib.audit import record_event
 from lib.filters import add_months
 from lib.model.features import HORIZON, features_as_of
 from lib.model.registry import save_run, score_all
@@ -29,7 +30,11 @@ def train_and_store(
     test = features_as_of(engine, test_cutoff)
     report(4 / 6, "Entrenando y calibrando dos modelos")
     result = train(frames, test)
-    return save_run(engine, result, author=author), result
+    run_id = save_run(engine, result, author=author)
+    record_event(
+        engine, author or "app", "train", f"model_run {run_id}", details={"model": result.chosen}
+    )
+    return run_id, result
 
 
 def train_store_and_score(
@@ -42,6 +47,7 @@ def train_store_and_score(
     report = progress or (lambda _f, _m: None)
     run_id, _ = train_and_store(engine, test_cutoff, author, report)
     report(5 / 6, "Calificando a todos los patrones")
-    score_all(engine, score_cutoff, run_id)
+    _, scored = score_all(engine, score_cutoff, run_id)
+    record_event(engine, author or "app", "score", f"model_run {run_id}", rows=scored)
     report(1.0, "Listo")
     return run_id

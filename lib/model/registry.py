@@ -16,7 +16,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from lib.db.bulk import insert_frame
 from lib.db.schema import DatasetInfo, ModelRun, PatronFlag
-from lib.format import fmt_int, fmt_mxn
+from lib.format import fmt_mxn
 from lib.model.features import CATEGORICAL, HORIZON, NUMERIC, features_as_of
 from lib.model.train import TrainingResult
 
@@ -90,90 +90,149 @@ def load_run(engine: Engine, run_id: int | None = None) -> tuple[int, dict]:
     return int(row.id), pickle.loads(row.artifact)  # noqa: S301 (our own database)
 
 
-def reasons(features: pd.DataFrame, coefficients: pd.Series, top: int = 3) -> list[list[str]]:
-    """For each patron, the features pushing its risk up most, in words (linear contributions
-    of the standardized logistic reading: coefficient × distance from the average)."""
-    phrases = []
+MIN_CONTRIBUTION = 0.1  # log-odds; a weaker push is not a reason worth telling the patron
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V"}
+
+
+def _count_phrase(n: pd.Series, one: str, many: str) -> pd.Series:
+    k = n.fillna(0).astype(int)
+    return pd.Series(
+        np.where(k == 1, one, k.astype(str) + " " + many), index=n.index, dtype=object
+    ).where(k > 0)
+
+
+def _phrases(f: pd.DataFrame) -> pd.DataFrame:
+    """What can be said of each patron for each feature, in a field officer's words (NaN where
+    the feature does not describe a risk for that patron: no late payments, an old registry)."""
+    overdue = np.expm1(f["log_overdue"].astype(float))
+    out = {
+        "late_1m": pd.Series("pagó tarde el mes pasado", index=f.index).where(f["late_1m"] > 0),
+        "late_6m": _count_phrase(
+            f["late_6m"], "1 pago tardío en 6 meses", "pagos tardíos en 6 meses"
+        ),
+        "late_12m": _count_phrase(
+            f["late_12m"], "1 pago tardío en 12 meses", "pagos tardíos en 12 meses"
+        ),
+        "log_overdue": overdue.where(overdue > 0.5).map(
+            lambda v: f"saldo vencido de {fmt_mxn(v)}", na_action="ignore"
+        ),
+        "overdue_up": pd.Series("su saldo vencido creció en 3 meses", index=f.index).where(
+            f["overdue_up"] > 0
+        ),
+        "age_years": f["age_years"]
+        .where(f["age_years"] < 3)
+        .map(lambda v: f"registro reciente (hace {v:.1f} años)", na_action="ignore"),
+        "risk_class": f["risk_class"]
+        .where(f["risk_class"] >= 4)
+        .map(lambda v: f"clase de riesgo {ROMAN[int(v)]}", na_action="ignore"),
+        "unresolved_3m": _count_phrase(
+            f["unresolved_3m"],
+            "1 contacto sin resolver en 3 meses",
+            "contactos sin resolver en 3 meses",
+        ),
+        "contacts_3m": _count_phrase(
+            f["contacts_3m"], "1 contacto en 3 meses", "contactos en 3 meses"
+        ),
+        "complaints_12m": pd.Series("presentó quejas en el último año", index=f.index).where(
+            f["complaints_12m"] > 0
+        ),
+        "size": f["size_band_id"].map(SIZE_WORDS),
+    }
+    return pd.DataFrame(out, index=f.index)
+
+
+def reasons(
+    features: pd.DataFrame,
+    coefficients: pd.Series,
+    top: int = 3,
+    center: pd.Series | None = None,
+    spread: pd.Series | None = None,
+) -> list[list[str]]:
+    """For each patron, the (at most ``top``) features pushing its risk up most, in words.
+
+    A push is the standardized logistic reading: coefficient × distance from the average
+    patron (``center``/``spread``, the whole scored population when scoring in chunks). Pushes
+    under MIN_CONTRIBUTION, and features with nothing to say for that patron, are left out, so a
+    low-risk patron may get fewer reasons, or none, rather than a weak one.
+    """
     num = [c for c in coefficients.index if c.startswith("num__")]
     cols = [c.removeprefix("num__") for c in num]
     x = features[cols].astype(float)
-    z = (x - x.mean()) / x.std(ddof=0).replace(0, 1)
-    contrib = z.to_numpy() * coefficients[num].to_numpy()
-    size_coef = {
-        c.removeprefix("cat__size_band_id_"): v
-        for c, v in coefficients.items()
-        if c.startswith("cat__size_band_id_")
-    }
-    for i, (_, row) in enumerate(features.iterrows()):
-        cands = [(contrib[i, j], cols[j]) for j in range(len(cols)) if contrib[i, j] > 0]
-        size_push = -min(size_coef.values(), default=0) if row["size_band_id"] in SIZE_WORDS else 0
-        if size_push > 0:
-            cands.append((size_push * 0.5, "size"))
-        words = [_say(name, row) for _, name in sorted(cands, reverse=True)]
-        phrases.append([w for w in words if w][:top])
-    return phrases
-
-
-def _say(name: str, r: pd.Series) -> str | None:
-    if name == "late_6m" and r["late_6m"] > 0:
-        return f"{fmt_int(r['late_6m'])} pagos tardíos en 6 meses"
-    if name == "late_12m" and r["late_12m"] > 0:
-        return f"{fmt_int(r['late_12m'])} pagos tardíos en 12 meses"
-    if name == "late_1m" and r["late_1m"] > 0:
-        return "pagó tarde el mes pasado"
-    if name == "log_overdue" and r["log_overdue"] > 0:
-        return f"saldo vencido de {fmt_mxn(np.expm1(r['log_overdue']))}"
-    if name == "overdue_up" and r["overdue_up"]:
-        return "su saldo vencido creció en 3 meses"
-    if name == "age_years":
-        return f"registrado hace {r['age_years']:.1f} años"
-    if name == "unresolved_3m" and r["unresolved_3m"] > 0:
-        return f"{fmt_int(r['unresolved_3m'])} contactos sin resolver en 3 meses"
-    if name == "contacts_3m" and r["contacts_3m"] > 0:
-        return f"{fmt_int(r['contacts_3m'])} contactos en 3 meses"
-    if name == "complaints_12m" and r["complaints_12m"] > 0:
-        return "presentó quejas en el último año"
-    if name == "size":
-        return SIZE_WORDS.get(r["size_band_id"])
-    return None
+    center = x.mean() if center is None else center[cols]
+    spread = (x.std(ddof=0) if spread is None else spread[cols]).replace(0, 1)
+    push = ((x - center) / spread) * coefficients[num].to_numpy()
+    size_coef = [v for c, v in coefficients.items() if c.startswith("cat__size_band_id_")]
+    size_push = -min(size_coef, default=0) * 0.5
+    push["size"] = np.where(features["size_band_id"].isin(list(SIZE_WORDS)), size_push, 0.0)
+    words = _phrases(features)
+    push = push[[c for c in push.columns if c in words.columns]]
+    strength = push.where(words[push.columns].notna() & (push >= MIN_CONTRIBUTION)).to_numpy()
+    said = words[push.columns].to_numpy(dtype=object)
+    order = np.argsort(-np.nan_to_num(strength, nan=-np.inf), axis=1)[:, :top]
+    picked = np.take_along_axis(strength, order, axis=1)
+    phrases = np.take_along_axis(said, order, axis=1)
+    keep = ~np.isnan(picked)
+    return [list(p[k]) for p, k in zip(phrases, keep, strict=True)]
 
 
 def score_all(
     engine: Engine, cutoff: dt.date, run_id: int | None = None, chunk: int = 200_000
 ) -> tuple[int, int]:
-    """Score every patron as of ``cutoff`` with a stored run; returns (run id, patrons)."""
+    """Score every patron as of ``cutoff`` with a stored run; returns (run id, patrons).
+
+    Memory: the feature matrix, one score per patron and the reasons of one chunk at a time.
+    The population stability index of these scores against the run's evaluation scores is
+    stored with the run, so the page can warn when the population has drifted.
+    """
+    from lib.model.train import population_stability
+
     run_id, art = load_run(engine, run_id)
     feats = features_as_of(engine, cutoff, with_label=False)
+    if feats.empty:
+        raise ValueError(f"No hay patrones con pagos en los 12 meses previos al {cutoff:%d/%m/%Y}")
     model, coefs = art["model"], art["coefficients"]
-
-    scores = (
-        np.concatenate(
-            [
-                model.predict_proba(feats.iloc[i : i + chunk][NUMERIC + CATEGORICAL])[:, 1]
-                for i in range(0, len(feats), chunk)
-            ]
+    x = feats[NUMERIC + CATEGORICAL]
+    scores = np.concatenate(
+        [model.predict_proba(x.iloc[i : i + chunk])[:, 1] for i in range(0, len(feats), chunk)]
+    )
+    del x
+    ranks = pd.Series(scores).rank(ascending=False, method="first").astype(int).to_numpy()
+    numeric = feats[NUMERIC].astype(float)
+    center, spread = numeric.mean(), numeric.std(ddof=0)
+    del numeric
+    with engine.connect() as conn:
+        run_metrics = dict(
+            conn.execute(select(ModelRun.metrics).where(ModelRun.id == run_id)).scalar_one()
         )
-        if len(feats)
-        else np.array([])
-    )
-    feats["score"] = scores
-    feats["rank"] = feats["score"].rank(ascending=False, method="first").astype(int)
-    flags = pd.DataFrame(
-        {
-            "model_run_id": run_id,
-            "patron_id": feats["id"],
-            "score": feats["score"].round(6),
-            "rank": feats["rank"],
-        }
-    )
-    why = []
-    for i in range(0, len(feats), chunk):
-        why += reasons(feats.iloc[i : i + chunk], coefs)
+    reference = run_metrics.get("score_reference")
+    drift = {
+        "psi": population_stability(reference, scores) if reference else None,
+        "cutoff": str(cutoff),
+        "scored_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "patrons": int(len(feats)),
+        "mean_score": float(scores.mean()),
+    }
     with engine.begin() as conn:  # all or nothing: a failed scoring keeps the previous one
         conn.execute(delete(PatronFlag).where(PatronFlag.model_run_id == run_id))
-        insert_frame(
-            conn,
-            PatronFlag.__table__,
-            flags.assign(reasons=[json.dumps(w, ensure_ascii=False) for w in why]),
+        for i in range(0, len(feats), chunk):
+            part = feats.iloc[i : i + chunk]
+            why = reasons(part, coefs, center=center, spread=spread)
+            insert_frame(
+                conn,
+                PatronFlag.__table__,
+                pd.DataFrame(
+                    {
+                        "model_run_id": run_id,
+                        "patron_id": part["id"].to_numpy(),
+                        "score": scores[i : i + chunk].round(6),
+                        "rank": ranks[i : i + chunk],
+                        "reasons": [json.dumps(w, ensure_ascii=False) for w in why],
+                    }
+                ),
+            )
+        conn.execute(
+            update(ModelRun)
+            .where(ModelRun.id == run_id)
+            .values(metrics={**run_metrics, "drift": drift})
         )
-    return run_id, len(flags)
+    return run_id, len(feats)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.calibration import CalibratedClassifierCV
+from sklearn.calibration import CalibratedClassifierCV, calibration_curve
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
@@ -68,10 +69,84 @@ def metrics(y: np.ndarray, score: np.ndarray, k: int) -> dict[str, float]:
     }
 
 
+GAIN_FRACTIONS = (0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+SEGMENTS = {
+    "size_band_id": "Tamaño",
+    "economic_division_id": "División económica",
+    "ooad_id": "OOAD",
+}
+MIN_SEGMENT = 50  # below this many patrons (or without both outcomes) no AUC is reported
+PSI_BINS = 10
+
+
+def curves(y: np.ndarray, score: np.ndarray) -> dict[str, list[float]]:
+    """Cumulative gain (share of late payers found in the top x% of scores, so lift = gain / x)
+    and the calibration curve (observed rate against mean predicted risk, by score decile)."""
+    order = np.argsort(-score, kind="stable")
+    found = np.cumsum(y[order]) / max(y.sum(), 1)
+    gain = [float(found[max(int(round(f * len(y))), 1) - 1]) for f in GAIN_FRACTIONS]
+    observed, predicted = calibration_curve(y, np.clip(score, 0, 1), n_bins=10, strategy="quantile")
+    return {
+        "fraction": list(GAIN_FRACTIONS),
+        "gain": gain,
+        "calibration_predicted": [float(v) for v in predicted],
+        "calibration_observed": [float(v) for v in observed],
+    }
+
+
+def segment_metrics(frame: pd.DataFrame, score: np.ndarray) -> list[dict]:
+    """The chosen model's metrics per size band, economic division and OOAD, so no segment is
+    silently served worse: n, base rate, mean predicted risk, ROC AUC (when measurable)."""
+    y = frame["label"].to_numpy()
+    rows = []
+    for column, label in SEGMENTS.items():
+        if column not in frame:
+            continue
+        for value, idx in frame.groupby(column).indices.items():
+            ys, ss = y[idx], score[idx]
+            auc = (
+                float(roc_auc_score(ys, ss))
+                if len(idx) >= MIN_SEGMENT and 0 < ys.sum() < len(ys)
+                else None
+            )
+            rows.append(
+                {
+                    "segment": label,
+                    "value": str(value),
+                    "n": int(len(idx)),
+                    "base_rate": float(ys.mean()),
+                    "mean_score": float(ss.mean()),
+                    "roc_auc": auc,
+                }
+            )
+    return rows
+
+
+def score_reference(score: np.ndarray) -> dict[str, list[float]]:
+    """Decile edges of the evaluation scores and their shares: the baseline the population
+    stability index compares every later scoring with."""
+    edges = np.unique(np.quantile(score, np.linspace(0, 1, PSI_BINS + 1)[1:-1]))
+    shares = np.bincount(np.searchsorted(edges, score, side="right"), minlength=len(edges) + 1)
+    return {"edges": [float(e) for e in edges], "shares": list(shares / max(len(score), 1))}
+
+
+def population_stability(reference: dict[str, list[float]], score: np.ndarray) -> float:
+    """PSI = Σ (a − e)·ln(a / e) over the reference bins; 0.1–0.25 is a shift worth a look,
+    above 0.25 the population the model scores is no longer the one it was validated on."""
+    edges = np.asarray(reference["edges"])
+    expected = np.asarray(reference["shares"], dtype=float)
+    if len(score) == 0 or len(expected) != len(edges) + 1:
+        raise ValueError("No hay calificaciones o la referencia de la distribución es inválida")
+    counts = np.bincount(np.searchsorted(edges, score, side="right"), minlength=len(edges) + 1)
+    actual = counts / counts.sum()
+    e, a = np.clip(expected, 1e-4, None), np.clip(actual, 1e-4, None)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
 @dataclass
 class TrainingResult:
     models: dict[str, Pipeline]
-    metrics: dict[str, dict[str, float]]
+    metrics: dict[str, Any]  # per model, plus curves, segments, score_reference and k
     chosen: str
     train_cutoffs: list[dt.date]
     test_cutoff: dt.date
@@ -88,14 +163,22 @@ def train(
     x, y = train_df[NUMERIC + CATEGORICAL], train_df["label"].to_numpy()
     xt, yt = test_frame[NUMERIC + CATEGORICAL], test_frame["label"].to_numpy()
     k = k or max(1, len(test_frame) // 20)
-    models, result = {}, {}
+    models, result, scores = {}, {}, {}
     for name, make in (("logistic", _logistic), ("boosting", _boosting)):
         model = CalibratedClassifierCV(make(), method="isotonic", cv=3)
         model.fit(x, y)
         models[name] = model
-        result[name] = metrics(yt, model.predict_proba(xt)[:, 1], k)
-    result["rule_late_last_month"] = metrics(yt, test_frame["late_1m"].to_numpy(float), k)
+        scores[name] = model.predict_proba(xt)[:, 1]
+        result[name] = metrics(yt, scores[name], k)
+    rule = test_frame["late_1m"].to_numpy(float)
+    result["rule_late_last_month"] = metrics(yt, rule, k)
     chosen = max(("logistic", "boosting"), key=lambda n: result[n]["roc_auc"])
+    result["curves"] = {
+        name: curves(yt, sc) for name, sc in (*scores.items(), ("rule_late_last_month", rule))
+    }
+    result["segments"] = segment_metrics(test_frame, scores[chosen])
+    result["score_reference"] = score_reference(scores[chosen])
+    result["k"] = int(k)
     # Coefficients of a plain (uncalibrated) logistic fit: the reading of the drivers.
     plain = _logistic().fit(x, y)
     names = plain.named_steps["pre"].get_feature_names_out()

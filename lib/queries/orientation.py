@@ -5,7 +5,15 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from lib.db.schema import Interaction, ModelRun, Patron, PatronFlag, Subdelegacion
+from lib.db.schema import (
+    CollectionMonthly,
+    Interaction,
+    ModelRun,
+    Orientation,
+    Patron,
+    PatronFlag,
+    Subdelegacion,
+)
 from lib.filters import Filters
 from lib.queries.common import read_frame
 
@@ -14,6 +22,8 @@ P = Patron.__table__
 S = Subdelegacion.__table__
 IT = Interaction.__table__
 R = ModelRun.__table__
+O = Orientation.__table__  # noqa: E741
+CM = CollectionMonthly.__table__
 
 
 def model_in_use(engine: Engine) -> pd.DataFrame:
@@ -57,24 +67,100 @@ def top_per_office(engine: Engine, f: Filters, run_id: int, per_office: int) -> 
             office_rank,
         )
         .select_from(F.join(P, P.c.id == F.c.patron_id).join(S, S.c.id == P.c.subdelegacion_id))
-        .where(F.c.model_run_id == run_id)
-    )
-    if f.subdelegacion_id is not None:
-        ranked = ranked.where(P.c.subdelegacion_id == f.subdelegacion_id)
-    elif f.ooad_id is not None:
-        ranked = ranked.where(S.c.ooad_id == f.ooad_id)
-    if f.size_band_id is not None:
-        ranked = ranked.where(P.c.size_band_id == f.size_band_id)
-    ranked = ranked.subquery()
-    last_contact = (
-        select(IT.c.patron_id, func.max(IT.c.day).label("last_contact"))
-        .group_by(IT.c.patron_id)
+        .where(F.c.model_run_id == run_id, *_in_scope(f))
         .subquery()
     )
-    q = (
-        select(ranked, last_contact.c.last_contact)
-        .select_from(ranked.outerjoin(last_contact, last_contact.c.patron_id == ranked.c.patron_id))
-        .where(ranked.c.office_rank <= per_office)
-        .order_by(ranked.c.subdelegacion_id, ranked.c.office_rank)
+    listed = select(ranked).where(ranked.c.office_rank <= per_office).subquery()
+    # Last contact of the listed patrons only (a correlated lookup on the patron index), not an
+    # aggregate of the whole contact table.
+    last_contact = (
+        select(func.max(IT.c.day))
+        .where(IT.c.patron_id == listed.c.patron_id)
+        .scalar_subquery()
+        .label("last_contact")
     )
+    q = select(listed, last_contact).order_by(listed.c.subdelegacion_id, listed.c.office_rank)
     return read_frame(engine, q)
+
+
+def _in_scope(f: Filters):  # noqa: ANN202
+    """Patron-level conditions for the filter's place and size band."""
+    out = []
+    if f.subdelegacion_id is not None:
+        out.append(P.c.subdelegacion_id == f.subdelegacion_id)
+    elif f.ooad_id is not None:
+        out.append(S.c.ooad_id == f.ooad_id)
+    if f.size_band_id is not None:
+        out.append(P.c.size_band_id == f.size_band_id)
+    return out
+
+
+def orientations_by_month(engine: Engine, f: Filters) -> pd.DataFrame:
+    """Orientations recorded in the period, by month and outcome (the feedback the model
+    gets from the offices)."""
+    return read_frame(
+        engine,
+        select(O.c.month, O.c.outcome, func.count().label("orientations"))
+        .select_from(O.join(P, P.c.id == O.c.patron_id).join(S, S.c.id == P.c.subdelegacion_id))
+        .where(O.c.month >= f.start, O.c.month <= f.end, *_in_scope(f))
+        .group_by(O.c.month, O.c.outcome)
+        .order_by(O.c.month, O.c.outcome),
+    )
+
+
+POOL_TARGET = 50_000  # never-oriented patrons read as the comparison pool, at most about this
+
+
+def first_orientations(engine: Engine, f: Filters) -> pd.DataFrame:
+    """Every patron in scope first oriented at some time (with that month), plus a
+    deterministic sample of the rest (patron id modulo a stride sized so about POOL_TARGET
+    come back), so the comparison pool stays bounded at national scale."""
+    with engine.connect() as conn:
+        n = conn.execute(
+            select(func.count())
+            .select_from(P.join(S, S.c.id == P.c.subdelegacion_id))
+            .where(*_in_scope(f))
+        ).scalar_one()
+    stride = max(1, round(n / POOL_TARGET))
+    first = (
+        select(O.c.patron_id, func.min(O.c.month).label("first_month"))
+        .group_by(O.c.patron_id)
+        .subquery()
+    )
+    return read_frame(
+        engine,
+        select(P.c.id.label("patron_id"), P.c.size_band_id, first.c.first_month)
+        .select_from(
+            P.join(S, S.c.id == P.c.subdelegacion_id).outerjoin(first, first.c.patron_id == P.c.id)
+        )
+        .where(*_in_scope(f), (first.c.first_month.is_not(None)) | ((P.c.id % stride) == 0)),
+    )
+
+
+def late_months(
+    engine: Engine,
+    patron_ids: list[int],
+    start,
+    end,
+    chunk: int = 5_000,  # noqa: ANN001
+) -> pd.DataFrame:
+    """Whether each of these patrons paid each month's contributions late (or not at all),
+    the model's own definition, from ``start`` to ``end`` inclusive."""
+    frames = []
+    late = (CM.c.paid_on_time < CM.c.issued - 0.005).label("is_late")
+    ids = sorted({int(i) for i in patron_ids})
+    for i in range(0, len(ids), chunk):
+        frames.append(
+            read_frame(
+                engine,
+                select(CM.c.patron_id, CM.c.month, late).where(
+                    CM.c.patron_id.in_(ids[i : i + chunk]),
+                    CM.c.month >= start,
+                    CM.c.month <= end,
+                ),
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=["patron_id", "month", "late"])
+    out = pd.concat(frames, ignore_index=True)
+    return out.assign(late=out.pop("is_late").astype(int))
