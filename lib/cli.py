@@ -1,4 +1,4 @@
-"""Command line: ``python -m lib seed|refresh|migrate|bench``."""
+"""Command line: ``python -m lib seed|refresh|migrate|train|score|bench|user``."""
 
 from __future__ import annotations
 
@@ -94,6 +94,7 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     import datetime as dt
 
+    from lib.audit import record_event
     from lib.filters import add_months
     from lib.model.features import HORIZON, features_as_of
     from lib.model.registry import save_run
@@ -113,7 +114,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     result = train(frames, test)
     run_id = save_run(engine, result, author="línea de comandos")
     _bar(1.0, "Listo")
-    for name, m in result.metrics.items():
+    record_event(engine, "cli", "train", f"model_run {run_id}", details={"model": result.chosen})
+    for name in ("logistic", "boosting", "rule_late_last_month"):
+        m = result.metrics[name]
         print(
             f"  {name:<22} ROC AUC {m['roc_auc']:.3f}  PR AUC {m['pr_auc']:.3f}  "
             f"Brier {m['brier']:.3f}  precisión@k {m['precision_at_k']:.3f}"
@@ -134,6 +137,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     cutoff = dt.date.fromisoformat(f"{args.cutoff}-01")
     started = time.perf_counter()
     run_id, n = score_all(engine, cutoff, args.run)
+    from lib.audit import record_event
+
+    record_event(engine, "cli", "score", f"model_run {run_id}", rows=n)
     print(
         f"{n:,} patrones calificados con el modelo {run_id} en "
         f"{time.perf_counter() - started:,.1f} s, memoria pico {_peak_mb():,.0f} MB"
@@ -145,6 +151,40 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from lib.bench import run_benchmarks
 
     return run_benchmarks(repeat=args.repeat)
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    """Create or update an account; the password is read from standard input (never an
+    argument: it would stay in the shell history and the process list)."""
+    import getpass
+
+    from lib.users import UserError, save_user
+
+    password = None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif args.ask_password:
+        password = getpass.getpass("Contraseña: ")
+    engine = make_engine(database_target().url)
+    try:
+        save_user(
+            engine,
+            "cli",
+            args.username,
+            args.name or args.username,
+            args.role,
+            email=args.email,
+            ooad_id=args.ooad,
+            subdelegacion_id=args.subdelegacion,
+            can_see_identifiers=args.identifiers,
+            active=not args.inactive,
+            password=password,
+        )
+    except UserError as exc:
+        print(f"No se guardó el usuario: {exc}", file=sys.stderr)
+        return 1
+    print(f"Usuario {args.username} guardado (rol {args.role}).")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,5 +207,22 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("bench", help="medir tiempos de las consultas principales")
     b.add_argument("--repeat", type=int, default=5)
     b.set_defaults(func=cmd_bench)
+    u = sub.add_parser("user", help="crear o actualizar un usuario (rol y ámbito)")
+    u.add_argument("username")
+    u.add_argument(
+        "--role",
+        required=True,
+        choices=["titular", "analista", "planeador", "oficina", "administrador"],
+    )
+    u.add_argument("--name", help="nombre para mostrar")
+    u.add_argument("--email", help="correo (para el inicio de sesión institucional, OIDC)")
+    u.add_argument("--ooad", type=int, help="OOAD del ámbito")
+    u.add_argument("--subdelegacion", type=int, help="subdelegación del ámbito")
+    u.add_argument("--identifiers", action="store_true", help="puede ver registros completos")
+    u.add_argument("--inactive", action="store_true", help="dar de baja")
+    pw = u.add_mutually_exclusive_group()
+    pw.add_argument("--password-stdin", action="store_true", help="leer la contraseña de stdin")
+    pw.add_argument("--ask-password", action="store_true", help="pedir la contraseña")
+    u.set_defaults(func=cmd_user)
     args = parser.parse_args(argv)
     return args.func(args)

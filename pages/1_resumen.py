@@ -76,6 +76,6 @@ with st.expander("Tabla de indicadores"):
         file_name="resumen_indicadores.csv",
         mime="text/csv",
         on_click=record_export,
-        args=(ctx.engine, "resumen_indicadores.csv", len(export), {"alcance": ctx.scope}),
+        args=(ctx.write_engine, "resumen_indicadores.csv", len(export), {"alcance": ctx.scope}),
         icon=":material/download:",
     )

@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = ROOT / "data" / "mirador.db"
 ENV_VAR = "MIRADOR_DATABASE_URL"
+WRITE_ENV_VAR = "MIRADOR_WRITE_DATABASE_URL"
 
 
 class DatabaseConfigError(ValueError):
@@ -57,6 +58,20 @@ def database_target() -> DatabaseTarget:
     if url := _secrets_url():
         return DatabaseTarget(str(url), "secrets")
     return DatabaseTarget(f"sqlite:///{DEFAULT_SQLITE_PATH}", "predeterminada")
+
+
+def write_url(read: DatabaseTarget) -> str:
+    """Where the app writes (audit events, drafts, model runs, imports): a separate role on
+    PostgreSQL when ``MIRADOR_WRITE_DATABASE_URL`` (or secrets ``[connections.sql]
+    write_url``) is set, so the pages' own connections can be read-only; else the same URL."""
+    if url := os.environ.get(WRITE_ENV_VAR, "").strip():
+        return url
+    try:
+        import streamlit as st
+
+        return str(st.secrets["connections"]["sql"]["write_url"])
+    except Exception:  # noqa: BLE001
+        return read.url
 
 
 def normalise_url(url: str) -> URL:

@@ -14,11 +14,14 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from lib.db.engine import DEFAULT_SQLITE_PATH, DatabaseTarget, database_target
+from lib.access import DEMO_USER, User, enforce_scope, within_scope
+from lib.audit import record_event
+from lib.db.engine import DEFAULT_SQLITE_PATH, DatabaseTarget, database_target, write_url
 from lib.filters import Filters
 from lib.format import date_label
 from lib.queries import catalogs
 from lib.queries.meta import DatasetMeta, dataset_meta
+from lib.ui.auth import signed_in_user
 from lib.ui.data import cached, engine_for
 from lib.ui.errors import describe
 from lib.ui.filters import filter_bar, remember_page, scope_label
@@ -36,6 +39,12 @@ class Source:
     engine: Engine
     meta: DatasetMeta
 
+    @property
+    def write_engine(self) -> Engine:
+        """For audit events, drafts, model runs and imports (a writer role on PostgreSQL)."""
+        url = write_url(self.target)
+        return self.engine if url == self.target.url else engine_for(url)
+
 
 @dataclass(frozen=True)
 class PageContext(Source):
@@ -44,6 +53,7 @@ class PageContext(Source):
     subdelegaciones: pd.DataFrame
     channels: pd.DataFrame
     size_bands: pd.DataFrame
+    user: User = DEMO_USER
 
     @property
     def scope(self) -> str:
@@ -137,13 +147,18 @@ def page_setup(title: str, caption: str | None = None, show_filters: bool = True
     except Exception as exc:
         _stop_with_problem(exc, target)
         raise
+    try:
+        user = signed_in_user(source.write_engine)
+    except Exception as exc:
+        _stop_with_problem(exc, target)
+        raise
     if show_filters:
-        filters = filter_bar(meta.months, *lists, page=title)
+        filters = _scoped_filter_bar(source.write_engine, user, meta.months, *lists, page=title)
     else:
         remember_page(title)
         st.sidebar.caption("Esta página no usa los filtros; se conservan para las demás.")
         filters = None
-    ctx = PageContext(target, engine, meta, filters, *lists)
+    ctx = PageContext(target, engine, meta, filters, *lists, user=user)
 
     if meta.is_demo:
         st.warning(
@@ -158,6 +173,74 @@ def page_setup(title: str, caption: str | None = None, show_filters: bool = True
         fresh += f" · agregados actualizados el {date_label(pd.Timestamp(meta.rollups_refreshed_at).date())}"
     st.caption(" · ".join(x for x in (caption, ctx.scope, fresh) if x))
     return ctx
+
+
+def _requested_place() -> tuple[int | None, int | None] | None:
+    """The OOAD / subdelegación the URL asks for (None when it asks for none or is garbled:
+    a garbled value is ignored by the filter bar anyway)."""
+    try:
+        ooad = st.query_params.get("ooad")
+        sub = st.query_params.get("subdel")
+        return (
+            int(ooad) if ooad not in (None, "todas") else None,
+            int(sub) if sub not in (None, "todas") else None,
+        )
+    except ValueError:
+        return None
+
+
+def _scoped_filter_bar(
+    engine: Engine,
+    user: User,
+    months: tuple,
+    ooads: pd.DataFrame,
+    subdelegaciones: pd.DataFrame,
+    channels: pd.DataFrame,
+    size_bands: pd.DataFrame,
+    page: str,
+) -> Filters:
+    """The filter bar offers only the user's scope; a URL asking for a place outside it is
+    ignored, said, and recorded (forged_scope); and whatever comes out is cut to the scope
+    again in lib (enforce_scope), so no widget state can widen it."""
+    ooad_of = dict(
+        zip(subdelegaciones["id"].astype(int), subdelegaciones["ooad_id"].astype(int), strict=True)
+    )
+    own_ooad, own_sub = user.ooad_id, user.subdelegacion_id
+    if own_sub is not None:
+        own_ooad = ooad_of.get(own_sub, own_ooad)
+    if own_ooad is not None:
+        asked = _requested_place()
+        if asked is not None and asked != (None, None) and not within_scope(user, *asked, ooad_of):
+            record_event(
+                engine,
+                user,
+                "forged_scope",
+                page,
+                details={"ooad": asked[0], "subdelegacion": asked[1]},
+            )
+            for key in ("ooad", "subdel"):
+                st.query_params.pop(key, None)
+                st.session_state.pop(key, None)
+            st.warning(
+                "El enlace pedía datos fuera de su ámbito; se ignoró y quedó registrado. "
+                "Se muestran los de su oficina.",
+                icon=":material/shield:",
+            )
+        ooads = ooads[ooads["id"] == own_ooad]
+        subdelegaciones = subdelegaciones[subdelegaciones["ooad_id"] == own_ooad]
+        if own_sub is not None:
+            subdelegaciones = subdelegaciones[subdelegaciones["id"] == own_sub]
+    filters = filter_bar(
+        months,
+        ooads,
+        subdelegaciones,
+        channels,
+        size_bands,
+        page=page,
+        ooad_locked=own_ooad is not None,
+        subdel_locked=own_sub is not None,
+    )
+    return enforce_scope(filters, user, ooad_of)
 
 
 def query(ctx: Source, fn, *args, **kwargs):  # noqa: ANN001, ANN201

@@ -61,7 +61,11 @@ def filter_bar(
     channels: pd.DataFrame,
     size_bands: pd.DataFrame,
     page: str = "",
+    ooad_locked: bool = False,
+    subdel_locked: bool = False,
 ) -> Filters:
+    """``*_locked``: the user's scope is that one place (the lists hold only it), so the
+    choice of "all" is not offered."""
     _restore_after_page_switch(page)
     sb = st.sidebar
     sb.markdown("### Filtros")
@@ -84,9 +88,12 @@ def filter_bar(
         desde, hasta = hasta, desde
 
     ooad_names = dict(zip(ooads["id"].astype(str), ooads["name"], strict=True))
+    ooad_opts = list(ooad_names) if ooad_locked else [ALL, *ooad_names]
+    if st.session_state.get("ooad", ooad_opts[0]) not in ooad_opts:
+        st.session_state["ooad"] = ooad_opts[0]
     ooad = sb.selectbox(
         "OOAD",
-        [ALL, *ooad_names],
+        ooad_opts,
         key="ooad",
         bind="query-params",
         format_func=lambda v: "Todas las OOAD" if v == ALL else ooad_names[v],
@@ -100,11 +107,12 @@ def filter_bar(
             str(i): f"{n} ({ooad_names[str(o)]})"
             for i, n, o in zip(subs["id"], subs["name"], subs["ooad_id"], strict=True)
         }
-    if st.session_state.get("subdel", ALL) not in (ALL, *sub_names):
-        st.session_state["subdel"] = ALL
+    sub_opts = list(sub_names) if subdel_locked else [ALL, *sub_names]
+    if st.session_state.get("subdel", sub_opts[0]) not in sub_opts:
+        st.session_state["subdel"] = sub_opts[0]
     subdel = sb.selectbox(
         "Subdelegación",
-        [ALL, *sub_names],
+        sub_opts,
         key="subdel",
         bind="query-params",
         format_func=lambda v: "Todas las subdelegaciones" if v == ALL else sub_names[v],
@@ -128,8 +136,8 @@ def filter_bar(
     defaults = {
         "desde": opts[max(0, len(opts) - 12)],
         "hasta": opts[-1],
-        "ooad": ALL,
-        "subdel": ALL,
+        "ooad": ooad_opts[0],
+        "subdel": sub_opts[0],
         "canal": ALL_M,
         "tamano": ALL_M,
     }

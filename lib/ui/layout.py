@@ -57,7 +57,12 @@ def excel_button(
         file_name=f"{file_stem}.xlsx",
         mime=XLSX,
         on_click=record_export,
-        args=(ctx.engine, f"{file_stem}.xlsx", rows, {"reporte": title, "alcance": ctx.scope}),
+        args=(
+            ctx.write_engine,
+            f"{file_stem}.xlsx",
+            rows,
+            {"reporte": title, "alcance": ctx.scope},
+        ),
         icon=":material/download:",
     )
 

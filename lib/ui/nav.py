@@ -24,10 +24,19 @@ SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
     "Datos": [
         ("pages/9_datos.py", "Datos y cobertura", "datos", ":material/database:"),
     ],
+    "Administración": [
+        ("pages/95_usuarios.py", "Usuarios y roles", "usuarios", ":material/manage_accounts:"),
+        ("pages/96_auditoria.py", "Bitácora de auditoría", "auditoria", ":material/policy:"),
+    ],
 }
+# Sections only some roles see in the menu (each page also refuses other roles itself).
+RESTRICTED = {"Administración": ("administrador",)}
 
 
 def navigation():  # noqa: ANN201
+    from lib.ui.session import current_user
+
+    role = current_user().role
     pages = {
         section: [
             st.Page(
@@ -36,5 +45,6 @@ def navigation():  # noqa: ANN201
             for path, title, url, icon in items
         ]
         for section, items in SECTIONS.items()
+        if role in RESTRICTED.get(section, (role,))
     }
     return st.navigation(pages, position="sidebar", expanded=True)

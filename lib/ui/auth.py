@@ -1,0 +1,122 @@
+"""The sign-in gate every page passes through (called by page_setup).
+
+Three modes, chosen by configuration, never by the page:
+- an identity provider in secrets ([auth], Streamlit's st.login/st.user, OIDC): the account
+  is matched on e-mail to an active app_user row, which gives role and scope;
+- local accounts: the database holds an active user with a password (lib.users);
+- neither: the embedded demo runs as the demo user, labelled as such on every page.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from lib.access import DEMO_USER, ROLES, User
+from lib.audit import record_event
+from lib.ui.session import current_user, set_current_user
+from lib.users import UserError, authenticate, local_sign_in_enabled, user_by_email
+
+_SIGNED = "_mirador_signed_in"
+
+
+def oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all  # noqa: BLE001
+        return False
+
+
+def _sign_in_form(engine: Engine) -> None:
+    st.title("Mirador")
+    st.subheader("Iniciar sesión")
+    st.caption(
+        "Los datos de patrones son información fiscal: cada acceso y cada descarga quedan "
+        "registrados."
+    )
+    with st.form("acceso"):
+        username = st.text_input("Usuario", key="acceso_usuario")
+        password = st.text_input("Contraseña", type="password", key="acceso_clave")
+        sent = st.form_submit_button("Entrar", icon=":material/login:")
+    if sent:
+        try:
+            user = authenticate(engine, username, password)
+        except UserError as exc:
+            st.error(str(exc), icon=":material/lock:")
+        else:
+            set_current_user(user)
+            st.session_state[_SIGNED] = "local"
+            st.rerun()
+    st.stop()
+
+
+def _oidc_user(engine: Engine) -> User:
+    if not st.user.is_logged_in:
+        st.title("Mirador")
+        st.write("Ingrese con su cuenta institucional.")
+        st.button("Iniciar sesión", on_click=st.login, icon=":material/login:")
+        st.stop()
+    user = current_user()
+    if st.session_state.get(_SIGNED) == "oidc" and not user.is_demo:
+        return user
+    email = str(st.user.get("email") or "")
+    found = user_by_email(engine, email) if email else None
+    if found is None:
+        record_event(engine, email or "(sin correo)", "sign_in_failed", "oidc")
+        st.error(
+            "Su cuenta institucional no está dada de alta en Mirador. Pida acceso a un "
+            "administrador de la división.",
+            icon=":material/lock:",
+        )
+        st.button("Salir", on_click=st.logout)
+        st.stop()
+    record_event(engine, found, "sign_in", "oidc")
+    set_current_user(found)
+    st.session_state[_SIGNED] = "oidc"
+    return found
+
+
+def signed_in_user(engine: Engine) -> User:
+    """The user this session acts as; stops the page with a sign-in form when one is needed."""
+    if oidc_configured():
+        user = _oidc_user(engine)
+    elif local_sign_in_enabled(engine):
+        user = current_user()
+        if user.is_demo or st.session_state.get(_SIGNED) != "local":
+            set_current_user(None)
+            _sign_in_form(engine)
+    else:
+        user = DEMO_USER
+        set_current_user(None)
+    _sidebar(engine, user)
+    return user
+
+
+def _sign_out(engine: Engine, user: User) -> None:
+    record_event(engine, user, "sign_out", st.session_state.get(_SIGNED, "local"))
+    set_current_user(None)
+    st.session_state.pop(_SIGNED, None)
+
+
+def _sidebar(engine: Engine, user: User) -> None:
+    sb = st.sidebar
+    if user.is_demo:
+        sb.caption(":material/science: Sesión de demostración (sin inicio de sesión configurado)")
+        return
+    sb.caption(f":material/person: **{user.display_name}** · {ROLES[user.role]}")
+    if st.session_state.get(_SIGNED) == "oidc":
+        if sb.button("Cerrar sesión", key="salir"):
+            _sign_out(engine, user)
+            st.logout()
+    else:
+        sb.button("Cerrar sesión", key="salir", on_click=_sign_out, args=(engine, user))
+
+
+def require_role(user: User, *roles: str) -> None:
+    """Stop a page the user's role may not open (the menu hides it; a typed URL lands here)."""
+    if user.role not in roles:
+        st.error(
+            "Su rol no tiene acceso a esta página. Si lo necesita, pídalo a un administrador.",
+            icon=":material/lock:",
+        )
+        st.stop()

@@ -1,0 +1,181 @@
+"""AppTest of sign-in, roles and scope, and of the orientation page's model card and feedback
+(issues 7 and 11), on a tiny institute with a trained model and local accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib.access import User
+from lib.audit import audit_events
+from lib.db.engine import make_engine
+from lib.users import save_user
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "clave-de-prueba-1"
+ADMIN = User("admin", "Admin", "administrador")
+ACCOUNTS = {
+    "titular": {"role": "titular"},
+    "analista": {"role": "analista"},
+    "planeador": {"role": "planeador"},
+    "jalisco": {"role": "oficina", "ooad_id": 14},
+    "admin": {"role": "administrador"},
+}
+
+
+@pytest.fixture(scope="module")
+def trained_url(sqlite_tiny, tmp_path_factory) -> str:  # noqa: ANN001
+    """The tiny institute with a trained, scored model: no accounts yet (demo mode)."""
+    from lib.model.pipeline import train_store_and_score
+
+    path = tmp_path_factory.mktemp("trained") / "trained.db"
+    shutil.copy(sqlite_tiny.removeprefix("sqlite:///"), path)
+    engine = make_engine(f"sqlite:///{path}")
+    train_store_and_score(engine, dt.date(2026, 4, 1), dt.date(2026, 11, 1), author="prueba")
+    engine.dispose()
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="module")
+def accounts_url(trained_url, tmp_path_factory) -> str:  # noqa: ANN001
+    """The same, with one local account per role: sign-in is now required."""
+    path = tmp_path_factory.mktemp("accounts") / "accounts.db"
+    shutil.copy(trained_url.removeprefix("sqlite:///"), path)
+    engine = make_engine(f"sqlite:///{path}")
+    for name, spec in ACCOUNTS.items():
+        save_user(engine, ADMIN, name, name.capitalize(), password=PASSWORD, **spec)
+    engine.dispose()
+    return f"sqlite:///{path}"
+
+
+def _app(monkeypatch, url: str, page: str | None = None, **params: str) -> AppTest:  # noqa: ANN001
+    monkeypatch.setenv("MIRADOR_DATABASE_URL", url)
+    at = AppTest.from_file(str(ROOT / (page or "Home.py")), default_timeout=90)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def _sign_in(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
+    at.text_input(key="acceso_usuario").input(username)
+    at.text_input(key="acceso_clave").input(password)
+    return at.button[0].click().run()
+
+
+def _as(monkeypatch, url: str, username: str, **params: str) -> AppTest:  # noqa: ANN001
+    """Home.py with the session already signed in as ``username`` (AppTest drops a click made
+    through st.navigation's frame on its rerun, so the form itself is tested on a page file)."""
+    from lib.users import authenticate
+
+    engine = make_engine(url)
+    user = authenticate(engine, username, PASSWORD)
+    engine.dispose()
+    monkeypatch.setenv("MIRADOR_DATABASE_URL", url)
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=90)
+    at.session_state["_mirador_user"] = user
+    at.session_state["_mirador_signed_in"] = "local"
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_without_accounts_the_demo_user_is_labelled(trained_url, monkeypatch):  # noqa: ANN001
+    at = _app(monkeypatch, trained_url)
+    assert not at.exception
+    assert any("Sesión de demostración" in c.value for c in at.sidebar.caption)
+
+
+def test_accounts_require_sign_in_and_wrong_passwords_are_refused(accounts_url, monkeypatch):  # noqa: ANN001
+    at = _app(monkeypatch, accounts_url, "pages/1_resumen.py")
+    assert not at.exception
+    assert at.subheader[0].value == "Iniciar sesión" and not at.metric  # no data before sign-in
+    at = _sign_in(at, "titular", "equivocada")
+    assert any("incorrectos" in e.value for e in at.error) and not at.metric
+    at = _sign_in(at, "titular")
+    assert not at.exception and at.title[0].value == "Resumen ejecutivo"
+    assert any("Titular" in c.value for c in at.sidebar.caption)
+    engine = make_engine(accounts_url)
+    actions = audit_events(engine)["action"].tolist()
+    engine.dispose()
+    assert "sign_in" in actions and "sign_in_failed" in actions
+
+
+def test_office_user_sees_only_its_ooad_and_a_forged_url_is_logged(accounts_url, monkeypatch):  # noqa: ANN001
+    at = _as(monkeypatch, accounts_url, "jalisco", ooad="20")
+    assert not at.exception
+    assert at.caption[0].value.startswith("OOAD Jalisco")
+    assert at.sidebar.selectbox(key="ooad").options == ["Jalisco"]
+    engine = make_engine(accounts_url)
+    forged = audit_events(engine, action="forged_scope")
+    engine.dispose()
+    assert len(forged) >= 1 and forged["username"].iloc[0] == "jalisco"
+    assert forged["details"].iloc[0]["ooad"] == 20
+
+
+def test_roles_on_the_orientation_list(accounts_url, monkeypatch):  # noqa: ANN001
+    seen = {}
+    for username in ("titular", "planeador", "jalisco"):
+        at = _as(monkeypatch, accounts_url, username)
+        at.switch_page("pages/6_orientacion.py").run()
+        assert not at.exception, username
+        seen[username] = at
+    assert seen["titular"].dataframe[0].value["Registro patronal"].str.contains("•").all()
+    assert any("agregados" in i.value for i in seen["planeador"].info)
+    assert not seen["planeador"].dataframe or "Registro patronal" not in (
+        seen["planeador"].dataframe[0].value.columns
+    )
+    office = seen["jalisco"].dataframe[0].value
+    assert not office["Registro patronal"].str.contains("•").any()  # offices call their patrons
+    engine = make_engine(accounts_url)
+    with engine.connect() as conn:
+        import pandas as pd
+
+        jal = pd.read_sql("SELECT name FROM subdelegacion WHERE ooad_id = 14", conn)[
+            "name"
+        ].tolist()
+    engine.dispose()
+    assert set(office["Subdelegación"]) <= set(jal)
+
+
+def test_admin_pages_are_for_administrators_only(accounts_url, monkeypatch):  # noqa: ANN001
+    at = _as(monkeypatch, accounts_url, "analista")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/96_auditoria.py")  # not in the analyst's menu
+    typed = AppTest.from_file(str(ROOT / "pages/96_auditoria.py"), default_timeout=90)
+    typed.session_state["_mirador_user"] = at.session_state["_mirador_user"]
+    typed.session_state["_mirador_signed_in"] = "local"
+    typed.run()  # the page opened directly (a typed URL) refuses the role itself
+    assert any("no tiene acceso" in e.value for e in typed.error) and not typed.dataframe
+    at = _as(monkeypatch, accounts_url, "admin")
+    at.switch_page("pages/96_auditoria.py").run()
+    assert not at.exception
+    log = at.dataframe[0].value
+    assert {"Inicio de sesión", "Cambio de usuario o rol"} <= set(log["Acción"])
+    at.switch_page("pages/95_usuarios.py").run()
+    assert not at.exception
+    assert set(at.dataframe[0].value["username"]) == set(ACCOUNTS)
+
+
+def test_orientation_model_card_and_feedback_tabs(trained_url, monkeypatch):  # noqa: ANN001
+    at = _app(monkeypatch, trained_url, vista="Ficha del modelo")
+    at.switch_page("pages/6_orientacion.py").run()
+    assert not at.exception
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2  # gain and calibration
+    segments = at.dataframe[1].value
+    assert {"Tamaño", "División económica", "OOAD"} <= set(segments["Segmento"])
+    assert any("Ganancia" in str(c.proto.spec) for c in charts)
+    at = _app(monkeypatch, trained_url, vista="Retroalimentación")
+    at.switch_page("pages/6_orientacion.py").run()
+    assert not at.exception
+    effect = _metric(at, "Efecto en la probabilidad de pagar tarde")
+    assert effect.endswith(" pp")
+    assert any("selección" in c.value for c in at.caption)
