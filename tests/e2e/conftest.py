@@ -7,6 +7,7 @@ MIRADOR_REQUIRE_BROWSER=1 (CI), in which case they fail.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -89,17 +90,13 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def app_url(
-    chromium_executable: str,  # skip before starting a server nobody can look at
-    e2e_database_url: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[str]:
-    """Base URL of `streamlit run Home.py` on 127.0.0.1, serving the tiny demo database."""
+@contextlib.contextmanager
+def streamlit_server(database_url: str, log_dir: Path) -> Iterator[str]:
+    """`streamlit run Home.py` on a free port of 127.0.0.1 serving ``database_url``."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log_path = tmp_path_factory.mktemp("e2e-server") / "streamlit.log"
-    env = {**os.environ, "MIRADOR_DATABASE_URL": e2e_database_url, "PYTHONUNBUFFERED": "1"}
+    log_path = log_dir / "streamlit.log"
+    env = {**os.environ, "MIRADOR_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
     cmd = [
         sys.executable,
         "-m",
@@ -137,6 +134,17 @@ def app_url(
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+@pytest.fixture(scope="session")
+def app_url(
+    chromium_executable: str,  # skip before starting a server nobody can look at
+    e2e_database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
+    """Base URL of the app serving the tiny demo database (demo mode: no sign-in)."""
+    with streamlit_server(e2e_database_url, tmp_path_factory.mktemp("e2e-server")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
