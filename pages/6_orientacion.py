@@ -311,8 +311,9 @@ def _feedback() -> None:
     c[0].metric(
         "Efecto en la probabilidad de pagar tarde",
         f"{100 * e.effect:+.1f} pp",
-        help="Diferencia en diferencias apilada: orientados contra no orientados aún, "
-        "comparables (mismo tamaño y meses de atraso previos); 6 meses antes, 3 después.",
+        help="Diferencia en diferencias apilada: orientados contra patrones del mismo tamaño "
+        "aún no orientados, cada uno contra sí mismo (efectos fijos); 6 meses antes y 3 "
+        "después, sin el mes previo (en el que la oficina los elige) ni el de la orientación.",
     )
     c[1].metric("Intervalo de 95 %", f"{100 * e.ci_low:+.1f} a {100 * e.ci_high:+.1f} pp")
     c[2].metric(

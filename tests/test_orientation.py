@@ -162,3 +162,18 @@ def test_orientation_feedback_from_the_database(db) -> None:  # noqa: ANN001
     result = orientation_feedback(db.engine, f, dt.date(2026, 10, 1))
     assert result.treated >= 30 and len(result.cohorts) == 6
     assert result.estimate.ci_low < result.estimate.ci_high
+
+
+def test_demo_orientations_show_no_effect_though_the_naive_comparison_does(sqlite_demo) -> None:  # noqa: ANN001
+    """The demo plants no orientation effect and orients the riskiest: the stacked DiD's
+    interval covers zero while oriented patrons plainly pay worse afterwards."""
+    from lib.db.engine import make_engine
+    from lib.filters import Filters
+    from lib.model.feedback import orientation_feedback
+
+    engine = make_engine(sqlite_demo)
+    f = Filters(dt.date(2025, 11, 1), dt.date(2026, 10, 1))
+    result = orientation_feedback(engine, f, dt.date(2026, 10, 1))
+    engine.dispose()
+    assert result.estimate.ci_low <= 0 <= result.estimate.ci_high, result.estimate
+    assert result.naive > 0.03 and result.treated > 1000

@@ -2,13 +2,15 @@
 
 Orientations are not randomised: offices orient the riskiest patrons, so "oriented patrons
 pay worse afterwards" is selection, not effect. The comparison here is, for each cohort
-month m, the patrons first oriented in m against comparable patrons not yet oriented by the
-end of m's follow-up window (same size band, same number of late months in the six months
-before m), each followed from six months before to three after. The cohorts are stacked
-with relative-month period effects and cohort·patron fixed effects (treated and controls of
-a cohort share its calendar months, so calendar seasonality cannot masquerade as an effect;
-cohort × relative-month effects would be collinear with the cohort-nested unit effects in
-the campaign API's within estimator), and the effect is read with
+month m, the patrons first oriented in m against patrons of the same size band not yet
+oriented by the end of m's follow-up, each followed from six months before m to three
+after, with patron fixed effects absorbing each patron's own level of risk. Offices pick
+patrons who have just paid late, and lateness persists, so the month before m (and m itself)
+is left out: comparing it would credit or blame the orientation for the very payment that
+triggered it. The cohorts are stacked with relative-month period effects and cohort·patron
+unit effects (treated and controls of a cohort share its calendar months; cohort ×
+relative-month effects would be collinear with the cohort-nested unit effects in the
+campaign API's within estimator), and the effect is read with
 :func:`lib.analysis.campaigns.diff_in_diff`.
 """
 
@@ -26,6 +28,7 @@ from lib.filters import add_months
 PRE = 6  # months of history before the orientation month
 POST = 3  # months followed after it
 CONTROLS_PER_TREATED = 3
+EXCLUDED = (-1, 0)  # the month offices select on, and the orientation month itself
 MIN_TREATED = 30
 
 
@@ -76,8 +79,14 @@ def candidate_units(
 def stacked_panel(
     units: pd.DataFrame, late: pd.DataFrame, seed: int = 0
 ) -> tuple[pd.DataFrame, int, int]:
-    """Match controls to treated within (cohort, size band, pre-period late months) and lay
+    """Draw CONTROLS_PER_TREATED controls per treated patron within (cohort, size band) and lay
     the stacked panel out: unit = cohort·patron, period = month relative to the cohort.
+
+    Only patrons with a contribution every month of the window are kept (a balanced panel).
+    The month before the orientation (selection happens on it) and the orientation month are
+    left out of the comparison. Controls are not matched on past lateness: with patron fixed
+    effects, matching on pre-period outcomes makes the controls regress to their own, lower
+    mean afterwards and shows an effect where there is none (Daw & Hatfield 2018).
 
     ``units``: cohort, patron_id, treated, size_band_id. ``late``: patron_id, month, late
     (1 when that month's contribution was paid late or not at all).
@@ -89,10 +98,11 @@ def stacked_panel(
         rel = (late["month"].dt.year - cohort.year) * 12 + late["month"].dt.month - cohort.month
         window = late[(rel >= -PRE) & (rel <= POST)].assign(rel=rel)
         window = window[window["patron_id"].isin(group["patron_id"])]
-        pre = window[window["rel"] < 0].groupby("patron_id")["late"].sum()
-        g = group.assign(pre_late=group["patron_id"].map(pre).fillna(0).clip(upper=3).astype(int))
+        months_seen = window.groupby("patron_id")["rel"].nunique()
+        complete = months_seen.index[months_seen == PRE + POST + 1]
+        group = group[group["patron_id"].isin(complete)]
         keep = []
-        for _, stratum in g.groupby(["size_band_id", "pre_late"]):
+        for _, stratum in group.groupby("size_band_id"):
             t = stratum[stratum["treated"] == 1]
             c = stratum[stratum["treated"] == 0]
             if t.empty or c.empty:
@@ -105,7 +115,7 @@ def stacked_panel(
         n_t += int(matched["treated"].sum())
         n_c += int((matched["treated"] == 0).sum())
         panel = window.merge(matched[["patron_id", "treated"]], on="patron_id")
-        panel = panel[panel["rel"] != 0]  # the orientation month itself is neither before nor after
+        panel = panel[~panel["rel"].isin(EXCLUDED)]
         frames.append(
             panel.assign(
                 unit=f"{cohort:%Y-%m}·" + panel["patron_id"].astype(str),
