@@ -100,6 +100,15 @@ def chart_png(fig, width: int = 900, height: int = 420) -> bytes | None:  # noqa
         return None
 
 
+def show_value(v) -> str:  # noqa: ANN001
+    """A changed value as the conflict and version views show it: — for blank."""
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return "—"
+    if isinstance(v, float):
+        return f"{v:,.6g}" if abs(v) < 1e6 else f"{v:,.0f}"
+    return str(v)
+
+
 def _cell(v) -> str:  # noqa: ANN001
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return "—"

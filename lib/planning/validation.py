@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 PERCENT_UNITS = {"%", "porcentaje", "pp"}
 TARGET_COLUMNS = [
@@ -106,33 +106,29 @@ class TargetRow(BaseModel):
             raise ValueError("falta la unidad responsable")
         return v
 
-    @model_validator(mode="after")
-    def _ranges(self, info) -> TargetRow:  # noqa: ANN001
+    @field_validator(*NUMBER_FIELDS)
+    @classmethod
+    def _range(cls, v: float | None, info: ValidationInfo) -> float | None:
+        if v is None:
+            return v
+        percent = (info.data.get("unit") or "").strip().lower() in PERCENT_UNITS
+        if percent and not 0 <= v <= 100:
+            raise ValueError(f"{v:g} está fuera de 0–100 para un porcentaje")
+        if not percent and v < 0:
+            raise ValueError(f"{v:g} es negativo")
+        return v
+
+    @field_validator("due_on")
+    @classmethod
+    def _in_year(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
         year = (info.context or {}).get("year")
-        percent = (self.unit or "").strip().lower() in PERCENT_UNITS
-        problems = []
-        for name in NUMBER_FIELDS:
-            v = getattr(self, name)
-            if v is None:
-                continue
-            if percent and not 0 <= v <= 100:
-                problems.append(f"{LABELS[name]}: {v:g} está fuera de 0–100 para un porcentaje")
-            elif not percent and v < 0:
-                problems.append(f"{LABELS[name]}: {v:g} es negativo")
-        if year is not None and self.due_on is not None:
-            if self.due_on > dt.date(year, 12, 31):
-                problems.append(
-                    f"{LABELS['due_on']}: {self.due_on:%d/%m/%Y} es posterior al cierre del "
-                    f"año {year}"
-                )
-            elif self.due_on < dt.date(year, 1, 1):
-                problems.append(
-                    f"{LABELS['due_on']}: {self.due_on:%d/%m/%Y} es anterior al inicio del "
-                    f"año {year}"
-                )
-        if problems:
-            raise ValueError(" | ".join(problems))
-        return self
+        if v is None or year is None:
+            return v
+        if v > dt.date(year, 12, 31):
+            raise ValueError(f"{v:%d/%m/%Y} es posterior al cierre del año {year}")
+        if v < dt.date(year, 1, 1):
+            raise ValueError(f"{v:%d/%m/%Y} es anterior al inicio del año {year}")
+        return v
 
 
 _TYPE_MESSAGES = {
@@ -168,9 +164,8 @@ def validate_targets(rows: pd.DataFrame | list[dict], year: int) -> list[dict]:
         except ValidationError as exc:
             for err in exc.errors():
                 field, msg = _message(err)
-                for part in msg.split(" | "):
-                    prefix = f"{LABELS[field]}: " if field in LABELS else ""
-                    problems.append(f"{where}, {prefix}{part}")
+                prefix = f"{LABELS[field]}: " if field in LABELS else ""
+                problems.append(f"{where}, {prefix}{msg}")
             continue
         key = row.indicator.lower()
         if key in seen:

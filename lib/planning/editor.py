@@ -1,0 +1,67 @@
+"""Applying st.data_editor's edit record to a table, so the page can keep its own working
+copy (which survives tab switches) instead of the widget's state (which does not)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+
+def apply_delta(df: pd.DataFrame, delta: Mapping[str, Any] | None) -> pd.DataFrame:
+    """``delta``: {"edited_rows": {position: {column: value}}, "added_rows": [{column:
+    value}], "deleted_rows": [position]} as st.data_editor keeps it in session state.
+    Positions refer to ``df`` as given; the result has a fresh 0..n-1 index."""
+    out = df.reset_index(drop=True).copy()
+    if not delta:
+        return out
+    for pos, changes in (delta.get("edited_rows") or {}).items():
+        for col, value in changes.items():
+            if col in out.columns:
+                if out[col].dtype.kind == "M":
+                    value = pd.to_datetime(value) if value is not None else pd.NaT
+                elif out[col].dtype.kind in "iub" and value is not None:
+                    out[col] = out[col].astype(object)
+                out.at[int(pos), col] = value
+    deleted = {int(p) for p in (delta.get("deleted_rows") or [])}
+    if deleted:
+        out = out.drop(index=[p for p in deleted if p in out.index])
+    added = [{c: r.get(c) for c in out.columns} for r in (delta.get("added_rows") or []) if r]
+    if added:
+        new = pd.DataFrame(added, columns=out.columns)
+        for col in out.columns:
+            if out[col].dtype.kind == "M":
+                new[col] = pd.to_datetime(new[col])
+        out = pd.concat([out, new.astype(out.dtypes.to_dict(), errors="ignore")], ignore_index=True)
+    return out.reset_index(drop=True)
+
+
+NUMBER_COLUMNS = ("baseline", "target", "q1", "q2", "q3", "q4")
+TEXT_COLUMNS = ("indicator", "unit", "owner_unit", "notes")
+
+
+def typed_targets(df: pd.DataFrame) -> pd.DataFrame:
+    """The targets table with the dtypes st.data_editor's columns need: numbers as float,
+    the milestone date as datetime, text as text (blank cells stay empty)."""
+    out = df.copy()
+    for col in NUMBER_COLUMNS:
+        out[col] = pd.to_numeric(out[col] if col in out else None, errors="coerce").astype(float)
+    out["due_on"] = pd.to_datetime(out["due_on"] if "due_on" in out else None, errors="coerce")
+    for col in TEXT_COLUMNS:
+        out[col] = out[col].astype(object).where(out[col].notna(), None) if col in out else None
+    return out[
+        [
+            "indicator",
+            "unit",
+            "baseline",
+            "target",
+            "owner_unit",
+            "q1",
+            "q2",
+            "q3",
+            "q4",
+            "due_on",
+            "notes",
+        ]
+    ]
