@@ -386,3 +386,23 @@ def test_exported_files_open_and_hold_the_saved_numbers(db):  # noqa: ANN001
     cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
     assert "45.5" in cells and "Participación digital" in cells and "PAT 2027 prueba" in cells
     assert any("sólo las tablas" in p.text for p in doc.paragraphs)
+
+
+def test_editor_delta_is_applied_like_the_grid_does():
+    from lib.planning.editor import apply_delta, typed_targets
+
+    t = typed_targets(_targets())
+    assert t["target"].dtype == float and t["due_on"].dtype.kind == "M"
+    out = apply_delta(
+        t,
+        {
+            "edited_rows": {1: {"target": 330000.0, "due_on": "2027-06-30"}},
+            "added_rows": [{"indicator": "Nuevo", "unit": "%", "target": 50.0}],
+            "deleted_rows": [0],
+        },
+    )
+    assert out["indicator"].tolist() == ["Contactos (todos los canales)", "Nuevo"]
+    assert out.loc[0, "target"] == 330000.0
+    assert out.loc[0, "due_on"] == pd.Timestamp("2027-06-30")
+    assert out.loc[1, "target"] == 50.0 and pd.isna(out.loc[1, "baseline"])
+    assert apply_delta(t, None).equals(t)

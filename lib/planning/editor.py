@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from lib.planning.validation import TARGET_COLUMNS
+
 
 def apply_delta(df: pd.DataFrame, delta: Mapping[str, Any] | None) -> pd.DataFrame:
     """``delta``: {"edited_rows": {position: {column: value}}, "added_rows": [{column:
@@ -44,24 +46,10 @@ TEXT_COLUMNS = ("indicator", "unit", "owner_unit", "notes")
 def typed_targets(df: pd.DataFrame) -> pd.DataFrame:
     """The targets table with the dtypes st.data_editor's columns need: numbers as float,
     the milestone date as datetime, text as text (blank cells stay empty)."""
-    out = df.copy()
+    out = df.reindex(columns=list(TARGET_COLUMNS)).copy()
     for col in NUMBER_COLUMNS:
-        out[col] = pd.to_numeric(out[col] if col in out else None, errors="coerce").astype(float)
-    out["due_on"] = pd.to_datetime(out["due_on"] if "due_on" in out else None, errors="coerce")
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
+    out["due_on"] = pd.to_datetime(out["due_on"], errors="coerce")
     for col in TEXT_COLUMNS:
-        out[col] = out[col].astype(object).where(out[col].notna(), None) if col in out else None
-    return out[
-        [
-            "indicator",
-            "unit",
-            "baseline",
-            "target",
-            "owner_unit",
-            "q1",
-            "q2",
-            "q3",
-            "q4",
-            "due_on",
-            "notes",
-        ]
-    ]
+        out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out
