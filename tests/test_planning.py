@@ -406,3 +406,23 @@ def test_editor_delta_is_applied_like_the_grid_does():
     assert out.loc[0, "due_on"] == pd.Timestamp("2027-06-30")
     assert out.loc[1, "target"] == 50.0 and pd.isna(out.loc[1, "baseline"])
     assert apply_delta(t, None).equals(t)
+
+
+def test_document_carries_the_charts_as_png_or_says_it_could_not():
+    from docx import Document
+
+    from lib.charts.planning import capacity_figure
+
+    table = cap.capacity_table(
+        pd.DataFrame({"channel_id": ["v"], "forecast": [600.0], "lower": [500.0], "upper": [700.0]}),
+        {"v": 10},
+        {"v": 80},
+    )
+    png = ex.chart_png(capacity_figure(table, {"v": "Ventanilla única"}))
+    content = _content()
+    doc = Document(io.BytesIO(ex.document(content, 1, "ana", charts={"Capacidad": png})))
+    if png is None:  # no Chromium here: tables only, and the document says so
+        assert any("sólo las tablas" in p.text for p in doc.paragraphs)
+    else:
+        assert png.startswith(b"\x89PNG")
+        assert len(doc.inline_shapes) == 1
