@@ -165,8 +165,15 @@ choice = st.selectbox(
     help="Los borradores se guardan en la base compartida; cada guardado es una versión.",
 )
 work = st.session_state.get(WORK)
-if work is None or work["draft_id"] != choice:
+stale = (  # a new, untouched draft follows the filters' place; an edited one keeps its numbers
+    work is not None
+    and work["draft_id"] is None
+    and work["rev"] == 0
+    and work["scope"] != ctx.scope
+)
+if work is None or work["draft_id"] != choice or stale:
     work = _work_from(None if choice is None else dr.load_draft(ctx.engine, choice))
+    work["scope"] = ctx.scope
     st.session_state[WORK] = work
 if work["draft_id"] is None:
     st.caption(f"Borrador nuevo para {year}, partiendo de la línea base. Aún no se ha guardado.")
@@ -182,6 +189,7 @@ def _edit(part: str) -> None:
     key = f"pat_{part}_{work['rev']}"
     work[part] = apply_delta(work[part], st.session_state.get(key))
     work["rev"] += 1
+    st.session_state.pop("pat_message", None)  # an old "saved" note no longer describes it
 
 
 def editor(part: str, **kwargs) -> None:  # noqa: ANN003

@@ -160,3 +160,14 @@ def test_export_tab_offers_the_saved_version(url, monkeypatch):  # noqa: ANN001
     at = _page(monkeypatch, url, vista="Exportar", draft=draft_id)
     assert any("versión guardada 1" in m.value for m in at.markdown)
     assert any(b.label == "Preparar documento Word (con gráficas)" for b in at.button)
+
+
+def test_a_new_untouched_draft_follows_the_filters_place(url, monkeypatch):  # noqa: ANN001
+    at = _page(monkeypatch, url, vista="Línea base")
+    national = at.dataframe[0].value.set_index("Indicador").loc["Contactos (todos los canales)"]
+    at.sidebar.selectbox(key="ooad").set_value("14").run()
+    assert not at.exception
+    jalisco = at.dataframe[0].value.set_index("Indicador").loc["Contactos (todos los canales)"]
+    assert jalisco["Últimos 12 meses"] < national["Últimos 12 meses"]
+    targets = at.session_state["pat_work"]["targets"].set_index("indicator")
+    assert targets.loc["Contactos (todos los canales)", "baseline"] == jalisco["Últimos 12 meses"]

@@ -414,7 +414,9 @@ def test_document_carries_the_charts_as_png_or_says_it_could_not():
     from lib.charts.planning import capacity_figure
 
     table = cap.capacity_table(
-        pd.DataFrame({"channel_id": ["v"], "forecast": [600.0], "lower": [500.0], "upper": [700.0]}),
+        pd.DataFrame(
+            {"channel_id": ["v"], "forecast": [600.0], "lower": [500.0], "upper": [700.0]}
+        ),
         {"v": 10},
         {"v": 80},
     )
