@@ -543,18 +543,25 @@ def export_tab() -> None:
         key="pat_xlsx",
     )
     doc_key = f"pat_docx_{saved.id}_{saved.version}"
-    if st.button("Preparar documento Word (con gráficas)", key="pat_make_docx"):
-        with st.spinner("Dibujando las gráficas…"):
-            monthly, _ = channel_forecast()
-            charts = {
-                "Contactos por canal: historia y pronóstico": ex.chart_png(
-                    forecast_figure(history, monthly, channel_names, year, fc.LEVEL)
-                ),
-                "Capacidad por canal": ex.chart_png(capacity_figure(capacity_now(), channel_names)),
-            }
-            st.session_state[doc_key] = ex.document(
-                saved.content, saved.version, saved.author, extra, charts, scope
-            )
+
+    def make_document() -> None:
+        monthly, _ = channel_forecast()
+        charts = {
+            "Contactos por canal: historia y pronóstico": ex.chart_png(
+                forecast_figure(history, monthly, channel_names, year, fc.LEVEL)
+            ),
+            "Capacidad por canal": ex.chart_png(capacity_figure(capacity_now(), channel_names)),
+        }
+        st.session_state[doc_key] = ex.document(
+            saved.content, saved.version, saved.author, extra, charts, scope
+        )
+
+    st.button(
+        "Preparar documento Word (con gráficas)",
+        key="pat_make_docx",
+        on_click=make_document,
+        help="Dibuja las gráficas (unos segundos) y arma el documento de la versión guardada.",
+    )
     if doc_key in st.session_state:
         st.download_button(
             "Descargar documento Word",

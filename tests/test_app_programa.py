@@ -159,7 +159,19 @@ def test_export_tab_offers_the_saved_version(url, monkeypatch):  # noqa: ANN001
     draft_id = int(at.session_state["pat_work"]["draft_id"])
     at = _page(monkeypatch, url, vista="Exportar", draft=draft_id)
     assert any("versión guardada 1" in m.value for m in at.markdown)
+    # the Word button is clicked in the browser test (AppTest 1.67 drops this click)
     assert any(b.label == "Preparar documento Word (con gráficas)" for b in at.button)
+    assert [d.label for d in at.get("download_button")] == ["Descargar Excel"]
+
+
+def test_save_and_reload_on_each_backend(db, monkeypatch):  # noqa: ANN001
+    at = _page(monkeypatch, db.url)
+    _edit_target(at, DIGITAL, "target", 41.25)
+    at = _save(at)
+    draft_id = int(at.session_state["pat_work"]["draft_id"])
+    again = _page(monkeypatch, db.url, draft=draft_id)
+    grid = again.dataframe[0].value.set_index("indicator")
+    assert grid.loc[DIGITAL, "target"] == 41.25
 
 
 def test_a_new_untouched_draft_follows_the_filters_place(url, monkeypatch):  # noqa: ANN001

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
@@ -61,4 +62,14 @@ def test_type_a_target_save_reload_and_export(page: Page):
     sheet = load_workbook(io.BytesIO(data))["Metas"]
     rows = {r[0]: r for r in sheet.iter_rows(values_only=True)}
     assert rows["Participación digital"][3] == 45.5
+
+    main.get_by_role("button", name="Preparar documento Word (con gráficas)").click()
+    word = main.get_by_role("button", name="Descargar documento Word")
+    expect(word).to_be_visible(timeout=90_000)
+    with page.expect_download() as info:
+        word.click()
+    doc = Document(io.BytesIO(Path(info.value.path()).read_bytes()))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    assert "45.5" in cells
+    assert len(doc.inline_shapes) == 2 or any("sólo las tablas" in p.text for p in doc.paragraphs)
     assert_no_exception(page)
