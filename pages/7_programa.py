@@ -175,6 +175,7 @@ if work is None or work["draft_id"] != choice or stale:
     work = _work_from(None if choice is None else dr.load_draft(ctx.engine, choice))
     work["scope"] = ctx.scope
     st.session_state[WORK] = work
+    st.session_state.pop("pat_message", None)  # it spoke of the draft shown before
 if work["draft_id"] is None:
     st.caption(f"Borrador nuevo para {year}, partiendo de la línea base. Aún no se ha guardado.")
 else:
@@ -208,7 +209,7 @@ def capacity_now() -> pd.DataFrame:
     _, totals = channel_forecast()
     c = work["capacity"]
     table = cap.capacity_table(
-        totals.rename(columns={"channel_id": "channel_id"}),
+        totals,
         dict(zip(c["channel_id"], pd.to_numeric(c["handle_minutes"]), strict=True)),
         dict(zip(c["channel_id"], pd.to_numeric(c["hours_available"]), strict=True)),
     )
