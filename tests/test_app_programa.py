@@ -23,6 +23,32 @@ DIGITAL = "Participación digital"
 
 
 @pytest.fixture
+def clean_db(db):  # noqa: ANN001, ANN201
+    """The shared tiny database, with the drafts (and their audit events) this test saves
+    removed afterwards, so other tests see it as it was."""
+    from sqlalchemy import delete, func, select
+
+    from lib.db.schema import AuditEvent, WorkProgram, WorkProgramRevision, WorkProgramTarget
+
+    with db.engine.connect() as conn:
+        first_new = (conn.execute(select(func.max(WorkProgram.id))).scalar() or 0) + 1
+    yield db
+    with db.engine.begin() as conn:
+        ids = (
+            conn.execute(select(WorkProgram.id).where(WorkProgram.id >= first_new)).scalars().all()
+        )
+        for model in (WorkProgramTarget, WorkProgramRevision):
+            conn.execute(delete(model).where(model.work_program_id.in_(ids)))
+        conn.execute(delete(WorkProgram).where(WorkProgram.id.in_(ids)))
+        for i in ids:
+            conn.execute(
+                delete(AuditEvent).where(
+                    AuditEvent.action == "draft_save", AuditEvent.target.like(f"programa {i} v%")
+                )
+            )
+
+
+@pytest.fixture
 def url(tmp_path, sqlite_tiny) -> str:  # noqa: ANN001
     """A private copy of the tiny database: these tests write drafts."""
     src = Path(sqlite_tiny.removeprefix("sqlite:///"))
@@ -91,13 +117,14 @@ def test_edit_save_and_reload(url, monkeypatch):  # noqa: ANN001
     at = _save(at)
     assert any("versión 1" in s.value for s in at.success)
     engine = make_engine(url)
-    drafts = dr.list_drafts(engine, 2027)
-    assert len(drafts) == 1 and drafts["author"].iloc[0] == "demo"
-    draft_id = int(drafts["id"].iloc[0])
+    draft_id = int(at.session_state["pat_work"]["draft_id"])
+    drafts = dr.list_drafts(engine, 2027).set_index("id")
+    assert drafts.loc[draft_id, "author"] == "demo" and drafts.loc[draft_id, "version"] == 1
     saved = dr.load_draft(engine, draft_id).targets.set_index("indicator")
     assert saved.loc[DIGITAL, "target"] == 45.5 and saved.loc[DIGITAL, "due_on"] == "2027-11-30"
     audit = pd.read_sql("SELECT action, username, target FROM audit_event", engine)
-    assert (audit["action"] == "draft_save").sum() == 1
+    mine = audit[(audit["action"] == "draft_save") & (audit["target"] == f"programa {draft_id} v1")]
+    assert mine["username"].tolist() == ["demo"]
     engine.dispose()
 
     # a new session (a reload) picks the draft and sees the saved numbers in the editor
@@ -113,6 +140,8 @@ def test_edit_save_and_reload(url, monkeypatch):  # noqa: ANN001
 
 
 def test_invalid_edits_show_spanish_messages_and_save_nothing(url, monkeypatch):  # noqa: ANN001
+    engine = make_engine(url)
+    before = len(dr.list_drafts(engine))
     at = _page(monkeypatch, url)
     _edit_target(at, DIGITAL, "target", 120.0)
     _edit_target(at, "Patrones orientados", "owner_unit", None)
@@ -123,8 +152,8 @@ def test_invalid_edits_show_spanish_messages_and_save_nothing(url, monkeypatch):
     assert f"({DIGITAL}), Meta: 120 está fuera de 0–100 para un porcentaje" in message
     assert "(Patrones orientados), Unidad responsable: falta la unidad responsable" in message
     assert "01/02/2028 es posterior al cierre del año 2027" in message
-    engine = make_engine(url)
-    assert dr.list_drafts(engine).empty
+    assert len(dr.list_drafts(engine)) == before
+    assert at.session_state["pat_work"]["draft_id"] is None
     engine.dispose()
 
 
@@ -164,7 +193,8 @@ def test_export_tab_offers_the_saved_version(url, monkeypatch):  # noqa: ANN001
     assert [d.label for d in at.get("download_button")] == ["Descargar Excel"]
 
 
-def test_save_and_reload_on_each_backend(db, monkeypatch):  # noqa: ANN001
+def test_save_and_reload_on_each_backend(clean_db, monkeypatch):  # noqa: ANN001
+    db = clean_db
     at = _page(monkeypatch, db.url)
     _edit_target(at, DIGITAL, "target", 41.25)
     at = _save(at)

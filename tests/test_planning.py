@@ -27,6 +27,32 @@ SEASON = np.array([1.25, 1.2, 1.0, 0.92, 1.0, 0.95, 0.97, 1.0, 0.98, 1.0, 1.05, 
 FIRST = dt.date(2023, 11, 1)
 
 
+@pytest.fixture
+def clean_db(db):  # noqa: ANN001, ANN201
+    """The shared tiny database, with the drafts (and their audit events) this test saves
+    removed afterwards, so other tests see it as it was."""
+    from sqlalchemy import delete, func, select
+
+    from lib.db.schema import AuditEvent, WorkProgram, WorkProgramRevision, WorkProgramTarget
+
+    with db.engine.connect() as conn:
+        first_new = (conn.execute(select(func.max(WorkProgram.id))).scalar() or 0) + 1
+    yield db
+    with db.engine.begin() as conn:
+        ids = (
+            conn.execute(select(WorkProgram.id).where(WorkProgram.id >= first_new)).scalars().all()
+        )
+        for model in (WorkProgramTarget, WorkProgramRevision):
+            conn.execute(delete(model).where(model.work_program_id.in_(ids)))
+        conn.execute(delete(WorkProgram).where(WorkProgram.id.in_(ids)))
+        for i in ids:
+            conn.execute(
+                delete(AuditEvent).where(
+                    AuditEvent.action == "draft_save", AuditEvent.target.like(f"programa {i} v%")
+                )
+            )
+
+
 def _series(n: int = 36, noise: float = 0.0, seed: int = 0) -> pd.Series:
     """1,000 contacts a month growing 7 % a year with the demo's month factors."""
     rng = np.random.default_rng(seed)
@@ -226,7 +252,8 @@ def _content(**targets) -> dict:  # noqa: ANN003
     )
 
 
-def test_drafts_save_load_version_and_conflict(db):  # noqa: ANN001
+def test_drafts_save_load_version_and_conflict(clean_db):  # noqa: ANN001
+    db = clean_db
     first = dr.create_draft(db.engine, "ana", _content())
     assert first.version == 1 and first.status == "borrador" and first.author == "ana"
     loaded = dr.load_draft(db.engine, first.id)
@@ -278,7 +305,8 @@ def test_drafts_save_load_version_and_conflict(db):  # noqa: ANN001
     assert not (saves["target"] == f"programa {first.id} v4").any()
 
 
-def test_invalid_edits_save_nothing(db):  # noqa: ANN001
+def test_invalid_edits_save_nothing(clean_db):  # noqa: ANN001
+    db = clean_db
     d = dr.create_draft(db.engine, "ana", _content())
     with pytest.raises(DraftInvalid):
         dr.save_draft(db.engine, d.id, "ana", _content(target=140.0), expected_version=1)
@@ -367,7 +395,8 @@ def test_campaign_plan_scales_the_measured_return():
     assert pd.isna(plan.loc["B", "expected_return"])
 
 
-def test_exported_files_open_and_hold_the_saved_numbers(db):  # noqa: ANN001
+def test_exported_files_open_and_hold_the_saved_numbers(clean_db):  # noqa: ANN001
+    db = clean_db
     d = dr.create_draft(db.engine, "ana", _content(target=45.5))
     saved = dr.load_draft(db.engine, d.id)
     xlsx = ex.workbook(saved.content, saved.version, saved.author)
