@@ -282,9 +282,9 @@ def forecast_tab() -> None:
         pd.DataFrame(
             {
                 "Canal": totals["channel_id"].map(channel_names),
-                f"Pronóstico {year}": totals["forecast"],
-                "Inferior (90 %)": totals["lower"],
-                "Superior (90 %)": totals["upper"],
+                f"Pronóstico {year}": totals["forecast"].round(0),
+                "Inferior (90 %)": totals["lower"].round(0),
+                "Superior (90 %)": totals["upper"].round(0),
                 "Últimos 12 meses": totals["last12"],
                 "MAPE del contraste (%)": totals["backtest_mape"],
             }
@@ -316,16 +316,20 @@ def forecast_tab() -> None:
             pd.DataFrame(
                 {
                     "OOAD": ot["ooad_id"].map(names),
-                    f"Pronóstico {year}": ot["forecast"],
-                    "Inferior (90 %)": ot["lower"],
-                    "Superior (90 %)": ot["upper"],
+                    f"Pronóstico {year}": ot["forecast"].round(0),
+                    "Inferior (90 %)": ot["lower"].round(0),
+                    "Superior (90 %)": ot["upper"].round(0),
                     "Últimos 12 meses": ot["last12"],
                     "MAPE del contraste (%)": ot["backtest_mape"],
                 }
             ),
             hide_index=True,
             width="stretch",
-            column_config={"MAPE del contraste (%)": st.column_config.NumberColumn(format="%.1f")},
+            column_config={
+                k: st.column_config.NumberColumn(format="localized")
+                for k in (f"Pronóstico {year}", "Inferior (90 %)", "Superior (90 %)")
+            }
+            | {"MAPE del contraste (%)": st.column_config.NumberColumn(format="%.1f")},
         )
 
 
@@ -367,7 +371,9 @@ def capacity_tab() -> None:
             "channel_id": None,
             "channel": st.column_config.TextColumn("Canal"),
             "handle_minutes": st.column_config.NumberColumn("Minutos por contacto", min_value=0),
-            "hours_available": st.column_config.NumberColumn("Horas disponibles", min_value=0),
+            "hours_available": st.column_config.NumberColumn(
+                "Horas disponibles", min_value=0, format="localized"
+            ),
         },
     )
     t = capacity_now()
@@ -407,7 +413,9 @@ def campaigns_tab() -> None:
             "code": st.column_config.TextColumn("Código"),
             "name": st.column_config.TextColumn("Campaña"),
             "include": st.column_config.CheckboxColumn("Incluir"),
-            "planned_cost": st.column_config.NumberColumn("Costo previsto (MXN)", min_value=0),
+            "planned_cost": st.column_config.NumberColumn(
+                "Costo previsto (MXN)", min_value=0, format="localized"
+            ),
         },
     )
     plan = plan_now()

@@ -108,6 +108,11 @@ def test_forecast_tab_shows_the_backtest_error(url, monkeypatch):  # noqa: ANN00
     mape = next(m.value for m in at.metric if m.label == "Error del contraste (MAPE)")
     assert mape.endswith("%") and 0 < float(mape[:-1]) < 50
     assert len(at.get("plotly_chart")) == 2
+    at.toggle(key="pat_ooad").set_value(True).run()
+    assert not at.exception, at.exception
+    by_ooad = at.dataframe[-1].value
+    assert by_ooad["OOAD"].notna().all() and len(by_ooad) == by_ooad["OOAD"].nunique() > 1
+    assert (by_ooad["Inferior (90 %)"] <= by_ooad["Pronóstico 2027"]).all()
 
 
 def test_edit_save_and_reload(url, monkeypatch):  # noqa: ANN001
