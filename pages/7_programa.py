@@ -75,8 +75,12 @@ def baseline() -> pd.DataFrame:
 
 
 def channel_forecast() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Monthly forecast from the month after the data to December of the plan year (for the
+    chart), and the plan year's totals per channel."""
     by_channel = history.groupby(["month", "channel_id"], as_index=False)["contacts"].sum()
-    return cached_pure(fc.forecast_by, by_channel, "channel_id", last, year)
+    return cached_pure(
+        fc.forecast_by, by_channel, "channel_id", last, year, "contacts", fc.LEVEL, True
+    )
 
 
 def handling_minutes() -> dict[str, float]:

@@ -141,6 +141,9 @@ def test_forecast_by_key_counts_missing_months_as_zero():
     assert t.loc["b", "forecast"] == pytest.approx(2 * t.loc["a", "forecast"], rel=0.02)
     assert t.loc["a", "last12"] == pytest.approx(s.tail(12).sum())
     assert len(monthly) == 24 and t["backtest_mape"].lt(3).all()
+    bridged, same = fc.forecast_by(long, "channel_id", dt.date(2026, 10, 1), 2027, all_months=True)
+    assert len(bridged) == 28 and bridged["month"].min() == dt.date(2026, 11, 1)
+    assert same["forecast"].tolist() == t["forecast"].tolist()
 
 
 # ------------------------------------------------------------------------------- capacity

@@ -56,6 +56,7 @@ class SeriesForecast:
     total_lower: float
     total_upper: float
     method: str
+    horizon: pd.DataFrame | None = None  # every forecast month, also those before ``keep``
 
 
 def _as_series(history: pd.Series) -> pd.Series:
@@ -158,6 +159,7 @@ def forecast_series(
         float(np.quantile(totals, q)),
         float(np.quantile(totals, 1 - q)),
         method,
+        monthly,
     )
 
 
@@ -206,10 +208,12 @@ def forecast_by(
     year: int,
     value: str = "contacts",
     level: float = LEVEL,
+    all_months: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One forecast per value of ``key`` (channel, OOAD...) from a long frame (month, key,
     value). Months without rows count as zero. Returns the monthly frame (key, month,
-    forecast, lower, upper) for ``year`` and the annual totals (key, forecast, lower, upper,
+    forecast, lower, upper) for ``year`` (from the month after the data with ``all_months``)
+    and the annual totals (key, forecast, lower, upper,
     last12, method, backtest_mape)."""
     horizon, keep = plan_months(last_month, year)
     first = min(history["month"]) if len(history) else last_month
@@ -224,7 +228,7 @@ def forecast_by(
     for k in wide.columns:
         s = wide[k]
         fc = forecast_series(s, horizon, keep, level)
-        monthly.append(fc.monthly.assign(**{key: k}))
+        monthly.append((fc.horizon if all_months else fc.monthly).assign(**{key: k}))
         try:
             err = backtest(s, level=level).mape
         except ValueError:
