@@ -17,7 +17,7 @@ from lib.planning import drafts as dr
 from lib.planning import export as ex
 from lib.planning import forecast as fc
 from lib.planning.campaigns import campaign_plan, measured_campaigns
-from lib.planning.editor import apply_delta, typed_targets
+from lib.planning.editor import apply_delta, working_copy
 from lib.planning.validation import DraftInvalid
 from lib.queries import campaigns as qc
 from lib.queries import overview
@@ -97,63 +97,9 @@ def handling_minutes() -> dict[str, float]:
 
 def _work_from(draft: dr.Draft | None) -> dict:
     """What the planner edits: the loaded draft, or a new one built from the baseline."""
-    minutes = handling_minutes()
-    capacity = pd.DataFrame(
-        {
-            "channel_id": list(channel_names),
-            "channel": list(channel_names.values()),
-            "handle_minutes": [
-                0.0 if c in SELF_SERVICE else float(minutes.get(c, 0.0)) for c in channel_names
-            ],
-            "hours_available": [None] * len(channel_names),
-        }
-    )
-    m = measured()
-    picks = pd.DataFrame(
-        {"code": m["code"], "name": m["name"], "include": False, "planned_cost": m["cost"]}
-    )
-    if draft is None:
-        return {
-            "draft_id": None,
-            "version": None,
-            "author": None,
-            "title": f"Programa Anual de Trabajo {year}",
-            "status": "borrador",
-            "notes": "",
-            "targets": typed_targets(bl.initial_targets(baseline())),
-            "capacity": capacity,
-            "picks": picks,
-            "rev": 0,
-        }
-    saved_cap = draft.capacity
-    if not saved_cap.empty:
-        keep = saved_cap.set_index("channel_id")
-        for col in ("handle_minutes", "hours_available"):
-            capacity[col] = [
-                keep[col].get(c, capacity.loc[i, col]) if col in keep else capacity.loc[i, col]
-                for i, c in enumerate(capacity["channel_id"])
-            ]
-    saved_camp = draft.campaigns
-    if not saved_camp.empty:
-        chosen = saved_camp.set_index("code")["planned_cost"]
-        picks["include"] = picks["code"].isin(chosen.index)
-        picks["planned_cost"] = [
-            chosen.get(c, cost)
-            for c, cost in zip(picks["code"], picks["planned_cost"], strict=True)
-        ]
-    targets = typed_targets(draft.targets)
-    return {
-        "draft_id": draft.id,
-        "version": draft.version,
-        "author": draft.author,
-        "title": draft.title,
-        "status": draft.status,
-        "notes": draft.notes or "",
-        "targets": targets,
-        "capacity": capacity,
-        "picks": picks,
-        "rev": 0,
-    }
+    minutes = {c: 0.0 if c in SELF_SERVICE else float(v) for c, v in handling_minutes().items()}
+    initial = None if draft is not None else bl.initial_targets(baseline())
+    return working_copy(year, channel_names, minutes, measured(), initial, draft)
 
 
 drafts = dr.list_drafts(ctx.engine, year)

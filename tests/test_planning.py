@@ -460,3 +460,34 @@ def test_document_carries_the_charts_as_png_or_says_it_could_not():
     else:
         assert png.startswith(b"\x89PNG")
         assert len(doc.inline_shapes) == 1
+
+
+def test_working_copy_restores_a_saved_draft():
+    from lib.planning.editor import working_copy
+
+    names = {"ventanilla": "Ventanilla única", "en_linea": "Servicios en línea"}
+    measured = pd.DataFrame({"code": ["A", "B"], "name": ["a", "b"], "cost": [100.0, 200.0]})
+    new = working_copy(2027, names, {"ventanilla": 19.9}, measured, _targets(), None)
+    assert new["draft_id"] is None and new["status"] == "borrador"
+    assert new["capacity"]["handle_minutes"].tolist() == [19.9, 0.0]
+    assert new["capacity"]["hours_available"].isna().all()
+    assert not new["picks"]["include"].any()
+
+    content = _content()
+    content["capacity"] = [
+        {"channel_id": "ventanilla", "handle_minutes": 15.0, "hours_available": 900.0}
+    ]
+    content["campaigns"] = [{"code": "B", "planned_cost": 50.0}]
+    now = dt.datetime(2026, 11, 5)
+    draft = dr.Draft(7, 2027, content["title"], "en_revision", 3, "ana", now, now, "nota", content)
+    w = working_copy(2027, names, {"ventanilla": 19.9}, measured, None, draft)
+    assert (w["draft_id"], w["version"], w["status"]) == (7, 3, "en_revision")
+    cap_rows = w["capacity"].set_index("channel_id")
+    assert cap_rows.loc["ventanilla", ["handle_minutes", "hours_available"]].tolist() == [
+        15.0,
+        900.0,
+    ]
+    assert pd.isna(cap_rows.loc["en_linea", "hours_available"])
+    assert w["picks"].set_index("code")["include"].to_dict() == {"A": False, "B": True}
+    assert w["picks"].set_index("code").loc["B", "planned_cost"] == 50.0
+    assert w["targets"].set_index("indicator").loc["Participación digital", "target"] == 45.5

@@ -4,11 +4,14 @@ copy (which survives tab switches) instead of the widget's state (which does not
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from lib.planning.validation import TARGET_COLUMNS
+
+if TYPE_CHECKING:
+    from lib.planning.drafts import Draft
 
 
 def apply_delta(df: pd.DataFrame, delta: Mapping[str, Any] | None) -> pd.DataFrame:
@@ -53,3 +56,75 @@ def typed_targets(df: pd.DataFrame) -> pd.DataFrame:
     for col in TEXT_COLUMNS:
         out[col] = out[col].astype(object).where(out[col].notna(), None)
     return out
+
+
+def working_copy(
+    year: int,
+    channel_names: Mapping[str, str],
+    handle_minutes: Mapping[str, float],
+    measured: pd.DataFrame,
+    initial_targets: pd.DataFrame | None,
+    draft: Draft | None,
+) -> dict[str, Any]:
+    """The page's editable state: targets, capacity inputs (minutes and hours per channel)
+    and campaign picks, from a saved draft or, for a new one, from ``initial_targets``, the
+    measured handling minutes and no campaign picked."""
+    capacity = pd.DataFrame(
+        {
+            "channel_id": list(channel_names),
+            "channel": list(channel_names.values()),
+            "handle_minutes": [float(handle_minutes.get(c, 0.0)) for c in channel_names],
+            "hours_available": [float("nan")] * len(channel_names),
+        }
+    )
+    picks = pd.DataFrame(
+        {
+            "code": measured["code"],
+            "name": measured["name"],
+            "include": False,
+            "planned_cost": measured["cost"].astype(float),
+        }
+    )
+    if draft is None:
+        return {
+            "draft_id": None,
+            "version": None,
+            "author": None,
+            "title": f"Programa Anual de Trabajo {year}",
+            "status": "borrador",
+            "notes": "",
+            "targets": typed_targets(initial_targets),
+            "capacity": capacity,
+            "picks": picks,
+            "rev": 0,
+        }
+    saved = draft.capacity
+    if not saved.empty:
+        keep = saved.set_index("channel_id")
+        for col in ("handle_minutes", "hours_available"):
+            if col in keep:
+                capacity[col] = [
+                    float(keep[col].get(c, capacity.loc[i, col]))
+                    if pd.notna(keep[col].get(c))
+                    else capacity.loc[i, col]
+                    for i, c in enumerate(capacity["channel_id"])
+                ]
+    chosen = draft.campaigns
+    if not chosen.empty:
+        cost = chosen.set_index("code")["planned_cost"]
+        picks["include"] = picks["code"].isin(cost.index)
+        picks["planned_cost"] = [
+            float(cost.get(c, p)) for c, p in zip(picks["code"], picks["planned_cost"], strict=True)
+        ]
+    return {
+        "draft_id": draft.id,
+        "version": draft.version,
+        "author": draft.author,
+        "title": draft.title,
+        "status": draft.status,
+        "notes": draft.notes or "",
+        "targets": typed_targets(draft.targets),
+        "capacity": capacity,
+        "picks": picks,
+        "rev": 0,
+    }
