@@ -196,3 +196,32 @@ def test_read_only_role_can_read_pages_and_cannot_write(pg_database_factory) -> 
                 conn.execute(text(f"DROP OWNED BY {role}"))
                 conn.execute(text(f"DROP ROLE {role}"))
         owner.dispose()
+
+
+def test_sql_and_html_in_draft_text_are_stored_as_text(users_db) -> None:  # noqa: ANN001
+    """Work-program drafts: title, notes, indicator, owner unit and target notes carrying SQL
+    or HTML come back exactly as typed, and every table is still there."""
+    from lib.planning import drafts as dr
+
+    _, engine = users_db
+    target = {
+        "indicator": HOSTILE,
+        "unit": "%",
+        "baseline": 38.2,
+        "target": 45.5,
+        "owner_unit": HTML,
+        "q1": 40,
+        "q2": 42,
+        "q3": 44,
+        "q4": 45.5,
+        "due_on": dt.date(2027, 12, 15),
+        "notes": "'; DELETE FROM work_program; --",
+    }
+    content = dr.prepare_content(2027, HTML, "borrador", HOSTILE, [target])
+    saved = dr.create_draft(engine, ADMIN, content)
+    back = dr.load_draft(engine, saved.id).content
+    assert back["title"] == HTML and back["notes"] == HOSTILE
+    row = back["targets"][0]
+    assert row["indicator"] == HOSTILE and row["owner_unit"] == HTML
+    assert row["notes"] == "'; DELETE FROM work_program; --"
+    assert {"work_program", "app_user", "audit_event"} <= set(inspect(engine).get_table_names())

@@ -21,6 +21,9 @@ SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
             ":material/person_search:",
         ),
     ],
+    "Planeación": [
+        ("pages/7_programa.py", "Programa anual de trabajo", "programa", ":material/event_note:"),
+    ],
     "Datos": [
         ("pages/9_datos.py", "Datos y cobertura", "datos", ":material/database:"),
     ],

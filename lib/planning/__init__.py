@@ -1,0 +1,1 @@
+"""The Programa Anual de Trabajo planner: baseline, forecast, capacity, drafts, exports."""

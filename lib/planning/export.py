@@ -1,0 +1,171 @@
+"""The draft as files to circulate: an Excel workbook (openpyxl, through lib.export) and a Word
+document (python-docx) with the same tables and, when a PNG renderer works, the charts.
+
+Charts are rendered by plotly + kaleido, which drives the system Chromium offline (measured
+here: about 6 s for the first figure, then well under a second). If that fails (no Chromium),
+the document carries the tables only and says so. Pure: no Streamlit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from lib.export import excel_workbook
+from lib.planning.drafts import STATUSES
+
+TARGET_LABELS = {
+    "indicator": "Indicador",
+    "unit": "Unidad",
+    "baseline": "Línea base",
+    "target": "Meta",
+    "owner_unit": "Unidad responsable",
+    "q1": "Hito T1",
+    "q2": "Hito T2",
+    "q3": "Hito T3",
+    "q4": "Hito T4",
+    "due_on": "Fecha compromiso",
+    "notes": "Notas",
+}
+CAPACITY_LABELS = {
+    "channel": "Canal",
+    "contacts": "Contactos pronosticados",
+    "handle_minutes": "Minutos por contacto",
+    "hours_needed": "Horas necesarias",
+    "hours_available": "Horas disponibles",
+    "gap_hours": "Diferencia (horas)",
+    "fte_needed": "Personas de tiempo completo",
+}
+CAMPAIGN_LABELS = {
+    "code": "Código",
+    "name": "Campaña",
+    "planned_cost": "Costo previsto (MXN)",
+    "return_per_peso": "Retorno medido (pesos por peso)",
+    "expected_return": "Recaudación adicional esperada (MXN)",
+    "expected_low": "IC 95 % inferior (MXN)",
+    "expected_high": "IC 95 % superior (MXN)",
+}
+
+
+def _frame(rows: Sequence[dict] | pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
+    df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    cols = [c for c in labels if c in df.columns]
+    return df[cols].rename(columns=labels) if cols else pd.DataFrame(columns=list(labels.values()))
+
+
+def draft_tables(content: Mapping, extra: Mapping[str, pd.DataFrame] | None = None) -> dict:
+    """The draft's tables with Spanish headers: Metas, Capacidad, Campañas (+ ``extra``)."""
+    tables = {
+        "Metas": _frame(content.get("targets", []), TARGET_LABELS),
+        "Capacidad": _frame(content.get("capacity", []), CAPACITY_LABELS),
+        "Campañas": _frame(content.get("campaigns", []), CAMPAIGN_LABELS),
+    }
+    return {**tables, **(extra or {})}
+
+
+def cover(content: Mapping, version: int | None, author: str | None) -> list[tuple[str, str]]:
+    return [
+        ("Programa", str(content.get("title", ""))),
+        ("Año", str(content.get("year", ""))),
+        ("Estado", STATUSES.get(content.get("status", ""), str(content.get("status", "")))),
+        ("Versión", "sin guardar" if version is None else str(version)),
+        ("Autor de la versión", author or "—"),
+        ("Notas", content.get("notes") or "—"),
+    ]
+
+
+def workbook(
+    content: Mapping,
+    version: int | None,
+    author: str | None,
+    extra: Mapping[str, pd.DataFrame] | None = None,
+    more_cover: Sequence[tuple[str, str]] = (),
+) -> bytes:
+    """The Excel workbook: a cover sheet, then Metas, Capacidad, Campañas and ``extra``."""
+    return excel_workbook(
+        f"Programa Anual de Trabajo {content.get('year', '')}",
+        [*cover(content, version, author), *more_cover],
+        draft_tables(content, extra),
+    )
+
+
+def chart_png(fig, width: int = 900, height: int = 420) -> bytes | None:  # noqa: ANN001
+    """The figure as PNG, or None when no renderer works here (then: tables only)."""
+    try:
+        return fig.to_image(format="png", width=width, height=height, scale=1)
+    except Exception:  # noqa: BLE001 (kaleido/Chromium missing or failing: degrade, say so)
+        return None
+
+
+def show_value(v) -> str:  # noqa: ANN001
+    """A changed value as the conflict and version views show it: — for blank."""
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return "—"
+    if isinstance(v, float):
+        return f"{v:,.6g}" if abs(v) < 1e6 else f"{v:,.0f}"
+    return str(v)
+
+
+def _cell(v) -> str:  # noqa: ANN001
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return "—"
+    if isinstance(v, float):
+        return f"{v:,.2f}".rstrip("0").rstrip(".") if abs(v) < 1e15 else f"{v:.3g}"
+    if isinstance(v, dt.date):
+        return v.strftime("%d/%m/%Y")
+    return str(v)
+
+
+def document(
+    content: Mapping,
+    version: int | None,
+    author: str | None,
+    extra: Mapping[str, pd.DataFrame] | None = None,
+    charts: Mapping[str, bytes | None] | None = None,
+    more_cover: Sequence[tuple[str, str]] = (),
+) -> bytes:
+    """The Word document: title, cover facts, one section per table, the charts (PNG) or a
+    note that they could not be drawn."""
+    from docx import Document
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    doc.styles["Normal"].font.name = "Calibri"
+    doc.styles["Normal"].font.size = Pt(10)
+    doc.add_heading(f"Programa Anual de Trabajo {content.get('year', '')}", level=0)
+    facts = doc.add_table(rows=0, cols=2)
+    facts.style = "Light List Accent 1"
+    for label, value in [*cover(content, version, author), *more_cover]:
+        row = facts.add_row().cells
+        row[0].text, row[1].text = label, value
+    for name, frame in draft_tables(content, extra).items():
+        doc.add_heading(name, level=1)
+        if frame.empty:
+            doc.add_paragraph("Sin filas.")
+            continue
+        table = doc.add_table(rows=1, cols=len(frame.columns))
+        table.style = "Light Grid Accent 1"
+        for cell, col in zip(table.rows[0].cells, frame.columns, strict=True):
+            cell.text = str(col)
+        for rec in frame.itertuples(index=False):
+            cells = table.add_row().cells
+            for cell, v in zip(cells, rec, strict=True):
+                cell.text = _cell(v)
+    if charts:
+        doc.add_heading("Gráficas", level=1)
+        missing = [t for t, png in charts.items() if png is None]
+        for title, png in charts.items():
+            if png is not None:
+                doc.add_paragraph(title)
+                doc.add_picture(io.BytesIO(png), width=Cm(16))
+        if missing:
+            doc.add_paragraph(
+                "No se pudieron dibujar las gráficas en este servidor (falta el motor de "
+                "imágenes); el documento lleva sólo las tablas: " + ", ".join(missing) + "."
+            )
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
