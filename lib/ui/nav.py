@@ -32,14 +32,26 @@ SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
         ("pages/96_auditoria.py", "Bitácora de auditoría", "auditoria", ":material/policy:"),
     ],
 }
-# Sections only some roles see in the menu (each page also refuses other roles itself).
-RESTRICTED = {"Administración": ("administrador",)}
+# Pages only some roles see in the menu (each page also refuses other roles itself).
+RESTRICTED: dict[str, tuple[str, ...]] = {
+    "pages/92_importar.py": ("administrador",),
+    "pages/95_usuarios.py": ("administrador",),
+    "pages/96_auditoria.py": ("administrador",),
+}
+
+
+def pages_for(role: str) -> dict[str, list[tuple[str, str, str, str]]]:
+    """The menu of a role: restricted pages left out, and sections left empty dropped."""
+    menu = {
+        section: [item for item in items if role in RESTRICTED.get(item[0], (role,))]
+        for section, items in SECTIONS.items()
+    }
+    return {section: items for section, items in menu.items() if items}
 
 
 def navigation():  # noqa: ANN201
     from lib.ui.session import current_user
 
-    role = current_user().role
     pages = {
         section: [
             st.Page(
@@ -47,7 +59,6 @@ def navigation():  # noqa: ANN201
             )
             for path, title, url, icon in items
         ]
-        for section, items in SECTIONS.items()
-        if role in RESTRICTED.get(section, (role,))
+        for section, items in pages_for(current_user().role).items()
     }
     return st.navigation(pages, position="sidebar", expanded=True)
