@@ -45,19 +45,29 @@ def _plain(text: str) -> str:
 
 
 def _numbers(s: pd.Series) -> pd.Series:
-    """Text to float: «1,234.5», «1.234,5», «1234,5», «$ 1 234», «-3»."""
-    t = s.str.replace(r"[\s$]", "", regex=True)
+    """Text to float: «1234.5» fast; then «1,234.5», «1.234,5», «1234,5», «$ 1 234», «-3»."""
+    values = pd.to_numeric(s, errors="coerce")
+    retry = s.notna() & values.isna()
+    if not retry.any():
+        return values.astype("Float64").astype(float) if values.dtype == object else values
+    t = s[retry].str.replace(r"[\s$]", "", regex=True)
     both = t.str.contains(",", regex=False) & t.str.contains(".", regex=False)
     comma_last = t.str.rfind(",") > t.str.rfind(".")
     t = t.where(~(both & comma_last), t.str.replace(".", "", regex=False))
     t = t.where(~(both & ~comma_last), t.str.replace(",", "", regex=False))
     t = t.str.replace(",", ".", regex=False)
-    return pd.to_numeric(t, errors="coerce")
+    values = values.astype(float)
+    values[retry] = pd.to_numeric(t, errors="coerce").astype(float)
+    return values
 
 
 def _dates(s: pd.Series, formats: tuple[str, ...]) -> pd.Series:
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
-    todo = s.notna()
+    """ISO dates first (fast path), then each Spanish format on what is left."""
+    out = pd.to_datetime(s, format="ISO8601", errors="coerce")
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_localize(None)
+    out = out.astype("datetime64[us]")
+    todo = s.notna() & out.isna()
     for fmt in formats:
         if not todo.any():
             break
@@ -70,30 +80,28 @@ def _dates(s: pd.Series, formats: tuple[str, ...]) -> pd.Series:
 
 def parse_column(col: Col, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(typed values, mask of cells that were given but could not be parsed)."""
-    s = raw.astype(object).where(raw.notna(), None)
-    s = s.map(lambda v: v.strip() if isinstance(v, str) else v)
-    s = s.where(s.map(lambda v: v is not None and v != ""), None)
-    given = s.notna()
-    text = s.astype("string")
+    text = raw.astype("string").str.strip()
+    text = text.mask(text == "")
+    given = text.notna()
     if col.kind == "str":
-        return s, pd.Series(False, index=s.index)
+        return text.astype(object).where(given, None), pd.Series(False, index=raw.index)
     if col.kind in ("int", "float"):
         values = _numbers(text)
         bad = given & values.isna()
         if col.kind == "int":
             frac = values.notna() & (values != np.floor(values.fillna(0)))
             bad |= frac
-            values = values.where(~frac)
+            values = values.where(~frac & (values.abs() < 2**62))
+            bad |= given & values.isna()
             values = values.round().astype("Int64")
         return values, bad
     if col.kind == "bool":
-        low = text.map(lambda v: _plain(v) if isinstance(v, str) else v)
-        values = pd.Series(
-            np.where(low.isin(TRUE), True, np.where(low.isin(FALSE), False, None)),
-            index=s.index,
-            dtype=object,
-        )
-        values = values.where(given, None)
+        uniq = text.dropna().unique()
+        table = {
+            u: True if _plain(u) in TRUE else False if _plain(u) in FALSE else None for u in uniq
+        }
+        values = text.astype(object).map(table).astype(object)
+        values = values.where(given & values.notna(), None)
         bad = given & values.isna()
         return values, bad
     if col.kind == "date":
@@ -174,9 +182,10 @@ def _normalise_choices(spec: TableSpec, typed: pd.DataFrame) -> None:
     for col in spec.columns:
         if col.choices and col.name in typed:
             canon = {_plain(c): c for c in col.choices}
-            typed[col.name] = typed[col.name].map(
-                lambda v, canon=canon: canon.get(_plain(v), v) if isinstance(v, str) else v
-            )
+            uniq = typed[col.name].dropna().unique()
+            table = {u: canon.get(_plain(u), u) for u in uniq}
+            typed[col.name] = typed[col.name].map(table).astype(object)
+            typed[col.name] = typed[col.name].where(typed[col.name].notna(), None)
 
 
 def validate_chunk(spec: TableSpec, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
