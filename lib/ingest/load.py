@@ -552,37 +552,4 @@ def import_file(
     return result
 
 
-def latest_loads(engine: Engine) -> pd.DataFrame:
-    """The latest accepted load per table (for the data dictionary)."""
-    t = ImportLoad.__table__
-    last = (
-        select(t.c.table_name, func.max(t.c.id).label("id"))
-        .where(t.c.status == "cargado")
-        .group_by(t.c.table_name)
-        .subquery()
-    )
-    q = select(
-        t.c.table_name,
-        t.c.finished_at,
-        t.c.file_name,
-        t.c.username,
-        t.c.rows_read,
-        t.c.rows_inserted,
-        t.c.rows_updated,
-    ).join(last, last.c.id == t.c.id)
-    with engine.connect() as conn:
-        return pd.DataFrame(
-            conn.execute(q).mappings().all(),
-            columns=[
-                "table_name",
-                "finished_at",
-                "file_name",
-                "username",
-                "rows_read",
-                "rows_inserted",
-                "rows_updated",
-            ],
-        )
-
-
-__all__ = ["ImportResult", "import_file", "latest_loads"]
+__all__ = ["ImportResult", "import_file"]

@@ -62,19 +62,31 @@ def _numbers(s: pd.Series) -> pd.Series:
 
 
 def _dates(s: pd.Series, formats: tuple[str, ...]) -> pd.Series:
-    """ISO dates first (fast path), then each Spanish format on what is left."""
+    """ISO dates first (fast path); then the format that fits a sample of what is left, on
+    all of it; then every format on the few cells still unparsed."""
     out = pd.to_datetime(s, format="ISO8601", errors="coerce")
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_localize(None)
     out = out.astype("datetime64[us]")
     todo = s.notna() & out.isna()
-    for fmt in formats:
-        if not todo.any():
-            break
+
+    def fill(fmt: str) -> None:
+        nonlocal todo
         parsed = pd.to_datetime(s[todo], format=fmt, errors="coerce")
         ok = parsed.notna()
         out.loc[ok[ok].index] = parsed[ok]
         todo &= out.isna()
+
+    if todo.any():
+        sample = s[todo].head(50)
+        hits = {f: pd.to_datetime(sample, format=f, errors="coerce").notna().sum() for f in formats}
+        best = max(formats, key=lambda f: hits[f])
+        if hits[best]:
+            fill(best)
+    for fmt in formats:
+        if not todo.any():
+            break
+        fill(fmt)
     return out
 
 
