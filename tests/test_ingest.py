@@ -449,3 +449,13 @@ def test_cli_prints_a_spanish_report_and_exits_non_zero_on_rejection(
             == 0
         )
     engine.dispose()
+
+
+def test_the_data_contract_doc_lists_every_import_column_and_alias():
+    doc = (ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8")
+    for spec in SPECS.values():
+        assert f"### Import: `{spec.name}`" in doc
+        for col in spec.columns:
+            assert f"| `{col.name}` |" in doc, (spec.name, col.name)
+            for alias in col.aliases:
+                assert f"`{alias}`" in doc, (spec.name, alias)

@@ -696,3 +696,57 @@ def match_headers(spec: TableSpec, headers: list[str]) -> HeaderMatch:
             out.mapping[h] = name
     out.missing = [c.name for c in spec.columns if c.required and c.name not in seen]
     return out
+
+
+KIND_DOC = {
+    "int": "integer",
+    "float": "number (`.` or `,` decimals, thousands separators allowed)",
+    "str": "text",
+    "bool": "yes/no (`1`/`0`, `sí`/`no`, `true`/`false`, `verdadero`/`falso`)",
+    "date": "date (`dd/mm/aaaa`, `aaaa-mm-dd`, `dd-mm-aaaa`)",
+    "datetime": "date and time (`dd/mm/aaaa hh:mm[:ss]`, ISO 8601)",
+    "month": "month (`mm/aaaa`, `aaaa-mm` or any date of the month)",
+}
+
+
+def contract_markdown() -> str:
+    """The per-table file contract, as docs/data-contract.md shows it (kept in sync by a
+    test: every column and alias here must appear there)."""
+    out: list[str] = []
+    for spec in SPECS.values():
+        out.append(f"### Import: `{spec.name}` ({spec.label})\n")
+        key = ", ".join(f"`{k}`" for k in spec.key)
+        out.append(f"Natural key (upsert): {key}." + (f" {spec.notes}" if spec.notes else ""))
+        if spec.derived:
+            out.append(
+                " Computed at load, not read from the file: "
+                + ", ".join(f"`{d}`" for d in spec.derived)
+                + "."
+            )
+        out.append("\n\n| File column | Also accepted | Type | Required | Checks | Meaning |\n")
+        out.append("|---|---|---|---|---|---|\n")
+        for c in spec.columns:
+            checks = []
+            if not c.nullable:
+                checks.append("not empty")
+            if c.min is not None and c.max is not None:
+                checks.append(f"{c.min:g}–{c.max:g}")
+            elif c.min is not None:
+                checks.append(f"≥ {c.min:g}")
+            if c.choices:
+                checks.append("one of " + ", ".join(f"`{x}`" for x in c.choices))
+            if c.max_len:
+                checks.append(f"≤ {c.max_len} characters")
+            if c.exact_len:
+                checks.append(" or ".join(str(n) for n in c.exact_len) + " characters")
+            if c.fk:
+                checks.append(f"exists in `{c.fk}`")
+            if c.lookup:
+                checks.append(f"exists in `{c.lookup[1]}.{c.lookup[2]}` → `{c.lookup[0]}`")
+            out.append(
+                f"| `{c.name}` | {', '.join(f'`{a}`' for a in c.aliases) or '—'} | "
+                f"{KIND_DOC[c.kind]} | {'yes' if c.required else 'no'} | "
+                f"{'; '.join(checks) or '—'} | {c.label} |\n"
+            )
+        out.append("\n")
+    return "".join(out)
