@@ -188,6 +188,8 @@ def _file_key(spec: TableSpec) -> list[str]:
 def _sql_problems(
     conn: Connection, spec: TableSpec, stage: Table, problems: _Problems, limit: int
 ) -> None:
+    if conn.dialect.name == "postgresql":  # temporary tables are never auto-analyzed
+        conn.exec_driver_sql(f'ANALYZE "{stage.name}"')
     # duplicated natural keys within the file
     key = [stage.c[k] for k in _file_key(spec)]
     dup = (
@@ -223,12 +225,9 @@ def _sql_problems(
             continue
         tcol, ref_name, ref_key = c.lookup
         ref = Base.metadata.tables[ref_name]
+        # UPDATE … FROM (a join, on both backends) rather than a correlated subquery per row
         conn.execute(
-            update(stage)
-            .values(
-                {tcol: select(ref.c.id).where(ref.c[ref_key] == stage.c[c.name]).scalar_subquery()}
-            )
-            .where(stage.c[c.name].is_not(None))
+            update(stage).where(stage.c[c.name] == ref.c[ref_key]).values({tcol: ref.c.id})
         )
         missing = conn.execute(
             select(stage.c._row, stage.c[c.name])

@@ -51,11 +51,18 @@ def _numbers(s: pd.Series) -> pd.Series:
     if not retry.any():
         return values.astype("Float64").astype(float) if values.dtype == object else values
     t = s[retry].str.replace(r"[\s$]", "", regex=True)
-    both = t.str.contains(",", regex=False) & t.str.contains(".", regex=False)
-    comma_last = t.str.rfind(",") > t.str.rfind(".")
-    t = t.where(~(both & comma_last), t.str.replace(".", "", regex=False))
-    t = t.where(~(both & ~comma_last), t.str.replace(",", "", regex=False))
-    t = t.str.replace(",", ".", regex=False)
+    has_comma = t.str.contains(",", regex=False)
+    has_dot = t.str.contains(".", regex=False)
+    t = t.where(~(has_comma & ~has_dot), t.str.replace(",", ".", regex=False))  # 12,5
+    both = has_comma & has_dot
+    if both.any():  # thousands separators: the last mark is the decimal one
+        b = t[both].astype(object)
+        t[both] = [
+            x.replace(".", "").replace(",", ".")
+            if x.rfind(",") > x.rfind(".")
+            else x.replace(",", "")
+            for x in b
+        ]
     values = values.astype(float)
     values[retry] = pd.to_numeric(t, errors="coerce").astype(float)
     return values
