@@ -168,8 +168,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         encoding=args.encoding,
         sep={"tab": "\t", "\\t": "\t"}.get(args.sep, args.sep) if args.sep else None,
         progress=_bar,
+        refresh=not args.no_refresh,
     )
     print(result.report())
+    if (
+        args.no_refresh
+        and result.status == "cargado"
+        and (result.rows_inserted or result.rows_updated)
+    ):
+        print("Agregados sin recalcular: ejecute `python -m lib refresh` al terminar las cargas.")
     if args.problems and not result.problems.empty:
         result.problems.to_csv(args.problems, index=False, encoding="utf-8-sig")
         print(f"Lista de problemas: {args.problems}")
@@ -210,6 +217,11 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--dry-run", action="store_true", help="validar sin guardar")
     i.add_argument("--encoding", default=None, help="codificación (por omisión, detectada)")
     i.add_argument("--sep", default=None, help="separador: , ; | tab (por omisión, detectado)")
+    i.add_argument(
+        "--no-refresh",
+        action="store_true",
+        help="no recalcular los agregados (para varias cargas seguidas; luego `refresh`)",
+    )
     i.add_argument("--user", default="línea de comandos", help="quién carga (para la bitácora)")
     i.add_argument("--problems", default=None, help="guardar la lista de problemas en este CSV")
     i.set_defaults(func=cmd_import)

@@ -378,6 +378,18 @@ def test_random_malformed_rows_never_crash_nor_leave_partial_data(catalog_db, ro
     assert dump(catalog_db) == before
 
 
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(content=st.binary(min_size=0, max_size=400), name=st.sampled_from(["a.csv", "a.xlsx", "a"]))
+def test_random_bytes_never_crash_the_loader(catalog_db, content, name):  # noqa: ANN001
+    before = dump(catalog_db)
+    result = import_file(catalog_db, "patron", content, file_name=name)
+    assert result.status == "rechazado"
+    assert result.problem_count >= 1 and result.problems["problema"].str.len().min() > 10
+    assert dump(catalog_db) == before
+
+
 # --------------------------------------------------------------------------- round trip
 
 
