@@ -1,4 +1,4 @@
-"""Command line: ``python -m lib seed|refresh|migrate|import|train|score|bench``."""
+"""Command line: ``python -m lib seed|refresh|migrate|import|export|train|score|bench``."""
 
 from __future__ import annotations
 
@@ -188,6 +188,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from lib.ingest.contract import SPECS
+    from lib.ingest.export import export_table
+
+    if args.table not in SPECS:
+        print(f"La tabla «{args.table}» no se exporta. Tablas: {', '.join(SPECS)}", file=sys.stderr)
+        return 2
+    engine = make_engine(database_target().url)
+    n = export_table(engine, args.table, args.file)
+    print(f"{n:,} filas de {args.table} en {args.file} (se importa con `python -m lib import`)")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from lib.bench import run_benchmarks
 
@@ -225,6 +238,10 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--user", default="línea de comandos", help="quién carga (para la bitácora)")
     i.add_argument("--problems", default=None, help="guardar la lista de problemas en este CSV")
     i.set_defaults(func=cmd_import)
+    x = sub.add_parser("export", help="exportar una tabla del contrato a CSV (importable)")
+    x.add_argument("table")
+    x.add_argument("file")
+    x.set_defaults(func=cmd_export)
     b = sub.add_parser("bench", help="medir tiempos de las consultas principales")
     b.add_argument("--repeat", type=int, default=5)
     b.set_defaults(func=cmd_bench)

@@ -39,17 +39,33 @@ st.dataframe(
     },
 )
 
+OTHER = {
+    "model_run": "Modelos entrenados",
+    "patron_flag": "Patrones calificados por un modelo",
+    "work_program": "Programas de trabajo",
+    "work_program_target": "Metas de los programas de trabajo",
+    "work_program_revision": "Versiones guardadas de los programas",
+    "app_user": "Usuarios y su alcance",
+    "audit_event": "Bitácora de auditoría",
+    "import_load": "Bitácora de importaciones",
+    "dataset_info": "Datos sobre la base (demostración, fechas)",
+    "ground_truth": "Verdad plantada de la demostración",
+}
+
 st.subheader("Tablas")
-tables = [t.name for t in Base.metadata.sorted_tables]
+tables = [*SPECS, *sorted(t.name for t in Base.metadata.sorted_tables if t.name not in SPECS)]
 counts = query(ctx, meta.table_counts, tables).set_index("tabla")["filas"]
 loads = query(ctx, latest_loads).set_index("table_name")
 overview = pd.DataFrame(
     {
         "Tabla": tables,
-        "Contenido": [SPECS[t].label if t in SPECS else "" for t in tables],
+        "Contenido": [
+            SPECS[t].label if t in SPECS else OTHER.get(t, "Agregado (lo recalcula refresh)")
+            for t in tables
+        ],
         "Se importa": ["sí" if t in SPECS else "no" for t in tables],
         "Filas": [int(counts.get(t, 0)) for t in tables],
-        "Última carga": [loads["finished_at"].get(t) for t in tables],
+        "Última carga": pd.to_datetime([loads["finished_at"].get(t) for t in tables]),
         "Archivo": [loads["file_name"].get(t, "") for t in tables],
         "Cargó": [loads["username"].get(t, "") for t in tables],
     }

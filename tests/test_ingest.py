@@ -450,6 +450,10 @@ def test_cli_prints_a_spanish_report_and_exits_non_zero_on_rejection(
     good.write_text(PATRON_HEADER + "\n" + GOOD_ROW + "\n")
     assert main(["import", "patron", str(good), "--dry-run"]) == 0
     assert "Prueba sin cambios" in capsys.readouterr().out
+    exported = tmp_path / "canales.csv"
+    assert main(["export", "channel", str(exported)]) == 0
+    assert main(["import", "channel", str(exported), "--no-refresh"]) == 0
+    assert "sin cambio 6" in capsys.readouterr().out
     engine = make_engine(sqlite_tiny)
     with engine.connect() as conn:
         assert (

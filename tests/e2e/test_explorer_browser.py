@@ -46,3 +46,10 @@ def test_explore_a_measure_and_validate_a_file(page: Page):
     expect(main.get_by_text("Prueba sin cambios", exact=False).first).to_be_visible()
     full_page_screenshot(page, ROOT / "docs" / "screenshots" / "importar.png")
     assert_no_exception(page)
+
+    page.goto("/diccionario?tabla=complaint")
+    wait_for_app_run(page)
+    expect(main.get_by_role("heading", name="Diccionario de datos")).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(3)
+    full_page_screenshot(page, ROOT / "docs" / "screenshots" / "diccionario.png")
+    assert_no_exception(page)
