@@ -10,6 +10,23 @@ from lib.queries import meta
 from lib.queries.ingest import latest_loads
 from lib.ui.context import page_setup, query
 
+
+def _describe(c, col, spec) -> str:  # noqa: ANN001
+    if c is not None:
+        return c.label
+    if spec and col.name in spec.derived:
+        return "calculada al cargar"
+    if spec and col.primary_key and col.name not in spec.key:
+        return "asignada por Mirador"
+    return ""
+
+
+def _stamp(value) -> str:  # noqa: ANN001
+    return (
+        "—" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%d/%m/%Y %H:%M")
+    )
+
+
 ctx = page_setup(
     "Diccionario de datos",
     caption="Métricas, tablas y columnas de la base compartida",
@@ -65,7 +82,7 @@ overview = pd.DataFrame(
         ],
         "Se importa": ["sí" if t in SPECS else "no" for t in tables],
         "Filas": [int(counts.get(t, 0)) for t in tables],
-        "Última carga": pd.to_datetime([loads["finished_at"].get(t) for t in tables]),
+        "Última carga": [_stamp(loads["finished_at"].get(t)) for t in tables],
         "Archivo": [loads["file_name"].get(t, "") for t in tables],
         "Cargó": [loads["username"].get(t, "") for t in tables],
     }
@@ -76,13 +93,13 @@ st.dataframe(
     width="stretch",
     column_config={
         "Filas": st.column_config.NumberColumn(format="localized"),
-        "Última carga": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm"),
     },
 )
 st.caption(
     "Última carga = la importación aceptada más reciente (import_load). Las tablas que no se "
     "importan las llenan la demostración, la actualización de agregados o la propia aplicación."
 )
+
 
 name = st.selectbox("Columnas de la tabla", tables, key="tabla", bind="query-params")
 t = Base.metadata.tables[name]
@@ -98,9 +115,7 @@ for col in t.columns:
             "Tipo": str(col.type),
             "Nula": "sí" if col.nullable else "no",
             "Llave": "PK" if col.primary_key else ("FK→" + fks if fks else ""),
-            "Descripción": c.label
-            if c
-            else ("calculada al cargar" if spec and col.name in spec.derived else ""),
+            "Descripción": _describe(c, col, spec),
             "En el archivo": (
                 (c.name + (" (" + ", ".join(c.aliases[:3]) + ")" if c.aliases else "")) if c else ""
             ),
