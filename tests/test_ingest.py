@@ -475,3 +475,21 @@ def test_the_data_contract_doc_lists_every_import_column_and_alias():
             assert f"| `{col.name}` |" in doc, (spec.name, col.name)
             for alias in col.aliases:
                 assert f"`{alias}`" in doc, (spec.name, alias)
+
+
+def test_excel_problems_name_the_spreadsheet_row(db, tmp_path):  # noqa: ANN001
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(PATRON_HEADER.split(";"))
+    good = GOOD_ROW.split(";")
+    ws.append(good)
+    ws.append([None] * len(good))  # a blank row in the middle
+    bad = [*good[:6], "9", *good[7:]]
+    bad[0] = "Z9900000002"
+    ws.append(bad)
+    wb.save(tmp_path / "p.xlsx")
+    r = import_file(db.engine, "patron", tmp_path / "p.xlsx", chunk_rows=1)
+    assert r.status == "rechazado"
+    assert r.problems[["fila", "columna"]].values.tolist() == [[4, "risk_class"]]

@@ -258,7 +258,7 @@ def _open_xlsx(fh: BinaryIO, chunk_rows: int) -> TableFile:
 
     def chunks() -> Iterator[pd.DataFrame]:
         buf: list[list[str | None]] = []
-        first = header_row + 1
+        numbers: list[int] = []  # spreadsheet row numbers, blank rows skipped
         row_no = header_row
         try:
             for values in rows:
@@ -266,18 +266,19 @@ def _open_xlsx(fh: BinaryIO, chunk_rows: int) -> TableFile:
                 cells = [_cell(v) for v in values]
                 if not any(cells):
                     continue
-                if not buf:
-                    first = row_no
                 buf.append(cells)
+                numbers.append(row_no)
                 if len(buf) >= chunk_rows:
-                    df = _frame(buf, headers, first)
-                    df.index = pd.Index(range(first, row_no + 1)[: len(df)])
+                    df = _frame(buf, headers, 0)
+                    df.index = pd.Index(numbers)
                     done[0] += len(buf)
-                    buf = []
+                    buf, numbers = [], []
                     yield df
             if buf:
+                df = _frame(buf, headers, 0)
+                df.index = pd.Index(numbers)
                 done[0] += len(buf)
-                yield _frame(buf, headers, first)
+                yield df
         finally:
             wb.close()
 
