@@ -156,6 +156,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"No se puede abrir «{args.file}»: {exc.strerror}", file=sys.stderr)
         return 2
+    as_of = None
+    if args.as_of:
+        import datetime as dt
+
+        try:
+            as_of = dt.date.fromisoformat(args.as_of)
+        except ValueError:
+            print(f"--as-of debe ser una fecha AAAA-MM-DD, no «{args.as_of}»", file=sys.stderr)
+            return 2
     target = database_target()
     print(f"Base de datos: {target.display} ({target.source})")
     engine = make_engine(target.url)
@@ -169,6 +178,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         sep={"tab": "\t", "\\t": "\t"}.get(args.sep, args.sep) if args.sep else None,
         progress=_bar,
         refresh=not args.no_refresh,
+        as_of=as_of,
     )
     print(result.report())
     if (
@@ -234,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
         "--no-refresh",
         action="store_true",
         help="no recalcular los agregados (para varias cargas seguidas; luego `refresh`)",
+    )
+    i.add_argument(
+        "--as-of", default=None, help="fecha que describen los datos, AAAA-MM-DD (datos al)"
     )
     i.add_argument("--user", default="línea de comandos", help="quién carga (para la bitácora)")
     i.add_argument("--problems", default=None, help="guardar la lista de problemas en este CSV")

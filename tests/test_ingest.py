@@ -278,6 +278,16 @@ def test_examples_load_cleanly_then_reimport_changes_nothing(empty_db):  # noqa:
     assert load_count(eng, "cargado") == 2 * len(IMPORT_ORDER) + 1
 
 
+def test_as_of_sets_the_data_date_with_the_load(empty_db):  # noqa: ANN001
+    load_examples(empty_db.engine, upto="patron")
+    r = import_file(empty_db.engine, "patron", EXAMPLES / "patron.csv", as_of=dt.date(2026, 10, 31))
+    assert r.status == "cargado"
+    with empty_db.engine.connect() as conn:
+        info = dict(conn.exec_driver_sql("SELECT key, value FROM dataset_info").all())
+    assert info["data_as_of"] == "2026-10-31" and info["loaded_at"]
+    assert "rollups_refreshed_at" in info
+
+
 def test_dry_run_reports_counts_and_saves_nothing(empty_db):  # noqa: ANN001
     load_examples(empty_db.engine, upto="patron")
     before = dump(empty_db.engine)

@@ -404,6 +404,7 @@ def import_file(
     progress: Progress | None = None,
     chunk_rows: int = CHUNK_ROWS,
     refresh: bool = True,
+    as_of: dt.date | None = None,
 ) -> ImportResult:
     """Validate ``source`` against the contract of ``table`` and, if clean, load it."""
     if table not in SPECS:
@@ -504,8 +505,11 @@ def import_file(
                     trans.rollback()
                 else:
                     step(0.86, "Guardando")
-                    if new or changed:
-                        _upsert(conn, spec, stage, target)
+                    if as_of is not None:  # the day the data describes, before the rollups
+                        _set_info(conn, "data_as_of", as_of.isoformat())
+                    if new or changed or as_of is not None:
+                        if new or changed:
+                            _upsert(conn, spec, stage, target)
                         now = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
                         _set_info(conn, "loaded_at", now)
                         if refresh:
