@@ -1,4 +1,4 @@
-"""Command line: ``python -m lib seed|refresh|migrate|train|score|bench|user``."""
+"""Command line: ``python -m lib seed|refresh|migrate|import|export|train|score|bench|user``."""
 
 from __future__ import annotations
 
@@ -147,6 +147,76 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from lib.ingest.contract import SPECS
+    from lib.ingest.load import import_file
+
+    if args.table not in SPECS:
+        print(
+            f"La tabla «{args.table}» no se importa. Tablas: {', '.join(SPECS)}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        open(args.file, "rb").close()
+    except OSError as exc:
+        print(f"No se puede abrir «{args.file}»: {exc.strerror}", file=sys.stderr)
+        return 2
+    as_of = None
+    if args.as_of:
+        import datetime as dt
+
+        try:
+            as_of = dt.date.fromisoformat(args.as_of)
+        except ValueError:
+            print(f"--as-of debe ser una fecha AAAA-MM-DD, no «{args.as_of}»", file=sys.stderr)
+            return 2
+    target = database_target()
+    print(f"Base de datos: {target.display} ({target.source})")
+    engine = make_engine(target.url)
+    result = import_file(
+        engine,
+        args.table,
+        args.file,
+        user=args.user,
+        dry_run=args.dry_run,
+        encoding=args.encoding,
+        sep={"tab": "\t", "\\t": "\t"}.get(args.sep, args.sep) if args.sep else None,
+        progress=_bar,
+        refresh=not args.no_refresh,
+        as_of=as_of,
+    )
+    print(result.report())
+    if (
+        args.no_refresh
+        and result.status == "cargado"
+        and (result.rows_inserted or result.rows_updated)
+    ):
+        print("Agregados sin recalcular: ejecute `python -m lib refresh` al terminar las cargas.")
+    if args.problems and not result.problems.empty:
+        result.problems.to_csv(args.problems, index=False, encoding="utf-8-sig")
+        print(f"Lista de problemas: {args.problems}")
+    if result.rows_read:
+        print(
+            f"{result.rows_read / max(result.seconds, 1e-9):,.0f} filas/s, "
+            f"memoria pico {_peak_mb():,.0f} MB"
+        )
+    return 0 if result.ok else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from lib.ingest.contract import SPECS
+    from lib.ingest.export import export_table
+
+    if args.table not in SPECS:
+        print(f"La tabla «{args.table}» no se exporta. Tablas: {', '.join(SPECS)}", file=sys.stderr)
+        return 2
+    engine = make_engine(database_target().url)
+    n = export_table(engine, args.table, args.file)
+    print(f"{n:,} filas de {args.table} en {args.file} (se importa con `python -m lib import`)")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from lib.bench import run_benchmarks
 
@@ -204,6 +274,27 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--cutoff", default="2026-10", help="mes de corte AAAA-MM")
     s.add_argument("--run", type=int, default=None, help="id del modelo (por omisión, en uso)")
     s.set_defaults(func=cmd_score)
+    i = sub.add_parser("import", help="importar un archivo CSV, Excel o Parquet a una tabla")
+    i.add_argument("table", help="tabla del contrato de datos (docs/data-contract.md)")
+    i.add_argument("file", help="archivo .csv, .xlsx o .parquet")
+    i.add_argument("--dry-run", action="store_true", help="validar sin guardar")
+    i.add_argument("--encoding", default=None, help="codificación (por omisión, detectada)")
+    i.add_argument("--sep", default=None, help="separador: , ; | tab (por omisión, detectado)")
+    i.add_argument(
+        "--no-refresh",
+        action="store_true",
+        help="no recalcular los agregados (para varias cargas seguidas; luego `refresh`)",
+    )
+    i.add_argument(
+        "--as-of", default=None, help="fecha que describen los datos, AAAA-MM-DD (datos al)"
+    )
+    i.add_argument("--user", default="línea de comandos", help="quién carga (para la bitácora)")
+    i.add_argument("--problems", default=None, help="guardar la lista de problemas en este CSV")
+    i.set_defaults(func=cmd_import)
+    x = sub.add_parser("export", help="exportar una tabla del contrato a CSV (importable)")
+    x.add_argument("table")
+    x.add_argument("file")
+    x.set_defaults(func=cmd_export)
     b = sub.add_parser("bench", help="medir tiempos de las consultas principales")
     b.add_argument("--repeat", type=int, default=5)
     b.set_defaults(func=cmd_bench)

@@ -225,3 +225,44 @@ def test_sql_and_html_in_draft_text_are_stored_as_text(users_db) -> None:  # noq
     assert row["indicator"] == HOSTILE and row["owner_unit"] == HTML
     assert row["notes"] == "'; DELETE FROM work_program; --"
     assert {"work_program", "app_user", "audit_event"} <= set(inspect(engine).get_table_names())
+
+
+def _complaint_csv(header: str, folio: str, description: str) -> bytes:
+    row = f"{folio};queja;2;ventanilla;1412;;11/01/2026;25/03/2026;11/02/2026;cerrada;{description}"
+    return f"{header}\n{row}\n".encode()
+
+
+HEADER = (
+    "numero_de_folio;tipo;categoria;canal;subdelegacion;registro;fecha_recepcion;"
+    "fecha_limite;fecha_cierre;estado;descripcion"
+)
+
+
+def test_sql_and_html_in_import_headers_and_values_are_text(users_db) -> None:  # noqa: ANN001
+    """An import header carrying SQL is reported, as text, among the ignored columns; a text
+    value carrying SQL and HTML is loaded and read back exactly (on PostgreSQL this also needs
+    the id sequence moved past the bulk-loaded complaints)."""
+    from lib.ingest.load import import_file
+
+    _, engine = users_db
+    with engine.connect() as conn:
+        before = conn.execute(text("SELECT COUNT(*) FROM complaint")).scalar_one()
+    bad = HEADER + ';"x""); DROP TABLE complaint; --"'
+    result = import_file(
+        engine, "complaint", _complaint_csv(bad, "Q-X-1", "x;y"), file_name="a.csv", dry_run=True
+    )
+    assert result.status == "prueba"  # checked, nothing written
+    assert any("DROP TABLE complaint" in note for note in result.notes)  # named, as text
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM complaint")).scalar_one() == before
+    hostile = f"{HOSTILE} {HTML}".replace(";", ",")  # ';' is the file's separator
+    result = import_file(
+        engine, "complaint", _complaint_csv(HEADER, "Q-X-2", hostile), file_name="b.csv"
+    )
+    assert result.status == "cargado", result.problems
+    with engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT description FROM complaint WHERE folio = :f"), {"f": "Q-X-2"}
+        ).scalar_one()
+        assert conn.execute(text("SELECT COUNT(*) FROM complaint")).scalar_one() == before + 1
+    assert stored == hostile

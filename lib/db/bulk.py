@@ -133,3 +133,28 @@ def insert_frame(conn: Connection, table: Table, df: pd.DataFrame, freeze: bool 
         f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})', list(zip(*columns, strict=True))
     )
     return len(data)
+
+
+def sync_id_sequences(conn: Connection, tables: list[Table]) -> None:
+    """On PostgreSQL, move each table's ``id`` sequence past the largest id stored.
+
+    Bulk loads (COPY with explicit ids) leave the sequence at 1, so the next row inserted
+    without an id, an import's new complaint say, would collide with the first loaded one.
+    SQLite needs nothing: it takes max(id) + 1 by itself.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    for table in tables:
+        if "id" not in table.c or not isinstance(table.c.id.type, Integer):
+            continue
+        seq = conn.execute(
+            text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}
+        ).scalar_one()
+        if seq is None:
+            continue
+        conn.execute(
+            text(
+                f'SELECT setval(:s, COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
+            ),
+            {"s": seq},
+        )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, delete, func, insert, inspect, select, text
 
-from lib.db.bulk import indexes_built_after_load, insert_frame
+from lib.db.bulk import indexes_built_after_load, insert_frame, sync_id_sequences
 from lib.db.engine import make_engine
 from lib.db.migrate import upgrade_schema
 from lib.db.rollups import ROLLUPS, refresh_rollups
@@ -93,6 +93,7 @@ def seed(
                 counts[name] = counts.get(name, 0) + written
                 report(min(0.8, 0.8 * done / _EXPECTED_CHUNKS), f"Generando datos: {name}")
             report(0.8, "Reconstruyendo índices y llaves")
+        sync_id_sequences(conn, list(tables.values()))
         if postgres:  # statistics for the rollup queries; autovacuum cannot see this data yet
             for name in _FACT_TABLES:
                 conn.exec_driver_sql(f'ANALYZE "{name}"')

@@ -20,7 +20,7 @@ from lib.db.engine import DEFAULT_SQLITE_PATH, DatabaseTarget, database_target, 
 from lib.filters import Filters
 from lib.format import date_label
 from lib.queries import catalogs
-from lib.queries.meta import DatasetMeta, dataset_meta
+from lib.queries.meta import DatabaseEmpty, DatasetMeta, dataset_meta
 from lib.ui.auth import signed_in_user
 from lib.ui.data import cached, engine_for
 from lib.ui.errors import describe
@@ -118,7 +118,11 @@ def _leave_legacy_routing() -> None:
         st.rerun()
 
 
-def page_setup(title: str, caption: str | None = None, show_filters: bool = True) -> PageContext:
+def page_setup(
+    title: str, caption: str | None = None, show_filters: bool = True, allow_empty: bool = False
+) -> PageContext:
+    """``allow_empty``: the page works on a migrated database with no patrons yet (the import
+    page loads the first ones); every other page says the database is empty and stops."""
     _leave_legacy_routing()
     st.set_page_config(
         page_title=f"{title} · Mirador", page_icon=":material/monitoring:", layout="wide"
@@ -129,7 +133,12 @@ def page_setup(title: str, caption: str | None = None, show_filters: bool = True
         _first_start()
     try:
         engine = engine_for(target.url)
-        meta = dataset_meta(engine)
+        try:
+            meta = dataset_meta(engine)
+        except DatabaseEmpty:
+            if not allow_empty:
+                raise
+            meta = DatasetMeta(False, None, "", "", (), {})
     except Exception as exc:  # every failure becomes a readable message, never a traceback
         _stop_with_problem(exc, target)
         raise  # unreachable: st.stop() raises

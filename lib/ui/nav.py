@@ -20,12 +20,15 @@ SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
             "orientacion",
             ":material/person_search:",
         ),
+        ("pages/8_explorador.py", "Explorador", "explorador", ":material/query_stats:"),
     ],
     "Planeación": [
         ("pages/7_programa.py", "Programa anual de trabajo", "programa", ":material/event_note:"),
     ],
     "Datos": [
         ("pages/9_datos.py", "Datos y cobertura", "datos", ":material/database:"),
+        ("pages/91_diccionario.py", "Diccionario de datos", "diccionario", ":material/menu_book:"),
+        ("pages/92_importar.py", "Importar datos", "importar", ":material/upload_file:"),
     ],
     "Administración": [
         ("pages/95_usuarios.py", "Usuarios y roles", "usuarios", ":material/manage_accounts:"),

@@ -1,0 +1,1 @@
+"""Loading real exports (CSV, Excel, Parquet) into the shared database under the data contract."""

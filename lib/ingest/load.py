@@ -1,0 +1,559 @@
+"""Load one file into one contract table: all or nothing, idempotent, recorded.
+
+1. The file is read in chunks (lib/ingest/readers.py); each chunk is parsed and validated
+   (lib/ingest/validate.py) and its rows are written to a temporary staging table, so memory
+   stays bounded whatever the file size.
+2. Checks that need the whole file or the database run in SQL on the staging table: duplicated
+   natural keys, registros patronales and campaign codes that must exist, catalog codes.
+3. If any problem was found the transaction is rolled back: the database is as before. The
+   attempt is then recorded (``import_load`` status ``rechazado`` and an ``import`` audit
+   event), in a transaction of its own.
+4. Otherwise the staged rows are upserted on the natural key (``INSERT … ON CONFLICT … DO
+   UPDATE … WHERE`` some column differs), so re-importing the same file changes nothing;
+   rollups are rebuilt and the load is recorded, all in the same transaction.
+
+The problems table may hold values from the file (the administrator's own file); the load
+record and the audit event hold counts only, never patron identifiers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import pandas as pd
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from lib.access import User
+from lib.audit import record_event
+from lib.db.bulk import insert_frame, sync_id_sequences
+from lib.db.rollups import refresh_rollups
+from lib.db.schema import Base, DatasetInfo, ImportLoad
+from lib.ingest.contract import SPECS, TableSpec, match_headers
+from lib.ingest.readers import CHUNK_ROWS, ReadError, open_table
+from lib.ingest.validate import (
+    PROBLEM_COLUMNS,
+    consistency,
+    derive,
+    problems_frame,
+    validate_chunk,
+)
+
+MAX_PROBLEMS = 10_000  # kept for the report; all are counted
+Progress = Callable[[float, str], None]
+
+
+class Rejected(Exception):
+    pass
+
+
+@dataclass
+class ImportResult:
+    table: str
+    file_name: str
+    sha256: str
+    status: str = "rechazado"  # cargado | rechazado | prueba
+    fmt: str = ""
+    rows_read: int = 0
+    rows_inserted: int = 0
+    rows_updated: int = 0
+    rows_unchanged: int = 0
+    rows_rejected: int = 0
+    problem_count: int = 0
+    problems: pd.DataFrame = field(default_factory=problems_frame)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    load_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("cargado", "prueba")
+
+    def report(self) -> str:
+        """The Spanish report the CLI prints and the page shows."""
+        spec = SPECS.get(self.table)
+        name = f"{spec.label} ({self.table})" if spec else self.table
+        head = {
+            "cargado": "Carga aceptada",
+            "prueba": "Prueba sin cambios: el archivo se puede cargar",
+            "rechazado": "Carga rechazada: la base de datos no cambió",
+        }[self.status]
+        lines = [f"{head}. Tabla {name}, archivo «{self.file_name}»."]
+        if self.fmt:
+            lines.append(f"Formato: {self.fmt}.")
+        lines.append(
+            f"Filas leídas {self.rows_read:,}; nuevas {self.rows_inserted:,}; "
+            f"actualizadas {self.rows_updated:,}; sin cambio {self.rows_unchanged:,}; "
+            f"con problemas {self.rows_rejected:,}."
+        )
+        lines += self.notes
+        if self.problem_count:
+            lines.append(f"{self.problem_count:,} problema(s):")
+            for r in self.problems.head(20).itertuples(index=False):
+                where = f"fila {r.fila}" if r.fila else "archivo"
+                col = f", columna {r.columna}" if r.columna else ""
+                val = f", valor «{r.valor}»" if r.valor not in (None, "") else ""
+                lines.append(f"  - {where}{col}{val}: {r.problema}")
+            if self.problem_count > 20:
+                lines.append(
+                    f"  … y {self.problem_count - 20:,} más (descargue la lista completa)."
+                )
+        lines.append(f"Tiempo: {self.seconds:,.1f} s.")
+        return "\n".join(lines)
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.frames: list[pd.DataFrame] = []
+        self.kept = 0
+        self.count = 0
+        self.rows: set[int] = set()
+
+    def add(self, df: pd.DataFrame) -> None:
+        if df.empty:
+            return
+        self.count += len(df)
+        self.rows.update(int(r) for r in df["fila"] if r)
+        room = MAX_PROBLEMS - self.kept
+        if room > 0:
+            self.frames.append(df.head(room))
+            self.kept += min(room, len(df))
+
+    def fatal(self, message: str, column: str = "") -> None:
+        self.add(problems_frame([{"fila": 0, "columna": column, "valor": "", "problema": message}]))
+
+    def frame(self) -> pd.DataFrame:
+        if not self.frames:
+            return problems_frame()
+        out = pd.concat(self.frames, ignore_index=True)[PROBLEM_COLUMNS]
+        return out.sort_values(["fila", "columna"], kind="stable").reset_index(drop=True)
+
+
+def _sha256(fh: BinaryIO) -> str:
+    h = hashlib.sha256()
+    fh.seek(0)
+    for block in iter(lambda: fh.read(1 << 20), b""):
+        h.update(block)
+    fh.seek(0)
+    return h.hexdigest()
+
+
+def _stage_table(spec: TableSpec, target: Table, name: str, postgres: bool) -> Table:
+    cols = [Column("_row", BigInteger)]
+    for c in spec.columns:
+        if c.lookup:
+            cols.append(Column(c.name, String(60)))
+            tcol = target.c[c.lookup[0]]
+            cols.append(Column(tcol.name, tcol.type))
+        else:
+            cols.append(Column(c.name, target.c[c.name].type))
+    for d in spec.derived:
+        if d not in {c.name for c in cols}:
+            cols.append(Column(d, target.c[d].type))
+    kw = {"postgresql_on_commit": "DROP"} if postgres else {}
+    return Table(name, MetaData(), *cols, prefixes=["TEMPORARY"], **kw)
+
+
+def _file_key(spec: TableSpec) -> list[str]:
+    """The natural key as file columns (registro_patronal rather than patron_id)."""
+    by_target = {c.target: c.name for c in spec.columns}
+    return [by_target.get(k, k) for k in spec.key]
+
+
+def _sql_problems(
+    conn: Connection, spec: TableSpec, stage: Table, problems: _Problems, limit: int
+) -> None:
+    if conn.dialect.name == "postgresql":  # temporary tables are never auto-analyzed
+        conn.exec_driver_sql(f'ANALYZE "{stage.name}"')
+    # duplicated natural keys within the file
+    key = [stage.c[k] for k in _file_key(spec)]
+    dup = (
+        select(*key, func.min(stage.c._row).label("first"))
+        .group_by(*key)
+        .having(func.count() > 1)
+        .subquery()
+    )
+    q = (
+        select(stage.c._row, *key, dup.c.first)
+        .join(dup, and_(*[k == dup.c[k.name] for k in key]))
+        .where(stage.c._row > dup.c.first)
+        .order_by(stage.c._row)
+        .limit(limit)
+    )
+    rows = conn.execute(q).all()
+    problems.add(
+        problems_frame(
+            [
+                {
+                    "fila": r[0],
+                    "columna": ", ".join(k.name for k in key),
+                    "valor": " / ".join(str(v) for v in r[1:-1]),
+                    "problema": f"clave repetida: ya aparece en la fila {r[-1]}",
+                }
+                for r in rows
+            ]
+        )
+    )
+    # registros patronales and campaign codes that must exist
+    for c in spec.columns:
+        if not c.lookup:
+            continue
+        tcol, ref_name, ref_key = c.lookup
+        ref = Base.metadata.tables[ref_name]
+        # UPDATE … FROM (a join, on both backends) rather than a correlated subquery per row
+        conn.execute(
+            update(stage).where(stage.c[c.name] == ref.c[ref_key]).values({tcol: ref.c.id})
+        )
+        missing = conn.execute(
+            select(stage.c._row, stage.c[c.name])
+            .where(stage.c[c.name].is_not(None), stage.c[tcol].is_(None))
+            .order_by(stage.c._row)
+            .limit(limit)
+        ).all()
+        what = "El registro patronal" if ref_name == "patron" else "La clave de campaña"
+        problems.add(
+            problems_frame(
+                [
+                    {
+                        "fila": r[0],
+                        "columna": c.name,
+                        "valor": str(r[1]),
+                        "problema": f"{what} no existe en {SPECS[ref_name].label.lower()}; "
+                        f"cárguelo antes en la tabla {ref_name}",
+                    }
+                    for r in missing
+                ]
+            )
+        )
+    # catalog codes
+    for c in spec.columns:
+        if not c.fk:
+            continue
+        ref_name, ref_col = c.fk.split(".")
+        ref = Base.metadata.tables[ref_name]
+        missing = conn.execute(
+            select(stage.c._row, stage.c[c.name])
+            .where(
+                stage.c[c.name].is_not(None),
+                ~exists().where(ref.c[ref_col] == stage.c[c.name]),
+            )
+            .order_by(stage.c._row)
+            .limit(limit)
+        ).all()
+        label = SPECS[ref_name].label.lower() if ref_name in SPECS else ref_name
+        problems.add(
+            problems_frame(
+                [
+                    {
+                        "fila": r[0],
+                        "columna": c.name,
+                        "valor": str(r[1]),
+                        "problema": f"la clave no existe en el catálogo de {label} ({ref_name})",
+                    }
+                    for r in missing
+                ]
+            )
+        )
+
+
+def _counts(conn: Connection, spec: TableSpec, stage: Table, target: Table) -> tuple[int, int]:
+    """(rows that are new, rows whose stored values would change)."""
+    on = and_(*[target.c[k] == stage.c[k] for k in spec.key])
+    new = conn.execute(
+        select(func.count()).select_from(stage).where(~exists().where(on))
+    ).scalar_one()
+    cols = [c for c in _load_columns(spec) if c not in spec.key]
+    changed = 0
+    if cols:
+        differs = or_(*[target.c[c].is_distinct_from(stage.c[c]) for c in cols])
+        changed = conn.execute(
+            select(func.count()).select_from(stage.join(target, on)).where(differs)
+        ).scalar_one()
+    return int(new), int(changed)
+
+
+def _load_columns(spec: TableSpec) -> list[str]:
+    return [c.target for c in spec.columns] + [
+        d for d in spec.derived if d not in {c.target for c in spec.columns}
+    ]
+
+
+def _upsert(conn: Connection, spec: TableSpec, stage: Table, target: Table) -> None:
+    sync_id_sequences(conn, [target])  # new rows take ids after those bulk-loaded
+    cols = _load_columns(spec)
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    src = select(*[stage.c[c] for c in cols]).where(true()).order_by(stage.c._row)
+    ins = dialect.insert(target).from_select(cols, src)
+    set_ = {c: ins.excluded[c] for c in cols if c not in spec.key}
+    if set_:
+        stmt = ins.on_conflict_do_update(
+            index_elements=list(spec.key),
+            set_=set_,
+            where=or_(*[target.c[c].is_distinct_from(ins.excluded[c]) for c in set_]),
+        )
+    else:
+        stmt = ins.on_conflict_do_nothing(index_elements=list(spec.key))
+    conn.execute(stmt)
+
+
+def _defaults(target: Table, df: pd.DataFrame) -> pd.DataFrame:
+    """Optional columns left out or empty take the model's default (use_competence, sort_order)."""
+    for col in target.columns:
+        default = getattr(col.default, "arg", None)
+        if col.nullable or default is None or callable(default):
+            continue
+        if col.name not in df:
+            df[col.name] = default
+        elif df[col.name].isna().any():
+            df[col.name] = df[col.name].astype(object).where(df[col.name].notna(), default)
+    return df
+
+
+def _set_info(conn: Connection, key: str, value: str) -> None:
+    conn.execute(delete(DatasetInfo).where(DatasetInfo.key == key))
+    conn.execute(insert(DatasetInfo).values(key=key, value=value))
+
+
+def _record(
+    conn: Connection, result: ImportResult, user: User | str, started: dt.datetime, extra: dict
+) -> None:
+    username = user.username if isinstance(user, User) else str(user)
+    kinds = (
+        result.problems["problema"].str.split(":").str[0].value_counts().head(10).to_dict()
+        if not result.problems.empty
+        else {}
+    )
+    details = {
+        "formato": result.fmt,
+        "sin_cambio": result.rows_unchanged,
+        "problemas": result.problem_count,
+        "tipos_de_problema": {str(k): int(v) for k, v in kinds.items()},
+        "segundos": round(result.seconds, 2),
+        **extra,
+    }
+    load_id = conn.execute(
+        insert(ImportLoad)
+        .values(
+            started_at=started,
+            finished_at=dt.datetime.now(),
+            username=username[:120],
+            table_name=result.table,
+            file_name=result.file_name[:255],
+            file_sha256=result.sha256,
+            rows_read=result.rows_read,
+            rows_inserted=result.rows_inserted,
+            rows_updated=result.rows_updated,
+            rows_rejected=result.rows_rejected,
+            status=result.status,
+            details=details,
+        )
+        .returning(ImportLoad.id)
+    ).scalar_one()
+    result.load_id = int(load_id)
+    record_event(
+        conn,
+        user,
+        "import",
+        f"{result.table} ← {result.file_name}"[:200],
+        rows=result.rows_read,
+        details={
+            "estado": result.status,
+            "nuevas": result.rows_inserted,
+            "actualizadas": result.rows_updated,
+            "rechazadas": result.rows_rejected,
+            "sha256": result.sha256,
+            "carga": result.load_id,
+        },
+    )
+
+
+def import_file(
+    engine: Engine,
+    table: str,
+    source: str | Path | bytes | BinaryIO,
+    *,
+    file_name: str | None = None,
+    user: User | str = "línea de comandos",
+    dry_run: bool = False,
+    encoding: str | None = None,
+    sep: str | None = None,
+    progress: Progress | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    refresh: bool = True,
+    as_of: dt.date | None = None,
+) -> ImportResult:
+    """Validate ``source`` against the contract of ``table`` and, if clean, load it."""
+    if table not in SPECS:
+        raise ValueError(
+            f"La tabla «{table}» no se importa; tablas disponibles: {', '.join(SPECS)}"
+        )
+    spec = SPECS[table]
+    target = Base.metadata.tables[table]
+    if isinstance(source, (str, Path)):
+        file_name = file_name or Path(source).name
+        fh: BinaryIO = open(source, "rb")  # noqa: SIM115
+    elif isinstance(source, (bytes, bytearray)):
+        fh = io.BytesIO(bytes(source))
+    else:
+        fh = source
+    file_name = file_name or "archivo"
+    started = dt.datetime.now()
+    t0 = time.perf_counter()
+    result = ImportResult(table, file_name, _sha256(fh))
+    problems = _Problems()
+    step = progress or (lambda _f, _m: None)
+    postgres = engine.dialect.name == "postgresql"
+    stage_name = f"_import_{uuid.uuid4().hex[:10]}"
+    stage = _stage_table(spec, target, stage_name, postgres)
+    extra: dict = {}
+    try:
+        with engine.connect() as conn:
+            trans = conn.begin()
+            try:
+                stage.create(conn)
+                try:
+                    reader = open_table(fh, file_name, encoding, sep, chunk_rows)
+                except ReadError as exc:
+                    problems.fatal(str(exc))
+                    raise Rejected from exc
+                result.fmt = reader.description
+                extra = {"codificacion": reader.encoding, "separador": reader.sep}
+                match = match_headers(spec, reader.headers)
+                if match.ignored:
+                    result.notes.append(
+                        "Columnas que no están en el contrato y se ignoran: "
+                        + ", ".join(match.ignored[:15])
+                    )
+                for d in match.duplicated:
+                    problems.fatal(f"dos columnas del archivo significan lo mismo: {d}")
+                if match.missing:
+                    hint = ""
+                    if len(reader.headers) == 1 and reader.fmt == "csv":
+                        hint = (
+                            " El encabezado se leyó como una sola columna: revise el "
+                            "separador (coma, punto y coma, barra vertical o tabulador)."
+                        )
+                    for name in match.missing:
+                        col = spec.col(name)
+                        problems.fatal(
+                            f"falta la columna obligatoria «{name}» ({col.label}); también se "
+                            f"acepta como: {', '.join(col.aliases[:4]) or '—'}.{hint}",
+                            name,
+                        )
+                if problems.count:
+                    raise Rejected
+                step(0.0, "Leyendo y validando")
+                staged = 0
+                for raw in reader.chunks():
+                    raw = raw[list(match.mapping)].rename(columns=match.mapping)
+                    result.rows_read += len(raw)
+                    typed, found = validate_chunk(spec, raw)
+                    found = pd.concat([found, consistency(spec, typed)], ignore_index=True)
+                    problems.add(found)
+                    good = typed.drop(index=list(set(found["fila"]) & set(typed.index)))
+                    if not good.empty and problems.count == 0:
+                        good = _defaults(target, derive(spec, good.copy()))
+                        frame = good.rename_axis("_row").reset_index()
+                        for c in spec.columns:
+                            if c.lookup:
+                                frame[c.lookup[0]] = pd.Series(
+                                    pd.NA, index=frame.index, dtype="Int64"
+                                )
+                        frame = frame[[c.name for c in stage.columns if c.name in frame]]
+                        staged += insert_frame(conn, stage, frame)
+                    step(
+                        0.8 * reader.fraction_read(),
+                        f"{result.rows_read:,} filas leídas, {problems.count:,} problemas",
+                    )
+                if result.rows_read == 0:
+                    problems.fatal("El archivo tiene encabezado pero ninguna fila de datos.")
+                if problems.count:
+                    raise Rejected
+                step(0.82, "Comprobando claves y catálogos")
+                _sql_problems(conn, spec, stage, problems, MAX_PROBLEMS)
+                if problems.count:
+                    raise Rejected
+                new, changed = _counts(conn, spec, stage, target)
+                result.rows_inserted, result.rows_updated = new, changed
+                result.rows_unchanged = staged - new - changed
+                if dry_run:
+                    result.status = "prueba"
+                    trans.rollback()
+                else:
+                    step(0.86, "Guardando")
+                    if as_of is not None:  # the day the data describes, before the rollups
+                        _set_info(conn, "data_as_of", as_of.isoformat())
+                    if new or changed or as_of is not None:
+                        if new or changed:
+                            _upsert(conn, spec, stage, target)
+                        now = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
+                        _set_info(conn, "loaded_at", now)
+                        if refresh:
+                            refresh_rollups(conn, lambda f, m: step(0.88 + 0.1 * f, m))
+                    result.status = "cargado"
+                    result.seconds = time.perf_counter() - t0
+                    _record(conn, result, user, started, extra)
+                    trans.commit()
+            except BaseException:
+                if trans.is_active:
+                    trans.rollback()
+                raise
+            finally:
+                if not postgres:
+                    conn.exec_driver_sql(f'DROP TABLE IF EXISTS temp."{stage_name}"')
+                    conn.commit()
+    except Rejected:
+        result.status = "rechazado"
+    except ReadError as exc:  # raised while reading chunks
+        problems.fatal(str(exc))
+        result.status = "rechazado"
+    except Exception as exc:  # the database refused the rows (a constraint): still a rejection
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        problems.fatal(
+            "La base de datos rechazó la carga y no guardó nada: "
+            + str(getattr(exc, "orig", exc)).splitlines()[0][:300]
+        )
+        result.status = "rechazado"
+    finally:
+        if isinstance(source, (str, Path)):
+            fh.close()
+    result.problems = problems.frame()
+    result.problem_count = problems.count
+    if result.status == "rechazado":
+        result.rows_rejected = len(problems.rows) or result.rows_read
+        result.rows_inserted = result.rows_updated = result.rows_unchanged = 0
+    result.seconds = time.perf_counter() - t0
+    if result.status != "cargado":
+        with engine.begin() as conn:
+            _record(conn, result, user, started, extra)
+    step(1.0, "Listo")
+    return result
+
+
+__all__ = ["ImportResult", "import_file"]

@@ -1,0 +1,334 @@
+"""Parse text cells into typed columns and check them against the contract with pandera.
+
+Two steps per chunk: parsing (Spanish formats: dd/mm/aaaa dates, decimal comma, «sí/no») turns
+each cell into its type or records why it cannot; then a pandera schema built from the
+contract (required values, ranges, allowed values, lengths) checks the typed frame with
+``lazy=True`` so every failing cell is reported, not only the first. Both steps produce rows of
+the problems table: ``fila``, ``columna``, ``valor``, ``problema`` (Spanish).
+Checks that need the database (catalog codes, patrons, duplicated keys across chunks) run in
+SQL on the staged rows (lib/ingest/load.py).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from lib.ingest.contract import Col, TableSpec
+
+PROBLEM_COLUMNS = ["fila", "columna", "valor", "problema"]
+TRUE = {"1", "true", "verdadero", "si", "s", "yes", "y", "x", "t", "v"}
+FALSE = {"0", "false", "falso", "no", "n", "f", ""}
+KIND_ES = {
+    "int": "un número entero",
+    "float": "un número",
+    "bool": "sí o no (1/0, sí/no, verdadero/falso)",
+    "date": "una fecha (dd/mm/aaaa o aaaa-mm-dd)",
+    "datetime": "una fecha y hora (dd/mm/aaaa hh:mm o aaaa-mm-dd hh:mm:ss)",
+    "month": "un mes (mm/aaaa, aaaa-mm o una fecha)",
+}
+DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%Y/%m/%d", "%d.%m.%Y")
+TIME_FORMATS = ("", " %H:%M:%S.%f", " %H:%M:%S", " %H:%M", "T%H:%M:%S", "T%H:%M:%S.%f")
+MONTH_FORMATS = ("%m/%Y", "%Y-%m", "%Y%m", "%m-%Y")
+
+
+def problems_frame(rows: list[dict] | None = None) -> pd.DataFrame:
+    return pd.DataFrame(rows or [], columns=PROBLEM_COLUMNS)
+
+
+def _plain(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def _numbers(s: pd.Series) -> pd.Series:
+    """Text to float: «1234.5» fast; then «1,234.5», «1.234,5», «1234,5», «$ 1 234», «-3»."""
+    values = pd.to_numeric(s, errors="coerce")
+    retry = s.notna() & values.isna()
+    if not retry.any():
+        return values.astype("Float64").astype(float) if values.dtype == object else values
+    t = s[retry].str.replace(r"[\s$]", "", regex=True)
+    has_comma = t.str.contains(",", regex=False)
+    has_dot = t.str.contains(".", regex=False)
+    t = t.where(~(has_comma & ~has_dot), t.str.replace(",", ".", regex=False))  # 12,5
+    both = has_comma & has_dot
+    if both.any():  # thousands separators: the last mark is the decimal one
+        b = t[both].astype(object)
+        t[both] = [
+            x.replace(".", "").replace(",", ".")
+            if x.rfind(",") > x.rfind(".")
+            else x.replace(",", "")
+            for x in b
+        ]
+    values = values.astype(float)
+    values[retry] = pd.to_numeric(t, errors="coerce").astype(float)
+    return values
+
+
+def _dates(s: pd.Series, formats: tuple[str, ...]) -> pd.Series:
+    """ISO dates first (fast path); then the format that fits a sample of what is left, on
+    all of it; then every format on the few cells still unparsed."""
+    out = pd.to_datetime(s, format="ISO8601", errors="coerce")
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_localize(None)
+    out = out.astype("datetime64[us]")
+    todo = s.notna() & out.isna()
+
+    def fill(fmt: str) -> None:
+        nonlocal todo
+        parsed = pd.to_datetime(s[todo], format=fmt, errors="coerce")
+        ok = parsed.notna()
+        out.loc[ok[ok].index] = parsed[ok]
+        todo &= out.isna()
+
+    if todo.any():
+        sample = s[todo].head(50)
+        hits = {f: pd.to_datetime(sample, format=f, errors="coerce").notna().sum() for f in formats}
+        best = max(formats, key=lambda f: hits[f])
+        if hits[best]:
+            fill(best)
+    for fmt in formats:
+        if not todo.any():
+            break
+        fill(fmt)
+    return out
+
+
+def parse_column(col: Col, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(typed values, mask of cells that were given but could not be parsed)."""
+    text = raw.astype("string").str.strip()
+    text = text.mask(text == "")
+    given = text.notna()
+    if col.kind == "str":
+        return text.astype(object).where(given, None), pd.Series(False, index=raw.index)
+    if col.kind in ("int", "float"):
+        values = _numbers(text)
+        bad = given & values.isna()
+        if col.kind == "int":
+            frac = values.notna() & (values != np.floor(values.fillna(0)))
+            bad |= frac
+            values = values.where(~frac & (values.abs() < 2**62))
+            bad |= given & values.isna()
+            values = values.round().astype("Int64")
+        return values, bad
+    if col.kind == "bool":
+        uniq = text.dropna().unique()
+        table = {
+            u: True if _plain(u) in TRUE else False if _plain(u) in FALSE else None for u in uniq
+        }
+        values = text.astype(object).map(table).astype(object)
+        values = values.where(given & values.notna(), None)
+        bad = given & values.isna()
+        return values, bad
+    if col.kind == "date":
+        values = _dates(text, DATE_FORMATS).dt.normalize()
+        return values, given & values.isna()
+    if col.kind == "datetime":
+        fmts = tuple(d + t for t in TIME_FORMATS for d in DATE_FORMATS)
+        values = _dates(text, fmts)
+        return values, given & values.isna()
+    if col.kind == "month":
+        values = _dates(text, MONTH_FORMATS + DATE_FORMATS)
+        values = values.dt.to_period("M").dt.to_timestamp()
+        return values, given & values.isna()
+    raise ValueError(col.kind)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    check: pa.Check
+    message: str
+
+
+def _rules(col: Col) -> list[_Rule]:
+    out: list[_Rule] = []
+    if col.min is not None and col.max is not None:
+        out.append(
+            _Rule(
+                pa.Check.in_range(col.min, col.max),
+                f"fuera de rango: debe estar entre {col.min:g} y {col.max:g}",
+            )
+        )
+    elif col.min is not None:
+        out.append(_Rule(pa.Check.ge(col.min), f"debe ser mayor o igual que {col.min:g}"))
+    if col.choices:
+        out.append(
+            _Rule(
+                pa.Check.isin(list(col.choices)),
+                "valor no permitido; se aceptan: " + ", ".join(col.choices),
+            )
+        )
+    if col.max_len:
+        out.append(
+            _Rule(
+                pa.Check.str_length(max_value=col.max_len),
+                f"demasiado largo: más de {col.max_len} caracteres",
+            )
+        )
+    if col.exact_len:
+        lengths = col.exact_len
+        out.append(
+            _Rule(
+                pa.Check(lambda s, n=lengths: s.str.len().isin(n), element_wise=False),
+                "debe tener " + " o ".join(str(n) for n in lengths) + " caracteres",
+            )
+        )
+    return out
+
+
+def schema_for(spec: TableSpec, present: list[str]) -> tuple[pa.DataFrameSchema, dict]:
+    """The pandera schema of the columns present, and (column, check number) → message."""
+    columns = {}
+    messages: dict[tuple[str, int], str] = {}
+    for col in spec.columns:
+        if col.name not in present:
+            continue
+        rules = _rules(col)
+        for i, r in enumerate(rules):
+            messages[(col.name, i)] = r.message
+        columns[col.name] = pa.Column(
+            None, checks=[r.check for r in rules], nullable=col.nullable, required=False
+        )
+    return pa.DataFrameSchema(columns, strict=False), messages
+
+
+def _normalise_choices(spec: TableSpec, typed: pd.DataFrame) -> None:
+    """Allowed values are compared without accents or case (Física = fisica), except where
+    the catalog itself has an accent (telefónico)."""
+    for col in spec.columns:
+        if col.choices and col.name in typed:
+            canon = {_plain(c): c for c in col.choices}
+            uniq = typed[col.name].dropna().unique()
+            table = {u: canon.get(_plain(u), u) for u in uniq}
+            typed[col.name] = typed[col.name].map(table).astype(object)
+            typed[col.name] = typed[col.name].where(typed[col.name].notna(), None)
+
+
+def validate_chunk(spec: TableSpec, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Typed rows (all rows, bad cells empty) and the problems found in this chunk."""
+    problems: list[pd.DataFrame] = []
+    typed = pd.DataFrame(index=raw.index)
+    for col in spec.columns:
+        if col.name not in raw:
+            continue
+        values, bad = parse_column(col, raw[col.name])
+        typed[col.name] = values
+        if bad.any():
+            problems.append(
+                pd.DataFrame(
+                    {
+                        "fila": raw.index[bad.to_numpy()],
+                        "columna": col.name,
+                        "valor": raw[col.name][bad].astype(str).to_numpy(),
+                        "problema": f"no es {KIND_ES[col.kind]}",
+                    }
+                )
+            )
+    _normalise_choices(spec, typed)
+    schema, messages = schema_for(spec, list(typed.columns))
+    try:
+        schema.validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        fc = exc.failure_cases
+        fc = fc[fc["index"].notna()]
+        if not fc.empty:
+            msg = [
+                "falta el valor (la columna es obligatoria)"
+                if chk == "not_nullable"
+                else messages.get((c, int(n)) if pd.notna(n) else (c, -1), str(chk))
+                for c, chk, n in zip(fc["column"], fc["check"], fc["check_number"], strict=True)
+            ]
+            problems.append(
+                pd.DataFrame(
+                    {
+                        "fila": fc["index"].astype(int).to_numpy(),
+                        "columna": fc["column"].to_numpy(),
+                        "valor": [
+                            "" if pd.isna(v) else str(v) for v in fc["failure_case"].to_numpy()
+                        ],
+                        "problema": msg,
+                    }
+                )
+            )
+    if not problems:
+        return typed, problems_frame()
+    out = pd.concat(problems, ignore_index=True)
+    # a cell that could not be parsed is empty afterwards: report it once, as a parse problem
+    out = out.drop_duplicates(["fila", "columna"], keep="first")
+    return typed, out.sort_values(["fila", "columna"], kind="stable").reset_index(drop=True)
+
+
+def derive(spec: TableSpec, typed: pd.DataFrame) -> pd.DataFrame:
+    """Columns the database stores but files do not carry: date buckets and derived counts."""
+    df = typed
+    if spec.name == "interaction":
+        start = pd.to_datetime(df["started_at"])
+        df["day"] = start.dt.normalize()
+        df["month"] = start.dt.to_period("M").dt.to_timestamp()
+        iso = start.dt.isocalendar()
+        df["iso_week"] = iso["year"].astype("Int64") * 100 + iso["week"].astype("Int64")
+    elif spec.name == "survey_response":
+        resp = pd.to_datetime(df["responded_on"]).dt.to_period("M").dt.to_timestamp()
+        df["month"] = df["month"].where(df["month"].notna(), resp) if "month" in df else resp
+    elif spec.name == "complaint":
+        rec = pd.to_datetime(df["received_on"])
+        df["month"] = rec.dt.to_period("M").dt.to_timestamp()
+        iso = rec.dt.isocalendar()
+        df["iso_week"] = iso["year"].astype("Int64") * 100 + iso["week"].astype("Int64")
+        closed = (
+            pd.to_datetime(df["closed_on"])
+            if "closed_on" in df
+            else pd.Series(pd.NaT, index=df.index)
+        )
+        df["closed_on"] = closed
+        df["days_to_close"] = (closed - rec).dt.days.astype("Int64")
+        status = np.where(closed.notna(), "cerrada", "abierta")
+        df["status"] = (
+            df["status"].where(df["status"].notna(), pd.Series(status, index=df.index))
+            if "status" in df
+            else status
+        )
+    elif spec.name == "orientation":
+        df["month"] = pd.to_datetime(df["oriented_on"]).dt.to_period("M").dt.to_timestamp()
+    return df
+
+
+def consistency(spec: TableSpec, typed: pd.DataFrame) -> pd.DataFrame:
+    """Checks across columns of one row (dates in order, amounts that add up)."""
+    rows = []
+
+    def flag(mask: pd.Series, column: str, message: str) -> None:
+        mask = mask.fillna(False)
+        for i in typed.index[mask.to_numpy()]:
+            rows.append(
+                {
+                    "fila": i,
+                    "columna": column,
+                    "valor": str(typed.at[i, column]),
+                    "problema": message,
+                }
+            )
+
+    if spec.name == "complaint" and "closed_on" in typed:
+        flag(
+            typed["closed_on"] < typed["received_on"],
+            "closed_on",
+            "la fecha de cierre es anterior a la de recepción",
+        )
+        flag(
+            typed["due_on"] < typed["received_on"],
+            "due_on",
+            "la fecha límite es anterior a la de recepción",
+        )
+    if spec.name == "campaign":
+        flag(
+            typed["end_month"] < typed["start_month"],
+            "end_month",
+            "el mes de fin es anterior al de inicio",
+        )
+    if spec.name == "size_band" and "max_jobs" in typed:
+        flag(typed["max_jobs"] < typed["min_jobs"], "max_jobs", "el máximo es menor que el mínimo")
+    return problems_frame(rows)

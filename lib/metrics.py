@@ -1,0 +1,282 @@
+"""The catalog of defined metrics: what the explorer measures and the dictionary explains.
+
+Every metric is a ratio of two sums over one rollup (or a plain sum), so it can be computed in
+SQL for any grouping and summed correctly: averages are never averaged. ``numerator`` and
+``denominator`` are SQL expressions over the rollup's columns; the value is
+``scale × Σ numerator / Σ denominator``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Table
+
+from lib.db.schema import (
+    AggCollectionMonth,
+    AggComplaintMonth,
+    AggInteractionMonth,
+    AggSurveyMonth,
+)
+
+IM = AggInteractionMonth.__table__
+SM = AggSurveyMonth.__table__
+CM = AggComplaintMonth.__table__
+COL = AggCollectionMonth.__table__
+
+# dimension key → (Spanish label, rollup column)
+DIMENSIONS: dict[str, tuple[str, str]] = {
+    "month": ("Mes", "month"),
+    "ooad": ("OOAD", "ooad_id"),
+    "subdelegacion": ("Subdelegación", "subdelegacion_id"),
+    "channel": ("Canal", "channel_id"),
+    "procedure": ("Trámite", "procedure_id"),
+    "size_band": ("Tamaño de patrón", "size_band_id"),
+    "economic_division": ("División económica", "economic_division_id"),
+    "kind": ("Tipo de queja", "kind_id"),
+    "category": ("Categoría de queja", "category_id"),
+}
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    name: str
+    unit: str
+    formula: str  # Spanish, as the dictionary shows it
+    table: Table  # the rollup it is computed from
+    facts: tuple[str, ...]  # fact tables behind the rollup
+    numerator: Callable[[Table], object]
+    denominator: Callable[[Table], object] | None = None
+    scale: float = 1.0
+    caveats: str = ""
+    decimals: int = 1
+    stock: bool = False  # a balance: divided by the number of months instead of summed
+
+    @property
+    def source(self) -> str:
+        return self.table.name
+
+    @property
+    def dimensions(self) -> list[str]:
+        return [k for k, (_l, col) in DIMENSIONS.items() if col in self.table.c]
+
+
+def _m(*args, **kw) -> Metric:  # noqa: ANN002, ANN003
+    return Metric(*args, **kw)
+
+
+CATALOG: dict[str, Metric] = {
+    m.key: m
+    for m in [
+        _m(
+            "contactos",
+            "Contactos",
+            "contactos",
+            "Σ contactos",
+            IM,
+            ("interaction", "patron"),
+            lambda t: t.c.contacts,
+            decimals=0,
+            caveats="Cuenta contactos, no patrones: un patrón que vuelve cuenta cada vez.",
+        ),
+        _m(
+            "resolucion_primer_contacto",
+            "Resolución al primer contacto",
+            "%",
+            "100 × Σ resueltos al primer contacto / Σ contactos",
+            IM,
+            ("interaction",),
+            lambda t: t.c.resolved_first,
+            lambda t: t.c.contacts,
+            100,
+            caveats="Lo registra quien atiende; no se verifica con un recontacto posterior.",
+        ),
+        _m(
+            "recontacto_30d",
+            "Recontacto en 30 días",
+            "%",
+            "100 × Σ contactos seguidos de otro del mismo patrón y trámite en 30 días / Σ contactos",
+            IM,
+            ("interaction",),
+            lambda t: t.c.repeat_30d,
+            lambda t: t.c.contacts,
+            100,
+            caveats="Los últimos 30 días de datos están censurados: su recontacto aún puede llegar.",
+        ),
+        _m(
+            "espera_promedio",
+            "Espera promedio",
+            "minutos",
+            "Σ minutos de espera / Σ contactos",
+            IM,
+            ("interaction",),
+            lambda t: t.c.wait_minutes_sum,
+            lambda t: t.c.contacts,
+            caveats="Los canales en línea no tienen espera (0 minutos) y bajan el promedio.",
+        ),
+        _m(
+            "atencion_promedio",
+            "Atención promedio",
+            "minutos",
+            "Σ minutos de atención / Σ contactos",
+            IM,
+            ("interaction",),
+            lambda t: t.c.handle_minutes_sum,
+            lambda t: t.c.contacts,
+        ),
+        _m(
+            "costo_por_contacto",
+            "Costo por contacto",
+            "MXN",
+            "Σ costo / Σ contactos",
+            IM,
+            ("interaction", "channel"),
+            lambda t: t.c.cost_sum,
+            lambda t: t.c.contacts,
+            decimals=2,
+            caveats="Costo unitario de planeación por canal, no costo contable.",
+        ),
+        _m(
+            "respuestas",
+            "Respuestas de encuesta",
+            "respuestas",
+            "Σ respuestas",
+            SM,
+            ("survey_response", "interaction", "patron"),
+            lambda t: t.c.responses,
+            decimals=0,
+        ),
+        _m(
+            "csat",
+            "Satisfacción (CSAT) promedio",
+            "puntos de 1 a 5",
+            "Σ CSAT / Σ respuestas",
+            SM,
+            ("survey_response",),
+            lambda t: t.c.csat_sum,
+            lambda t: t.c.responses,
+            decimals=2,
+            caveats="Sólo responde una parte de los atendidos; puede haber sesgo de respuesta.",
+        ),
+        _m(
+            "satisfechos",
+            "Satisfechos (CSAT 4–5)",
+            "%",
+            "100 × Σ respuestas con CSAT 4 o 5 / Σ respuestas",
+            SM,
+            ("survey_response",),
+            lambda t: t.c.csat_satisfied,
+            lambda t: t.c.responses,
+            100,
+        ),
+        _m(
+            "nps",
+            "NPS",
+            "puntos (−100 a 100)",
+            "100 × (Σ promotores 9–10 − Σ detractores 0–6) / Σ respuestas",
+            SM,
+            ("survey_response",),
+            lambda t: t.c.nps_promoters - t.c.nps_detractors,
+            lambda t: t.c.responses,
+            100,
+            caveats="Con pocas respuestas el NPS varía mucho; vea el número de respuestas.",
+        ),
+        _m(
+            "esfuerzo",
+            "Esfuerzo promedio",
+            "puntos de 1 (muy fácil) a 5 (muy difícil)",
+            "Σ esfuerzo / Σ respuestas",
+            SM,
+            ("survey_response",),
+            lambda t: t.c.effort_sum,
+            lambda t: t.c.responses,
+            decimals=2,
+            caveats="Menos es mejor.",
+        ),
+        _m(
+            "quejas",
+            "Quejas recibidas",
+            "quejas",
+            "Σ quejas, denuncias, PRODECON y sugerencias recibidas",
+            CM,
+            ("complaint", "patron"),
+            lambda t: t.c.received,
+            decimals=0,
+            caveats="Tamaño de patrón «--» = quejas sin patrón identificado.",
+        ),
+        _m(
+            "cerradas_en_plazo",
+            "Cerradas en plazo",
+            "%",
+            "100 × Σ cerradas en plazo / (Σ recibidas − Σ abiertas aún en plazo)",
+            CM,
+            ("complaint", "complaint_kind"),
+            lambda t: t.c.closed_on_time,
+            lambda t: t.c.received - t.c.pending_not_due,
+            100,
+            caveats="Las abiertas que aún están en plazo no cuentan ni a favor ni en contra.",
+        ),
+        _m(
+            "dias_para_cerrar",
+            "Días para cerrar (promedio)",
+            "días naturales",
+            "Σ días de recepción a cierre / Σ cerradas",
+            CM,
+            ("complaint",),
+            lambda t: t.c.days_to_close_sum,
+            lambda t: t.c.closed,
+            caveats="Promedio, sensible a casos muy largos; la página de quejas da la mediana.",
+        ),
+        _m(
+            "emitido",
+            "Emitido",
+            "MXN",
+            "Σ importe emitido",
+            COL,
+            ("collection_monthly", "patron"),
+            lambda t: t.c.issued,
+            decimals=0,
+            caveats="Sin dimensión de canal: el filtro de canal no se aplica.",
+        ),
+        _m(
+            "recaudacion_a_tiempo",
+            "Recaudación a tiempo",
+            "%",
+            "100 × Σ pagado a tiempo / Σ emitido",
+            COL,
+            ("collection_monthly",),
+            lambda t: t.c.paid_on_time,
+            lambda t: t.c.issued,
+            100,
+            caveats="A tiempo = pagado a más tardar el día 17 del mes siguiente. Sin canal.",
+        ),
+        _m(
+            "patrones_pago_oportuno",
+            "Patrones con pago oportuno",
+            "%",
+            "100 × Σ patrones-mes que pagaron todo a tiempo / Σ patrones-mes",
+            COL,
+            ("collection_monthly",),
+            lambda t: t.c.patrons_on_time,
+            lambda t: t.c.patrons,
+            100,
+            caveats="Cuenta patrones-mes: un patrón pesa una vez por cada mes del periodo.",
+        ),
+        _m(
+            "saldo_vencido",
+            "Saldo vencido (promedio mensual)",
+            "MXN",
+            "Σ saldo vencido / número de meses",
+            COL,
+            ("collection_monthly",),
+            lambda t: t.c.overdue_balance,
+            None,
+            decimals=0,
+            stock=True,
+            caveats="Es un saldo, no un flujo: sin el mes como dimensión se divide entre los "
+            "meses del periodo para no sumar el mismo adeudo varias veces.",
+        ),
+    ]
+}

@@ -1,0 +1,171 @@
+"""Importar datos: files checked against the data contract and loaded all or nothing."""
+
+import pandas as pd
+import streamlit as st
+
+from lib.format import fmt_int
+from lib.ingest.contract import IMPORT_ORDER, SPECS
+from lib.ingest.load import import_file
+from lib.queries.ingest import recent_loads
+from lib.ui.context import page_setup
+from lib.ui.layout import record_export
+from lib.ui.session import current_user
+
+KINDS = {
+    "int": "entero",
+    "float": "número",
+    "str": "texto",
+    "bool": "sí/no",
+    "date": "fecha",
+    "datetime": "fecha y hora",
+    "month": "mes",
+}
+STATUS = {"cargado": "Cargado", "rechazado": "Rechazado", "prueba": "Prueba"}
+
+ctx = page_setup(
+    "Importar datos",
+    caption="CSV, Excel (.xlsx) o Parquet contra el contrato de datos; todo o nada",
+    show_filters=False,
+    allow_empty=True,
+)
+user = current_user()
+if user.role != "administrador":
+    st.error("Sólo un administrador puede importar datos a la base compartida.")
+    st.stop()
+
+table = st.selectbox(
+    "Tabla de destino",
+    IMPORT_ORDER,
+    format_func=lambda t: f"{SPECS[t].label} ({t})",
+    key="imp_tabla",
+    bind="query-params",
+)
+spec = SPECS[table]
+with st.expander(f"Columnas que espera «{spec.label}»"):
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Columna": [c.name for c in spec.columns],
+                "También se acepta": [", ".join(c.aliases) for c in spec.columns],
+                "Tipo": [KINDS[c.kind] for c in spec.columns],
+                "Obligatoria": ["sí" if c.required else "no" for c in spec.columns],
+                "Descripción": [c.label for c in spec.columns],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(
+        f"Clave natural: {', '.join(spec.key)}. Las filas con una clave que ya existe se "
+        "actualizan; las nuevas se agregan. Importe primero los catálogos y los patrones."
+    )
+
+upload = st.file_uploader("Archivo", type=["csv", "txt", "xlsx", "parquet"], key="imp_archivo")
+c1, c2, c3 = st.columns(3)
+encoding = c1.selectbox("Codificación", ["Detectar", "utf-8", "cp1252", "latin-1"])
+sep = c2.selectbox(
+    "Separador",
+    ["Detectar", ",", ";", "|", "\t"],
+    format_func=lambda s: {"\t": "Tabulador", "Detectar": "Detectar"}.get(s, s),
+)
+dry = c3.toggle("Sólo validar (no guarda)", value=True, key="imp_prueba")
+
+
+def _request() -> None:
+    # A flag rather than the button's value: the click survives the rerun page_setup may do
+    # on a page's first run (lib/ui/context.py, _leave_legacy_routing).
+    st.session_state["imp_pendiente"] = True
+
+
+st.button(
+    "Validar archivo" if dry else "Validar y cargar",
+    type="primary",
+    disabled=upload is None,
+    icon=":material/upload:",
+    key="imp_boton",
+    on_click=_request,
+)
+if st.session_state.pop("imp_pendiente", False) and upload is not None:
+    bar = st.progress(0.0, text="Preparando…")
+    result = import_file(
+        ctx.write_engine,
+        table,
+        upload.getvalue(),
+        file_name=upload.name,
+        user=user,
+        dry_run=dry,
+        encoding=None if encoding == "Detectar" else encoding,
+        sep=None if sep == "Detectar" else sep,
+        progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
+    )
+    bar.empty()
+    st.session_state["imp_resultado"] = result
+    if result.status == "cargado":
+        st.cache_data.clear()  # every page reads the new rows and rollups
+
+result = st.session_state.get("imp_resultado")
+if result is not None:
+    text = result.report().split("\n")
+    box = {"cargado": st.success, "prueba": st.info, "rechazado": st.error}[result.status]
+    box(text[0], icon=":material/task_alt:" if result.ok else ":material/block:")
+    cols = st.columns(5)
+    cols[0].metric("Filas leídas", fmt_int(result.rows_read))
+    cols[1].metric("Nuevas", fmt_int(result.rows_inserted))
+    cols[2].metric("Actualizadas", fmt_int(result.rows_updated))
+    cols[3].metric("Sin cambio", fmt_int(result.rows_unchanged))
+    cols[4].metric("Con problemas", fmt_int(result.rows_rejected))
+    st.caption(" ".join(line for line in text[1:] if not line.startswith("  ")))
+    if result.problem_count:
+        st.markdown(f"**{fmt_int(result.problem_count)} problema(s)**")
+        st.dataframe(
+            result.problems.rename(
+                columns={
+                    "fila": "Fila",
+                    "columna": "Columna",
+                    "valor": "Valor",
+                    "problema": "Problema",
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={"Problema": st.column_config.TextColumn(width="large")},
+        )
+        name = f"problemas_{result.table}_{result.file_name.rsplit('.', 1)[0]}.csv"
+        st.download_button(
+            "Descargar problemas (CSV)",
+            data=result.problems.to_csv(index=False).encode("utf-8-sig"),
+            file_name=name,
+            mime="text/csv",
+            on_click=record_export,
+            args=(
+                ctx.write_engine,
+                name,
+                len(result.problems),
+                {"reporte": "problemas de importación"},
+            ),
+            icon=":material/download:",
+        )
+
+st.subheader("Cargas recientes")
+loads = recent_loads(ctx.engine, 20)  # not cached: a rejected load changes no data version
+st.dataframe(
+    loads.assign(status=loads["status"].map(STATUS))
+    .rename(
+        columns={
+            "id": "Carga",
+            "table_name": "Tabla",
+            "finished_at": "Terminó",
+            "username": "Usuario",
+            "file_name": "Archivo",
+            "status": "Estado",
+            "rows_read": "Leídas",
+            "rows_inserted": "Nuevas",
+            "rows_updated": "Actualizadas",
+            "rows_rejected": "Con problemas",
+        }
+    )
+    .drop(columns="started_at"),
+    hide_index=True,
+    width="stretch",
+    column_config={"Terminó": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")},
+)
