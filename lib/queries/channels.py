@@ -13,7 +13,8 @@ from lib.db.schema import (
     AggChannelSegmentMonth,
     AggInteractionMonth,
     AggInteractionTimeMonth,
-    AggSurveyMonth,
+    AggInteractionUnitMonth,
+    AggSurveyUnitMonth,
     Channel,
     EconomicDivision,
     Ooad,
@@ -24,8 +25,9 @@ from lib.db.schema import (
 from lib.filters import Filters
 from lib.queries.common import read_frame, total
 
-IM = AggInteractionMonth.__table__
-SM = AggSurveyMonth.__table__
+IM = AggInteractionUnitMonth.__table__  # coarse: no procedure dimension
+IMP = AggInteractionMonth.__table__  # by procedure, for procedure_by_channel only
+SM = AggSurveyUnitMonth.__table__
 SEG = AggChannelSegmentMonth.__table__
 TM = AggInteractionTimeMonth.__table__
 CH = Channel.__table__
@@ -158,27 +160,29 @@ def procedure_by_channel(engine: Engine, f: Filters) -> pd.DataFrame:
     P = Procedure.__table__
     q = (
         select(
-            IM.c.procedure_id,
+            IMP.c.procedure_id,
             P.c.name.label("procedure"),
             P.c.online_capable,
-            IM.c.channel_id,
+            IMP.c.channel_id,
             CH.c.name.label("channel"),
             CH.c.is_digital,
-            total(IM.c.contacts, "contacts"),
-            total(IM.c.cost_sum, "cost_sum"),
-            total(IM.c.resolved_first, "resolved_first"),
+            total(IMP.c.contacts, "contacts"),
+            total(IMP.c.cost_sum, "cost_sum"),
+            total(IMP.c.resolved_first, "resolved_first"),
         )
-        .select_from(IM.join(P, P.c.id == IM.c.procedure_id).join(CH, CH.c.id == IM.c.channel_id))
-        .where(*f.conditions(IM))
+        .select_from(
+            IMP.join(P, P.c.id == IMP.c.procedure_id).join(CH, CH.c.id == IMP.c.channel_id)
+        )
+        .where(*f.conditions(IMP))
         .group_by(
-            IM.c.procedure_id,
+            IMP.c.procedure_id,
             P.c.name,
             P.c.online_capable,
-            IM.c.channel_id,
+            IMP.c.channel_id,
             CH.c.name,
             CH.c.is_digital,
         )
-        .order_by(IM.c.procedure_id, IM.c.channel_id)
+        .order_by(IMP.c.procedure_id, IMP.c.channel_id)
     )
     out = read_frame(engine, q)
     for col in ("online_capable", "is_digital"):
