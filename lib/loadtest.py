@@ -68,18 +68,45 @@ def _rss_mb(pid: int) -> float | None:
 
 
 class MemorySampler(threading.Thread):
-    def __init__(self, pid: int, every_s: float = 0.5) -> None:
+    """The server's resident memory and, on PostgreSQL, its open connections (the app's
+    engines set application_name=mirador), every half second."""
+
+    def __init__(self, pid: int, database_url: str, every_s: float = 0.5) -> None:
         super().__init__(daemon=True)
         self.pid, self.every_s = pid, every_s
         self.samples: list[float] = []
+        self.connections: list[int] = []
         self.stop = threading.Event()
+        self.engine = None
+        if database_url.startswith("postgresql"):
+            from lib.db.engine import make_engine
+
+            self.engine = make_engine(database_url)
+
+    def _connections(self) -> int | None:
+        from sqlalchemy import text
+
+        try:
+            with self.engine.connect() as conn:
+                return conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                        "'mirador' AND datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                ).scalar_one()
+        except Exception:  # noqa: BLE001 (a sample is optional)
+            return None
 
     def run(self) -> None:
         while not self.stop.is_set():
             mb = _rss_mb(self.pid)
             if mb is not None:
                 self.samples.append(mb)
+            if self.engine is not None and (n := self._connections()) is not None:
+                self.connections.append(n)
             self.stop.wait(self.every_s)
+        if self.engine is not None:
+            self.engine.dispose()
 
 
 def start_server(database_url: str, port: int, log_path: Path) -> subprocess.Popen:
@@ -251,7 +278,7 @@ def run_loadtest(
     base_url = f"http://127.0.0.1:{port}"
     log_path = results / f"loadtest-{stamp:%Y%m%dT%H%M%S}-server.log"
     proc = start_server(database_url, port, log_path)
-    sampler = MemorySampler(proc.pid)
+    sampler = MemorySampler(proc.pid, database_url)
     sampler.start()
     try:
         deadline = time.monotonic() + 90
@@ -284,6 +311,7 @@ def run_loadtest(
             "peak": round(max(sampler.samples), 1) if sampler.samples else None,
             "end": round(sampler.samples[-1], 1) if sampler.samples else None,
         },
+        "db_connections_peak": max(sampler.connections) if sampler.connections else None,
         "warm_up": summarise(warm_visits) if warm_visits else None,
         **summarise(visits),
         "raw": visits,
@@ -301,7 +329,8 @@ def format_report(r: dict) -> str:
         f"  visitas {r['visits']}, errores {r['errors']}, p50 {r['p50_ms']} ms, "
         f"p95 {r['p95_ms']} ms, máx {r['max_ms']} ms, {r['wall_s']} s en total",
         f"  memoria del servidor: en reposo {r['server_rss_mb']['idle']} MB, "
-        f"pico {r['server_rss_mb']['peak']} MB, al final {r['server_rss_mb']['end']} MB",
+        f"pico {r['server_rss_mb']['peak']} MB, al final {r['server_rss_mb']['end']} MB; "
+        f"conexiones a PostgreSQL, pico {r['db_connections_peak']}",
     ]
     for url, p in r["per_page"].items():
         lines.append(
