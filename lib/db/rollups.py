@@ -20,6 +20,7 @@ from lib.db.schema import (
     AggInteractionDay,
     AggInteractionMonth,
     AggInteractionTimeMonth,
+    AggInteractionTimeNationalMonth,
     AggInteractionUnitMonth,
     AggSurveyDay,
     AggSurveyMonth,
@@ -290,7 +291,8 @@ def _survey_day():
 def coarse(fine, coarse_table):  # noqa: ANN001, ANN201
     """``coarse_table``'s rows summed from ``fine``: every key column the coarse table has,
     every other column summed (the dropped dimension, e.g. procedure, is added up)."""
-    keys = [c.name for c in coarse_table.primary_key.columns] + ["ooad_id"]
+    keys = [c.name for c in coarse_table.primary_key.columns]
+    keys += ["ooad_id"] if "ooad_id" in coarse_table.c else []
     sums = [c.name for c in coarse_table.columns if c.name not in keys]
     return select(
         *[fine.c[k] for k in keys], *[func.sum(fine.c[m]).label(m) for m in sums]
@@ -309,6 +311,10 @@ def _collection_unit_month():
     return coarse(AggCollectionMonth.__table__, AggCollectionUnitMonth.__table__)
 
 
+def _time_national_month():
+    return coarse(AggInteractionTimeMonth.__table__, AggInteractionTimeNationalMonth.__table__)
+
+
 # Order matters: the coarse rollups are summed from the fine ones refreshed before them.
 ROLLUPS = [
     (AggInteractionMonth.__table__, _interaction_month),
@@ -322,6 +328,7 @@ ROLLUPS = [
     (AggInteractionUnitMonth.__table__, _interaction_unit_month),
     (AggSurveyUnitMonth.__table__, _survey_unit_month),
     (AggCollectionUnitMonth.__table__, _collection_unit_month),
+    (AggInteractionTimeNationalMonth.__table__, _time_national_month),
 ]
 
 

@@ -638,3 +638,16 @@ class AggCollectionUnitMonth(Base):
     paid_late: Mapped[float] = mapped_column(Float)
     overdue_balance: Mapped[float] = mapped_column(Float)
     __table_args__ = (Index("ix_agg_collection_unit_month_ooad", "ooad_id", "month"),)
+
+
+class AggInteractionTimeNationalMonth(Base):
+    """The wait/handle histograms summed over offices: the channel page's national view reads
+    a few thousand rows here instead of millions in agg_interaction_time_month."""
+
+    __tablename__ = "agg_interaction_time_national_month"
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    size_band_id: Mapped[str] = mapped_column(String(2), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(6), primary_key=True)
+    bin: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contacts: Mapped[int] = mapped_column(BigInteger)

@@ -13,6 +13,7 @@ from lib.db.schema import (
     AggChannelSegmentMonth,
     AggInteractionMonth,
     AggInteractionTimeMonth,
+    AggInteractionTimeNationalMonth,
     AggInteractionUnitMonth,
     AggSurveyUnitMonth,
     Channel,
@@ -30,6 +31,7 @@ IMP = AggInteractionMonth.__table__  # by procedure, for procedure_by_channel on
 SM = AggSurveyUnitMonth.__table__
 SEG = AggChannelSegmentMonth.__table__
 TM = AggInteractionTimeMonth.__table__
+TMN = AggInteractionTimeNationalMonth.__table__  # summed over offices: national views
 CH = Channel.__table__
 
 
@@ -96,11 +98,12 @@ def channel_sums(engine: Engine, f: Filters) -> pd.DataFrame:
 
 def time_histograms(engine: Engine, f: Filters) -> pd.DataFrame:
     """Contacts per channel, measure (wait | handle) and minute bin."""
+    t = TMN if f.ooad_id is None and f.subdelegacion_id is None else TM
     q = (
-        select(TM.c.channel_id, TM.c.measure, TM.c.bin, total(TM.c.contacts, "contacts"))
-        .where(*f.conditions(TM))
-        .group_by(TM.c.channel_id, TM.c.measure, TM.c.bin)
-        .order_by(TM.c.channel_id, TM.c.measure, TM.c.bin)
+        select(t.c.channel_id, t.c.measure, t.c.bin, total(t.c.contacts, "contacts"))
+        .where(*f.conditions(t))
+        .group_by(t.c.channel_id, t.c.measure, t.c.bin)
+        .order_by(t.c.channel_id, t.c.measure, t.c.bin)
     )
     return read_frame(engine, q)
 
