@@ -218,9 +218,28 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from lib.bench import run_benchmarks
+    from pathlib import Path
 
-    return run_benchmarks(repeat=args.repeat)
+    from lib.bench import BenchOptions, format_table, run_bench
+
+    skip = frozenset(x.strip() for x in args.skip.split(",") if x.strip())
+    unknown = skip - {"refresh", "model", "pages", "import"}
+    if unknown:
+        print(f"--skip no reconoce: {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    opts = BenchOptions(
+        scale=args.scale,
+        database=args.database,
+        results=Path(args.results),
+        repeat=args.repeat,
+        seed=args.seed,
+        skip=skip,
+        pages=tuple(x.strip() for x in args.pages.split(",") if x.strip()),
+    )
+    report = run_bench(opts, log=lambda m: print(m, file=sys.stderr, flush=True))
+    print(format_table(report))
+    print("\nResultados: " + ", ".join(report["files"].values()))
+    return 0
 
 
 def cmd_user(args: argparse.Namespace) -> int:
@@ -295,8 +314,16 @@ def main(argv: list[str] | None = None) -> int:
     x.add_argument("table")
     x.add_argument("file")
     x.set_defaults(func=cmd_export)
-    b = sub.add_parser("bench", help="medir tiempos de las consultas principales")
-    b.add_argument("--repeat", type=int, default=5)
+    b = sub.add_parser("bench", help="medir la velocidad de cada página a una escala")
+    b.add_argument("--scale", choices=["tiny", "demo", "national"], default="tiny")
+    b.add_argument(
+        "--database", default=None, help="URL; por omisión data/bench-<escala>.db (SQLite)"
+    )
+    b.add_argument("--results", default="results", help="carpeta de resultados (JSON y CSV)")
+    b.add_argument("--repeat", type=int, default=3, help="sesiones tibias por vista (mediana)")
+    b.add_argument("--seed", type=int, default=7, help="semilla si hay que sembrar")
+    b.add_argument("--skip", default="", help="omitir fases: refresh,model,pages,import")
+    b.add_argument("--pages", default="", help="sólo estas páginas (rutas: resumen,canales…)")
     b.set_defaults(func=cmd_bench)
     u = sub.add_parser("user", help="crear o actualizar un usuario (rol y ámbito)")
     u.add_argument("username")

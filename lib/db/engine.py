@@ -111,7 +111,13 @@ def make_engine(url: str) -> Engine:
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=5,
-        connect_args={"connect_timeout": 5, "application_name": "mirador"},
+        connect_args={
+            "connect_timeout": 5,
+            "application_name": "mirador",
+            # No JIT: the pages' queries take milliseconds to a second, and compiling them
+            # cost up to 4 s on the 2-core machine at national scale (docs/performance.md).
+            "options": "-c jit=off",
+        },
     )
 
 

@@ -15,16 +15,22 @@ from sqlalchemy import Connection, case, delete, func, insert, literal, select
 from lib.db.schema import (
     AggChannelSegmentMonth,
     AggCollectionMonth,
+    AggCollectionUnitMonth,
     AggComplaintMonth,
     AggInteractionDay,
     AggInteractionMonth,
     AggInteractionTimeMonth,
+    AggInteractionTimeNationalMonth,
+    AggInteractionUnitMonth,
     AggSurveyDay,
     AggSurveyMonth,
+    AggSurveyUnitMonth,
+    CampaignAssignment,
     CollectionMonthly,
     Complaint,
     DatasetInfo,
     Interaction,
+    Orientation,
     Patron,
     Subdelegacion,
     SurveyResponse,
@@ -37,6 +43,18 @@ S = Subdelegacion.__table__
 SR = SurveyResponse.__table__
 C = Complaint.__table__
 CM = CollectionMonthly.__table__
+
+
+# fact tables whose row counts the refresh records in dataset_info (rows.<table>)
+COUNTED = [
+    P,
+    IT,
+    SR,
+    C,
+    CampaignAssignment.__table__,
+    CM,
+    Orientation.__table__,
+]
 
 
 def _count_true(cond) -> object:  # noqa: ANN001
@@ -270,6 +288,34 @@ def _survey_day():
     )
 
 
+def coarse(fine, coarse_table):  # noqa: ANN001, ANN201
+    """``coarse_table``'s rows summed from ``fine``: every key column the coarse table has,
+    every other column summed (the dropped dimension, e.g. procedure, is added up)."""
+    keys = [c.name for c in coarse_table.primary_key.columns]
+    keys += ["ooad_id"] if "ooad_id" in coarse_table.c else []
+    sums = [c.name for c in coarse_table.columns if c.name not in keys]
+    return select(
+        *[fine.c[k] for k in keys], *[func.sum(fine.c[m]).label(m) for m in sums]
+    ).group_by(*[fine.c[k] for k in keys])
+
+
+def _interaction_unit_month():
+    return coarse(AggInteractionMonth.__table__, AggInteractionUnitMonth.__table__)
+
+
+def _survey_unit_month():
+    return coarse(AggSurveyMonth.__table__, AggSurveyUnitMonth.__table__)
+
+
+def _collection_unit_month():
+    return coarse(AggCollectionMonth.__table__, AggCollectionUnitMonth.__table__)
+
+
+def _time_national_month():
+    return coarse(AggInteractionTimeMonth.__table__, AggInteractionTimeNationalMonth.__table__)
+
+
+# Order matters: the coarse rollups are summed from the fine ones refreshed before them.
 ROLLUPS = [
     (AggInteractionMonth.__table__, _interaction_month),
     (AggInteractionDay.__table__, _interaction_day),
@@ -279,6 +325,10 @@ ROLLUPS = [
     (AggChannelSegmentMonth.__table__, _channel_segment_month),
     (AggInteractionTimeMonth.__table__, _time_histograms),  # one query per measure
     (AggSurveyDay.__table__, _survey_day),
+    (AggInteractionUnitMonth.__table__, _interaction_unit_month),
+    (AggSurveyUnitMonth.__table__, _survey_unit_month),
+    (AggCollectionUnitMonth.__table__, _collection_unit_month),
+    (AggInteractionTimeNationalMonth.__table__, _time_national_month),
 ]
 
 
@@ -322,6 +372,18 @@ def refresh_rollups(
             # Fresh statistics for the pages' queries, committed with the rows: without them
             # (autovacuum lags, or is off) the planner misjudges the rollups and pages slow down.
             conn.exec_driver_sql(f'ANALYZE "{table.name}"')
+    # the fact tables' sizes, for the data page (counting them on every view is slow)
+    conn.execute(delete(DatasetInfo).where(DatasetInfo.key.like("rows.%")))
+    conn.execute(
+        insert(DatasetInfo),
+        [
+            {
+                "key": f"rows.{t.name}",
+                "value": str(conn.execute(select(func.count()).select_from(t)).scalar_one()),
+            }
+            for t in COUNTED
+        ],
+    )
     stamp = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
     conn.execute(delete(DatasetInfo).where(DatasetInfo.key == "rollups_refreshed_at"))
     conn.execute(insert(DatasetInfo).values(key="rollups_refreshed_at", value=stamp))

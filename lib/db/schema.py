@@ -578,3 +578,76 @@ FACT_TABLES = [
     CollectionMonthly.__table__,
     Orientation.__table__,
 ]
+
+
+# Coarse rollups (issue 10): the same sums without the procedure (or economic division)
+# dimension, built from the fine rollups at refresh. At national scale the fine tables hold
+# one to two million rows; these hold about an eighth, and every query that does not group or
+# filter by procedure (the overview, the channel comparison, scores, complaint rates) reads
+# them instead.
+
+
+class AggInteractionUnitMonth(Base):
+    __tablename__ = "agg_interaction_unit_month"
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    subdelegacion_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    size_band_id: Mapped[str] = mapped_column(String(2), primary_key=True)
+    ooad_id: Mapped[int] = mapped_column(Integer)
+    contacts: Mapped[int] = mapped_column(BigInteger)
+    resolved_first: Mapped[int] = mapped_column(BigInteger)
+    wait_minutes_sum: Mapped[float] = mapped_column(Float)
+    handle_minutes_sum: Mapped[float] = mapped_column(Float)
+    cost_sum: Mapped[float] = mapped_column(Float)
+    repeat_30d: Mapped[int] = mapped_column(BigInteger)
+    __table_args__ = (Index("ix_agg_interaction_unit_month_ooad", "ooad_id", "month"),)
+
+
+class AggSurveyUnitMonth(Base):
+    __tablename__ = "agg_survey_unit_month"
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    subdelegacion_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    size_band_id: Mapped[str] = mapped_column(String(2), primary_key=True)
+    ooad_id: Mapped[int] = mapped_column(Integer)
+    responses: Mapped[int] = mapped_column(BigInteger)
+    csat_sum: Mapped[float] = mapped_column(Float)
+    csat_satisfied: Mapped[int] = mapped_column(BigInteger)
+    nps_promoters: Mapped[int] = mapped_column(BigInteger)
+    nps_detractors: Mapped[int] = mapped_column(BigInteger)
+    effort_sum: Mapped[float] = mapped_column(Float)
+    courtesy_sum: Mapped[float] = mapped_column(Float)
+    clarity_sum: Mapped[float] = mapped_column(Float)
+    timeliness_sum: Mapped[float] = mapped_column(Float)
+    solution_sum: Mapped[float] = mapped_column(Float)
+    csat_sq_sum: Mapped[float] = mapped_column(Float)
+    effort_sq_sum: Mapped[float] = mapped_column(Float)
+    __table_args__ = (Index("ix_agg_survey_unit_month_ooad", "ooad_id", "month"),)
+
+
+class AggCollectionUnitMonth(Base):
+    __tablename__ = "agg_collection_unit_month"
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    subdelegacion_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size_band_id: Mapped[str] = mapped_column(String(2), primary_key=True)
+    ooad_id: Mapped[int] = mapped_column(Integer)
+    patrons: Mapped[int] = mapped_column(BigInteger)
+    patrons_on_time: Mapped[int] = mapped_column(BigInteger)
+    issued: Mapped[float] = mapped_column(Float)
+    paid_on_time: Mapped[float] = mapped_column(Float)
+    paid_late: Mapped[float] = mapped_column(Float)
+    overdue_balance: Mapped[float] = mapped_column(Float)
+    __table_args__ = (Index("ix_agg_collection_unit_month_ooad", "ooad_id", "month"),)
+
+
+class AggInteractionTimeNationalMonth(Base):
+    """The wait/handle histograms summed over offices: the channel page's national view reads
+    a few thousand rows here instead of millions in agg_interaction_time_month."""
+
+    __tablename__ = "agg_interaction_time_national_month"
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    size_band_id: Mapped[str] = mapped_column(String(2), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(6), primary_key=True)
+    bin: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contacts: Mapped[int] = mapped_column(BigInteger)

@@ -235,4 +235,6 @@ def score_all(
             .where(ModelRun.id == run_id)
             .values(metrics={**run_metrics, "drift": drift})
         )
+        if conn.dialect.name == "postgresql":  # fresh statistics for the list's ranking query
+            conn.exec_driver_sql("ANALYZE patron_flag")
     return run_id, len(feats)

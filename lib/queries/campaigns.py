@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine, case, func, select
 
 from lib.db.schema import (
-    AggCollectionMonth,
+    AggCollectionUnitMonth,
     Campaign,
     CampaignAssignment,
     CollectionMonthly,
@@ -30,7 +30,7 @@ A = CampaignAssignment.__table__
 CM = CollectionMonthly.__table__
 P = Patron.__table__
 S = Subdelegacion.__table__
-ACM = AggCollectionMonth.__table__
+ACM = AggCollectionUnitMonth.__table__
 
 
 def campaign_catalog(engine: Engine) -> pd.DataFrame:

@@ -13,7 +13,9 @@ from lib.db.schema import (
     AggChannelSegmentMonth,
     AggInteractionMonth,
     AggInteractionTimeMonth,
-    AggSurveyMonth,
+    AggInteractionTimeNationalMonth,
+    AggInteractionUnitMonth,
+    AggSurveyUnitMonth,
     Channel,
     EconomicDivision,
     Ooad,
@@ -24,10 +26,12 @@ from lib.db.schema import (
 from lib.filters import Filters
 from lib.queries.common import read_frame, total
 
-IM = AggInteractionMonth.__table__
-SM = AggSurveyMonth.__table__
+IM = AggInteractionUnitMonth.__table__  # coarse: no procedure dimension
+IMP = AggInteractionMonth.__table__  # by procedure, for procedure_by_channel only
+SM = AggSurveyUnitMonth.__table__
 SEG = AggChannelSegmentMonth.__table__
 TM = AggInteractionTimeMonth.__table__
+TMN = AggInteractionTimeNationalMonth.__table__  # summed over offices: national views
 CH = Channel.__table__
 
 
@@ -94,11 +98,12 @@ def channel_sums(engine: Engine, f: Filters) -> pd.DataFrame:
 
 def time_histograms(engine: Engine, f: Filters) -> pd.DataFrame:
     """Contacts per channel, measure (wait | handle) and minute bin."""
+    t = TMN if f.ooad_id is None and f.subdelegacion_id is None else TM
     q = (
-        select(TM.c.channel_id, TM.c.measure, TM.c.bin, total(TM.c.contacts, "contacts"))
-        .where(*f.conditions(TM))
-        .group_by(TM.c.channel_id, TM.c.measure, TM.c.bin)
-        .order_by(TM.c.channel_id, TM.c.measure, TM.c.bin)
+        select(t.c.channel_id, t.c.measure, t.c.bin, total(t.c.contacts, "contacts"))
+        .where(*f.conditions(t))
+        .group_by(t.c.channel_id, t.c.measure, t.c.bin)
+        .order_by(t.c.channel_id, t.c.measure, t.c.bin)
     )
     return read_frame(engine, q)
 
@@ -158,27 +163,29 @@ def procedure_by_channel(engine: Engine, f: Filters) -> pd.DataFrame:
     P = Procedure.__table__
     q = (
         select(
-            IM.c.procedure_id,
+            IMP.c.procedure_id,
             P.c.name.label("procedure"),
             P.c.online_capable,
-            IM.c.channel_id,
+            IMP.c.channel_id,
             CH.c.name.label("channel"),
             CH.c.is_digital,
-            total(IM.c.contacts, "contacts"),
-            total(IM.c.cost_sum, "cost_sum"),
-            total(IM.c.resolved_first, "resolved_first"),
+            total(IMP.c.contacts, "contacts"),
+            total(IMP.c.cost_sum, "cost_sum"),
+            total(IMP.c.resolved_first, "resolved_first"),
         )
-        .select_from(IM.join(P, P.c.id == IM.c.procedure_id).join(CH, CH.c.id == IM.c.channel_id))
-        .where(*f.conditions(IM))
+        .select_from(
+            IMP.join(P, P.c.id == IMP.c.procedure_id).join(CH, CH.c.id == IMP.c.channel_id)
+        )
+        .where(*f.conditions(IMP))
         .group_by(
-            IM.c.procedure_id,
+            IMP.c.procedure_id,
             P.c.name,
             P.c.online_capable,
-            IM.c.channel_id,
+            IMP.c.channel_id,
             CH.c.name,
             CH.c.is_digital,
         )
-        .order_by(IM.c.procedure_id, IM.c.channel_id)
+        .order_by(IMP.c.procedure_id, IMP.c.channel_id)
     )
     out = read_frame(engine, q)
     for col in ("online_capable", "is_digital"):

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, case, func, select
 
 from lib.db.schema import (
     AggComplaintMonth,
-    AggInteractionMonth,
+    AggInteractionUnitMonth,
     Channel,
     Complaint,
     ComplaintCategory,
@@ -22,7 +22,7 @@ from lib.filters import Filters
 from lib.queries.common import read_frame
 
 CM = AggComplaintMonth.__table__
-IM = AggInteractionMonth.__table__
+IM = AggInteractionUnitMonth.__table__  # contacts for rates: no procedure needed
 C = Complaint.__table__
 S = Subdelegacion.__table__
 KIND = ComplaintKind.__table__

@@ -9,19 +9,20 @@ import pandas as pd
 from sqlalchemy import Engine, case, select
 
 from lib.db.schema import (
-    AggCollectionMonth,
+    AggCollectionUnitMonth,
     AggComplaintMonth,
-    AggInteractionMonth,
-    AggSurveyMonth,
+    AggInteractionUnitMonth,
+    AggSurveyUnitMonth,
     Channel,
 )
 from lib.filters import Filters
 from lib.queries.common import total
 
-IM = AggInteractionMonth.__table__
-SM = AggSurveyMonth.__table__
+# the coarse rollups (no procedure / division dimension): nothing here groups by those
+IM = AggInteractionUnitMonth.__table__
+SM = AggSurveyUnitMonth.__table__
 CM = AggComplaintMonth.__table__
-COL = AggCollectionMonth.__table__
+COL = AggCollectionUnitMonth.__table__
 CH = Channel.__table__
 
 MONTHLY_COLUMNS = [

@@ -10,8 +10,10 @@ from sqlalchemy import Engine, and_, case, func, select
 
 from lib.db.schema import (
     AggInteractionMonth,
+    AggInteractionUnitMonth,
     AggSurveyDay,
     AggSurveyMonth,
+    AggSurveyUnitMonth,
     Channel,
     Interaction,
     Ooad,
@@ -23,9 +25,12 @@ from lib.db.schema import (
 from lib.filters import Filters
 from lib.queries.common import read_frame, total
 
-SM = AggSurveyMonth.__table__
+# coarse rollups (no procedure dimension) unless the breakdown is by procedure
+SM = AggSurveyUnitMonth.__table__
+SMP = AggSurveyMonth.__table__
 SD = AggSurveyDay.__table__
-IM = AggInteractionMonth.__table__
+IM = AggInteractionUnitMonth.__table__
+IMP = AggInteractionMonth.__table__
 SR = SurveyResponse.__table__
 DIMENSIONS = ("channel", "ooad", "subdelegacion", "procedure", "month")
 DRIVER_COLUMNS = ("courtesy", "clarity", "timeliness", "solution")
@@ -56,12 +61,13 @@ def scores_by(engine: Engine, f: Filters, dimension: str) -> pd.DataFrame:
         "subdelegacion": (Subdelegacion.__table__, "subdelegacion_id"),
         "procedure": (Procedure.__table__, "procedure_id"),
     }
+    sm, im = (SMP, IMP) if dimension == "procedure" else (SM, IM)
     out = []
     for table, extra in (
-        (SM, [total(SM.c.effort_sum, "effort_sum"), total(SM.c.effort_sq_sum, "effort_sq_sum")]),
-        (IM, [total(IM.c.contacts, "contacts")]),
+        (sm, [total(sm.c.effort_sum, "effort_sum"), total(sm.c.effort_sq_sum, "effort_sq_sum")]),
+        (im, [total(im.c.contacts, "contacts")]),
     ):
-        sums = _survey_sums(SM) + extra if table is SM else extra
+        sums = _survey_sums(sm) + extra if table is sm else extra
         if dimension == "month":
             key = table.c.month
             q = select(key.label("key"), key.label("label"), *sums)

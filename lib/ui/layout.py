@@ -53,7 +53,9 @@ def excel_button(
     rows = int(sum(len(frame) for frame in sheets.values()))
     st.download_button(
         label,
-        data=excel_workbook(title, cover, sheets),
+        # built when clicked, not on every rerun: openpyxl took a few hundred ms per view for
+        # a list of a thousand rows (issue 10)
+        data=lambda: excel_workbook(title, cover, sheets),
         file_name=f"{file_stem}.xlsx",
         mime=XLSX,
         on_click=record_export,

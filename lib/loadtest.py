@@ -1,0 +1,366 @@
+"""Load test: many browser sessions going through every page of one app server at once.
+
+``python -m lib.loadtest --database URL [--users 10] [--rounds 1]`` starts ``streamlit run
+Home.py`` on the database (PostgreSQL in production), opens ``--users`` Playwright contexts on
+one headless Chromium (the system's /usr/bin/chromium, launched as the browser tests do),
+and has each one open the app and click through every page of the menu ``--rounds`` times,
+all at the same time. A page counts as answered when its title is on screen, the script has
+finished and no skeleton is left; its latency is from the click to that moment. Errors are
+timeouts, Streamlit exceptions and error boxes. The server's resident memory is sampled every
+half second. Prints p50 / p95 / max latency overall and per page, errors and server memory,
+and writes ``results/loadtest-<stamp>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# the same flags as tests/e2e/conftest.py
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PAGE_TIMEOUT_MS = 120_000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def _rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+class MemorySampler(threading.Thread):
+    """The server's resident memory and, on PostgreSQL, its open connections (the app's
+    engines set application_name=mirador), every half second."""
+
+    def __init__(self, pid: int, database_url: str, every_s: float = 0.5) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.every_s = pid, every_s
+        self.samples: list[float] = []
+        self.connections: list[int] = []
+        self.stop = threading.Event()
+        self.engine = None
+        if database_url.startswith("postgresql"):
+            from lib.db.engine import make_engine
+
+            self.engine = make_engine(database_url)
+
+    def _connections(self) -> int | None:
+        from sqlalchemy import text
+
+        try:
+            with self.engine.connect() as conn:
+                return conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                        "'mirador' AND datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                ).scalar_one()
+        except Exception:  # noqa: BLE001 (a sample is optional)
+            return None
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            mb = _rss_mb(self.pid)
+            if mb is not None:
+                self.samples.append(mb)
+            if self.engine is not None and (n := self._connections()) is not None:
+                self.connections.append(n)
+            self.stop.wait(self.every_s)
+        if self.engine is not None:
+            self.engine.dispose()
+
+
+def start_server(database_url: str, port: int, log_path: Path) -> subprocess.Popen:
+    env = {**os.environ, "MIRADOR_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "Home.py",
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    with open(log_path, "wb") as log:
+        return subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def _pages() -> list[tuple[str, str]]:
+    """(url path, title) of every page in the menu; the first is the default page at /."""
+    from lib.ui.nav import SECTIONS
+
+    return [(url, title) for items in SECTIONS.values() for _, title, url, _ in items]
+
+
+async def _wait_page(page, title: str) -> None:  # noqa: ANN001
+    from playwright.async_api import expect
+
+    main = page.get_by_test_id("stMain")
+    await expect(main.get_by_role("heading", name=title).first).to_be_visible(
+        timeout=PAGE_TIMEOUT_MS
+    )
+    app = page.get_by_test_id("stApp")
+    await expect(app).to_have_attribute(
+        "data-test-script-state", "notRunning", timeout=PAGE_TIMEOUT_MS
+    )
+    await expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=PAGE_TIMEOUT_MS)
+
+
+async def _problems(page) -> str | None:  # noqa: ANN001
+    if await page.get_by_test_id("stException").count():
+        return "excepción de Streamlit en la página"
+    errors = page.get_by_test_id("stAlertContentError")
+    if await errors.count():
+        return "recuadro de error: " + (await errors.first.inner_text())[:120]
+    return None
+
+
+async def _user(browser, base_url: str, user: int, rounds: int, out: list[dict]) -> None:  # noqa: ANN001
+    context = await browser.new_context(
+        viewport={"width": 1400, "height": 1000},
+        locale="es-MX",
+        timezone_id="America/Mexico_City",
+    )
+    page = await context.new_page()
+    pages = _pages()
+    try:
+        for rnd in range(rounds):
+            for i, (url, title) in enumerate(pages):
+                started = time.perf_counter()
+                error = None
+                try:
+                    if rnd == 0 and i == 0:
+                        await page.goto(base_url + "/", timeout=PAGE_TIMEOUT_MS)
+                    else:
+                        link = page.get_by_test_id("stSidebarNav").locator(
+                            f'a[href$="/{url}"]' if i else "a"
+                        )
+                        await link.first.click(timeout=PAGE_TIMEOUT_MS)
+                    await _wait_page(page, title)
+                    error = await _problems(page)
+                except Exception as exc:  # timeouts and navigation failures are errors
+                    error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+                out.append(
+                    {
+                        "user": user,
+                        "round": rnd,
+                        "page": url,
+                        "ms": round(1000 * (time.perf_counter() - started), 1),
+                        "error": error,
+                    }
+                )
+    finally:
+        await context.close()
+
+
+async def _drive(base_url: str, users: int, rounds: int, chromium: str) -> list[dict]:
+    from playwright.async_api import async_playwright
+
+    out: list[dict] = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            await asyncio.gather(*(_user(browser, base_url, u, rounds, out) for u in range(users)))
+        finally:
+            await browser.close()
+    return out
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def summarise(visits: list[dict]) -> dict:
+    ok = [v["ms"] for v in visits if not v["error"]]
+    per_page = {}
+    for url in dict.fromkeys(v["page"] for v in visits):
+        ms = [v["ms"] for v in visits if v["page"] == url and not v["error"]]
+        per_page[url] = {
+            "visits": sum(v["page"] == url for v in visits),
+            "errors": sum(v["page"] == url and bool(v["error"]) for v in visits),
+            "p50_ms": round(statistics.median(ms), 1) if ms else None,
+            "p95_ms": round(_pct(ms, 0.95), 1) if ms else None,
+            "max_ms": round(max(ms), 1) if ms else None,
+        }
+    return {
+        "visits": len(visits),
+        "errors": sum(bool(v["error"]) for v in visits),
+        "p50_ms": round(statistics.median(ok), 1) if ok else None,
+        "p95_ms": round(_pct(ok, 0.95), 1) if ok else None,
+        "max_ms": round(max(ok), 1) if ok else None,
+        "per_page": per_page,
+        "error_messages": sorted({v["error"] for v in visits if v["error"]})[:20],
+    }
+
+
+def run_loadtest(
+    database_url: str,
+    users: int = 10,
+    rounds: int = 1,
+    results: Path | None = None,
+    chromium: str | None = None,
+    warm: bool = True,
+) -> dict:
+    from lib.bench import _commit, _display, _machine
+
+    chromium = chromium or os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+    if not chromium:
+        raise RuntimeError(
+            "No hay Chromium: instálelo (apt-get install chromium) o use CHROMIUM_PATH"
+        )
+    results = results or ROOT / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().replace(microsecond=0)
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = results / f"loadtest-{stamp:%Y%m%dT%H%M%S}-server.log"
+    proc = start_server(database_url, port, log_path)
+    sampler = MemorySampler(proc.pid, database_url)
+    sampler.start()
+    try:
+        deadline = time.monotonic() + 90
+        while not _healthy(base_url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Streamlit no arrancó; vea {log_path}")
+            time.sleep(0.25)
+        idle_mb = _rss_mb(proc.pid)
+        warm_visits: list[dict] = []
+        if warm:  # one user first: the caches a running server has after its first visitor
+            warm_visits = asyncio.run(_drive(base_url, 1, 1, chromium))
+        started = time.perf_counter()
+        visits = asyncio.run(_drive(base_url, users, rounds, chromium))
+        wall = time.perf_counter() - started
+    finally:
+        sampler.stop.set()
+        sampler.join(timeout=2)
+        stop_server(proc)
+    report = {
+        "started": stamp.isoformat(),
+        "commit": _commit(),
+        "machine": _machine(),
+        "database": _display(database_url),
+        "users": users,
+        "rounds": rounds,
+        "warm_first": warm,
+        "wall_s": round(wall, 1),
+        "server_rss_mb": {
+            "idle": round(idle_mb, 1) if idle_mb else None,
+            "peak": round(max(sampler.samples), 1) if sampler.samples else None,
+            "end": round(sampler.samples[-1], 1) if sampler.samples else None,
+        },
+        "db_connections_peak": max(sampler.connections) if sampler.connections else None,
+        "warm_up": summarise(warm_visits) if warm_visits else None,
+        **summarise(visits),
+        "raw": visits,
+    }
+    path = results / f"loadtest-{stamp:%Y%m%dT%H%M%S}.json"
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    report["file"] = str(path)
+    return report
+
+
+def format_report(r: dict) -> str:
+    lines = [
+        f"Prueba de carga · {r['users']} sesiones × {r['rounds']} vuelta(s) · {r['database']} · "
+        f"commit {r['commit']}",
+        f"  visitas {r['visits']}, errores {r['errors']}, p50 {r['p50_ms']} ms, "
+        f"p95 {r['p95_ms']} ms, máx {r['max_ms']} ms, {r['wall_s']} s en total",
+        f"  memoria del servidor: en reposo {r['server_rss_mb']['idle']} MB, "
+        f"pico {r['server_rss_mb']['peak']} MB, al final {r['server_rss_mb']['end']} MB; "
+        f"conexiones a PostgreSQL, pico {r['db_connections_peak']}",
+    ]
+    for url, p in r["per_page"].items():
+        lines.append(
+            f"  {url:<12} p50 {p['p50_ms']} ms  p95 {p['p95_ms']} ms  máx {p['max_ms']} ms  "
+            f"errores {p['errors']}/{p['visits']}"
+        )
+    for m in r["error_messages"]:
+        lines.append(f"  ! {m}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lib.loadtest", description=__doc__)
+    parser.add_argument("--database", default=os.environ.get("MIRADOR_DATABASE_URL"))
+    parser.add_argument("--users", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--results", default=str(ROOT / "results"))
+    parser.add_argument(
+        "--cold", action="store_true", help="sin visita previa: todos llegan con la caché vacía"
+    )
+    args = parser.parse_args(argv)
+    if not args.database:
+        parser.error("indique --database o MIRADOR_DATABASE_URL")
+    report = run_loadtest(
+        args.database, args.users, args.rounds, Path(args.results), warm=not args.cold
+    )
+    print(format_report(report))
+    print(f"Resultados: {report['file']}")
+    return 0 if report["errors"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
