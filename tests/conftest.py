@@ -118,3 +118,29 @@ def sqlite_demo(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     seed_sqlite_file(path, "demo", 7)
     return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def clean_db(db):  # noqa: ANN001, ANN201
+    """The shared tiny database, with the drafts (and their audit events) this test saves
+    removed afterwards, so other tests see it as it was."""
+    from sqlalchemy import delete, func, select
+
+    from lib.db.schema import AuditEvent, WorkProgram, WorkProgramRevision, WorkProgramTarget
+
+    with db.engine.connect() as conn:
+        first_new = (conn.execute(select(func.max(WorkProgram.id))).scalar() or 0) + 1
+    yield db
+    with db.engine.begin() as conn:
+        ids = (
+            conn.execute(select(WorkProgram.id).where(WorkProgram.id >= first_new)).scalars().all()
+        )
+        for model in (WorkProgramTarget, WorkProgramRevision):
+            conn.execute(delete(model).where(model.work_program_id.in_(ids)))
+        conn.execute(delete(WorkProgram).where(WorkProgram.id.in_(ids)))
+        for i in ids:
+            conn.execute(
+                delete(AuditEvent).where(
+                    AuditEvent.action == "draft_save", AuditEvent.target.like(f"programa {i} v%")
+                )
+            )

@@ -27,32 +27,6 @@ SEASON = np.array([1.25, 1.2, 1.0, 0.92, 1.0, 0.95, 0.97, 1.0, 0.98, 1.0, 1.05, 
 FIRST = dt.date(2023, 11, 1)
 
 
-@pytest.fixture
-def clean_db(db):  # noqa: ANN001, ANN201
-    """The shared tiny database, with the drafts (and their audit events) this test saves
-    removed afterwards, so other tests see it as it was."""
-    from sqlalchemy import delete, func, select
-
-    from lib.db.schema import AuditEvent, WorkProgram, WorkProgramRevision, WorkProgramTarget
-
-    with db.engine.connect() as conn:
-        first_new = (conn.execute(select(func.max(WorkProgram.id))).scalar() or 0) + 1
-    yield db
-    with db.engine.begin() as conn:
-        ids = (
-            conn.execute(select(WorkProgram.id).where(WorkProgram.id >= first_new)).scalars().all()
-        )
-        for model in (WorkProgramTarget, WorkProgramRevision):
-            conn.execute(delete(model).where(model.work_program_id.in_(ids)))
-        conn.execute(delete(WorkProgram).where(WorkProgram.id.in_(ids)))
-        for i in ids:
-            conn.execute(
-                delete(AuditEvent).where(
-                    AuditEvent.action == "draft_save", AuditEvent.target.like(f"programa {i} v%")
-                )
-            )
-
-
 def _series(n: int = 36, noise: float = 0.0, seed: int = 0) -> pd.Series:
     """1,000 contacts a month growing 7 % a year with the demo's month factors."""
     rng = np.random.default_rng(seed)
