@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from lib.loadtest import format_report, run_loadtest
@@ -10,14 +12,18 @@ from lib.ui.nav import SECTIONS
 
 @pytest.mark.browser
 def test_two_sessions_go_through_every_page(e2e_database_url, chromium_executable, tmp_path):  # noqa: ANN001
-    report = run_loadtest(
-        e2e_database_url,
-        users=2,
-        rounds=1,
-        results=tmp_path,
-        chromium=chromium_executable,
-        warm=False,
-    )
+    # Its own thread: the load test drives Playwright's async API with asyncio.run, and the
+    # other browser tests leave pytest-playwright's event loop running in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        report = pool.submit(
+            run_loadtest,
+            e2e_database_url,
+            users=2,
+            rounds=1,
+            results=tmp_path,
+            chromium=chromium_executable,
+            warm=False,
+        ).result()
     pages = [url for items in SECTIONS.values() for _, _, url, _ in items]
     assert report["visits"] == 2 * len(pages)
     assert report["errors"] == 0, report["error_messages"]
