@@ -102,7 +102,10 @@ def test_orientation_journey_capacity_and_audited_download(
     expect(heading).not_to_have_text(re.compile(rf"\b{ten} patrones"))
     three = int(re.search(r"([\d,]+) patrones", heading.inner_text()).group(1).replace(",", ""))
     assert 0 < three < ten
-    with page.expect_download() as info:
+    wait_for_app_run(page, timeout=60_000)
+    # the workbook is built on the server when clicked (lib/ui/layout.excel_button): allow for
+    # a busy machine
+    with page.expect_download(timeout=90_000) as info:
         main.get_by_role("button", name="Descargar lista (Excel)").click()
     saved = tmp_path / info.value.suggested_filename
     info.value.save_as(saved)
