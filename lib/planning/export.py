@@ -16,20 +16,10 @@ import pandas as pd
 
 from lib.export import excel_workbook
 from lib.planning.drafts import STATUSES
+from lib.planning.validation import LABELS
 
-TARGET_LABELS = {
-    "indicator": "Indicador",
-    "unit": "Unidad",
-    "baseline": "Línea base",
-    "target": "Meta",
-    "owner_unit": "Unidad responsable",
-    "q1": "Hito T1",
-    "q2": "Hito T2",
-    "q3": "Hito T3",
-    "q4": "Hito T4",
-    "due_on": "Fecha compromiso",
-    "notes": "Notas",
-}
+# the editor's own column labels (one place for both), without the capacity table's "channel"
+TARGET_LABELS = {k: v for k, v in LABELS.items() if k != "channel"}
 CAPACITY_LABELS = {
     "channel": "Canal",
     "contacts": "Contactos pronosticados",
