@@ -8,9 +8,24 @@ one transaction: readers see either the old rollups or the new ones, never a hal
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from sqlalchemy import Connection, case, delete, func, insert, literal, select
+from sqlalchemy import (
+    Connection,
+    MetaData,
+    Table,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    true,
+    union_all,
+)
 
 from lib.db.schema import (
     AggChannelSegmentMonth,
@@ -244,24 +259,25 @@ def _channel_segment_month():
 
 
 def _time_histograms():
-    out = []
-    for measure, col in (("wait", IT.c.wait_minutes), ("handle", IT.c.handle_minutes)):
-        b = _time_bin(col)
-        cols = [IT.c.month, IT.c.subdelegacion_id, IT.c.channel_id, P.c.size_band_id]
-        out.append(
-            select(
-                *cols,
-                literal(measure).label("measure"),
-                b.label("bin"),
-                S.c.ooad_id,
-                func.count().label("contacts"),
-            )
-            .select_from(
-                IT.join(P, P.c.id == IT.c.patron_id).join(S, S.c.id == IT.c.subdelegacion_id)
-            )
-            .group_by(*cols, b, S.c.ooad_id)
+    # Both measures in one pass over the contacts: each contact is read and joined once and
+    # counted twice, once per measure (a two-row cross join), instead of two full scans.
+    measures = union_all(
+        select(literal("wait").label("measure")), select(literal("handle").label("measure"))
+    ).subquery("measures")
+    minutes = case((measures.c.measure == "wait", IT.c.wait_minutes), else_=IT.c.handle_minutes)
+    b = _time_bin(minutes)
+    cols = [IT.c.month, IT.c.subdelegacion_id, IT.c.channel_id, P.c.size_band_id]
+    return (
+        select(
+            *cols, measures.c.measure, b.label("bin"), S.c.ooad_id, func.count().label("contacts")
         )
-    return out
+        .select_from(
+            IT.join(P, P.c.id == IT.c.patron_id)
+            .join(S, S.c.id == IT.c.subdelegacion_id)
+            .join(measures, true())
+        )
+        .group_by(*cols, measures.c.measure, b, S.c.ooad_id)
+    )
 
 
 def _survey_day():
@@ -299,32 +315,44 @@ def coarse(fine, coarse_table):  # noqa: ANN001, ANN201
     ).group_by(*[fine.c[k] for k in keys])
 
 
-def _interaction_unit_month():
-    return coarse(AggInteractionMonth.__table__, AggInteractionUnitMonth.__table__)
+@dataclass(frozen=True)
+class _Build:
+    """What a rollup's query may depend on: the data's as-of date, and where the fine rollups
+    refreshed earlier in this run hold their new rows (a coarse rollup sums those, not the
+    previous ones)."""
+
+    as_of: dt.date
+    fresh: Callable[[Table], Table]
 
 
-def _survey_unit_month():
-    return coarse(AggSurveyMonth.__table__, AggSurveyUnitMonth.__table__)
+def _interaction_unit_month(b: _Build):  # noqa: ANN202
+    return coarse(b.fresh(AggInteractionMonth.__table__), AggInteractionUnitMonth.__table__)
 
 
-def _collection_unit_month():
-    return coarse(AggCollectionMonth.__table__, AggCollectionUnitMonth.__table__)
+def _survey_unit_month(b: _Build):  # noqa: ANN202
+    return coarse(b.fresh(AggSurveyMonth.__table__), AggSurveyUnitMonth.__table__)
 
 
-def _time_national_month():
-    return coarse(AggInteractionTimeMonth.__table__, AggInteractionTimeNationalMonth.__table__)
+def _collection_unit_month(b: _Build):  # noqa: ANN202
+    return coarse(b.fresh(AggCollectionMonth.__table__), AggCollectionUnitMonth.__table__)
+
+
+def _time_national_month(b: _Build):  # noqa: ANN202
+    return coarse(
+        b.fresh(AggInteractionTimeMonth.__table__), AggInteractionTimeNationalMonth.__table__
+    )
 
 
 # Order matters: the coarse rollups are summed from the fine ones refreshed before them.
-ROLLUPS = [
-    (AggInteractionMonth.__table__, _interaction_month),
-    (AggInteractionDay.__table__, _interaction_day),
-    (AggSurveyMonth.__table__, _survey_month),
-    (AggComplaintMonth.__table__, _complaint_month),  # takes the data's as-of date
-    (AggCollectionMonth.__table__, _collection_month),
-    (AggChannelSegmentMonth.__table__, _channel_segment_month),
-    (AggInteractionTimeMonth.__table__, _time_histograms),  # one query per measure
-    (AggSurveyDay.__table__, _survey_day),
+ROLLUPS: list[tuple[Table, Callable[[_Build], object]]] = [
+    (AggInteractionMonth.__table__, lambda b: _interaction_month()),
+    (AggInteractionDay.__table__, lambda b: _interaction_day()),
+    (AggSurveyMonth.__table__, lambda b: _survey_month()),
+    (AggComplaintMonth.__table__, lambda b: _complaint_month(b.as_of)),
+    (AggCollectionMonth.__table__, lambda b: _collection_month()),
+    (AggChannelSegmentMonth.__table__, lambda b: _channel_segment_month()),
+    (AggInteractionTimeMonth.__table__, lambda b: _time_histograms()),
+    (AggSurveyDay.__table__, lambda b: _survey_day()),
     (AggInteractionUnitMonth.__table__, _interaction_unit_month),
     (AggSurveyUnitMonth.__table__, _survey_unit_month),
     (AggCollectionUnitMonth.__table__, _collection_unit_month),
@@ -348,30 +376,140 @@ def data_as_of(conn: Connection) -> dt.date:
     return last if isinstance(last, dt.date) else dt.date.fromisoformat(str(last)[:10])
 
 
+def _owns_rollups(conn: Connection) -> bool:
+    """Whether this connection may drop and create the rollup tables (their owner, with CREATE
+    on the schema). The app's writer role (docs/sql/roles.sql) may only delete and insert."""
+    row = conn.execute(
+        text(
+            "SELECT coalesce(bool_and(pg_has_role(current_user, c.relowner, 'USAGE')), false)"
+            " AND has_schema_privilege(current_schema(), 'CREATE')"
+            " FROM pg_class c WHERE c.relkind = 'r' AND c.relname = ANY(:names)"
+            " AND c.relnamespace = current_schema()::regnamespace"
+        ),
+        {"names": [t.name for t, _ in ROLLUPS]},
+    ).scalar_one()
+    return bool(row)
+
+
+def _new_name(name: str) -> str:
+    return f"{name}__new"
+
+
+def _create_empty_copy(conn: Connection, table: Table) -> Table:
+    """An empty table shaped like ``table`` (types, defaults, NOT NULL and checks) with no
+    index yet: rows go in as plain heap appends, and the indexes are built once, sorted."""
+    new = _new_name(table.name)
+    conn.exec_driver_sql(
+        f'CREATE TABLE "{new}" (LIKE "{table.name}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)'
+    )
+    return (
+        table.to_metadata(_SCRATCH, name=new)
+        if new not in _SCRATCH.tables
+        else _SCRATCH.tables[new]
+    )
+
+
+def _index_copy(conn: Connection, table: Table) -> list[str]:
+    """Build on the new table every index the live table has (same definitions, temporary
+    names); returns the statements that give them their real names once the tables swap."""
+    new = _new_name(table.name)
+    renames = []
+    rows = conn.execute(
+        text(
+            "SELECT i.relname, pg_get_indexdef(i.oid), con.conname"
+            " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+            " LEFT JOIN pg_constraint con ON con.conindid = i.oid AND con.contype = 'p'"
+            " WHERE x.indrelid = CAST(:t AS regclass)"
+        ),
+        {"t": f'"{table.name}"'},
+    ).all()
+    for index_name, definition, pk_name in rows:
+        temp = _new_name(index_name)
+        definition = re.sub(
+            r"^CREATE (UNIQUE )?INDEX \S+ ON (\S+?\.)?\S+ ",
+            lambda m, temp=temp: f'CREATE {m.group(1) or ""}INDEX "{temp}" ON "{new}" ',
+            definition,
+        )
+        conn.exec_driver_sql(definition)
+        if pk_name:
+            conn.exec_driver_sql(
+                f'ALTER TABLE "{new}" ADD CONSTRAINT "{temp}" PRIMARY KEY USING INDEX "{temp}"'
+            )
+            renames.append(f'ALTER TABLE "{table.name}" RENAME CONSTRAINT "{temp}" TO "{pk_name}"')
+        else:
+            renames.append(f'ALTER INDEX "{temp}" RENAME TO "{index_name}"')
+    return renames
+
+
+def _grants(conn: Connection, table: Table) -> list[str]:
+    """The live table's grants (e.g. SELECT to mirador_reader), to repeat on its replacement."""
+    rows = conn.execute(
+        text(
+            "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END,"
+            " a.privilege_type"
+            " FROM pg_class c, aclexplode(c.relacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee"
+            " WHERE c.oid = CAST(:t AS regclass) AND a.grantee <> c.relowner"
+        ),
+        {"t": f'"{table.name}"'},
+    ).all()
+    return [f'GRANT {priv} ON "{table.name}" TO {who}' for who, priv in rows]
+
+
+_SCRATCH = MetaData()
+
+
 def refresh_rollups(
     conn: Connection, progress: Callable[[float, str], None] | None = None
 ) -> dict[str, int]:
-    """Replace every rollup with a fresh aggregate of the fact tables; returns row counts."""
+    """Replace every rollup with a fresh aggregate of the fact tables; returns row counts.
+
+    On PostgreSQL, when the connection owns the tables, each rollup is built into a new table
+    without indexes, indexed once, and all of them replace the live ones at the end of the
+    transaction (drop and rename: a lock of milliseconds). Deleting and re-inserting millions
+    of rows into indexed tables instead cost most of the refresh's time at national scale
+    (docs/performance.md). Elsewhere (SQLite, or the app's writer role) the rows are deleted
+    and inserted in place. Either way it is one transaction: readers see the old rollups or
+    the new ones, never a mix.
+    """
     counts: dict[str, int] = {}
     postgres = conn.dialect.name == "postgresql"
+    swap = postgres and _owns_rollups(conn)
     if postgres:
         # Room to hash and sort tens of millions of fact rows in memory, for this transaction
         # only (the server default, 4 MB, sends every GROUP BY and window to disk).
         conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
-    as_of = data_as_of(conn)
-    for i, (table, build) in enumerate(ROLLUPS):
+        conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
+    fresh: dict[str, Table] = {}
+    build = _Build(data_as_of(conn), lambda t: fresh.get(t.name, t))
+    finish: list[str] = []
+    for i, (table, builder) in enumerate(ROLLUPS):
         if progress:
             progress(i / len(ROLLUPS), f"Agregando {table.name}")
-        built = build(as_of) if build is _complaint_month else build()
-        conn.execute(delete(table))
+        built = builder(build)
+        if swap:
+            target = _create_empty_copy(conn, table)
+        else:
+            target = table
+            conn.execute(delete(table))
         for query in built if isinstance(built, list) else [built]:
             names = [c.name for c in query.selected_columns]
-            conn.execute(insert(table).from_select(names, query))
-        counts[table.name] = conn.execute(select(func.count()).select_from(table)).scalar_one()
+            conn.execute(insert(target).from_select(names, query))
+        if swap:
+            real_names = _index_copy(conn, table)  # built now, renamed after the swap
+            finish += [
+                f'DROP TABLE "{table.name}"',
+                f'ALTER TABLE "{target.name}" RENAME TO "{table.name}"',
+                *real_names,
+                *_grants(conn, table),
+            ]
+            fresh[table.name] = target
+        counts[table.name] = conn.execute(select(func.count()).select_from(target)).scalar_one()
         if postgres:
             # Fresh statistics for the pages' queries, committed with the rows: without them
             # (autovacuum lags, or is off) the planner misjudges the rollups and pages slow down.
-            conn.exec_driver_sql(f'ANALYZE "{table.name}"')
+            conn.exec_driver_sql(f'ANALYZE "{target.name}"')
+    for statement in finish:  # the swap: every rollup at once, at the end of the transaction
+        conn.exec_driver_sql(statement)
     # the fact tables' sizes, for the data page (counting them on every view is slow)
     conn.execute(delete(DatasetInfo).where(DatasetInfo.key.like("rows.%")))
     conn.execute(

@@ -1,0 +1,157 @@
+"""The rollup refresh: the PostgreSQL table swap leaves the schema exactly as the migrations
+made it (index and constraint names, grants) and gives the same rows as the in-place path;
+a role that may not drop tables (the app's writer) still refreshes, in place; the one-pass
+wait/handle histograms equal a histogram computed from the contacts themselves."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import select, text
+
+from lib.db import rollups
+from lib.db.engine import make_engine
+from lib.db.schema import Interaction, Patron
+from lib.demo.seed import seed
+from lib.queries.common import read_frame
+
+TABLES = [t for t, _ in rollups.ROLLUPS]
+
+
+def _rows(engine) -> dict[str, pd.DataFrame]:  # noqa: ANN001
+    out = {}
+    for t in TABLES:
+        keys = [t.c[c.name] for c in t.primary_key.columns]
+        out[t.name] = read_frame(engine, select(t).order_by(*keys)).reset_index(drop=True)
+    return out
+
+
+def _schema(engine) -> tuple[list, list]:  # noqa: ANN001
+    names = [t.name for t in TABLES]
+    with engine.connect() as conn:
+        indexes = conn.execute(
+            text(
+                "SELECT tablename, indexname, indexdef FROM pg_indexes"
+                " WHERE tablename = ANY(:n) ORDER BY 1, 2"
+            ),
+            {"n": names},
+        ).all()
+        constraints = conn.execute(
+            text(
+                "SELECT c.relname, k.conname, k.contype FROM pg_constraint k"
+                " JOIN pg_class c ON c.oid = k.conrelid WHERE c.relname = ANY(:n) ORDER BY 1, 2"
+            ),
+            {"n": names},
+        ).all()
+    return indexes, constraints
+
+
+def _grants(engine, role: str) -> list:  # noqa: ANN001
+    with engine.connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT table_name, privilege_type FROM information_schema.role_table_grants"
+                " WHERE grantee = :r ORDER BY 1, 2"
+            ),
+            {"r": role},
+        ).all()
+
+
+@pytest.fixture
+def pg_fresh(pg_database_factory):  # noqa: ANN001, ANN201
+    """A tiny institute of its own (these tests drop and create tables and roles)."""
+    engine = make_engine(pg_database_factory())
+    seed(engine, "tiny", 11)
+    role = f"mirador_t_{uuid.uuid4().hex[:8]}"
+    yield engine, role
+    with engine.begin() as conn:
+        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first():
+            conn.execute(text(f"DROP OWNED BY {role}"))
+            conn.execute(text(f"DROP ROLE {role}"))
+    engine.dispose()
+
+
+def test_swap_keeps_schema_and_grants_and_equals_in_place(pg_fresh, monkeypatch):  # noqa: ANN001
+    engine, role = pg_fresh
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE ROLE {role} NOLOGIN"))
+        conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"))
+    schema_before, grants_before = _schema(engine), _grants(engine, role)
+    rows_before = _rows(engine)
+    assert len(grants_before) > len(TABLES)
+
+    with engine.begin() as conn:
+        assert rollups._owns_rollups(conn)
+        rollups.refresh_rollups(conn)  # the swap
+    assert _schema(engine) == schema_before
+    assert _grants(engine, role) == grants_before
+    swapped = _rows(engine)
+
+    monkeypatch.setattr(rollups, "_owns_rollups", lambda conn: False)
+    with engine.begin() as conn:
+        rollups.refresh_rollups(conn)  # in place
+    in_place = _rows(engine)
+    for name in rows_before:
+        assert len(swapped[name]) > 0 or name == "agg_complaint_month"
+        pd.testing.assert_frame_equal(swapped[name], rows_before[name], check_dtype=False)
+        pd.testing.assert_frame_equal(in_place[name], swapped[name], check_dtype=False)
+    with engine.connect() as conn:
+        leftovers = conn.execute(
+            text("SELECT relname FROM pg_class WHERE relname LIKE '%\\_\\_new'")
+        ).all()
+    assert leftovers == []
+
+
+def test_a_role_that_cannot_drop_tables_refreshes_in_place(pg_fresh):  # noqa: ANN001
+    engine, role = pg_fresh
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE ROLE {role} NOLOGIN"))
+        conn.execute(
+            text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
+        )
+        conn.execute(text("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
+    before = _rows(engine)
+    with engine.begin() as conn:
+        conn.execute(text(f"SET LOCAL ROLE {role}"))
+        assert not rollups._owns_rollups(conn)
+        counts = rollups.refresh_rollups(conn)
+    assert counts["agg_interaction_month"] == len(before["agg_interaction_month"])
+    after = _rows(engine)
+    for name in before:
+        pd.testing.assert_frame_equal(after[name], before[name], check_dtype=False)
+
+
+def test_histograms_equal_binning_the_contacts(db):  # noqa: ANN001
+    """Planted truth: bin every contact's wait and handle minutes with numpy and count."""
+    it, p = Interaction.__table__, Patron.__table__
+    contacts = read_frame(
+        db.engine,
+        select(
+            it.c.month,
+            it.c.subdelegacion_id,
+            it.c.channel_id,
+            p.c.size_band_id,
+            it.c.wait_minutes,
+            it.c.handle_minutes,
+        ).select_from(it.join(p, p.c.id == it.c.patron_id)),
+    )
+    edges = np.array(rollups.TIME_BIN_EDGES[2:-1], dtype=float)  # bins 1.. start at edges[1]
+    frames = []
+    for measure in ("wait", "handle"):
+        x = contacts[f"{measure}_minutes"].to_numpy(dtype=float)
+        bins = np.where(x <= 0, 0, np.searchsorted(edges, x, side="right") + 1)
+        bins = np.minimum(bins, len(rollups.TIME_BIN_EDGES) - 2)
+        frames.append(contacts.assign(measure=measure, bin=bins))
+    keys = ["month", "subdelegacion_id", "channel_id", "size_band_id", "measure", "bin"]
+    want = pd.concat(frames).groupby(keys).size().rename("contacts").reset_index()
+    tm = rollups.AggInteractionTimeMonth.__table__
+    got = read_frame(db.engine, select(*[tm.c[k] for k in keys], tm.c.contacts))
+    for frame in (want, got):
+        frame["month"] = pd.to_datetime(frame["month"])
+    merged = want.merge(got, on=keys, how="outer", suffixes=("_want", "_got"), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"].head()
+    assert (merged["contacts_want"] == merged["contacts_got"].astype(int)).all()
+    assert merged["contacts_want"].sum() == 2 * len(contacts)
