@@ -45,7 +45,8 @@ def refresh_campaign_results(conn: Connection, progress: Progress | None = None)
     """Replace every campaign's stored result; returns the number of campaigns stored.
 
     A campaign that cannot be estimated is stored with its message (the page shows it as the
-    live computation would). Each panel is released before the next is built, so memory is
+    live computation would); an unexpected error is stored the same way rather than abort
+    the refresh of every rollup. Each panel is released before the next is built, so memory is
     one campaign's panel at a time (about 0.8 M rows at national scale)."""
     catalog = q.campaign_catalog(conn)
     conn.execute(delete(CampaignResult))
@@ -61,8 +62,10 @@ def refresh_campaign_results(conn: Connection, progress: Progress | None = None)
             R.add_heterogeneity(res, panel, campaign)
             del panel
             result = R.to_json(res)
-        except ValueError as exc:
+        except ValueError as exc:  # the estimators' Spanish explanation, shown as is
             error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - one odd campaign must not block the refresh
+            error = f"error inesperado al analizarla ({type(exc).__name__}: {exc})"
         conn.execute(
             insert(CampaignResult).values(
                 campaign_id=campaign["id"],

@@ -292,6 +292,18 @@ def from_json(d: dict) -> CampaignResult:
     )
 
 
+def from_stored(row: dict) -> CampaignResult | str | None:
+    """A stored row ({"result", "error"}) as the page uses it: the result, the Spanish message
+    of why the campaign could not be estimated, or None when the result was stored in another
+    format (then the page computes it live)."""
+    if row["result"] is None:
+        return row["error"] or "sin resultado guardado"
+    try:
+        return from_json(row["result"])
+    except ValueError:
+        return None
+
+
 def narrative(campaign: pd.Series, res: CampaignResult) -> str:
     """A short Spanish paragraph assembled only from the estimates."""
     e = res.effects["on_time"]
