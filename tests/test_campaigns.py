@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from lib.analysis import campaign_report as R
 from lib.analysis.campaigns import diff_in_diff, difference_in_means, event_study
 from lib.db.engine import make_engine
 from lib.queries import campaigns as q
+from tests.close import assert_close
 
 TRUE = 0.3
 
@@ -174,11 +176,11 @@ def test_stored_results_equal_the_live_analysis(db):  # noqa: ANN001
         R.add_heterogeneity(res, panel, c)
         row = stored[c["id"]]
         assert row["error"] is None and row["computed_at"] is not None
-        assert row["result"] == R.to_json(res), c["code"]
+        assert_close(row["result"], R.to_json(res), c["code"])
         back = R.from_stored(row)
-        assert back.effects["on_time"] == res.effects["on_time"]
+        assert_close(asdict(back.effects["on_time"]), asdict(res.effects["on_time"]))
         pd.testing.assert_frame_equal(back.event, res.event)
-        assert back.event.attrs == res.event.attrs
+        assert_close(back.event.attrs, res.event.attrs)
         assert (back.panel_rows, back.panel_units) == (len(panel), res.panel_units) != (0, 0)
         if c["assignment"] == "sin_control":
             assert back.heterogeneity == {} and back.additional is None
@@ -190,8 +192,8 @@ def test_stored_results_equal_the_live_analysis(db):  # noqa: ANN001
             # the additional collection's p-value is NaN: null in JSON, NaN again on reading
             assert row["result"]["additional"]["p_value"] is None
             assert np.isnan(back.additional.p_value)
-            assert back.additional.effect == res.additional.effect
-            assert back.return_per_peso == res.return_per_peso
+            assert back.additional.effect == pytest.approx(res.additional.effect, rel=1e-9)
+            assert back.return_per_peso == pytest.approx(res.return_per_peso, rel=1e-9)
 
 
 def test_result_json_round_trip_keeps_every_field():
