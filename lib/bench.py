@@ -343,18 +343,21 @@ def busiest_ooad(engine: Engine, f: Filters) -> int:
 
 # ----------------------------------------------------------------------------- the phases
 def time_refresh(engine: Engine) -> dict:
-    from lib.db.rollups import refresh_rollups
+    from lib.refresh import refresh_all
 
     _reset_peak()
     started = time.perf_counter()
+    parts: dict[str, float] = {}
     with engine.begin() as conn:
-        counts = refresh_rollups(conn)
+        counts = refresh_all(conn, seconds=parts)
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             for table in counts:
                 conn.exec_driver_sql(f'VACUUM (ANALYZE) "{table}"')
     return {
         "seconds": round(time.perf_counter() - started, 2),
+        "rollups_seconds": parts["rollups"],
+        "campaign_results_seconds": parts["campaign_results"],
         "rollup_rows": counts,
         "peak_rss_mb": _rss_mb(),
     }
@@ -662,6 +665,11 @@ def format_table(report: dict) -> str:
             lines.append(f"  {name:<8} base reutilizada")
         else:
             extra = f", {p['patrons']:,} patrones" if "patrons" in p else ""
+            if "campaign_results_seconds" in p:  # refresh: its two parts
+                extra = (
+                    f" (agregados {p['rollups_seconds']:.1f} s, "
+                    f"resultados de campañas {p['campaign_results_seconds']:.1f} s)"
+                )
             peak = f", pico {p['peak_rss_mb']:.0f} MB" if p.get("peak_rss_mb") else ""
             lines.append(f"  {name:<8} {p['seconds']:>9.1f} s{extra}{peak}")
     header = (

@@ -57,12 +57,13 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(_args: argparse.Namespace) -> int:
-    from lib.db.rollups import refresh_rollups
+    from lib.refresh import refresh_all
 
     engine = make_engine(database_target().url)
     started = time.perf_counter()
+    seconds: dict[str, float] = {}
     with engine.begin() as conn:
-        counts = refresh_rollups(conn, _bar)
+        counts = refresh_all(conn, _bar, seconds)
     if engine.dialect.name == "postgresql":
         # The refresh replaced every rollup row; reclaim the dead ones now rather than rely on
         # autovacuum (off on some servers). VACUUM cannot run inside a transaction.
@@ -71,7 +72,11 @@ def cmd_refresh(_args: argparse.Namespace) -> int:
                 conn.exec_driver_sql(f'VACUUM (ANALYZE) "{table}"')
     for table, rows in counts.items():
         print(f"  {table:<24} {rows:>10,}")
-    print(f"Agregados recalculados en {time.perf_counter() - started:,.1f} s")
+    print(
+        f"Agregados y resultados de campañas recalculados en "
+        f"{time.perf_counter() - started:,.1f} s (agregados {seconds['rollups']:,.1f} s, "
+        f"campañas {seconds['campaign_results']:,.1f} s)"
+    )
     return 0
 
 

@@ -8,6 +8,7 @@ from lib.charts.campaigns import effects_figure, event_study_figure
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.format import fmt_int, fmt_mxn, fmt_num, month_label
 from lib.queries import campaigns as q
+from lib.refresh import analyse_campaign
 from lib.ui.context import Source, page_setup, query
 from lib.ui.layout import excel_button, lazy_tabs
 
@@ -29,20 +30,27 @@ channels = ctx.channels.set_index("id")["name"].to_dict()
 
 
 @st.cache_data(ttl="30m", show_spinner=False, max_entries=64)
-def _result(key: str, _source: Source, campaign: pd.Series):  # noqa: ANN202
-    first, last = q.campaign_window(
-        campaign["start_month"], campaign["end_month"], R.EVENT_MONTHS_BEFORE, 3
-    )
-    if campaign["assignment"] == "sin_control":
-        panel = q.office_panel(_source.engine, campaign["id"], first, last)
-        return R.analyse_without_control(campaign, panel), panel
-    panel = q.patron_panel(_source.engine, campaign["id"], first, last)
-    return R.analyse(campaign, panel), panel
+def _live(key: str, _source: Source, campaign: pd.Series):  # noqa: ANN202
+    return analyse_campaign(_source.engine, campaign)
 
 
-def result(campaign: pd.Series):  # noqa: ANN201
-    key = repr((ctx.target.url, ctx.meta.version, int(campaign["id"])))
-    return _result(key, ctx, campaign)
+def stored(campaign_id: int | None = None) -> dict[int, R.CampaignResult | str]:
+    """What the last refresh stored (one query, cached by dataset version)."""
+    rows = query(ctx, q.stored_results, campaign_id)
+    out = {cid: R.from_stored(row) for cid, row in rows.items()}
+    return {cid: got for cid, got in out.items() if got is not None}
+
+
+def result(campaign: pd.Series, known: dict[int, R.CampaignResult | str]):  # noqa: ANN201
+    """(result, panel): the stored result without a panel, else the panel and analysis now
+    (cached per campaign for 30 minutes): a database not refreshed since the campaign results
+    were added, or a campaign added since the last refresh."""
+    got = known.get(campaign["id"])
+    if isinstance(got, str):
+        raise ValueError(got)
+    if got is not None:
+        return got, None
+    return _live(repr((ctx.target.url, ctx.meta.version, int(campaign["id"]))), ctx, campaign)
 
 
 st.subheader("Catálogo")
@@ -80,12 +88,16 @@ st.markdown(
     f"**{campaign['name']}** · {DESIGN[campaign['assignment']]} · "
     f"{month_label(campaign['start_month'])} a {month_label(campaign['end_month'])}"
 )
-with st.spinner("Estimando el efecto (panel patrón-mes armado en la base de datos)…"):
-    try:
-        res, panel = result(campaign)
-    except ValueError as exc:
-        st.error(f"No se pudo estimar el efecto: {exc}")
-        st.stop()
+known = stored(campaign["id"])
+try:
+    if campaign["id"] in known:
+        res, panel = result(campaign, known)
+    else:
+        with st.spinner("Estimando el efecto (panel patrón-mes armado en la base de datos)…"):
+            res, panel = result(campaign, known)
+except ValueError as exc:
+    st.error(f"No se pudo estimar el efecto: {exc}")
+    st.stop()
 
 e = res.effects["on_time"]
 cols = st.columns(4)
@@ -117,11 +129,17 @@ else:
 st.caption(
     f"Método: {res.method}. Evidencia {res.evidence}."
     + (
-        f" Se analizó una muestra determinística de {fmt_int(panel['patron_id'].nunique())} "
+        f" Se analizó una muestra determinística de {fmt_int(res.panel_units)} "
         f"de {fmt_int(res.units_total)} patrones (uno de cada k por número de patrón, en "
         "ambos grupos) para acotar la memoria; la recaudación adicional se escala al total "
         "de tratados."
         if res.sampled
+        else ""
+    )
+    + (
+        " Resultado calculado al momento: la base de datos no tiene guardado el análisis de "
+        "esta campaña; `python -m lib refresh` lo guarda y la página lo lee sin recalcularlo."
+        if panel is not None
         else ""
     )
 )
@@ -159,7 +177,12 @@ def where_it_worked() -> None:
             "economic_division_id": None,
             "size_band_id": None,
         }[seg]
-        het = R.heterogeneity(panel, campaign, seg, names)
+        if panel is None:  # stored by the refresh
+            het = res.heterogeneity.get(seg, pd.DataFrame(columns=R.HETEROGENEITY_COLUMNS))
+            if names:
+                het = het.assign(segment=[names.get(v, v) for v in het["segment"]])
+        else:
+            het = R.heterogeneity(panel, campaign, seg, names)
         if het.empty:
             st.info(
                 f"Ningún {R.SEGMENTS[seg].lower()} tiene a la vez patrones tratados y de "
@@ -183,11 +206,12 @@ def where_it_worked() -> None:
 
 def all_campaigns() -> None:
     rows = []
+    known = stored()  # every campaign's stored result in one query
     for _, c in catalog.iterrows():
         c = c.copy()
         c["id"] = int(c["id"])
         try:
-            r, _ = result(c)
+            r, _ = result(c, known)
         except ValueError:
             continue
         eff = r.effects["on_time"]
@@ -252,7 +276,7 @@ def export() -> None:
             ("Evidencia", res.evidence),
         ],
     )
-    st.caption(f"{fmt_int(len(panel))} filas de panel analizadas.")
+    st.caption(f"{fmt_int(res.panel_rows)} filas de panel analizadas.")
 
 
 TABS = {

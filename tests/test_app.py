@@ -4,6 +4,7 @@ and turns database failures into Spanish messages."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.db.engine import make_engine
 from lib.demo.seed import seed
+from tests.close import assert_close
 
 ROOT = Path(__file__).resolve().parents[1]
 KPI_LABELS = [
@@ -295,6 +297,67 @@ def test_campaign_page_for_each_campaign(db, monkeypatch):  # noqa: ANN001
         assert at.title[0].value == "Efecto de campañas"
         assert _metric(at, "Efecto en pago oportuno").endswith(" pp")
         assert any(f"Evidencia {evidence}" in c.value for c in at.caption)
+
+
+CAMPAIGN_VIEWS = [
+    ("REG-2026-03", "Mes a mes"),
+    ("REG-2026-03", "Dónde funcionó"),
+    ("REG-2026-03", "Todas las campañas"),
+    ("REG-2026-03", "Exportar"),
+    ("DIF-2025-09", "Dónde funcionó"),
+    ("DIF-2025-03", "Mes a mes"),
+]
+LIVE_NOTE = " Resultado calculado al momento"
+
+
+def _campaign_page(monkeypatch, url: str) -> tuple[dict, bool]:  # noqa: ANN001
+    """What the campaign page shows in each view (metrics, texts, chart specs, tables), and
+    whether any view said it computed the result on the fly."""
+    shown, live = {}, False
+    for code, vista in CAMPAIGN_VIEWS:
+        at = _app(monkeypatch, url, campana=code, vista=vista)
+        at.switch_page("pages/4_campanas.py").run()
+        assert not at.exception, (code, vista, at.exception)
+        captions = [c.value for c in at.caption]
+        live = live or any(LIVE_NOTE in c for c in captions)
+        shown[(code, vista)] = (
+            [(m.label, m.value, m.help) for m in at.metric],
+            [c.split(LIVE_NOTE)[0] for c in captions],
+            [i.value for i in at.info] + [w.value for w in at.warning],
+            [json.loads(c.proto.spec) for c in at.get("plotly_chart")],
+            [d.value.to_dict("split") for d in at.dataframe],
+        )
+    return shown, live
+
+
+def test_campaign_page_stored_and_live_show_the_same(db, monkeypatch):  # noqa: ANN001
+    """The page reads the refresh's stored results; without them (a database not refreshed
+    since migration 0008) it computes live and says so, showing the very same numbers."""
+    import streamlit as st
+    from sqlalchemy import delete, insert, select
+
+    from lib.db.schema import CampaignResult
+
+    table = CampaignResult.__table__
+    stored, live = _campaign_page(monkeypatch, db.url)
+    assert not live
+    with db.engine.begin() as conn:
+        saved = [dict(r) for r in conn.execute(select(table)).mappings()]
+        conn.execute(delete(table))
+    try:
+        st.cache_data.clear()
+        computed, live = _campaign_page(monkeypatch, db.url)
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(insert(table), saved)
+    assert live
+    for view in stored:
+        assert_close(stored[view], computed[view], str(view))
+    # the numbers are really there: effect, panel rows, segments and every campaign
+    assert stored[("REG-2026-03", "Mes a mes")][0][0][0] == "Efecto en pago oportuno"
+    assert any("filas de panel analizadas" in c for c in stored[("REG-2026-03", "Exportar")][1])
+    assert stored[("REG-2026-03", "Dónde funcionó")][3], "effect by size band drawn"
+    assert len(stored[("REG-2026-03", "Todas las campañas")][4][-1]["data"]) == 3
 
 
 def test_complaints_page_national_and_one_subdelegacion(db, monkeypatch):  # noqa: ANN001

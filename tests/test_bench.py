@@ -42,6 +42,9 @@ def test_bench_measures_every_page_at_tiny_scale(empty_database, tmp_path):  # n
     assert report["rows"]["patron"] > 0 and report["rows"]["interaction"] > 0
     refresh = report["phases"]["refresh"]
     assert refresh["seconds"] > 0 and refresh["rollup_rows"]["agg_interaction_month"] > 0
+    # the refresh stores every campaign's result too, timed apart from the rollups
+    assert refresh["rollup_rows"]["campaign_result"] == 3
+    assert refresh["rollups_seconds"] > 0 and refresh["campaign_results_seconds"] > 0
     assert "skipped" in report["phases"]["import"]
     if "model" not in skip:
         assert report["phases"]["train"]["seconds"] > 0

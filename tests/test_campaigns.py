@@ -3,6 +3,11 @@ bias), its errors, the panel queries on both backends, and the planted campaigns
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import shutil
+from dataclasses import asdict
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +17,7 @@ from lib.analysis import campaign_report as R
 from lib.analysis.campaigns import diff_in_diff, difference_in_means, event_study
 from lib.db.engine import make_engine
 from lib.queries import campaigns as q
+from tests.close import assert_close
 
 TRUE = 0.3
 
@@ -145,3 +151,122 @@ def test_demo_recovers_each_planted_effect(demo, code):  # noqa: ANN001
     assert e.ci_low <= truth <= e.ci_high, (code, e, truth)
     text_ = R.narrative(c, res)
     assert "puntos porcentuales" in text_ and ("débil" in text_) == (code == "DIF-2025-03")
+
+
+# ------------------------------------------------------------ stored results (issue 10)
+
+
+def _catalog_rows(engine):  # noqa: ANN001, ANN202
+    for _, c in q.campaign_catalog(engine).iterrows():
+        c = c.copy()
+        c["id"] = int(c["id"])
+        yield c
+
+
+def test_stored_results_equal_the_live_analysis(db):  # noqa: ANN001
+    """The seed's refresh stored every campaign; recomputing now gives the same JSON, number
+    for number, and the stored form reads back into the same result."""
+    from lib.refresh import analyse_campaign
+
+    stored = q.stored_results(db.engine)
+    catalog = list(_catalog_rows(db.engine))
+    assert sorted(stored) == sorted(c["id"] for c in catalog)
+    for c in catalog:
+        res, panel = analyse_campaign(db.engine, c)
+        R.add_heterogeneity(res, panel, c)
+        row = stored[c["id"]]
+        assert row["error"] is None and row["computed_at"] is not None
+        assert_close(row["result"], R.to_json(res), c["code"])
+        back = R.from_stored(row)
+        assert_close(asdict(back.effects["on_time"]), asdict(res.effects["on_time"]))
+        pd.testing.assert_frame_equal(back.event, res.event)
+        assert_close(back.event.attrs, res.event.attrs)
+        assert (back.panel_rows, back.panel_units) == (len(panel), res.panel_units) != (0, 0)
+        if c["assignment"] == "sin_control":
+            assert back.heterogeneity == {} and back.additional is None
+        else:
+            assert set(back.heterogeneity) == set(R.SEGMENTS)
+            sizes = back.heterogeneity["size_band_id"]
+            assert not sizes.empty
+            pd.testing.assert_frame_equal(sizes, res.heterogeneity["size_band_id"])
+            # the additional collection's p-value is NaN: null in JSON, NaN again on reading
+            assert row["result"]["additional"]["p_value"] is None
+            assert np.isnan(back.additional.p_value)
+            assert back.additional.effect == pytest.approx(res.additional.effect, rel=1e-9)
+            assert back.return_per_peso == pytest.approx(res.return_per_peso, rel=1e-9)
+
+
+def test_result_json_round_trip_keeps_every_field():
+    rng = np.random.default_rng(4)
+    panel = _panel(rng, n=400, periods=10, start=6, drop=0)
+    panel = panel.rename(columns={"id": "patron_id", "t": "treated", "y": "on_time"})
+    panel["month"] = [dt.date(2026, 1 + int(k), 1) for k in panel["month"]]
+    panel["paid_on_time"] = panel["on_time"] * 500
+    panel["overdue_balance"] = -panel["on_time"] * 1000
+    panel["size_band_id"] = np.where(panel["patron_id"] % 2, "S1", "S2")
+    panel["economic_division_id"] = panel["patron_id"] % 3
+    panel["ooad_id"] = 14
+    months = sorted(panel["month"].unique())
+    campaign = pd.Series(
+        {
+            "assignment": "dirigida",
+            "start_month": months[6],
+            "end_month": months[8],
+            "cost": 1000.0,
+            "name": "Prueba",
+        }
+    )
+    res = R.analyse(campaign, panel)
+    R.add_heterogeneity(res, panel, campaign)
+    stored = R.to_json(res)
+    json.dumps(stored, allow_nan=False)  # valid JSON for PostgreSQL: no NaN tokens
+    back = R.from_json(json.loads(json.dumps(stored)))
+    assert R.to_json(back) == stored
+    for name in (
+        "design",
+        "method",
+        "evidence",
+        "treated_patron_months",
+        "cost",
+        "sampled",
+        "units_total",
+        "panel_rows",
+        "panel_units",
+        "return_per_peso",
+    ):
+        assert getattr(back, name) == getattr(res, name), name
+    assert back.effects == res.effects
+    assert R.narrative(campaign, back) == R.narrative(campaign, res)
+    with pytest.raises(ValueError, match="Formato"):
+        R.from_json({**stored, "format": 0})
+    assert R.from_stored({"result": {**stored, "format": 0}, "error": None}) is None
+    assert R.from_stored({"result": None, "error": "No hay unidades tratadas"}) == (
+        "No hay unidades tratadas"
+    )
+
+
+def test_refresh_stores_why_a_campaign_cannot_be_estimated(sqlite_tiny, tmp_path):  # noqa: ANN001
+    """A campaign without patrons yet: its row holds the Spanish message, the others their
+    results, and the refresh of the rollups is not stopped by it."""
+    from lib.refresh import refresh_all
+
+    path = tmp_path / "copy.db"
+    shutil.copy(sqlite_tiny.removeprefix("sqlite:///"), path)
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO campaign (id, code, name, kind, channel_id, assignment, start_month, "
+                "end_month, cost, description) VALUES (99, 'NUEVA', 'Nueva', 'difusion', "
+                "'buzon', 'dirigida', '2026-09-01', '2026-10-01', 10, '')"
+            )
+        )
+        seconds: dict[str, float] = {}
+        counts = refresh_all(conn, seconds=seconds)
+    assert counts["campaign_result"] == 4 and counts["agg_interaction_month"] > 0
+    assert set(seconds) == {"rollups", "campaign_results"}
+    stored = q.stored_results(engine)
+    assert stored[99]["result"] is None and "periodos" in stored[99]["error"]
+    assert all(stored[c]["result"] is not None for c in stored if c != 99)
+    assert set(q.stored_results(engine, 99)) == {99}
+    engine.dispose()

@@ -24,7 +24,8 @@ def test_refresh_and_migrate(sqlite_tiny, tmp_path, monkeypatch, capsys):  # noq
     assert "Esquema en la revisión" in capsys.readouterr().out
     assert main(["refresh"]) == 0
     out = capsys.readouterr().out
-    assert "agg_interaction_month" in out and "Agregados recalculados" in out
+    assert "agg_interaction_month" in out and "campaign_result" in out
+    assert "Agregados y resultados de campañas recalculados" in out
 
 
 def test_seed_refuses_to_replace_real_data(sqlite_tiny, tmp_path, monkeypatch, capsys):  # noqa: ANN001

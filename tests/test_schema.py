@@ -97,3 +97,53 @@ def test_upgrading_an_older_schema_keeps_its_rows(db, tmp_path, request):  # noq
             ).one()
         ) == (3, 0, 0)
     engine.dispose()
+
+
+def test_migration_0008_adds_an_empty_campaign_result_to_a_0007_database(db, tmp_path, request):  # noqa: ANN001
+    """A database at 0007 with a campaign: the upgrade keeps it and adds campaign_result,
+    empty (the page computes live until the next refresh), whose JSON column takes a stored
+    result on both backends."""
+    from alembic import command
+
+    from lib.db.migrate import alembic_config
+    from lib.db.schema import Campaign, CampaignResult, Channel
+
+    engine = _fresh_engine(db.name, tmp_path, request)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0007")
+    assert "campaign_result" not in inspect(engine).get_table_names()
+    campaign = {
+        "id": 7,
+        "code": "REG-2026-03",
+        "name": "Cartas",
+        "kind": "regularizacion",
+        "channel_id": "impresos",
+        "assignment": "dirigida",
+        "start_month": dt.date(2026, 3, 1),
+        "end_month": dt.date(2026, 6, 1),
+        "cost": 10.0,
+        "description": "",
+    }
+    with engine.begin() as conn:
+        conn.execute(
+            insert(Channel).values(
+                id="impresos", name="Impresos", kind="impreso", is_digital=False, unit_cost=1.0
+            )
+        )
+        conn.execute(insert(Campaign).values(**campaign))
+    upgrade_schema(engine)
+    assert current_revision(engine) == head_revision()
+    result = {"format": 1, "effects": {"on_time": {"effect": 0.06, "p_value": None}}}
+    with engine.begin() as conn:
+        assert conn.execute(select(Campaign.code)).scalar_one() == "REG-2026-03"
+        assert conn.execute(select(CampaignResult.campaign_id)).all() == []
+        conn.execute(
+            insert(CampaignResult).values(
+                campaign_id=7, computed_at=dt.datetime(2026, 12, 1, 9), seconds=1.5, result=result
+            )
+        )
+    with engine.connect() as conn:
+        assert conn.execute(select(CampaignResult.result)).scalar_one() == result
+    engine.dispose()

@@ -5,7 +5,9 @@ written from the numbers."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import math
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
 import pandas as pd
 
@@ -21,6 +23,7 @@ PRE_MONTHS = 3  # months before the start the difference-in-differences compares
 EVENT_MONTHS_BEFORE = 6  # shown in the event study, so parallel trends can be judged
 SEGMENTS = {"size_band_id": "Tamaño", "economic_division_id": "División", "ooad_id": "OOAD"}
 MIN_SEGMENT_UNITS = 100
+HETEROGENEITY_COLUMNS = ["segment", "effect_pp", "ci_low_pp", "ci_high_pp", "p_value", "units"]
 
 
 @dataclass
@@ -36,6 +39,11 @@ class CampaignResult:
     return_per_peso: tuple[float, float, float] | None = None
     sampled: bool = False
     units_total: int = 0
+    panel_rows: int = 0  # rows of the panel analysed (patron-months or office-months)
+    panel_units: int = 0  # patrons (or offices) in it: the sample when ``sampled``
+    # on-time effect by segment (SEGMENTS' keys; raw segment values, not names): filled for
+    # the stored result, which must not need the panel; empty when computed live
+    heterogeneity: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def _window(panel: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFrame:
@@ -72,6 +80,8 @@ def analyse(campaign: pd.Series, panel: pd.DataFrame) -> CampaignResult:
         cost=float(campaign["cost"]),
         sampled=bool(panel.attrs.get("sampled")),
         units_total=int(panel.attrs.get("units_total", panel["patron_id"].nunique())),
+        panel_rows=len(panel),
+        panel_units=int(panel["patron_id"].nunique()),
     )
     for key in OUTCOMES:
         res.effects[key] = estimate(panel, design, start, end, key)
@@ -117,6 +127,8 @@ def analyse_without_control(campaign: pd.Series, offices: pd.DataFrame) -> Campa
         "(diferencia en diferencias por oficina y mes)",
         evidence="débil",
         cost=float(campaign["cost"]),
+        panel_rows=len(offices),
+        panel_units=int(offices["subdelegacion_id"].nunique()),
     )
     res.effects["on_time"] = diff_in_diff(
         d, "on_time_rate", "subdelegacion_id", "month", "treated", "post"
@@ -153,9 +165,143 @@ def heterogeneity(
                 "units": e.n_units,
             }
         )
-    return pd.DataFrame(
-        rows, columns=["segment", "effect_pp", "ci_low_pp", "ci_high_pp", "p_value", "units"]
+    return pd.DataFrame(rows, columns=HETEROGENEITY_COLUMNS)
+
+
+def add_heterogeneity(res: CampaignResult, panel: pd.DataFrame, campaign: pd.Series) -> None:
+    """Every segment's heterogeneity into ``res`` (for storing: the page then needs no panel).
+    Campaigns without a control group of patrons have none."""
+    if res.design != "sin_control":
+        res.heterogeneity = {seg: heterogeneity(panel, campaign, seg) for seg in SEGMENTS}
+
+
+# --------------------------------------------------------------------- stored form (JSON)
+# The stored result is plain JSON (both backends' JSON columns): floats that are not finite
+# become null (PostgreSQL's json rejects NaN), dates ISO strings. FORMAT changes when the
+# layout does; a stored result of another format is ignored (the page computes live).
+FORMAT = 1
+_EVENT_COLUMNS = ["relative_period", "period", "effect", "std_error", "ci_low", "ci_high"]
+
+
+def _num(value: Any) -> Any:
+    """A JSON-safe scalar: numpy numbers to Python, non-finite floats to None."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):  # numpy scalar
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _float(value: Any) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def _iso(day: dt.date) -> str:
+    return (day.date() if isinstance(day, dt.datetime) else day).isoformat()
+
+
+def _estimate_to_json(e: EffectEstimate | None) -> dict | None:
+    return None if e is None else {k: _num(v) for k, v in asdict(e).items()}
+
+
+def _estimate_from_json(d: dict | None) -> EffectEstimate | None:
+    if d is None:
+        return None
+    kinds = {f.name: f.type for f in fields(EffectEstimate)}
+    return EffectEstimate(
+        **{
+            k: _float(v) if kinds[k] == "float" else (int(v) if kinds[k] == "int" else v)
+            for k, v in d.items()
+        }
     )
+
+
+def to_json(res: CampaignResult) -> dict:
+    """The whole result as a JSON-safe dict (``from_json`` gives it back)."""
+    event = None
+    if res.event is not None:
+        rows = [
+            {
+                "relative_period": int(r.relative_period),
+                "period": _iso(r.period),
+                **{c: _num(float(getattr(r, c))) for c in _EVENT_COLUMNS[2:]},
+            }
+            for r in res.event.itertuples(index=False)
+        ]
+        event = {"rows": rows, "pretrend_p_value": _num(res.event.attrs.get("pretrend_p_value"))}
+    return {
+        "format": FORMAT,
+        "design": res.design,
+        "method": res.method,
+        "evidence": res.evidence,
+        "effects": {k: _estimate_to_json(v) for k, v in res.effects.items()},
+        "event": event,
+        "treated_patron_months": int(res.treated_patron_months),
+        "additional": _estimate_to_json(res.additional),
+        "cost": _num(res.cost),
+        "return_per_peso": None
+        if res.return_per_peso is None
+        else [_num(v) for v in res.return_per_peso],
+        "sampled": bool(res.sampled),
+        "units_total": int(res.units_total),
+        "panel_rows": int(res.panel_rows),
+        "panel_units": int(res.panel_units),
+        "heterogeneity": {
+            seg: [{c: _num(v) for c, v in row.items()} for row in het.to_dict("records")]
+            for seg, het in res.heterogeneity.items()
+        },
+    }
+
+
+def from_json(d: dict) -> CampaignResult:
+    """The CampaignResult ``to_json`` stored. Raises ValueError on another format."""
+    if d.get("format") != FORMAT:
+        raise ValueError(f"Formato de resultado desconocido: {d.get('format')}")
+    event = None
+    if d["event"] is not None:
+        event = pd.DataFrame(d["event"]["rows"], columns=_EVENT_COLUMNS)
+        event["period"] = [dt.date.fromisoformat(p) for p in event["period"]]
+        for c in _EVENT_COLUMNS[2:]:
+            event[c] = event[c].astype(float)
+        event.attrs["pretrend_p_value"] = d["event"]["pretrend_p_value"]
+    het = {}
+    for seg, rows in d["heterogeneity"].items():
+        frame = pd.DataFrame(rows, columns=HETEROGENEITY_COLUMNS)
+        for c in HETEROGENEITY_COLUMNS[1:5]:
+            frame[c] = frame[c].astype(float)
+        frame["units"] = frame["units"].astype(int)
+        het[seg] = frame
+    rpp = d["return_per_peso"]
+    return CampaignResult(
+        design=d["design"],
+        method=d["method"],
+        evidence=d["evidence"],
+        effects={k: _estimate_from_json(v) for k, v in d["effects"].items()},
+        event=event,
+        treated_patron_months=int(d["treated_patron_months"]),
+        additional=_estimate_from_json(d["additional"]),
+        cost=_float(d["cost"]),
+        return_per_peso=None if rpp is None else tuple(_float(v) for v in rpp),
+        sampled=bool(d["sampled"]),
+        units_total=int(d["units_total"]),
+        panel_rows=int(d["panel_rows"]),
+        panel_units=int(d["panel_units"]),
+        heterogeneity=het,
+    )
+
+
+def from_stored(row: dict) -> CampaignResult | str | None:
+    """A stored row ({"result", "error"}) as the page uses it: the result, the Spanish message
+    of why the campaign could not be estimated, or None when the result was stored in another
+    format (then the page computes it live)."""
+    if row["result"] is None:
+        return row["error"] or "sin resultado guardado"
+    try:
+        return from_json(row["result"])
+    except ValueError:
+        return None
 
 
 def narrative(campaign: pd.Series, res: CampaignResult) -> str:

@@ -14,12 +14,16 @@ counted. Bad input raises ValueError with a message in Spanish (the page shows i
 from __future__ import annotations
 
 import math
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats as sps
+from threadpoolctl import threadpool_limits
 
 
 @dataclass(frozen=True)
@@ -101,11 +105,22 @@ def difference_in_means(df: pd.DataFrame, outcome: str, treated: str) -> EffectE
     )
 
 
-def _prepare_panel(panel: pd.DataFrame, outcome: str, unit: str, period: str, treated: str):
-    _require(panel, [outcome, unit, period, treated])
+def _prepare_panel(
+    panel: pd.DataFrame, outcome: str, unit: str, period: str, treated: str, *extra: str
+):
+    _require(panel, [outcome, unit, period, treated, *extra])
     d, dropped = _drop_missing(panel, outcome)
-    d = d.copy()
-    d["_t"] = _flag(d[treated], treated)
+    # only the columns the estimators read: the panel's other columns are not copied
+    d = pd.DataFrame(
+        {
+            outcome: d[outcome].to_numpy(dtype=float),
+            unit: d[unit].to_numpy(),
+            period: d[period].to_numpy(),
+            **{c: d[c].to_numpy() for c in extra},
+            "_t": _flag(d[treated], treated).to_numpy(),
+        },
+        index=d.index,
+    )
     periods = np.sort(pd.unique(d[period]))
     if len(periods) < 2:
         raise ValueError("Se necesitan al menos dos periodos")
@@ -119,18 +134,72 @@ def _prepare_panel(panel: pd.DataFrame, outcome: str, unit: str, period: str, tr
     return d, dropped, periods
 
 
-def _fe_ols(d: pd.DataFrame, y: str, regressors: pd.DataFrame, unit: str):
-    """OLS with unit fixed effects (within transformation) and clustered-by-unit errors."""
-    period_dummies = pd.get_dummies(d["_p"], prefix="p", drop_first=True, dtype=float)
-    x = pd.concat([regressors, period_dummies], axis=1)
-    groups = d[unit].to_numpy()
-    y_dm = d[y].astype(float) - d.groupby(unit)[y].transform("mean")
-    x_dm = x - x.groupby(groups).transform("mean")
-    keep = x_dm.columns[(x_dm.abs().sum() > 1e-12)]
-    codes = pd.factorize(groups)[0]
-    model = sm.OLS(y_dm.to_numpy(), x_dm[keep].to_numpy())
-    fit = model.fit(cov_type="cluster", cov_kwds={"groups": codes})
-    return fit, list(keep)
+_blas_lock = threading.Lock()
+_blas_users = 0
+_blas_limiter = None
+
+
+@contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """BLAS on one thread while fitting. The fit's cost is the SVD of a tall, narrow design
+    (780,000 x 24 at national scale); OpenBLAS's threads make it two to three times slower on
+    this project's 2 shared cores (synthetic national panel: ``analyse`` 11.1 s wall / 7.7 s
+    CPU with its default threads, 4.1 s / 3.0 s with one), and an app server runs many
+    sessions at once anyway. The limit is process-wide, so it is counted: set by the first
+    fit that starts and restored when the last concurrent fit ends."""
+    global _blas_users, _blas_limiter
+    with _blas_lock:
+        if _blas_users == 0:
+            _blas_limiter = threadpool_limits(limits=1, user_api="blas")
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0 and _blas_limiter is not None:
+                _blas_limiter.restore_original_limits()
+                _blas_limiter = None
+
+
+def _fe_ols(d: pd.DataFrame, y: str, regressors: dict[str, np.ndarray], unit: str):
+    """OLS with unit fixed effects (within transformation), period dummies and
+    clustered-by-unit errors.
+
+    The design is built once, column by column, in a Fortran-ordered float array and demeaned
+    in place with group sums (``np.bincount``): at national scale (780,000 patron-months) the
+    pandas version made several copies of it and spent seconds in ``groupby.transform``.
+    statsmodels is told there is no constant (``hasconst=False``: every column is demeaned, so
+    none is constant), which skips its constant detection (a rank computation of the whole
+    design that cost as much as the fit). The fit stays statsmodels' default pseudoinverse:
+    in statsmodels 0.15 ``method="qr"`` computes the same pseudoinverse on top of the QR
+    factorisation (for its covariance estimators), so it is slower, not faster."""
+    codes, uniques = pd.factorize(d[unit])
+    n_units = len(uniques)
+    sizes = np.bincount(codes, minlength=n_units).astype(float)
+
+    def demean(col: np.ndarray) -> None:
+        col -= (np.bincount(codes, weights=col, minlength=n_units) / sizes)[codes]
+
+    p = d["_p"].to_numpy()
+    n_periods = int(p.max()) + 1
+    names = list(regressors) + [f"p_{k}" for k in range(1, n_periods)]
+    x = np.empty((len(d), len(names)), order="F")
+    for j, values in enumerate(regressors.values()):
+        x[:, j] = values
+    for k in range(1, n_periods):  # period dummies, the first period is the reference
+        x[:, len(regressors) + k - 1] = p == k
+    for j in range(x.shape[1]):
+        demean(x[:, j])
+    y_dm = d[y].to_numpy(dtype=float, copy=True)
+    demean(y_dm)
+    keep = np.flatnonzero(np.abs(x).sum(axis=0) > 1e-12)
+    if len(keep) < x.shape[1]:
+        x = x[:, keep]
+    with _one_blas_thread():
+        model = sm.OLS(y_dm, x, hasconst=False)
+        fit = model.fit(cov_type="cluster", cov_kwds={"groups": codes})
+    return fit, [names[j] for j in keep]
 
 
 def diff_in_diff(
@@ -140,11 +209,11 @@ def diff_in_diff(
     FE, errors clustered by unit. ``treated`` is fixed per unit; ``post`` marks the periods
     after the start (it must vary across periods)."""
     _require(panel, [outcome, unit, period, treated, post])
-    d, dropped, _ = _prepare_panel(panel, outcome, unit, period, treated)
+    d, dropped, _ = _prepare_panel(panel, outcome, unit, period, treated, post)
     d["_post"] = _flag(d[post], post)
     if d["_post"].nunique() < 2:
         raise ValueError("La columna «post» no distingue periodos antes y después")
-    reg = pd.DataFrame({"did": d["_t"] * d["_post"]}, index=d.index)
+    reg = {"did": (d["_t"] * d["_post"]).to_numpy()}
     fit, cols = _fe_ols(d, outcome, reg, unit)
     if "did" not in cols:
         raise ValueError(
@@ -181,9 +250,10 @@ def event_study(
     e = int(matches[0])
     if e == 0:
         raise ValueError("Se necesita al menos un periodo antes del evento")
-    rel = d["_p"] - e
+    rel = d["_p"].to_numpy() - e
+    treated = d["_t"].to_numpy()
     rels = [k for k in range(-e, len(periods) - e) if k != -1]
-    reg = pd.DataFrame({f"r{k}": (d["_t"] * (rel == k)).astype(float) for k in rels}, index=d.index)
+    reg = {f"r{k}": treated * (rel == k) for k in rels}
     fit, cols = _fe_ols(d, outcome, reg, unit)
     ci = fit.conf_int(0.05)
     rows = [

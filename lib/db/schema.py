@@ -231,6 +231,21 @@ class CampaignAssignment(Base):
     __table_args__ = (CheckConstraint("arm IN ('tratado', 'control')", name="arm"),)
 
 
+class CampaignResult(Base):
+    """Each campaign's full analysis (effects, event study, money, heterogeneity), computed by
+    ``python -m lib refresh`` in the rollups' transaction so the campaign page reads it instead
+    of building a patron-month panel and fitting fixed-effects models on every cold view.
+    ``result`` is :func:`lib.analysis.campaign_report.to_json`'s dict; ``error`` the Spanish
+    message when the campaign cannot be estimated (then ``result`` is null)."""
+
+    __tablename__ = "campaign_result"
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    seconds: Mapped[float] = mapped_column(Float)  # time to build the panel and analyse it
+    result: Mapped[dict | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
 class CollectionMonthly(Base):
     """Per patron and month. paid_on_time = paid by the 17th of the following month."""
 

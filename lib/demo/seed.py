@@ -17,9 +17,10 @@ from sqlalchemy import Connection, Engine, delete, func, insert, inspect, select
 from lib.db.bulk import indexes_built_after_load, insert_frame, sync_id_sequences
 from lib.db.engine import make_engine
 from lib.db.migrate import upgrade_schema
-from lib.db.rollups import ROLLUPS, refresh_rollups
+from lib.db.rollups import ROLLUPS
 from lib.db.schema import Base, DatasetInfo, Patron
 from lib.demo.generator import DATA_AS_OF, SCALES, generate
+from lib.refresh import refresh_all
 
 Progress = Callable[[float, str], None]
 
@@ -109,7 +110,7 @@ def seed(
             ],
         )
         report(0.86, "Calculando agregados")
-        refresh_rollups(conn, lambda f, m: report(0.86 + 0.13 * f, m))
+        refresh_all(conn, lambda f, m: report(0.86 + 0.13 * f, m))
     counts["_seconds"] = round(time.perf_counter() - started)
     report(1.0, "Listo")
     return counts

@@ -52,7 +52,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from lib.access import User
 from lib.audit import record_event
 from lib.db.bulk import insert_frame, sync_id_sequences
-from lib.db.rollups import refresh_rollups
 from lib.db.schema import Base, DatasetInfo, ImportLoad
 from lib.ingest.contract import SPECS, TableSpec, match_headers
 from lib.ingest.readers import CHUNK_ROWS, ReadError, open_table
@@ -63,6 +62,7 @@ from lib.ingest.validate import (
     problems_frame,
     validate_chunk,
 )
+from lib.refresh import refresh_all
 
 MAX_PROBLEMS = 10_000  # kept for the report; all are counted
 Progress = Callable[[float, str], None]
@@ -514,7 +514,7 @@ def import_file(
                         now = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
                         _set_info(conn, "loaded_at", now)
                         if refresh:
-                            refresh_rollups(conn, lambda f, m: step(0.88 + 0.1 * f, m))
+                            refresh_all(conn, lambda f, m: step(0.88 + 0.1 * f, m))
                     result.status = "cargado"
                     result.seconds = time.perf_counter() - t0
                     _record(conn, result, user, started, extra)

@@ -5,6 +5,9 @@ the campaign's window, computed in the database; only the rows of the campaign's
 around its dates come back, never the collection table. Above ``max_units`` patrons both
 arms are thinned to every k-th patron id (deterministic, unrelated to the arm; stated on the
 page), so the estimator's memory stays bounded at national scale.
+
+``stored_results`` reads what ``python -m lib refresh`` computed from those panels
+(``campaign_result``, lib/refresh.py), which is what the page shows when it is there.
 """
 
 from __future__ import annotations
@@ -12,12 +15,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Connection, Engine, case, func, select
 
 from lib.db.schema import (
     AggCollectionUnitMonth,
     Campaign,
     CampaignAssignment,
+    CampaignResult,
     CollectionMonthly,
     Patron,
     Subdelegacion,
@@ -33,7 +37,7 @@ S = Subdelegacion.__table__
 ACM = AggCollectionUnitMonth.__table__
 
 
-def campaign_catalog(engine: Engine) -> pd.DataFrame:
+def campaign_catalog(engine: Engine | Connection) -> pd.DataFrame:
     """Every campaign with its numbers of treated and control patrons."""
     counts = (
         select(
@@ -66,7 +70,11 @@ def campaign_window(
 
 
 def patron_panel(
-    engine: Engine, campaign_id: int, first: dt.date, last: dt.date, max_units: int = 60_000
+    engine: Engine | Connection,
+    campaign_id: int,
+    first: dt.date,
+    last: dt.date,
+    max_units: int = 60_000,
 ) -> pd.DataFrame:
     """One row per assigned patron and month in [first, last]: arm, on-time flag, amounts,
     overdue balance and the patron's segment (for heterogeneity)."""
@@ -114,7 +122,9 @@ def patron_panel(
     return out
 
 
-def office_panel(engine: Engine, campaign_id: int, first: dt.date, last: dt.date) -> pd.DataFrame:
+def office_panel(
+    engine: Engine | Connection, campaign_id: int, first: dt.date, last: dt.date
+) -> pd.DataFrame:
     """Subdelegación-month on-time rates, treated = offices with targeted patrons (for a
     campaign without control group, all of an exposed office's patrons are targeted):
     the comparison for campaigns without a control group (interrupted time series against
@@ -148,3 +158,20 @@ def office_panel(engine: Engine, campaign_id: int, first: dt.date, last: dt.date
     out["month"] = pd.to_datetime(out["month"]).dt.date
     out["on_time_rate"] = out["patrons_on_time"] / out["patrons"]
     return out
+
+
+def stored_results(engine: Engine, campaign_id: int | None = None) -> dict[int, dict]:
+    """The stored result of one campaign (or of all), in one query: campaign id → {"result":
+    the JSON of ``campaign_report.to_json`` or None, "error": the Spanish message or None,
+    "computed_at"}. A campaign the last refresh did not analyse (added since, or a database
+    not refreshed since migration 0008) is absent."""
+    T = CampaignResult.__table__
+    query = select(T.c.campaign_id, T.c.result, T.c.error, T.c.computed_at)
+    if campaign_id is not None:
+        query = query.where(T.c.campaign_id == int(campaign_id))
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return {
+        int(r.campaign_id): {"result": r.result, "error": r.error, "computed_at": r.computed_at}
+        for r in rows
+    }

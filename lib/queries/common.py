@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Engine, func
+from sqlalchemy import Connection, Engine, func
 
 
-def read_frame(engine: Engine, query) -> pd.DataFrame:  # noqa: ANN001
-    """Run a select on its own short-lived connection and return its rows."""
+def read_frame(engine: Engine | Connection, query) -> pd.DataFrame:  # noqa: ANN001
+    """Run a select on its own short-lived connection and return its rows; given a
+    connection, on it (the refresh computes campaign results inside its transaction)."""
+    if isinstance(engine, Connection):
+        return pd.read_sql(query, engine)
     with engine.connect() as conn:
         return pd.read_sql(query, conn)
 
