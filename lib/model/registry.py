@@ -56,7 +56,7 @@ def save_run(engine: Engine, result: TrainingResult, author: str | None = None) 
                 model_kind=result.chosen,
                 params={
                     "horizon_months": HORIZON,
-                    "calibration": "isotonic, cv=3",
+                    "calibration": "isotonic, cv=3, ensemble=False",
                     "train_cutoffs": [str(c) for c in result.train_cutoffs],
                 },
                 train_from=min(result.train_cutoffs),
