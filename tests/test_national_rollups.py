@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import pandas as pd
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import String, func, literal, select, text
 
 from lib.db.schema import Base
 from lib.filters import Filters
@@ -181,3 +181,37 @@ def test_orientation_list_from_stored_office_ranks_equals_ranking_on_the_fly(db)
         assert set(first["patron_id"]) == set(best["patron_id"])
         assert first.groupby("subdelegacion_id")["office_rank"].max().le(3).all()
         assert len(on_the_fly[3]) == 4 and set(on_the_fly[3]["subdelegacion_id"]) == {busiest}
+
+
+def test_read_select_gives_the_rows_read_frame_gives(db):  # noqa: ANN001
+    """COPY-based reading (PostgreSQL) and plain reading agree: dates, floats, and integers
+    with NULLs from an outer join."""
+    from lib.db.bulk import read_select
+    from lib.db.schema import Complaint, Patron
+
+    p, c = Patron.__table__, Complaint.__table__
+    per_patron = (
+        select(c.c.patron_id, func.count().label("complaints"))
+        .where(c.c.patron_id.is_not(None))
+        .group_by(c.c.patron_id)
+        .subquery()
+    )
+    query = (
+        select(
+            p.c.id,
+            p.c.registered_on,
+            p.c.registro_patronal,
+            literal("0042", String).label("code"),  # digits: must stay text
+            per_patron.c.complaints,
+        )
+        .select_from(p.outerjoin(per_patron, per_patron.c.patron_id == p.c.id))
+        .where(p.c.id <= 500)
+        .order_by(p.c.id)
+    )
+    with db.engine.connect() as conn:
+        got = read_select(conn, query)
+    want = read_frame(db.engine, query)
+    want["registered_on"] = pd.to_datetime(want["registered_on"])
+    assert len(got) == 500 and got["complaints"].isna().any() and got["complaints"].notna().any()
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    assert got["registered_on"].dtype.kind == "M" and (got["code"] == "0042").all()

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Date, DateTime, Integer, Select, Table, text
+from sqlalchemy import Connection, Date, DateTime, Integer, Select, String, Table, text
 
 _CSV_ROWS = 50_000  # rows per slice of CSV text sent to COPY
 
@@ -168,11 +168,13 @@ def read_select(conn: Connection, query: Select) -> pd.DataFrame:
     Fetching a million rows as Python tuples and building the frame from them costs about as
     much as the query itself (SQLAlchemy rows, then pandas converting object columns); CSV text
     parsed by pandas' C reader costs a fraction of that. Columns typed Date/DateTime come back
-    as datetime64 on both backends; integer columns holding NULLs come back as float with NaN,
-    as ``pd.read_sql`` gives them. Runs in the caller's transaction, so session settings
+    as datetime64 on both backends; text columns stay text (a code of digits keeps its leading
+    zeros; an empty text reads as NaN, like NULL); integer columns holding NULLs come back as
+    float with NaN, as ``pd.read_sql`` gives them. Runs in the caller's transaction, so session settings
     (``SET LOCAL work_mem``) apply to it. No expanding ``IN`` parameters (plain binds only).
     """
     dates = [c.name for c in query.selected_columns if isinstance(c.type, Date | DateTime)]
+    texts = {c.name: str for c in query.selected_columns if isinstance(c.type, String)}
     if conn.dialect.name != "postgresql":
         out = pd.read_sql(query, conn)
     else:
@@ -184,7 +186,9 @@ def read_select(conn: Connection, query: Select) -> pd.DataFrame:
             for block in copy:  # psycopg merges the parameters client-side for COPY
                 buffer.write(block)
         buffer.seek(0)
-        out = pd.read_csv(buffer, true_values=["t"], false_values=["f"], low_memory=False)
+        out = pd.read_csv(
+            buffer, dtype=texts, true_values=["t"], false_values=["f"], low_memory=False
+        )
     for name in dates:
         out[name] = pd.to_datetime(out[name])
     return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Engine, Subquery, func, select
+from sqlalchemy import Engine, Select, Subquery, func, select
 
 from lib.db.schema import (
     CollectionMonthly,
@@ -62,22 +62,14 @@ def top_per_office(engine: Engine, f: Filters, run_id: int, per_office: int) -> 
         scope.append(F.c.subdelegacion_id == f.subdelegacion_id)
     elif f.ooad_id is not None:
         scope.append(F.c.ooad_id == f.ooad_id)
-    listed = (
-        select(
-            F.c.patron_id,
-            F.c.score,
-            F.c.rank,
-            F.c.reasons,
-            P.c.registro_patronal,
-            F.c.subdelegacion_id,
-            S.c.name.label("subdelegacion"),
-            F.c.ooad_id,
-            F.c.office_rank,
-        )
-        .select_from(F.join(P, P.c.id == F.c.patron_id).join(S, S.c.id == F.c.subdelegacion_id))
-        .where(F.c.model_run_id == run_id, F.c.office_rank <= per_office, *scope)
-        .subquery()
-    )
+    listed = _flags(
+        F.c.subdelegacion_id,
+        F.c.ooad_id,
+        F.c.office_rank,
+        F.c.model_run_id == run_id,
+        F.c.office_rank <= per_office,
+        *scope,
+    ).subquery()
     return _with_last_contact(engine, listed)
 
 
@@ -100,24 +92,31 @@ def _top_per_office_ranked_here(
         .over(partition_by=P.c.subdelegacion_id, order_by=F.c.rank)
         .label("office_rank")
     )
-    ranked = (
+    ranked = _flags(
+        P.c.subdelegacion_id, S.c.ooad_id, office_rank, F.c.model_run_id == run_id, *_in_scope(f)
+    ).subquery()
+    listed = select(ranked).where(ranked.c.office_rank <= per_office).subquery()
+    return _with_last_contact(engine, listed)
+
+
+def _flags(office, ooad, office_rank, *where) -> Select:  # noqa: ANN001
+    """The run's flags with what the list shows, the office (and OOAD, and rank within the
+    office) taken from the given columns: the flag's own, or the patron's as of now."""
+    return (
         select(
             F.c.patron_id,
             F.c.score,
             F.c.rank,
             F.c.reasons,
             P.c.registro_patronal,
-            P.c.subdelegacion_id,
+            office,
             S.c.name.label("subdelegacion"),
-            S.c.ooad_id,
+            ooad,
             office_rank,
         )
-        .select_from(F.join(P, P.c.id == F.c.patron_id).join(S, S.c.id == P.c.subdelegacion_id))
-        .where(F.c.model_run_id == run_id, *_in_scope(f))
-        .subquery()
+        .select_from(F.join(P, P.c.id == F.c.patron_id).join(S, S.c.id == office))
+        .where(*where)
     )
-    listed = select(ranked).where(ranked.c.office_rank <= per_office).subquery()
-    return _with_last_contact(engine, listed)
 
 
 def _with_last_contact(engine: Engine, listed: Subquery) -> pd.DataFrame:
