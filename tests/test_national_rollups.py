@@ -1,15 +1,19 @@
 """Issue 10's optimisations give the same answers as the data they replace (both backends):
 coarse rollups add up to the fine ones, the national histogram equals the office-level one,
-recorded table counts equal live counts, and the orientation list's last contact is the
-patron's latest contact."""
+recorded table counts equal live counts, the orientation list's last contact is the
+patron's latest contact, and the list read from stored office ranks is the list ranked on the
+fly."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 
 import pandas as pd
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import String, func, literal, select, text
 
 from lib.db.schema import Base
 from lib.filters import Filters
@@ -70,11 +74,13 @@ def test_recorded_table_counts_are_the_live_counts(db):  # noqa: ANN001
             assert counts[name] == live
 
 
-def test_orientation_last_contact_is_the_latest_contact(db):  # noqa: ANN001
-    """A planted run (not in use) scores every patron by id; removed afterwards."""
+@contextmanager
+def _planted_run(db, run_id: int, order: str = "id") -> Iterator[None]:  # noqa: ANN001
+    """A run (not in use) ranking every patron by ``order`` (a SQL expression over patron),
+    with its flags as a run scored before revision 0009 left them (no office columns);
+    removed afterwards."""
     from lib.db.schema import ModelRun, PatronFlag
 
-    run_id = 9_999
     with db.engine.begin() as conn:
         conn.execute(
             ModelRun.__table__.insert().values(
@@ -87,7 +93,7 @@ def test_orientation_last_contact_is_the_latest_contact(db):  # noqa: ANN001
                 in_use=False,
             )
         )
-        ids = [r[0] for r in conn.execute(text("SELECT id FROM patron ORDER BY id"))]
+        ids = [r[0] for r in conn.execute(text(f"SELECT id FROM patron ORDER BY {order}, id"))]
         conn.execute(
             PatronFlag.__table__.insert(),
             [
@@ -96,6 +102,17 @@ def test_orientation_last_contact_is_the_latest_contact(db):  # noqa: ANN001
             ],
         )
     try:
+        yield
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(text(f"DELETE FROM patron_flag WHERE model_run_id = {run_id}"))
+            conn.execute(text(f"DELETE FROM model_run WHERE id = {run_id}"))
+
+
+def test_orientation_last_contact_is_the_latest_contact(db):  # noqa: ANN001
+    """A planted run scores every patron by id."""
+    run_id = 9_999
+    with _planted_run(db, run_id):
         top = orientation.top_per_office(db.engine, YEAR, run_id, 3)
         assert len(top) > 0 and top.groupby("subdelegacion_id").size().max() <= 3
         listed = ",".join(str(int(i)) for i in top["patron_id"])
@@ -112,7 +129,89 @@ def test_orientation_last_contact_is_the_latest_contact(db):  # noqa: ANN001
                 assert str(day)[:10] == str(want[pid])[:10]
             else:
                 assert pd.isna(day)
-    finally:
+
+
+def test_orientation_list_from_stored_office_ranks_equals_ranking_on_the_fly(db):  # noqa: ANN001
+    """The list read from the office ranks stored at scoring (revision 0009) is the list the
+    query ranks itself for a run scored before (no office columns), for every scope."""
+    from lib.model.registry import office_ranks
+
+    run_id = 9_998
+    with _planted_run(db, run_id, order="(id * 7919) % 1009"):  # ranks unrelated to id order
+        patrons = read_frame(
+            db.engine,
+            text(
+                "SELECT f.patron_id, f.rank, p.subdelegacion_id, s.ooad_id FROM patron_flag f "
+                "JOIN patron p ON p.id = f.patron_id JOIN subdelegacion s "
+                f"ON s.id = p.subdelegacion_id WHERE f.model_run_id = {run_id}"
+            ),
+        )
+        busiest = patrons["subdelegacion_id"].mode()[0]
+        ooad = int(patrons.loc[patrons["subdelegacion_id"] == busiest, "ooad_id"].iloc[0])
+        scopes = [
+            (YEAR, 3),
+            (YEAR, 10),
+            (replace(YEAR, ooad_id=ooad), 5),
+            (replace(YEAR, ooad_id=ooad, subdelegacion_id=int(busiest)), 4),
+        ]
+        on_the_fly = [orientation.top_per_office(db.engine, f, run_id, k) for f, k in scopes]
+        patrons["office_rank"] = office_ranks(
+            patrons["rank"].to_numpy(), patrons["subdelegacion_id"].to_numpy()
+        )
         with db.engine.begin() as conn:
-            conn.execute(text(f"DELETE FROM patron_flag WHERE model_run_id = {run_id}"))
-            conn.execute(text(f"DELETE FROM model_run WHERE id = {run_id}"))
+            conn.execute(
+                text(
+                    "UPDATE patron_flag SET subdelegacion_id = :s, ooad_id = :o, "
+                    "office_rank = :r WHERE model_run_id = :run AND patron_id = :p"
+                ),
+                [
+                    {"s": int(s), "o": int(o), "r": int(r), "run": run_id, "p": int(p)}
+                    for p, s, o, r in patrons[
+                        ["patron_id", "subdelegacion_id", "ooad_id", "office_rank"]
+                    ].itertuples(index=False)
+                ],
+            )
+        assert orientation._ranked_at_scoring(db.engine, run_id)
+        for (f, k), want in zip(scopes, on_the_fly, strict=True):
+            got = orientation.top_per_office(db.engine, f, run_id, k)
+            pd.testing.assert_frame_equal(got, want)
+        # known answer: each office's k best ranks, numbered 1..k
+        first = on_the_fly[0]
+        best = patrons.sort_values("rank").groupby("subdelegacion_id").head(3)
+        assert set(first["patron_id"]) == set(best["patron_id"])
+        assert first.groupby("subdelegacion_id")["office_rank"].max().le(3).all()
+        assert len(on_the_fly[3]) == 4 and set(on_the_fly[3]["subdelegacion_id"]) == {busiest}
+
+
+def test_read_select_gives_the_rows_read_frame_gives(db):  # noqa: ANN001
+    """COPY-based reading (PostgreSQL) and plain reading agree: dates, floats, and integers
+    with NULLs from an outer join."""
+    from lib.db.bulk import read_select
+    from lib.db.schema import Complaint, Patron
+
+    p, c = Patron.__table__, Complaint.__table__
+    per_patron = (
+        select(c.c.patron_id, func.count().label("complaints"))
+        .where(c.c.patron_id.is_not(None))
+        .group_by(c.c.patron_id)
+        .subquery()
+    )
+    query = (
+        select(
+            p.c.id,
+            p.c.registered_on,
+            p.c.registro_patronal,
+            literal("0042", String).label("code"),  # digits: must stay text
+            per_patron.c.complaints,
+        )
+        .select_from(p.outerjoin(per_patron, per_patron.c.patron_id == p.c.id))
+        .where(p.c.id <= 500)
+        .order_by(p.c.id)
+    )
+    with db.engine.connect() as conn:
+        got = read_select(conn, query)
+    want = read_frame(db.engine, query)
+    want["registered_on"] = pd.to_datetime(want["registered_on"])
+    assert len(got) == 500 and got["complaints"].isna().any() and got["complaints"].notna().any()
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    assert got["registered_on"].dtype.kind == "M" and (got["code"] == "0042").all()

@@ -293,12 +293,23 @@ class ModelRun(Base):
 
 
 class PatronFlag(Base):
+    """One scored patron of a run. The office (and its OOAD) as of the scoring and the rank
+    within that office are stored so the orientation list is an index range read (the top k
+    of every office) instead of ranking every flag of the run per office on each view. Flags
+    written before revision 0009 have them empty until the run is scored again."""
+
     __tablename__ = "patron_flag"
     model_run_id: Mapped[int] = mapped_column(ForeignKey("model_run.id"), primary_key=True)
     patron_id: Mapped[int] = mapped_column(ForeignKey("patron.id"), primary_key=True)
     score: Mapped[float] = mapped_column(Float)
     rank: Mapped[int] = mapped_column(Integer)
     reasons: Mapped[list] = mapped_column(JSON)
+    subdelegacion_id: Mapped[int | None] = mapped_column(Integer)
+    ooad_id: Mapped[int | None] = mapped_column(Integer)
+    office_rank: Mapped[int | None] = mapped_column(Integer)
+    __table_args__ = (
+        Index("ix_patron_flag_office_rank", "model_run_id", "subdelegacion_id", "office_rank"),
+    )
 
 
 class WorkProgram(Base):

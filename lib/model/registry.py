@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, delete, insert, select, update
 
-from lib.db.bulk import insert_frame
+from lib.db.bulk import indexes_built_after_load, insert_frame
 from lib.db.schema import DatasetInfo, ModelRun, PatronFlag
 from lib.format import fmt_mxn
 from lib.model.features import CATEGORICAL, HORIZON, NUMERIC, features_as_of
@@ -56,7 +56,7 @@ def save_run(engine: Engine, result: TrainingResult, author: str | None = None) 
                 model_kind=result.chosen,
                 params={
                     "horizon_months": HORIZON,
-                    "calibration": "isotonic, cv=3",
+                    "calibration": "isotonic, cv=3, ensemble=False",
                     "train_cutoffs": [str(c) for c in result.train_cutoffs],
                 },
                 train_from=min(result.train_cutoffs),
@@ -175,14 +175,28 @@ def reasons(
     return [list(p[k]) for p, k in zip(phrases, keep, strict=True)]
 
 
+def office_ranks(rank: np.ndarray, office: np.ndarray) -> np.ndarray:
+    """Each patron's place within its office (1 = the office's highest risk), in the order of
+    the run's ``rank``: what the orientation list reads to take each office's top k."""
+    return pd.Series(rank).groupby(office).rank(method="first").astype(int).to_numpy()
+
+
 def score_all(
     engine: Engine, cutoff: dt.date, run_id: int | None = None, chunk: int = 200_000
 ) -> tuple[int, int]:
     """Score every patron as of ``cutoff`` with a stored run; returns (run id, patrons).
 
-    Memory: the feature matrix, one score per patron and the reasons of one chunk at a time.
-    The population stability index of these scores against the run's evaluation scores is
-    stored with the run, so the page can warn when the population has drifted.
+    Memory: the feature matrix, one score per patron, the reasons of one chunk at a time as
+    frames and every patron's reasons as JSON text (about 0.15 GB at national scale). The
+    population stability index of these scores against the run's evaluation scores is stored
+    with the run, so the page can warn when the population has drifted.
+
+    The flags are written in one transaction that replaces the run's previous ones. On
+    PostgreSQL the table's key, foreign keys and indexes are dropped and rebuilt around the
+    COPY (``indexes_built_after_load``): checking two foreign keys row by row, and the key
+    against the run's just-deleted rows, took 5 times as long as the load itself. The rebuild
+    locks ``patron_flag`` until the commit (seconds), so a list page waits for it; everything
+    slow (features, prediction, reasons) happens before the transaction.
     """
     from lib.model.train import population_stability
 
@@ -200,6 +214,24 @@ def score_all(
     numeric = feats[NUMERIC].astype(float)
     center, spread = numeric.mean(), numeric.std(ddof=0)
     del numeric
+    why = [
+        json.dumps(w, ensure_ascii=False)
+        for i in range(0, len(feats), chunk)
+        for w in reasons(feats.iloc[i : i + chunk], coefs, center=center, spread=spread)
+    ]
+    flags = pd.DataFrame(
+        {
+            "model_run_id": run_id,
+            "patron_id": feats["id"].to_numpy(),
+            "score": scores.round(6),
+            "rank": ranks,
+            "reasons": why,
+            "subdelegacion_id": feats["subdelegacion_id"].to_numpy(),
+            "ooad_id": feats["ooad_id"].to_numpy(),
+            "office_rank": office_ranks(ranks, feats["subdelegacion_id"].to_numpy()),
+        }
+    )
+    del feats, why
     with engine.connect() as conn:
         run_metrics = dict(
             conn.execute(select(ModelRun.metrics).where(ModelRun.id == run_id)).scalar_one()
@@ -209,27 +241,13 @@ def score_all(
         "psi": population_stability(reference, scores) if reference else None,
         "cutoff": str(cutoff),
         "scored_at": dt.datetime.now().isoformat(timespec="seconds"),
-        "patrons": int(len(feats)),
+        "patrons": int(len(flags)),
         "mean_score": float(scores.mean()),
     }
     with engine.begin() as conn:  # all or nothing: a failed scoring keeps the previous one
         conn.execute(delete(PatronFlag).where(PatronFlag.model_run_id == run_id))
-        for i in range(0, len(feats), chunk):
-            part = feats.iloc[i : i + chunk]
-            why = reasons(part, coefs, center=center, spread=spread)
-            insert_frame(
-                conn,
-                PatronFlag.__table__,
-                pd.DataFrame(
-                    {
-                        "model_run_id": run_id,
-                        "patron_id": part["id"].to_numpy(),
-                        "score": scores[i : i + chunk].round(6),
-                        "rank": ranks[i : i + chunk],
-                        "reasons": [json.dumps(w, ensure_ascii=False) for w in why],
-                    }
-                ),
-            )
+        with indexes_built_after_load(conn, [PatronFlag.__tablename__]):
+            insert_frame(conn, PatronFlag.__table__, flags)
         conn.execute(
             update(ModelRun)
             .where(ModelRun.id == run_id)
@@ -237,4 +255,4 @@ def score_all(
         )
         if conn.dialect.name == "postgresql":  # fresh statistics for the list's ranking query
             conn.exec_driver_sql("ANALYZE patron_flag")
-    return run_id, len(feats)
+    return run_id, len(flags)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Select, Subquery, func, select
 
 from lib.db.schema import (
     CollectionMonthly,
@@ -48,29 +48,79 @@ def model_in_use(engine: Engine) -> pd.DataFrame:
 
 
 def top_per_office(engine: Engine, f: Filters, run_id: int, per_office: int) -> pd.DataFrame:
-    """The ``per_office`` highest-scored patrons of every office in the filter's place."""
+    """The ``per_office`` highest-scored patrons of every office in the filter's place.
+
+    Scoring stores each flag's office, OOAD and rank within the office, so the list is read
+    from the index on (run, office, office rank): no ranking of the run's 1.1 million flags
+    per office on every view. Ranking on the fly remains for a size-band filter (the rank is then
+    among that band's patrons of the office) and for runs scored before revision 0009.
+    """
+    if f.size_band_id is not None or not _ranked_at_scoring(engine, run_id):
+        return _top_per_office_ranked_here(engine, f, run_id, per_office)
+    scope = []
+    if f.subdelegacion_id is not None:
+        scope.append(F.c.subdelegacion_id == f.subdelegacion_id)
+    elif f.ooad_id is not None:
+        scope.append(F.c.ooad_id == f.ooad_id)
+    listed = _flags(
+        F.c.subdelegacion_id,
+        F.c.ooad_id,
+        F.c.office_rank,
+        F.c.model_run_id == run_id,
+        F.c.office_rank <= per_office,
+        *scope,
+    ).subquery()
+    return _with_last_contact(engine, listed)
+
+
+def _ranked_at_scoring(engine: Engine, run_id: int) -> bool:
+    """Whether the run's flags carry their office rank. A scoring writes all of a run's flags
+    in one transaction, so one flag tells for all of them."""
+    with engine.connect() as conn:
+        first = conn.execute(
+            select(F.c.office_rank).where(F.c.model_run_id == run_id).limit(1)
+        ).first()
+    return first is not None and first.office_rank is not None
+
+
+def _top_per_office_ranked_here(
+    engine: Engine, f: Filters, run_id: int, per_office: int
+) -> pd.DataFrame:
+    """The list ranked in the query: every flag of the run in scope, numbered per office."""
     office_rank = (
         func.row_number()
         .over(partition_by=P.c.subdelegacion_id, order_by=F.c.rank)
         .label("office_rank")
     )
-    ranked = (
+    ranked = _flags(
+        P.c.subdelegacion_id, S.c.ooad_id, office_rank, F.c.model_run_id == run_id, *_in_scope(f)
+    ).subquery()
+    listed = select(ranked).where(ranked.c.office_rank <= per_office).subquery()
+    return _with_last_contact(engine, listed)
+
+
+def _flags(office, ooad, office_rank, *where) -> Select:  # noqa: ANN001
+    """The run's flags with what the list shows, the office (and OOAD, and rank within the
+    office) taken from the given columns: the flag's own, or the patron's as of now."""
+    return (
         select(
             F.c.patron_id,
             F.c.score,
             F.c.rank,
             F.c.reasons,
             P.c.registro_patronal,
-            P.c.subdelegacion_id,
+            office,
             S.c.name.label("subdelegacion"),
-            S.c.ooad_id,
+            ooad,
             office_rank,
         )
-        .select_from(F.join(P, P.c.id == F.c.patron_id).join(S, S.c.id == P.c.subdelegacion_id))
-        .where(F.c.model_run_id == run_id, *_in_scope(f))
-        .subquery()
+        .select_from(F.join(P, P.c.id == F.c.patron_id).join(S, S.c.id == office))
+        .where(*where)
     )
-    listed = select(ranked).where(ranked.c.office_rank <= per_office).subquery()
+
+
+def _with_last_contact(engine: Engine, listed: Subquery) -> pd.DataFrame:
+    """The listed patrons in office and rank order, with the day of each one's last contact."""
     # Last contact of the listed patrons only (a correlated lookup on the patron index), not an
     # aggregate of the whole contact table.
     last_contact = (
