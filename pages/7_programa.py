@@ -22,6 +22,7 @@ from lib.planning.validation import DraftInvalid
 from lib.queries import campaigns as qc
 from lib.queries import overview
 from lib.queries import planning as qp
+from lib.refresh import analyse_campaign
 from lib.ui.context import Source, page_setup, query
 from lib.ui.data import cached_pure
 from lib.ui.layout import XLSX, lazy_tabs, record_export
@@ -45,26 +46,28 @@ w = bl.windows(last)
 
 
 @st.cache_data(ttl="30m", show_spinner=False, max_entries=64)
-def _measure(key: str, _source: Source, campaign: pd.Series):  # noqa: ANN202
-    first, end = qc.campaign_window(campaign["start_month"], campaign["end_month"], 3, 0)
+def _measure_live(key: str, _source: Source, campaign: pd.Series):  # noqa: ANN202
     try:
-        if campaign["assignment"] == "sin_control":
-            return R.analyse_without_control(
-                campaign, qc.office_panel(_source.engine, campaign["id"], first, end)
-            )
-        return R.analyse(campaign, qc.patron_panel(_source.engine, campaign["id"], first, end))
+        return analyse_campaign(_source.engine, campaign)[0]
     except ValueError:
         return None
 
 
 def measured() -> pd.DataFrame:
+    """The finished campaigns with the effect the campaign page shows: the result the last
+    refresh stored, computed live only for a campaign it did not analyse."""
     catalog = query(ctx, qc.campaign_catalog)
     finished = catalog[catalog["end_month"] <= last]
+    stored = {cid: R.from_stored(row) for cid, row in query(ctx, qc.stored_results).items()}
     results = {}
     for _, c in finished.iterrows():
         c = c.copy()
         c["id"] = int(c["id"])
-        results[c["code"]] = _measure(repr((ctx.target.url, ctx.meta.version, c["id"])), ctx, c)
+        got = stored.get(c["id"])
+        if got is None:
+            key = repr((ctx.target.url, ctx.meta.version, c["id"]))
+            got = _measure_live(key, ctx, c)
+        results[c["code"]] = None if isinstance(got, str) else got  # str: not estimable
     return measured_campaigns(finished, results)
 
 

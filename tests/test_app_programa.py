@@ -192,3 +192,27 @@ def test_a_new_untouched_draft_follows_the_filters_place(url, monkeypatch):  # n
     assert jalisco["Últimos 12 meses"] < national["Últimos 12 meses"]
     targets = at.session_state["pat_work"]["targets"].set_index("indicator")
     assert targets.loc["Contactos (todos los canales)", "baseline"] == jalisco["Últimos 12 meses"]
+
+
+def test_campaign_returns_are_the_campaign_pages_stored_results(url, monkeypatch):  # noqa: ANN001
+    """The plan's measured effect of each campaign is the one the campaign page shows (the
+    result the refresh stored), not a second estimate on another window."""
+    from lib.analysis import campaign_report as R
+    from lib.queries import campaigns as qc
+
+    engine = make_engine(url)
+    stored = {cid: R.from_stored(row) for cid, row in qc.stored_results(engine).items()}
+    catalog = qc.campaign_catalog(engine).set_index("code")
+    at = _page(monkeypatch, url, vista="Campañas")
+    shown = next(
+        df.value for df in at.dataframe if "Retorno medido (pesos por peso)" in df.value.columns
+    )
+    assert len(shown) > 0
+    for row in shown.itertuples(index=False):
+        res = stored[int(catalog.loc[row[0], "id"])]
+        e = res.effects["on_time"]
+        assert row[2] == pytest.approx(100 * e.effect)
+        if res.return_per_peso is None:
+            assert pd.isna(row[3])
+        else:
+            assert row[3] == pytest.approx(res.return_per_peso[0])
