@@ -43,13 +43,13 @@ CHROMIUM_ARGS = [
 PAGE_TIMEOUT_MS = 120_000
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _healthy(url: str) -> bool:
+def healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
             return resp.status == 200
@@ -274,7 +274,7 @@ def run_loadtest(
     results = results or ROOT / "results"
     results.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().replace(microsecond=0)
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_path = results / f"loadtest-{stamp:%Y%m%dT%H%M%S}-server.log"
     proc = start_server(database_url, port, log_path)
@@ -282,7 +282,7 @@ def run_loadtest(
     sampler.start()
     try:
         deadline = time.monotonic() + 90
-        while not _healthy(base_url):
+        while not healthy(base_url):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"Streamlit no arrancó; vea {log_path}")
             time.sleep(0.25)
