@@ -84,13 +84,13 @@ def test_swap_keeps_schema_and_grants_and_equals_in_place(pg_fresh, monkeypatch)
     assert len(grants_before) > len(TABLES)
 
     with engine.begin() as conn:
-        assert rollups._owns_rollups(conn)
+        assert rollups._can_swap(conn)
         rollups.refresh_rollups(conn)  # the swap
     assert _schema(engine) == schema_before
     assert _grants(engine, role) == grants_before
     swapped = _rows(engine)
 
-    monkeypatch.setattr(rollups, "_owns_rollups", lambda conn: False)
+    monkeypatch.setattr(rollups, "_can_swap", lambda conn: False)
     with engine.begin() as conn:
         rollups.refresh_rollups(conn)  # in place
     in_place = _rows(engine)
@@ -116,7 +116,7 @@ def test_a_role_that_cannot_drop_tables_refreshes_in_place(pg_fresh):  # noqa: A
     before = _rows(engine)
     with engine.begin() as conn:
         conn.execute(text(f"SET LOCAL ROLE {role}"))
-        assert not rollups._owns_rollups(conn)
+        assert not rollups._can_swap(conn)
         counts = rollups.refresh_rollups(conn)
     assert counts["agg_interaction_month"] == len(before["agg_interaction_month"])
     after = _rows(engine)
@@ -155,3 +155,25 @@ def test_histograms_equal_binning_the_contacts(db):  # noqa: ANN001
     assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"].head()
     assert (merged["contacts_want"] == merged["contacts_got"].astype(int)).all()
     assert merged["contacts_want"].sum() == 2 * len(contacts)
+
+
+def test_a_view_on_a_rollup_keeps_the_refresh_in_place(pg_fresh):  # noqa: ANN001
+    """An analyst's view on a rollup would block the drop: the refresh replaces rows instead,
+    and the view keeps working with the new rows."""
+    engine, _ = pg_fresh
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE VIEW contacts_by_month AS SELECT month, sum(contacts) AS contacts"
+                " FROM agg_interaction_month GROUP BY month"
+            )
+        )
+        conn.execute(text("DELETE FROM agg_interaction_month"))
+    with engine.begin() as conn:
+        assert not rollups._can_swap(conn)
+        counts = rollups.refresh_rollups(conn)
+    with engine.connect() as conn:
+        total = conn.execute(text("SELECT sum(contacts) FROM contacts_by_month")).scalar_one()
+        contacts = conn.execute(text("SELECT count(*) FROM interaction")).scalar_one()
+    assert counts["agg_interaction_month"] > 0
+    assert total == contacts

@@ -376,15 +376,23 @@ def data_as_of(conn: Connection) -> dt.date:
     return last if isinstance(last, dt.date) else dt.date.fromisoformat(str(last)[:10])
 
 
-def _owns_rollups(conn: Connection) -> bool:
-    """Whether this connection may drop and create the rollup tables (their owner, with CREATE
-    on the schema). The app's writer role (docs/sql/roles.sql) may only delete and insert."""
+def _can_swap(conn: Connection) -> bool:
+    """Whether this connection may replace the rollup tables: it owns them, may create tables,
+    and nothing else depends on them (a view or foreign key someone added would block the
+    drop). Otherwise the rows are replaced in place; the app's writer role
+    (docs/sql/roles.sql), for one, may only delete and insert."""
     row = conn.execute(
         text(
-            "SELECT coalesce(bool_and(pg_has_role(current_user, c.relowner, 'USAGE')), false)"
+            "WITH r AS (SELECT c.oid, c.relowner FROM pg_class c WHERE c.relkind = 'r'"
+            " AND c.relname = ANY(:names) AND c.relnamespace = current_schema()::regnamespace)"
+            " SELECT coalesce(bool_and(pg_has_role(current_user, r.relowner, 'USAGE')), false)"
             " AND has_schema_privilege(current_schema(), 'CREATE')"
-            " FROM pg_class c WHERE c.relkind = 'r' AND c.relname = ANY(:names)"
-            " AND c.relnamespace = current_schema()::regnamespace"
+            " AND NOT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_rewrite w ON w.oid = d.objid"
+            "   WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid IN (SELECT oid FROM r)"
+            "   AND w.ev_class NOT IN (SELECT oid FROM r))"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.contype = 'f'"
+            "   AND k.confrelid IN (SELECT oid FROM r))"
+            " FROM r"
         ),
         {"names": [t.name for t, _ in ROLLUPS]},
     ).scalar_one()
@@ -463,7 +471,7 @@ def refresh_rollups(
 ) -> dict[str, int]:
     """Replace every rollup with a fresh aggregate of the fact tables; returns row counts.
 
-    On PostgreSQL, when the connection owns the tables, each rollup is built into a new table
+    On PostgreSQL, when the connection owns the tables and nothing depends on them, each rollup is built into a new table
     without indexes, indexed once, and all of them replace the live ones at the end of the
     transaction (drop and rename: a lock of milliseconds). Deleting and re-inserting millions
     of rows into indexed tables instead cost most of the refresh's time at national scale
@@ -473,7 +481,7 @@ def refresh_rollups(
     """
     counts: dict[str, int] = {}
     postgres = conn.dialect.name == "postgresql"
-    swap = postgres and _owns_rollups(conn)
+    swap = postgres and _can_swap(conn)
     if postgres:
         # Room to hash and sort tens of millions of fact rows in memory, for this transaction
         # only (the server default, 4 MB, sends every GROUP BY and window to disk).
