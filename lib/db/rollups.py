@@ -471,12 +471,12 @@ def refresh_rollups(
 ) -> dict[str, int]:
     """Replace every rollup with a fresh aggregate of the fact tables; returns row counts.
 
-    On PostgreSQL, when the connection owns the tables and nothing depends on them, each rollup is built into a new table
-    without indexes, indexed once, and all of them replace the live ones at the end of the
-    transaction (drop and rename: a lock of milliseconds). Deleting and re-inserting millions
-    of rows into indexed tables instead cost most of the refresh's time at national scale
-    (docs/performance.md). Elsewhere (SQLite, or the app's writer role) the rows are deleted
-    and inserted in place. Either way it is one transaction: readers see the old rollups or
+    On PostgreSQL, when the connection owns the tables and nothing depends on them, each
+    rollup is built into a new table without indexes, indexed once, and all of them replace
+    the live ones at the end of the transaction (drop and rename: a lock of milliseconds).
+    Deleting and re-inserting millions of rows into indexed tables instead cost most of the
+    refresh's time at national scale (docs/performance.md). Elsewhere (SQLite, the app's
+    writer role, or a view on a rollup) the rows are deleted and inserted in place. Either way it is one transaction: readers see the old rollups or
     the new ones, never a mix.
     """
     counts: dict[str, int] = {}
