@@ -19,6 +19,7 @@ ACTIONS = {
     "sign_in": "Inicio de sesión",
     "sign_in_failed": "Inicio de sesión fallido",
     "sign_out": "Cierre de sesión",
+    "session_revoked": "Sesión cerrada por baja de la cuenta",
     "export": "Exportación",
     "import": "Importación",
     "train": "Entrenamiento de modelo",

@@ -93,6 +93,15 @@ def authenticate(engine: Engine, username: str, password: str) -> User:
     return user
 
 
+def active_account(engine: Engine, username: str) -> User | None:
+    """The account as stored now, or None once deactivated or deleted. A signed-in session
+    re-reads it on every page, so a deactivation, or a change of role or scope, takes effect
+    at the next click rather than at the next sign-in."""
+    with engine.connect() as conn:
+        row = conn.execute(select(U).where(U.c.username == username, U.c.active.is_(True))).first()
+    return _as_user(row) if row is not None else None
+
+
 def user_by_email(engine: Engine, email: str) -> User | None:
     """The active account of an identity-provider user (OIDC), matched on e-mail."""
     with engine.connect() as conn:

@@ -179,3 +179,31 @@ def test_orientation_model_card_and_feedback_tabs(trained_url, monkeypatch):  # 
     effect = _metric(at, "Efecto en la probabilidad de pagar tarde")
     assert effect.endswith(" pp")
     assert any("selección" in c.value for c in at.caption)
+
+
+def test_a_deactivated_or_changed_account_applies_at_the_next_page(  # noqa: ANN001
+    accounts_url, tmp_path, monkeypatch
+):
+    """A session signed in before an administrator changes the account does not keep the old
+    rights: a new role applies at the next page, a deactivation closes the session."""
+    path = tmp_path / "changed.db"
+    shutil.copy(accounts_url.removeprefix("sqlite:///"), path)
+    url = f"sqlite:///{path}"
+    at = _as(monkeypatch, url, "analista")
+    assert not at.exception and any("Analista" in c.value for c in at.sidebar.caption)
+
+    engine = make_engine(url)
+    save_user(engine, ADMIN, "analista", "Analista", "planeador", password=None)
+    at.run()
+    assert not at.exception
+    assert any("Planeador" in c.value for c in at.sidebar.caption)
+    assert at.session_state["_mirador_user"].role == "planeador"
+
+    save_user(engine, ADMIN, "analista", "Analista", "planeador", active=False, password=None)
+    at.run()
+    assert not at.exception
+    assert any("dada de baja" in w.value for w in at.warning)
+    assert at.subheader[0].value == "Iniciar sesión" and not at.metric
+    revoked = audit_events(engine, action="session_revoked")
+    engine.dispose()
+    assert revoked["username"].tolist() == ["analista"]

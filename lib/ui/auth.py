@@ -15,7 +15,13 @@ from sqlalchemy import Engine
 from lib.access import DEMO_USER, ROLES, User
 from lib.audit import record_event
 from lib.ui.session import current_user, set_current_user
-from lib.users import UserError, authenticate, local_sign_in_enabled, user_by_email
+from lib.users import (
+    UserError,
+    active_account,
+    authenticate,
+    local_sign_in_enabled,
+    user_by_email,
+)
 
 _SIGNED = "_mirador_signed_in"
 
@@ -58,7 +64,9 @@ def _oidc_user(engine: Engine) -> User:
         st.stop()
     user = current_user()
     if st.session_state.get(_SIGNED) == "oidc" and not user.is_demo:
-        return user
+        user = _revalidated(engine, user)
+        if user is not None:
+            return user
     email = str(st.user.get("email") or "")
     found = user_by_email(engine, email) if email else None
     if found is None:
@@ -76,12 +84,33 @@ def _oidc_user(engine: Engine) -> User:
     return found
 
 
+def _revalidated(engine: Engine, user: User) -> User | None:
+    """The session's user as the database has it now; None (and the session closed, with the
+    reason on screen and in the audit log) when the account was deactivated meanwhile."""
+    now = active_account(engine, user.username)
+    if now is None:
+        record_event(engine, user, "session_revoked", "cuenta inactiva")
+        set_current_user(None)
+        st.session_state.pop(_SIGNED, None)
+        st.warning(
+            "Su cuenta fue dada de baja o ya no existe, y su sesión se cerró. Si es un error, "
+            "pida a un administrador que la reactive.",
+            icon=":material/lock:",
+        )
+        return None
+    if now != user:  # role, scope or permissions changed: they apply from this page on
+        set_current_user(now)
+    return now
+
+
 def signed_in_user(engine: Engine) -> User:
     """The user this session acts as; stops the page with a sign-in form when one is needed."""
     if oidc_configured():
         user = _oidc_user(engine)
     elif local_sign_in_enabled(engine):
         user = current_user()
+        if not user.is_demo and st.session_state.get(_SIGNED) == "local":
+            user = _revalidated(engine, user) or DEMO_USER
         if user.is_demo or st.session_state.get(_SIGNED) != "local":
             set_current_user(None)
             _sign_in_form(engine)
