@@ -507,3 +507,16 @@ def test_excel_problems_name_the_spreadsheet_row(db, tmp_path):  # noqa: ANN001
     r = import_file(db.engine, "patron", tmp_path / "p.xlsx", chunk_rows=1)
     assert r.status == "rechazado"
     assert r.problems[["fila", "columna"]].values.tolist() == [[4, "risk_class"]]
+
+
+def test_the_text_report_masks_registros_and_the_problem_list_keeps_them(db):  # noqa: ANN001
+    """The report is printed by the CLI (a terminal or a scheduler's log may keep it): a bad
+    registro patronal appears masked there, in full only in the problems list."""
+    bad = "Z9900000012X"  # 12 characters
+    rows = [GOOD_ROW.replace("Z9900000001", bad)]
+    r = import_file(db.engine, "patron", (PATRON_HEADER + "\n" + "\n".join(rows)).encode())
+    assert r.status == "rechazado"
+    assert bad in r.problems["valor"].tolist()
+    report = r.report()
+    assert "columna registro_patronal, valor «Z99••••••12X»" in report
+    assert bad not in report

@@ -49,7 +49,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from lib.access import User
+from lib.access import User, mask_identifier
 from lib.audit import record_event
 from lib.db.bulk import insert_frame, sync_id_sequences
 from lib.db.schema import Base, DatasetInfo, ImportLoad
@@ -63,6 +63,11 @@ from lib.ingest.validate import (
     validate_chunk,
 )
 from lib.refresh import refresh_all
+
+# Fiscal identifiers: the text report (printed by the CLI, where a terminal or a scheduler's
+# log may keep it, and shown on the page) masks them; the problems file keeps them, since the
+# person loading needs them to fix their own file.
+IDENTIFIER_COLUMNS = {"registro_patronal", "rfc"}
 
 MAX_PROBLEMS = 10_000  # kept for the report; all are counted
 Progress = Callable[[float, str], None]
@@ -117,7 +122,12 @@ class ImportResult:
             for r in self.problems.head(20).itertuples(index=False):
                 where = f"fila {r.fila}" if r.fila else "archivo"
                 col = f", columna {r.columna}" if r.columna else ""
-                val = f", valor «{r.valor}»" if r.valor not in (None, "") else ""
+                shown = (
+                    mask_identifier(r.valor)
+                    if set(str(r.columna).split(", ")) & IDENTIFIER_COLUMNS
+                    else r.valor
+                )
+                val = f", valor «{shown}»" if r.valor not in (None, "") else ""
                 lines.append(f"  - {where}{col}{val}: {r.problema}")
             if self.problem_count > 20:
                 lines.append(
