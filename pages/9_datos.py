@@ -31,8 +31,13 @@ m = ctx.meta
 c1, c2, c3 = st.columns(3)
 c1.metric(
     "Origen",
-    "Demostración" if m.is_demo else "Institucional",
-    help="Datos sintéticos generados por Mirador" if m.is_demo else None,
+    "Demostración + cargas"
+    if m.demo_with_imports
+    else ("Demostración" if m.is_demo else "Institucional"),
+    help="Datos sintéticos generados por Mirador"
+    + (", con archivos cargados encima" if m.demo_with_imports else "")
+    if m.is_demo
+    else None,
 )
 c2.metric("Datos al", date_label(m.data_as_of))
 c3.metric(

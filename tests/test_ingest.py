@@ -520,3 +520,46 @@ def test_the_text_report_masks_registros_and_the_problem_list_keeps_them(db):  #
     report = r.report()
     assert "columna registro_patronal, valor «Z99••••••12X»" in report
     assert bad not in report
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def own_tiny(request, tmp_path, sqlite_tiny):  # noqa: ANN001, ANN201
+    """A tiny demo institute of this test's own (it loads rows and re-seeds)."""
+    if request.param == "sqlite":
+        path = tmp_path / "own.db"
+        path.write_bytes(Path(sqlite_tiny.removeprefix("sqlite:///")).read_bytes())
+        engine = make_engine(f"sqlite:///{path}")
+    else:
+        from lib.demo.seed import seed
+
+        engine = make_engine(request.getfixturevalue("pg_database_factory")())
+        seed(engine, "tiny", 3)
+    yield request.param, engine
+    engine.dispose()
+
+
+def test_files_loaded_into_the_demo_are_said_and_kept(own_tiny, monkeypatch):  # noqa: ANN001
+    """Rows loaded into the demo institute: the pages say the data are mixed, and seeding
+    refuses to wipe them without --force."""
+    from lib.demo.seed import RealDataPresent, seed
+    from lib.queries.meta import dataset_meta
+
+    backend, engine = own_tiny
+    assert not dataset_meta(engine).demo_with_imports
+    dry = import_file(engine, "patron", (PATRON_HEADER + "\n" + GOOD_ROW).encode(), dry_run=True)
+    assert dry.status == "prueba" and not dataset_meta(engine).demo_with_imports
+    r = import_file(engine, "patron", (PATRON_HEADER + "\n" + GOOD_ROW).encode())
+    assert (r.status, r.rows_inserted) == ("cargado", 1), r.report()
+    meta = dataset_meta(engine)
+    assert meta.is_demo and meta.demo_with_imports
+    if backend == "sqlite":
+        from streamlit.testing.v1 import AppTest
+
+        monkeypatch.setenv("MIRADOR_DATABASE_URL", engine.url.render_as_string(False))
+        at = AppTest.from_file(str(ROOT / "pages" / "1_resumen.py"), default_timeout=90).run()
+        assert not at.exception
+        assert any("con archivos cargados" in w.value for w in at.warning)
+    with pytest.raises(RealDataPresent, match="archivos cargados"):
+        seed(engine, "tiny", 3)
+    seed(engine, "tiny", 3, force=True)
+    assert not dataset_meta(engine).demo_with_imports

@@ -75,10 +75,16 @@ def seed(
     with engine.begin() as conn:
         info = dataset_info(conn)
         has_patrons = conn.execute(select(func.count()).select_from(Patron)).scalar_one() > 0
-        if has_patrons and info.get("is_demo") != "1" and not force:
+        if has_patrons and not _replaceable(info) and not force:
             raise RealDataPresent(
-                "La base de datos contiene datos reales; no se sustituyen por datos de "
-                "demostración. Use otra base de datos o la opción --force si está seguro."
+                "La base de datos contiene datos reales"
+                + (
+                    " (archivos cargados sobre la demostración)"
+                    if info.get("is_demo") == "1"
+                    else ""
+                )
+                + "; no se sustituyen por datos de demostración. Use otra base de datos o la "
+                "opción --force si está seguro."
             )
         _clear(conn)  # on PostgreSQL a TRUNCATE in this transaction, which allows COPY FREEZE
         postgres = conn.dialect.name == "postgresql"
@@ -116,6 +122,12 @@ def seed(
     return counts
 
 
+def _replaceable(info: dict[str, str]) -> bool:
+    """Only the demo institute as seeded may be replaced without --force: real data, and
+    files loaded into the demo (lib.ingest marks them), would be lost."""
+    return info.get("is_demo") == "1" and info.get("demo_with_imports") != "1"
+
+
 def _holds_real_data(path: Path) -> bool:
     if not path.exists():
         return False
@@ -125,7 +137,7 @@ def _holds_real_data(path: Path) -> bool:
             if not inspect(conn).has_table("patron"):
                 return False
             has_patrons = conn.execute(select(Patron.id).limit(1)).first() is not None
-            return has_patrons and dataset_info(conn).get("is_demo") != "1"
+            return has_patrons and not _replaceable(dataset_info(conn))
     finally:
         engine.dispose()
 

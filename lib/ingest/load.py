@@ -349,6 +349,16 @@ def _set_info(conn: Connection, key: str, value: str) -> None:
     conn.execute(insert(DatasetInfo).values(key=key, value=value))
 
 
+def _mark_demo_with_imports(conn: Connection) -> None:
+    """Rows loaded into the demo institute make it a mix of synthetic and loaded data: the
+    pages say so, and seeding refuses to wipe it without --force (the loads would be lost)."""
+    demo = conn.execute(
+        select(DatasetInfo.value).where(DatasetInfo.key == "is_demo")
+    ).scalar_one_or_none()
+    if demo == "1":
+        _set_info(conn, "demo_with_imports", "1")
+
+
 def _record(
     conn: Connection, result: ImportResult, user: User | str, started: dt.datetime, extra: dict
 ) -> None:
@@ -521,6 +531,7 @@ def import_file(
                     if new or changed or as_of is not None:
                         if new or changed:
                             _upsert(conn, spec, stage, target)
+                            _mark_demo_with_imports(conn)
                         now = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
                         _set_info(conn, "loaded_at", now)
                         if refresh:

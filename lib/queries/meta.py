@@ -30,6 +30,11 @@ class DatasetMeta:
     info: dict[str, str]
 
     @property
+    def demo_with_imports(self) -> bool:
+        """The demo institute with files loaded into it: neither synthetic nor real only."""
+        return self.is_demo and self.info.get("demo_with_imports") == "1"
+
+    @property
     def version(self) -> str:
         """Changes whenever data or rollups change: part of every cache key."""
         return (

@@ -169,7 +169,16 @@ def page_setup(
         filters = None
     ctx = PageContext(target, engine, meta, filters, *lists, user=user)
 
-    if meta.is_demo:
+    if meta.demo_with_imports:
+        st.warning(
+            "**Datos de demostración con archivos cargados.** Esta base es el instituto "
+            "simulado de demostración y además se le cargaron archivos (ver «Datos y "
+            "cobertura»): las cifras mezclan datos sintéticos y cargados, y la verdad plantada "
+            "de la demostración ya no las describe. Cargue datos institucionales en una base "
+            "propia.",
+            icon=":material/science:",
+        )
+    elif meta.is_demo:
         st.warning(
             "**Datos de demostración.** Todo lo que se ve es sintético: un instituto simulado "
             "sobre los catálogos reales de OOAD y subdelegaciones, con efectos plantados y "

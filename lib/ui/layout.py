@@ -11,6 +11,7 @@ import streamlit as st
 from lib.audit import record_event
 from lib.export import excel_workbook
 from lib.format import date_label, period_label
+from lib.queries.meta import DatasetMeta
 from lib.ui.session import current_user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -26,6 +27,12 @@ def lazy_tabs(tabs: Mapping[str, Callable[[], None]]) -> None:
         if tab.open:
             with tab:
                 render()
+
+
+def _origin(meta: DatasetMeta) -> str:
+    if meta.demo_with_imports:
+        return "Demostración (sintéticos) con archivos cargados"
+    return "Demostración (sintéticos)" if meta.is_demo else "Institucionales"
 
 
 def excel_button(
@@ -47,7 +54,7 @@ def excel_button(
     cover += [
         *extra,
         ("Datos al", date_label(ctx.meta.data_as_of)),
-        ("Origen", "Demostración (sintéticos)" if ctx.meta.is_demo else "Institucionales"),
+        ("Origen", _origin(ctx.meta)),
         ("Generado", dt.datetime.now().strftime("%d/%m/%Y %H:%M")),
     ]
     rows = int(sum(len(frame) for frame in sheets.values()))
