@@ -84,10 +84,13 @@ def refresh_all(
     conn: Connection,
     progress: Progress | None = None,
     seconds: dict[str, float] | None = None,
+    since: dt.date | None = None,
 ) -> dict[str, int]:
     """Rollups, then campaign results, in ``conn``'s transaction. Returns rows per table
     (the rollups' and ``campaign_result``'s); ``seconds``, when given, receives the time of
-    each part (``rollups``, ``campaign_results``) for the benchmark."""
+    each part (``rollups``, ``campaign_results``) for the benchmark. ``since``: only the
+    rollup months a load from that month on can change (lib.db.rollups.refresh_rollups);
+    campaign results are always recomputed, since a campaign's panel spans months."""
 
     def part(start: float, share: float) -> Progress | None:
         if progress is None:
@@ -95,7 +98,7 @@ def refresh_all(
         return lambda f, m: progress(start + share * f, m)
 
     started = time.perf_counter()
-    counts = refresh_rollups(conn, part(0.0, ROLLUP_SHARE))
+    counts = refresh_rollups(conn, part(0.0, ROLLUP_SHARE), since=since)
     rollups_s = time.perf_counter() - started
     started = time.perf_counter()
     counts[CampaignResult.__tablename__] = refresh_campaign_results(

@@ -144,3 +144,20 @@ def clean_db(db):  # noqa: ANN001, ANN201
                     AuditEvent.action == "draft_save", AuditEvent.target.like(f"programa {i} v%")
                 )
             )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def own_tiny(request, tmp_path, sqlite_tiny):  # noqa: ANN001, ANN201
+    """(backend, engine): a tiny demo institute of the test's own, on each backend, for tests
+    that load rows, refresh or re-seed."""
+    if request.param == "sqlite":
+        path = tmp_path / "own.db"
+        path.write_bytes(Path(sqlite_tiny.removeprefix("sqlite:///")).read_bytes())
+        engine = make_engine(f"sqlite:///{path}")
+    else:
+        from lib.demo.seed import seed
+
+        engine = make_engine(request.getfixturevalue("pg_database_factory")())
+        seed(engine, "tiny", 3)
+    yield request.param, engine
+    engine.dispose()

@@ -522,22 +522,6 @@ def test_the_text_report_masks_registros_and_the_problem_list_keeps_them(db):  #
     assert bad not in report
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def own_tiny(request, tmp_path, sqlite_tiny):  # noqa: ANN001, ANN201
-    """A tiny demo institute of this test's own (it loads rows and re-seeds)."""
-    if request.param == "sqlite":
-        path = tmp_path / "own.db"
-        path.write_bytes(Path(sqlite_tiny.removeprefix("sqlite:///")).read_bytes())
-        engine = make_engine(f"sqlite:///{path}")
-    else:
-        from lib.demo.seed import seed
-
-        engine = make_engine(request.getfixturevalue("pg_database_factory")())
-        seed(engine, "tiny", 3)
-    yield request.param, engine
-    engine.dispose()
-
-
 def test_files_loaded_into_the_demo_are_said_and_kept(own_tiny, monkeypatch):  # noqa: ANN001
     """Rows loaded into the demo institute: the pages say the data are mixed, and seeding
     refuses to wipe them without --force."""

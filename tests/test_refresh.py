@@ -177,3 +177,51 @@ def test_a_view_on_a_rollup_keeps_the_refresh_in_place(pg_fresh):  # noqa: ANN00
         contacts = conn.execute(text("SELECT count(*) FROM interaction")).scalar_one()
     assert counts["agg_interaction_month"] > 0
     assert total == contacts
+
+
+def test_an_import_refreshes_its_months_only_and_equals_a_full_refresh(  # noqa: ANN001
+    own_tiny, tmp_path, monkeypatch
+):
+    """Contacts of the last two months changed and added through the importer: the partial
+    refresh it triggers (from the month before the first touched, for the 30-day repeat)
+    gives every rollup exactly as a full refresh does."""
+    from lib import refresh
+    from lib.ingest.export import export_table
+    from lib.ingest.load import import_file
+
+    _, engine = own_tiny
+    export_table(engine, "interaction", tmp_path / "all.csv")
+    contacts = pd.read_csv(tmp_path / "all.csv", dtype=str)
+    started = pd.to_datetime(contacts["started_at"])
+    last = started.max().to_period("M").to_timestamp()
+    changed = contacts[started >= last].head(300).copy()  # outcomes flipped
+    changed["resolved_first_contact"] = 1 - changed["resolved_first_contact"].astype(int)
+    # copies, 12 days later, of the previous month's last contacts: new contacts of the last
+    # month that make those of the month before repeated (the refresh must reach back)
+    added = contacts[(started >= last - pd.Timedelta(days=10)) & (started < last)].head(300)
+    added = added.copy()
+    top = int(contacts["id"].astype(int).max())
+    added["id"] = range(top + 1, top + 1 + len(added))
+    shifted = pd.to_datetime(added["started_at"]) + pd.Timedelta(days=12)
+    added["started_at"] = shifted.dt.strftime("%Y-%m-%d %H:%M:%S")
+    assert (shifted >= last).all() and (shifted <= started.max()).all()
+    pd.concat([changed, added]).to_csv(tmp_path / "load.csv", index=False)
+
+    seen = []
+    partial = refresh.refresh_rollups
+
+    def spy(conn, progress=None, since=None):  # noqa: ANN001, ANN202
+        seen.append(since)
+        return partial(conn, progress, since=since)
+
+    monkeypatch.setattr(refresh, "refresh_rollups", spy)
+    r = import_file(engine, "interaction", tmp_path / "load.csv")
+    assert (r.status, r.rows_inserted, r.rows_updated) == ("cargado", 300, 300), r.report()
+    assert seen == [last.date()]
+    after_import = _rows(engine)
+
+    with engine.begin() as conn:
+        rollups.refresh_rollups(conn)
+    full = _rows(engine)
+    for name in full:
+        pd.testing.assert_frame_equal(after_import[name], full[name], check_dtype=False)

@@ -51,6 +51,7 @@ from lib.db.schema import (
     SurveyResponse,
 )
 from lib.db.sqlfunc import date_plus_days
+from lib.filters import add_months
 
 IT = Interaction.__table__
 P = Patron.__table__
@@ -111,7 +112,16 @@ def _time_bin(col):  # noqa: ANN001, ANN202
     return case(*steps, else_=len(edges) - 2)
 
 
-def _interaction_month():
+def _since(col, lo: dt.date | None) -> list:  # noqa: ANN001
+    """The condition a partial refresh adds (rows from ``lo`` on), or none for a full one."""
+    return [] if lo is None else [col >= lo]
+
+
+def _from(query, col, lo: dt.date | None):  # noqa: ANN001, ANN202
+    return query.where(*_since(col, lo))
+
+
+def _interaction_month(lo: dt.date | None = None):  # noqa: ANN202
     # A contact is "repeated" when the same patron comes back for the same procedure within
     # 30 days, through any channel.
     next_day = func.lead(IT.c.day).over(
@@ -128,7 +138,9 @@ def _interaction_month():
         IT.c.handle_minutes,
         IT.c.cost,
         case((next_day <= date_plus_days(IT.c.day, 30), 1), else_=0).label("repeat"),
-    ).subquery("contacts")
+    )
+    # the window looks forward only: contacts from ``lo`` on see every later contact
+    src = _from(src, IT.c.month, lo).subquery("contacts")
     cols = [
         src.c.month,
         src.c.subdelegacion_id,
@@ -154,7 +166,7 @@ def _interaction_month():
     )
 
 
-def _interaction_day():
+def _interaction_day(lo: dt.date | None = None):  # noqa: ANN202
     cols = [IT.c.day, IT.c.subdelegacion_id, IT.c.channel_id]
     return (
         select(
@@ -165,11 +177,12 @@ def _interaction_day():
             _count_true(IT.c.resolved_first_contact).label("resolved_first"),
         )
         .select_from(IT.join(S, S.c.id == IT.c.subdelegacion_id))
+        .where(*_since(IT.c.day, lo))
         .group_by(*cols, S.c.ooad_id)
     )
 
 
-def _survey_month():
+def _survey_month(lo: dt.date | None = None):  # noqa: ANN202
     cols = [SR.c.month, SR.c.subdelegacion_id, SR.c.channel_id, SR.c.procedure_id, P.c.size_band_id]
     return (
         select(
@@ -193,6 +206,7 @@ def _survey_month():
             .join(P, P.c.id == IT.c.patron_id)
             .join(S, S.c.id == SR.c.subdelegacion_id)
         )
+        .where(*_since(SR.c.month, lo))
         .group_by(*cols, S.c.ooad_id)
     )
 
@@ -220,7 +234,7 @@ def _complaint_month(as_of: dt.date):
     )
 
 
-def _collection_month():
+def _collection_month(lo: dt.date | None = None):  # noqa: ANN202
     cols = [CM.c.month, CM.c.subdelegacion_id, P.c.size_band_id, P.c.economic_division_id]
     return (
         select(
@@ -234,11 +248,12 @@ def _collection_month():
             func.sum(CM.c.overdue_balance).label("overdue_balance"),
         )
         .select_from(CM.join(P, P.c.id == CM.c.patron_id).join(S, S.c.id == CM.c.subdelegacion_id))
+        .where(*_since(CM.c.month, lo))
         .group_by(*cols, S.c.ooad_id)
     )
 
 
-def _channel_segment_month():
+def _channel_segment_month(lo: dt.date | None = None):  # noqa: ANN202
     cols = [
         IT.c.month,
         IT.c.subdelegacion_id,
@@ -254,11 +269,12 @@ def _channel_segment_month():
             func.count(IT.c.patron_id.distinct()).label("patrons"),
         )
         .select_from(IT.join(P, P.c.id == IT.c.patron_id).join(S, S.c.id == IT.c.subdelegacion_id))
+        .where(*_since(IT.c.month, lo))
         .group_by(*cols, S.c.ooad_id)
     )
 
 
-def _time_histograms():
+def _time_histograms(lo: dt.date | None = None):  # noqa: ANN202
     # Both measures in one pass over the contacts: each contact is read and joined once and
     # counted twice, once per measure (a two-row cross join), instead of two full scans.
     measures = union_all(
@@ -276,11 +292,12 @@ def _time_histograms():
             .join(S, S.c.id == IT.c.subdelegacion_id)
             .join(measures, true())
         )
+        .where(*_since(IT.c.month, lo))
         .group_by(*cols, measures.c.measure, b, S.c.ooad_id)
     )
 
 
-def _survey_day():
+def _survey_day(lo: dt.date | None = None):  # noqa: ANN202
     cols = [SR.c.subdelegacion_id, SR.c.channel_id, P.c.size_band_id]
     return (
         select(
@@ -300,19 +317,22 @@ def _survey_day():
             .join(P, P.c.id == IT.c.patron_id)
             .join(S, S.c.id == SR.c.subdelegacion_id)
         )
+        .where(*_since(SR.c.responded_on, lo))
         .group_by(SR.c.responded_on, *cols, S.c.ooad_id)
     )
 
 
-def coarse(fine, coarse_table):  # noqa: ANN001, ANN201
+def coarse(fine, coarse_table, lo: dt.date | None = None):  # noqa: ANN001, ANN201
     """``coarse_table``'s rows summed from ``fine``: every key column the coarse table has,
     every other column summed (the dropped dimension, e.g. procedure, is added up)."""
     keys = [c.name for c in coarse_table.primary_key.columns]
     keys += ["ooad_id"] if "ooad_id" in coarse_table.c else []
     sums = [c.name for c in coarse_table.columns if c.name not in keys]
-    return select(
-        *[fine.c[k] for k in keys], *[func.sum(fine.c[m]).label(m) for m in sums]
-    ).group_by(*[fine.c[k] for k in keys])
+    return (
+        select(*[fine.c[k] for k in keys], *[func.sum(fine.c[m]).label(m) for m in sums])
+        .where(*_since(fine.c.month, lo))
+        .group_by(*[fine.c[k] for k in keys])
+    )
 
 
 @dataclass(frozen=True)
@@ -323,36 +343,41 @@ class _Build:
 
     as_of: dt.date
     fresh: Callable[[Table], Table]
+    since: dt.date | None = None  # a partial refresh: only months (days) from this one on
 
 
 def _interaction_unit_month(b: _Build):  # noqa: ANN202
-    return coarse(b.fresh(AggInteractionMonth.__table__), AggInteractionUnitMonth.__table__)
+    return coarse(
+        b.fresh(AggInteractionMonth.__table__), AggInteractionUnitMonth.__table__, b.since
+    )
 
 
 def _survey_unit_month(b: _Build):  # noqa: ANN202
-    return coarse(b.fresh(AggSurveyMonth.__table__), AggSurveyUnitMonth.__table__)
+    return coarse(b.fresh(AggSurveyMonth.__table__), AggSurveyUnitMonth.__table__, b.since)
 
 
 def _collection_unit_month(b: _Build):  # noqa: ANN202
-    return coarse(b.fresh(AggCollectionMonth.__table__), AggCollectionUnitMonth.__table__)
+    return coarse(b.fresh(AggCollectionMonth.__table__), AggCollectionUnitMonth.__table__, b.since)
 
 
 def _time_national_month(b: _Build):  # noqa: ANN202
     return coarse(
-        b.fresh(AggInteractionTimeMonth.__table__), AggInteractionTimeNationalMonth.__table__
+        b.fresh(AggInteractionTimeMonth.__table__),
+        AggInteractionTimeNationalMonth.__table__,
+        b.since,
     )
 
 
 # Order matters: the coarse rollups are summed from the fine ones refreshed before them.
 ROLLUPS: list[tuple[Table, Callable[[_Build], object]]] = [
-    (AggInteractionMonth.__table__, lambda b: _interaction_month()),
-    (AggInteractionDay.__table__, lambda b: _interaction_day()),
-    (AggSurveyMonth.__table__, lambda b: _survey_month()),
-    (AggComplaintMonth.__table__, lambda b: _complaint_month(b.as_of)),
-    (AggCollectionMonth.__table__, lambda b: _collection_month()),
-    (AggChannelSegmentMonth.__table__, lambda b: _channel_segment_month()),
-    (AggInteractionTimeMonth.__table__, lambda b: _time_histograms()),
-    (AggSurveyDay.__table__, lambda b: _survey_day()),
+    (AggInteractionMonth.__table__, lambda b: _interaction_month(b.since)),
+    (AggInteractionDay.__table__, lambda b: _interaction_day(b.since)),
+    (AggSurveyMonth.__table__, lambda b: _survey_month(b.since)),
+    (AggComplaintMonth.__table__, lambda b: _complaint_month(b.as_of)),  # always whole
+    (AggCollectionMonth.__table__, lambda b: _collection_month(b.since)),
+    (AggChannelSegmentMonth.__table__, lambda b: _channel_segment_month(b.since)),
+    (AggInteractionTimeMonth.__table__, lambda b: _time_histograms(b.since)),
+    (AggSurveyDay.__table__, lambda b: _survey_day(b.since)),
     (AggInteractionUnitMonth.__table__, _interaction_unit_month),
     (AggSurveyUnitMonth.__table__, _survey_unit_month),
     (AggCollectionUnitMonth.__table__, _collection_unit_month),
@@ -463,11 +488,20 @@ def _grants(conn: Connection, table: Table) -> list[str]:
     return [f'GRANT {priv} ON "{table.name}" TO {who}' for who, priv in rows]
 
 
+def _replaced(table: Table, lo: dt.date | None) -> list:
+    """The rows a (partial) refresh replaces: all, or those from ``lo`` on."""
+    if lo is None or table is AggComplaintMonth.__table__:
+        return []
+    return [(table.c.day if "day" in table.c else table.c.month) >= lo]
+
+
 _SCRATCH = MetaData()
 
 
 def refresh_rollups(
-    conn: Connection, progress: Callable[[float, str], None] | None = None
+    conn: Connection,
+    progress: Callable[[float, str], None] | None = None,
+    since: dt.date | None = None,
 ) -> dict[str, int]:
     """Replace every rollup with a fresh aggregate of the fact tables; returns row counts.
 
@@ -476,19 +510,25 @@ def refresh_rollups(
     the live ones at the end of the transaction (drop and rename: a lock of milliseconds).
     Deleting and re-inserting millions of rows into indexed tables instead cost most of the
     refresh's time at national scale (docs/performance.md). Elsewhere (SQLite, the app's
-    writer role, or a view on a rollup) the rows are deleted and inserted in place. Either way it is one transaction: readers see the old rollups or
+    writer role, or a view on a rollup) the rows are deleted and inserted in place.
+
+    ``since`` (an import of contacts, surveys, complaints or collection from that month on)
+    recomputes only the months from the one before it, in place: the 30-day repeat of a
+    contact looks into the next month. The complaint rollup, which depends on the as-of date,
+    is always recomputed whole. ``tests/test_refresh.py`` checks it equals a full refresh. Either way it is one transaction: readers see the old rollups or
     the new ones, never a mix.
     """
     counts: dict[str, int] = {}
     postgres = conn.dialect.name == "postgresql"
-    swap = postgres and _can_swap(conn)
+    lo = add_months(since.replace(day=1), -1) if since is not None else None
+    swap = lo is None and postgres and _can_swap(conn)
     if postgres:
         # Room to hash and sort tens of millions of fact rows in memory, for this transaction
         # only (the server default, 4 MB, sends every GROUP BY and window to disk).
         conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
         conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
     fresh: dict[str, Table] = {}
-    build = _Build(data_as_of(conn), lambda t: fresh.get(t.name, t))
+    build = _Build(data_as_of(conn), lambda t: fresh.get(t.name, t), lo)
     finish: list[str] = []
     for i, (table, builder) in enumerate(ROLLUPS):
         if progress:
@@ -498,7 +538,7 @@ def refresh_rollups(
             target = _create_empty_copy(conn, table)
         else:
             target = table
-            conn.execute(delete(table))
+            conn.execute(delete(table).where(*_replaced(table, lo)))
         for query in built if isinstance(built, list) else [built]:
             names = [c.name for c in query.selected_columns]
             conn.execute(insert(target).from_select(names, query))

@@ -349,6 +349,37 @@ def _set_info(conn: Connection, key: str, value: str) -> None:
     conn.execute(insert(DatasetInfo).values(key=key, value=value))
 
 
+# Fact tables whose rows only change the rollups of their own months (and, for contacts, the
+# month before: the 30-day repeat). A load of any other table (patrons' size bands, catalogs,
+# campaigns, orientations) refreshes every month.
+MONTHLY_FACTS = {
+    "interaction": ("month",),
+    "survey_response": ("month", "responded_on"),
+    "complaint": ("month",),
+    "collection_monthly": ("month",),
+}
+
+
+def _first_month_touched(
+    conn: Connection, spec: TableSpec, stage: Table, target: Table
+) -> dt.date | None:
+    """The earliest month a load can change: of its rows, and of the stored rows they
+    replace (an updated row may move to another month). None = every month."""
+    columns = MONTHLY_FACTS.get(spec.name)
+    if columns is None:
+        return None
+    on = and_(*[target.c[k] == stage.c[k] for k in spec.key])
+    found = []
+    for col in columns:
+        found += conn.execute(
+            select(func.min(stage.c[col]), func.min(target.c[col])).select_from(
+                stage.outerjoin(target, on)
+            )
+        ).one()
+    days = [v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10]) for v in found if v]
+    return min(days) if days else None
+
+
 def _mark_demo_with_imports(conn: Connection) -> None:
     """Rows loaded into the demo institute make it a mix of synthetic and loaded data: the
     pages say so, and seeding refuses to wipe it without --force (the loads would be lost)."""
@@ -529,13 +560,17 @@ def import_file(
                     if as_of is not None:  # the day the data describes, before the rollups
                         _set_info(conn, "data_as_of", as_of.isoformat())
                     if new or changed or as_of is not None:
+                        since = None
                         if new or changed:
+                            since = _first_month_touched(conn, spec, stage, target)
                             _upsert(conn, spec, stage, target)
                             _mark_demo_with_imports(conn)
                         now = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
                         _set_info(conn, "loaded_at", now)
                         if refresh:
-                            refresh_all(conn, lambda f, m: step(0.88 + 0.1 * f, m))
+                            # a new as-of date changes the complaint rollup only, which a
+                            # partial refresh recomputes whole anyway
+                            refresh_all(conn, lambda f, m: step(0.88 + 0.1 * f, m), since=since)
                     result.status = "cargado"
                     result.seconds = time.perf_counter() - t0
                     _record(conn, result, user, started, extra)
