@@ -378,7 +378,9 @@ def campaigns_tab() -> None:
                 "Código": m["code"],
                 "Evidencia": m["evidence"],
                 "Efecto en pago oportuno (pp)": m["on_time_pp"],
-                "Retorno medido (pesos por peso)": m["return_per_peso"],
+                "Retorno medido (pesos por peso)": [
+                    "—" if pd.isna(r) else fmt_num(r, 1) for r in m["return_per_peso"]
+                ],
                 "IC 95 %": [
                     "—" if pd.isna(lo) else f"{fmt_num(lo)} a {fmt_num(hi)}"
                     for lo, hi in zip(m["return_low"], m["return_high"], strict=True)
@@ -389,7 +391,6 @@ def campaigns_tab() -> None:
         width="stretch",
         column_config={
             "Efecto en pago oportuno (pp)": st.column_config.NumberColumn(format="%.1f"),
-            "Retorno medido (pesos por peso)": st.column_config.NumberColumn(format="%.1f"),
         },
     )
     if plan.empty:
