@@ -31,9 +31,7 @@ m = ctx.meta
 c1, c2, c3 = st.columns(3)
 c1.metric(
     "Origen",
-    "Demostración + cargas"
-    if m.demo_with_imports
-    else ("Demostración" if m.is_demo else "Institucional"),
+    "Mixto" if m.demo_with_imports else ("Demostración" if m.is_demo else "Institucional"),
     help="Datos sintéticos generados por Mirador"
     + (", con archivos cargados encima" if m.demo_with_imports else "")
     if m.is_demo
@@ -68,6 +66,11 @@ if m.is_demo:
     st.caption(
         f"Escala «{m.info.get('scale')}», semilla {m.info.get('seed')}. Cada análisis "
         "de Mirador se prueba contra estos valores (docs/demo-data.md)."
+        + (
+            " Con los archivos cargados encima, ya no describen los datos de esta base."
+            if m.demo_with_imports
+            else ""
+        )
     )
     truth = query(ctx, meta.ground_truth)
     st.dataframe(

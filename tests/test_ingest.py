@@ -543,6 +543,9 @@ def test_files_loaded_into_the_demo_are_said_and_kept(own_tiny, monkeypatch):  #
         at = AppTest.from_file(str(ROOT / "pages" / "1_resumen.py"), default_timeout=90).run()
         assert not at.exception
         assert any("con archivos cargados" in w.value for w in at.warning)
+        data = AppTest.from_file(str(ROOT / "pages" / "9_datos.py"), default_timeout=90).run()
+        assert not data.exception
+        assert next(x.value for x in data.metric if x.label == "Origen") == "Mixto"
     with pytest.raises(RealDataPresent, match="archivos cargados"):
         seed(engine, "tiny", 3)
     seed(engine, "tiny", 3, force=True)
