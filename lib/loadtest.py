@@ -30,7 +30,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# the same flags as tests/e2e/conftest.py
+# Debian's Chromium, headless, as every browser test launches it (tests/e2e/conftest.py)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

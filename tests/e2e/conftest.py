@@ -17,19 +17,10 @@ from pathlib import Path
 import pytest
 
 from lib.demo.seed import seed_sqlite_file
-from lib.loadtest import free_port, healthy, start_server, stop_server
+from lib.loadtest import CHROMIUM_ARGS, free_port, healthy, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_START_TIMEOUT_S = 60
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="session")
