@@ -117,10 +117,6 @@ def _since(col, lo: dt.date | None) -> list:  # noqa: ANN001
     return [] if lo is None else [col >= lo]
 
 
-def _from(query, col, lo: dt.date | None):  # noqa: ANN001, ANN202
-    return query.where(*_since(col, lo))
-
-
 def _interaction_month(lo: dt.date | None = None):  # noqa: ANN202
     # A contact is "repeated" when the same patron comes back for the same procedure within
     # 30 days, through any channel.
@@ -140,7 +136,7 @@ def _interaction_month(lo: dt.date | None = None):  # noqa: ANN202
         case((next_day <= date_plus_days(IT.c.day, 30), 1), else_=0).label("repeat"),
     )
     # the window looks forward only: contacts from ``lo`` on see every later contact
-    src = _from(src, IT.c.month, lo).subquery("contacts")
+    src = src.where(*_since(IT.c.month, lo)).subquery("contacts")
     cols = [
         src.c.month,
         src.c.subdelegacion_id,
