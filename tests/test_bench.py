@@ -57,7 +57,9 @@ def test_bench_measures_every_page_at_tiny_scale(empty_database, tmp_path):  # n
         assert p["problems"] == [], (p["page"], p["problems"])
         assert p["default_cold_ms"] > 0 and p["default_warm_ms"] > 0
         assert p["floor_warm_ms"] > 0
-        assert p["warm_ratio"] == pytest.approx(p["default_warm_ms"] / p["floor_warm_ms"], 0.02)
+        # the report rounds the ratio to two decimals: a ratio of 0.17 may stand for 0.1749
+        ratio = p["default_warm_ms"] / p["floor_warm_ms"]
+        assert p["warm_ratio"] == pytest.approx(ratio, abs=0.005 + 1e-9)
         assert p["peak_rss_mb"] > 50
         assert p["statements_cold"] > 0 and p["sql_cold_ms"] > 0
     pages = {p["page"]: p for p in report["pages"]}
