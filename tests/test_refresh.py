@@ -53,10 +53,20 @@ def _grants(engine, role: str) -> list:  # noqa: ANN001
     with engine.connect() as conn:
         return conn.execute(
             text(
-                "SELECT table_name, privilege_type FROM information_schema.role_table_grants"
-                " WHERE grantee = :r ORDER BY 1, 2"
+                "SELECT table_name, privilege_type, is_grantable"
+                " FROM information_schema.role_table_grants WHERE grantee = :r ORDER BY 1, 2"
             ),
             {"r": role},
+        ).all()
+
+
+def _comments(engine) -> list:  # noqa: ANN001
+    with engine.connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT c.relname, d.objsubid, d.description FROM pg_description d"
+                " JOIN pg_class c ON c.oid = d.objoid WHERE c.relname LIKE 'agg%' ORDER BY 1, 2"
+            )
         ).all()
 
 
@@ -79,7 +89,14 @@ def test_swap_keeps_schema_and_grants_and_equals_in_place(pg_fresh, monkeypatch)
     with engine.begin() as conn:
         conn.execute(text(f"CREATE ROLE {role} NOLOGIN"))
         conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"))
+        # a DBA's finer settings: a grant it may pass on, and comments on a table and a column
+        conn.execute(text(f"GRANT SELECT ON agg_interaction_month TO {role} WITH GRANT OPTION"))
+        conn.execute(text("COMMENT ON TABLE agg_interaction_month IS 'Contactos por mes'"))
+        conn.execute(text("COMMENT ON COLUMN agg_interaction_month.month IS 'Primer día'"))
     schema_before, grants_before = _schema(engine), _grants(engine, role)
+    comments_before = _comments(engine)
+    assert ("agg_interaction_month", "SELECT", "YES") in grants_before
+    assert len(comments_before) == 2
     rows_before = _rows(engine)
     assert len(grants_before) > len(TABLES)
 
@@ -88,6 +105,7 @@ def test_swap_keeps_schema_and_grants_and_equals_in_place(pg_fresh, monkeypatch)
         rollups.refresh_rollups(conn)  # the swap
     assert _schema(engine) == schema_before
     assert _grants(engine, role) == grants_before
+    assert _comments(engine) == comments_before
     swapped = _rows(engine)
 
     monkeypatch.setattr(rollups, "_can_swap", lambda conn: False)

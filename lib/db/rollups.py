@@ -425,11 +425,13 @@ def _new_name(name: str) -> str:
 
 
 def _create_empty_copy(conn: Connection, table: Table) -> Table:
-    """An empty table shaped like ``table`` (types, defaults, NOT NULL and checks) with no
-    index yet: rows go in as plain heap appends, and the indexes are built once, sorted."""
+    """An empty table shaped like ``table`` (types, defaults, NOT NULL, checks and column
+    comments) with no index yet: rows go in as plain heap appends, and the indexes are built
+    once, sorted."""
     new = _new_name(table.name)
     conn.exec_driver_sql(
-        f'CREATE TABLE "{new}" (LIKE "{table.name}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)'
+        f'CREATE TABLE "{new}" (LIKE "{table.name}"'
+        " INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING COMMENTS)"
     )
     return (
         table.to_metadata(_SCRATCH, name=new)
@@ -470,18 +472,29 @@ def _index_copy(conn: Connection, table: Table) -> list[str]:
     return renames
 
 
-def _grants(conn: Connection, table: Table) -> list[str]:
-    """The live table's grants (e.g. SELECT to mirador_reader), to repeat on its replacement."""
+def _grants_and_comment(conn: Connection, table: Table) -> list[str]:
+    """The live table's grants (e.g. SELECT to mirador_reader, with the grant option where it
+    was given) and its comment, to repeat on its replacement: a DBA's settings survive."""
     rows = conn.execute(
         text(
             "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END,"
-            " a.privilege_type"
+            " a.privilege_type, a.is_grantable"
             " FROM pg_class c, aclexplode(c.relacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee"
             " WHERE c.oid = CAST(:t AS regclass) AND a.grantee <> c.relowner"
         ),
         {"t": f'"{table.name}"'},
     ).all()
-    return [f'GRANT {priv} ON "{table.name}" TO {who}' for who, priv in rows]
+    statements = [
+        f'GRANT {priv} ON "{table.name}" TO {who}' + (" WITH GRANT OPTION" if option else "")
+        for who, priv, option in rows
+    ]
+    comment = conn.execute(
+        text("SELECT quote_literal(obj_description(CAST(:t AS regclass), 'pg_class'))"),
+        {"t": f'"{table.name}"'},
+    ).scalar_one()
+    if comment is not None:
+        statements.append(f'COMMENT ON TABLE "{table.name}" IS {comment}')
+    return statements
 
 
 def _replaced(table: Table, lo: dt.date | None) -> list:
@@ -544,7 +557,7 @@ def refresh_rollups(
                 f'DROP TABLE "{table.name}"',
                 f'ALTER TABLE "{target.name}" RENAME TO "{table.name}"',
                 *real_names,
-                *_grants(conn, table),
+                *_grants_and_comment(conn, table),
             ]
             fresh[table.name] = target
         counts[table.name] = conn.execute(select(func.count()).select_from(target)).scalar_one()
