@@ -41,6 +41,15 @@ def analyse_campaign(
     return R.analyse(campaign, panel), panel
 
 
+def campaign_result_now(bind: Engine | Connection, campaign: pd.Series) -> R.CampaignResult:
+    """What the refresh stores for a campaign, computed now: the analysis with every segment's
+    heterogeneity, the panel released before returning (a reader of the result never holds a
+    panel of up to a million rows). Raises ValueError (Spanish) like :func:`analyse_campaign`."""
+    res, panel = analyse_campaign(bind, campaign)
+    R.add_heterogeneity(res, panel, campaign)
+    return res
+
+
 def refresh_campaign_results(conn: Connection, progress: Progress | None = None) -> int:
     """Replace every campaign's stored result; returns the number of campaigns stored.
 
@@ -58,10 +67,7 @@ def refresh_campaign_results(conn: Connection, progress: Progress | None = None)
         started = time.perf_counter()
         result, error = None, None
         try:
-            res, panel = analyse_campaign(conn, campaign)
-            R.add_heterogeneity(res, panel, campaign)
-            del panel
-            result = R.to_json(res)
+            result = R.to_json(campaign_result_now(conn, campaign))
         except ValueError as exc:  # the estimators' Spanish explanation, shown as is
             error = str(exc)
         except Exception as exc:  # noqa: BLE001 - one odd campaign must not block the refresh

@@ -8,8 +8,8 @@ from lib.charts.campaigns import effects_figure, event_study_figure
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.format import fmt_int, fmt_mxn, fmt_num, month_label
 from lib.queries import campaigns as q
-from lib.refresh import analyse_campaign
-from lib.ui.context import Source, page_setup, query
+from lib.ui.campaigns import campaign_result, stored_results
+from lib.ui.context import page_setup, query
 from lib.ui.layout import excel_button, lazy_tabs
 
 KIND = {"difusion": "Difusión", "regularizacion": "Regularización"}
@@ -27,30 +27,6 @@ if catalog.empty:
     st.info("No hay campañas registradas en la base de datos.")
     st.stop()
 channels = ctx.channels.set_index("id")["name"].to_dict()
-
-
-@st.cache_data(ttl="30m", show_spinner=False, max_entries=64)
-def _live(key: str, _source: Source, campaign: pd.Series):  # noqa: ANN202
-    return analyse_campaign(_source.engine, campaign)
-
-
-def stored(campaign_id: int | None = None) -> dict[int, R.CampaignResult | str]:
-    """What the last refresh stored (one query, cached by dataset version)."""
-    rows = query(ctx, q.stored_results, campaign_id)
-    out = {cid: R.from_stored(row) for cid, row in rows.items()}
-    return {cid: got for cid, got in out.items() if got is not None}
-
-
-def result(campaign: pd.Series, known: dict[int, R.CampaignResult | str]):  # noqa: ANN201
-    """(result, panel): the stored result without a panel, else the panel and analysis now
-    (cached per campaign for 30 minutes): a database not refreshed since the campaign results
-    were added, or a campaign added since the last refresh."""
-    got = known.get(campaign["id"])
-    if isinstance(got, str):
-        raise ValueError(got)
-    if got is not None:
-        return got, None
-    return _live(repr((ctx.target.url, ctx.meta.version, int(campaign["id"]))), ctx, campaign)
 
 
 st.subheader("Catálogo")
@@ -88,13 +64,13 @@ st.markdown(
     f"**{campaign['name']}** · {DESIGN[campaign['assignment']]} · "
     f"{month_label(campaign['start_month'])} a {month_label(campaign['end_month'])}"
 )
-known = stored(campaign["id"])
+known = stored_results(ctx, campaign["id"])
 try:
     if campaign["id"] in known:
-        res, panel = result(campaign, known)
+        res, live = campaign_result(ctx, campaign, known)
     else:
         with st.spinner("Estimando el efecto (panel patrón-mes armado en la base de datos)…"):
-            res, panel = result(campaign, known)
+            res, live = campaign_result(ctx, campaign, known)
 except ValueError as exc:
     st.error(f"No se pudo estimar el efecto: {exc}")
     st.stop()
@@ -139,7 +115,7 @@ st.caption(
     + (
         " Resultado calculado al momento: la base de datos no tiene guardado el análisis de "
         "esta campaña; `python -m lib refresh` lo guarda y la página lo lee sin recalcularlo."
-        if panel is not None
+        if live
         else ""
     )
 )
@@ -177,12 +153,9 @@ def where_it_worked() -> None:
             "economic_division_id": None,
             "size_band_id": None,
         }[seg]
-        if panel is None:  # stored by the refresh
-            het = res.heterogeneity.get(seg, pd.DataFrame(columns=R.HETEROGENEITY_COLUMNS))
-            if names:
-                het = het.assign(segment=[names.get(v, v) for v in het["segment"]])
-        else:
-            het = R.heterogeneity(panel, campaign, seg, names)
+        het = res.heterogeneity.get(seg, pd.DataFrame(columns=R.HETEROGENEITY_COLUMNS))
+        if names:
+            het = het.assign(segment=[names.get(v, v) for v in het["segment"]])
         if het.empty:
             st.info(
                 f"Ningún {R.SEGMENTS[seg].lower()} tiene a la vez patrones tratados y de "
@@ -206,12 +179,12 @@ def where_it_worked() -> None:
 
 def all_campaigns() -> None:
     rows = []
-    known = stored()  # every campaign's stored result in one query
+    known = stored_results(ctx)  # every campaign's stored result in one query
     for _, c in catalog.iterrows():
         c = c.copy()
         c["id"] = int(c["id"])
         try:
-            r, _ = result(c, known)
+            r, _ = campaign_result(ctx, c, known)
         except ValueError:
             continue
         eff = r.effects["on_time"]

@@ -6,7 +6,6 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from lib.analysis import campaign_report as R
 from lib.charts.planning import backtest_figure, capacity_figure, forecast_figure
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.filters import add_months
@@ -22,8 +21,8 @@ from lib.planning.validation import DraftInvalid
 from lib.queries import campaigns as qc
 from lib.queries import overview
 from lib.queries import planning as qp
-from lib.refresh import analyse_campaign
-from lib.ui.context import Source, page_setup, query
+from lib.ui.campaigns import campaign_result, stored_results
+from lib.ui.context import page_setup, query
 from lib.ui.data import cached_pure
 from lib.ui.layout import XLSX, lazy_tabs, record_export
 from lib.ui.session import current_user
@@ -45,29 +44,19 @@ two_years = replace(f, start=add_months(last, -23), end=last)
 w = bl.windows(last)
 
 
-@st.cache_data(ttl="30m", show_spinner=False, max_entries=64)
-def _measure_live(key: str, _source: Source, campaign: pd.Series):  # noqa: ANN202
-    try:
-        return analyse_campaign(_source.engine, campaign)[0]
-    except ValueError:
-        return None
-
-
 def measured() -> pd.DataFrame:
-    """The finished campaigns with the effect the campaign page shows: the result the last
-    refresh stored, computed live only for a campaign it did not analyse."""
+    """The finished campaigns with the effect the campaign page shows (lib.ui.campaigns)."""
     catalog = query(ctx, qc.campaign_catalog)
     finished = catalog[catalog["end_month"] <= last]
-    stored = {cid: R.from_stored(row) for cid, row in query(ctx, qc.stored_results).items()}
+    known = stored_results(ctx)
     results = {}
     for _, c in finished.iterrows():
         c = c.copy()
         c["id"] = int(c["id"])
-        got = stored.get(c["id"])
-        if got is None:
-            key = repr((ctx.target.url, ctx.meta.version, c["id"]))
-            got = _measure_live(key, ctx, c)
-        results[c["code"]] = None if isinstance(got, str) else got  # str: not estimable
+        try:
+            results[c["code"]] = campaign_result(ctx, c, known)[0]
+        except ValueError:  # not estimable: listed without a measured effect
+            results[c["code"]] = None
     return measured_campaigns(finished, results)
 
 
