@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lib.charts.theme import PLOTLY_CONFIG
+from lib.ui.layout import data_table
 
 
 def _count(name: str) -> int:
@@ -61,4 +62,4 @@ for i in range(n_tables):
             "Cambio": rng.normal(size=35),
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch", key=f"piso_tabla_{i}")
+    data_table(table, key=f"piso_tabla_{i}")

@@ -12,7 +12,7 @@ from lib.format import period_label
 from lib.queries import overview
 from lib.ui.context import page_setup, query
 from lib.ui.kpi import kpi_grid
-from lib.ui.layout import record_export
+from lib.ui.layout import data_table, record_export
 
 ctx = page_setup("Resumen ejecutivo")
 f = ctx.filters
@@ -69,7 +69,7 @@ with st.expander("Tabla de indicadores"):
             "change": "Cambio",
         }
     )
-    st.dataframe(export, hide_index=True, width="stretch")
+    data_table(export)
     st.download_button(
         "Descargar CSV",
         export.to_csv(index=False).encode("utf-8"),

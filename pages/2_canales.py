@@ -18,7 +18,7 @@ from lib.queries import overview
 from lib.ui.context import page_setup, query
 from lib.ui.data import cached_pure
 from lib.ui.drill import breadcrumb, on_unit_click
-from lib.ui.layout import excel_button, lazy_tabs
+from lib.ui.layout import data_table, excel_button, lazy_tabs
 
 ctx = page_setup("Canales de atención", caption="Estudio comparativo de canales")
 f = ctx.filters
@@ -60,10 +60,8 @@ st.caption(
 def comparison() -> None:
     """Per-channel table, intervals and times."""
     readable = study.readable_table(table)
-    st.dataframe(
+    data_table(
         readable,
-        hide_index=True,
-        width="stretch",
         column_config={
             c: st.column_config.NumberColumn(format="%.1f")
             for c in readable.columns
@@ -155,10 +153,8 @@ def procedures() -> None:
     if cand.empty:
         st.write("Ninguno en este periodo y alcance.")
     else:
-        st.dataframe(
+        data_table(
             study.readable_candidates(cand),
-            hide_index=True,
-            width="stretch",
             column_config={
                 "Contactos": st.column_config.NumberColumn(format="localized"),
                 "En persona": st.column_config.NumberColumn(format="localized"),

@@ -13,7 +13,7 @@ from lib.filters import add_months
 from lib.format import date_label, fmt_int, fmt_num, fmt_pct, month_label
 from lib.queries import service as q
 from lib.ui.context import page_setup, query
-from lib.ui.layout import excel_button, lazy_tabs
+from lib.ui.layout import data_table, excel_button, lazy_tabs
 
 ctx = page_setup("Evaluación del servicio", caption="Encuestas posteriores al contacto")
 f = ctx.filters
@@ -92,10 +92,8 @@ def scores() -> None:
     )
     t = ev.score_table(query(ctx, q.scores_by, f, dim))
     table = _readable(t, DIMENSIONS[dim])
-    st.dataframe(
+    data_table(
         table,
-        hide_index=True,
-        width="stretch",
         column_config={
             col: st.column_config.NumberColumn(format="%.1f") for col in table.columns[2:]
         }
@@ -148,7 +146,7 @@ def offices() -> None:
             if len(below)
             else "**Ninguna oficina por debajo**"
         )
-    st.dataframe(
+    data_table(
         pd.DataFrame(
             {
                 DIMENSIONS[level]: fun["label"],
@@ -160,8 +158,6 @@ def offices() -> None:
                 .fillna(""),
             }
         ),
-        hide_index=True,
-        width="stretch",
         column_config={
             "Satisfechos (%)": st.column_config.NumberColumn(format="%.1f"),
             "z": st.column_config.NumberColumn(format="%.1f"),
@@ -224,7 +220,7 @@ def over_time() -> None:
             "de la línea central."
         )
     with st.expander("Cambio de nivel por canal (todos)"):
-        st.dataframe(changes, hide_index=True, width="stretch")
+        data_table(changes)
     st.markdown("**Antes y después de una fecha**")
     left, right = st.columns(2)
     default_cut = add_months(ctx.meta.months[-1], -6)
@@ -258,10 +254,8 @@ def over_time() -> None:
             "Significativo": ba["significant"].map({True: "sí", False: "no"}),
         }
     )
-    st.dataframe(
+    data_table(
         table,
-        hide_index=True,
-        width="stretch",
         key="antes_despues",
         column_config={c: st.column_config.NumberColumn(format="%.1f") for c in table.columns[3:8]},
     )
@@ -296,7 +290,7 @@ def drivers() -> None:
         f"más en ella se asocia con {lead['coefficient']:+.2f} puntos de CSAT. Ahí rinden más "
         "las acciones correctivas."
     )
-    st.dataframe(
+    data_table(
         pd.DataFrame(
             {
                 "Dimensión": t["label"],
@@ -307,8 +301,6 @@ def drivers() -> None:
                 "Importancia relativa (%)": 100 * t["importance"],
             }
         ),
-        hide_index=True,
-        width="stretch",
         column_config={
             c: st.column_config.NumberColumn(format="%.3f")
             for c in ("Coeficiente", "Error estándar", "Coef. estandarizado")
@@ -353,7 +345,7 @@ def comments() -> None:
     if sample.empty:
         st.info("No hay comentarios en esta selección.")
         return
-    st.dataframe(
+    data_table(
         sample.rename(
             columns={
                 "responded_on": "Fecha",
@@ -363,8 +355,6 @@ def comments() -> None:
                 "comment": "Comentario",
             }
         ),
-        hide_index=True,
-        width="stretch",
         column_config={"Fecha": st.column_config.DateColumn(format="DD/MM/YYYY")},
     )
     st.caption(

@@ -10,7 +10,7 @@ from lib.format import fmt_int, fmt_mxn, fmt_num, month_label
 from lib.queries import campaigns as q
 from lib.ui.campaigns import campaign_result, stored_results
 from lib.ui.context import page_setup, query
-from lib.ui.layout import excel_button, lazy_tabs
+from lib.ui.layout import data_table, excel_button, lazy_tabs
 
 KIND = {"difusion": "Difusión", "regularizacion": "Regularización"}
 DESIGN = {
@@ -30,7 +30,7 @@ channels = ctx.channels.set_index("id")["name"].to_dict()
 
 
 st.subheader("Catálogo")
-st.dataframe(
+data_table(
     pd.DataFrame(
         {
             "Código": catalog["code"],
@@ -45,8 +45,6 @@ st.dataframe(
             "Costo (MXN)": catalog["cost"],
         }
     ),
-    hide_index=True,
-    width="stretch",
     column_config={
         "Tratados": st.column_config.NumberColumn(format="localized"),
         "Control": st.column_config.NumberColumn(format="localized"),
@@ -206,7 +204,7 @@ def all_campaigns() -> None:
         config=PLOTLY_CONFIG,
         width="stretch",
     )
-    st.dataframe(
+    data_table(
         comp.rename(
             columns={
                 "effect_pp": "Efecto (pp)",
@@ -214,8 +212,6 @@ def all_campaigns() -> None:
                 "ci_high_pp": "IC95 sup.",
             }
         ),
-        hide_index=True,
-        width="stretch",
     )
 
 

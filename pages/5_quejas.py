@@ -14,7 +14,7 @@ from lib.filters import add_months
 from lib.format import date_label, fmt_int, fmt_num, fmt_pct, month_label, period_label
 from lib.queries import complaints as q
 from lib.ui.context import Source, page_setup, query
-from lib.ui.layout import excel_button, lazy_tabs
+from lib.ui.layout import data_table, excel_button, lazy_tabs
 
 ctx = page_setup("Quejas y denuncias", caption="Quejas, denuncias, PRODECON y sugerencias")
 f = ctx.filters
@@ -84,7 +84,7 @@ def volume() -> None:
         width="stretch",
     )
     totals = an.volume_totals(d)
-    st.dataframe(
+    data_table(
         totals.drop(columns="key").rename(
             columns={
                 "label": BREAKDOWN[dim],
@@ -93,8 +93,6 @@ def volume() -> None:
                 "rate": "Por 10,000 contactos",
             }
         ),
-        hide_index=True,
-        width="stretch",
         column_config={
             "Por 10,000 contactos": st.column_config.NumberColumn(format="%.1f"),
             "Contactos": st.column_config.NumberColumn(format="localized"),
@@ -134,10 +132,8 @@ def timeliness() -> None:
             "Días de atraso": od["days_overdue"],
         }
     )
-    st.dataframe(
+    data_table(
         table,
-        hide_index=True,
-        width="stretch",
         key="vencidas",
         column_config={
             "Recibida": st.column_config.DateColumn(format="DD/MM/YYYY"),
@@ -218,7 +214,7 @@ def text() -> None:
     if not pending.empty:
         sug = tx.suggest(model, pending)
         st.markdown(f"**Categoría sugerida para {len(sug)} quejas sin clasificar**")
-        st.dataframe(
+        data_table(
             pd.DataFrame(
                 {
                     "Folio": sug["folio"],
@@ -227,8 +223,6 @@ def text() -> None:
                     "Confianza": 100 * sug["confidence"],
                 }
             ),
-            hide_index=True,
-            width="stretch",
             column_config={
                 "Confianza": st.column_config.ProgressColumn(
                     format="%.0f%%", min_value=0, max_value=100
@@ -244,7 +238,7 @@ def text() -> None:
     if terms.empty:
         st.write("Sin términos suficientes en el periodo.")
     else:
-        st.dataframe(
+        data_table(
             terms.rename(
                 columns={
                     "term": "Término",
@@ -253,7 +247,6 @@ def text() -> None:
                     "ratio": "Crecimiento",
                 }
             ),
-            hide_index=True,
             column_config={"Crecimiento": st.column_config.NumberColumn(format="×%.1f")},
         )
 

@@ -20,7 +20,7 @@ from lib.model.feedback import orientation_feedback
 from lib.model.pipeline import train_store_and_score
 from lib.queries import orientation as q
 from lib.ui.context import page_setup, query
-from lib.ui.layout import excel_button, lazy_tabs
+from lib.ui.layout import data_table, excel_button, lazy_tabs
 from lib.ui.session import current_user
 
 PSI_LOOK, PSI_DRIFT = 0.10, 0.25
@@ -137,10 +137,8 @@ def _list() -> None:
             "Último contacto": pd.to_datetime(top["last_contact"]).dt.date,
         }
     )
-    st.dataframe(
+    data_table(
         table,
-        hide_index=True,
-        width="stretch",
         column_config={
             "Riesgo (%)": st.column_config.ProgressColumn(
                 format="%.0f%%", min_value=0, max_value=100
@@ -192,7 +190,7 @@ def _card() -> None:
             "Cobertura en k (%)": [100 * metrics[n]["recall_at_k"] for n in names],
         }
     ).round(3)
-    st.dataframe(table, hide_index=True, width="stretch")
+    data_table(table)
     st.caption(
         f"k = {fmt_int(metrics.get('k'))} patrones (el 5 % más riesgoso del corte de "
         "evaluación). Brier: error cuadrático de la probabilidad, menor es mejor. La regla "
@@ -265,7 +263,7 @@ def _card() -> None:
                 "Atención",
             ]
         ]
-        st.dataframe(shown.round(3), hide_index=True, width="stretch")
+        data_table(shown.round(3))
         worse = segments[segments["Atención"] != ""]
         st.caption(
             f"{fmt_int(len(worse))} de {fmt_int(segments['roc_auc'].notna().sum())} segmentos "

@@ -24,7 +24,7 @@ from lib.queries import planning as qp
 from lib.ui.campaigns import campaign_result, stored_results
 from lib.ui.context import page_setup, query
 from lib.ui.data import cached_pure
-from lib.ui.layout import XLSX, lazy_tabs, record_export
+from lib.ui.layout import XLSX, data_table, lazy_tabs, record_export
 from lib.ui.session import current_user
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -172,7 +172,7 @@ def baseline_tab() -> None:
         f"**Últimos 12 meses** ({period_label(*w['last12'])}) frente a los 12 anteriores "
         f"({period_label(*w['previous'])}), con las definiciones del resumen ejecutivo."
     )
-    st.dataframe(
+    data_table(
         t.drop(columns=["key", "owner_unit"]).rename(
             columns={
                 "indicator": "Indicador",
@@ -182,8 +182,6 @@ def baseline_tab() -> None:
                 "change": "Cambio",
             }
         ),
-        hide_index=True,
-        width="stretch",
         column_config={
             "12 meses anteriores": st.column_config.NumberColumn(format="localized"),
             "Últimos 12 meses": st.column_config.NumberColumn(format="localized"),
@@ -220,7 +218,7 @@ def forecast_tab() -> None:
         f"Se espera que la demanda cambie {fmt_num(100 * (totals['forecast'].sum() / totals['last12'].sum() - 1))}% "
         f"en {year} frente a los últimos 12 meses. Modelo: {bt.method}."
     )
-    st.dataframe(
+    data_table(
         pd.DataFrame(
             {
                 "Canal": totals["channel_id"].map(channel_names),
@@ -231,8 +229,6 @@ def forecast_tab() -> None:
                 "MAPE del contraste (%)": totals["backtest_mape"],
             }
         ),
-        hide_index=True,
-        width="stretch",
         column_config={
             k: st.column_config.NumberColumn(format="localized")
             for k in (
@@ -254,7 +250,7 @@ def forecast_tab() -> None:
         with st.spinner("Ajustando un modelo por OOAD…"):
             _, ot = cached_pure(fc.forecast_by, by_ooad, "ooad_id", last, year)
         names = ctx.ooads.set_index("id")["name"].to_dict()
-        st.dataframe(
+        data_table(
             pd.DataFrame(
                 {
                     "OOAD": ot["ooad_id"].map(names),
@@ -265,8 +261,6 @@ def forecast_tab() -> None:
                     "MAPE del contraste (%)": ot["backtest_mape"],
                 }
             ),
-            hide_index=True,
-            width="stretch",
             column_config={
                 k: st.column_config.NumberColumn(format="localized")
                 for k in (f"Pronóstico {year}", "Inferior (90 %)", "Superior (90 %)")
@@ -361,7 +355,7 @@ def campaigns_tab() -> None:
         },
     )
     plan = plan_now()
-    st.dataframe(
+    data_table(
         pd.DataFrame(
             {
                 "Código": m["code"],
@@ -376,8 +370,6 @@ def campaigns_tab() -> None:
                 ],
             }
         ),
-        hide_index=True,
-        width="stretch",
         column_config={
             "Efecto en pago oportuno (pp)": st.column_config.NumberColumn(format="%.1f"),
         },
@@ -400,7 +392,7 @@ def versions_tab() -> None:
         st.info("El borrador aún no se ha guardado.")
         return
     v = dr.versions(ctx.engine, work["draft_id"])
-    st.dataframe(
+    data_table(
         pd.DataFrame(
             {
                 "Versión": v["version"],
@@ -409,8 +401,6 @@ def versions_tab() -> None:
                 "Estado": v["status"].map(dr.STATUSES),
             }
         ),
-        hide_index=True,
-        width="stretch",
     )
     if len(v) > 1:
         a, b = int(v["version"].iloc[1]), int(v["version"].iloc[0])
@@ -429,7 +419,7 @@ def show_changes(changes: list[dict]) -> None:
     table = pd.DataFrame(changes)
     for col in ("before", "after"):
         table[col] = [ex.show_value(v) for v in table[col]]
-    st.dataframe(
+    data_table(
         table.rename(
             columns={
                 "section": "Sección",
@@ -439,8 +429,6 @@ def show_changes(changes: list[dict]) -> None:
                 "after": "Después",
             }
         ),
-        hide_index=True,
-        width="stretch",
     )
 
 

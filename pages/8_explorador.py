@@ -8,7 +8,7 @@ from lib.format import fmt_num
 from lib.metrics import CATALOG, DIMENSIONS
 from lib.queries.explorer import MAX_DIMENSIONS, explore
 from lib.ui.context import page_setup, query
-from lib.ui.layout import excel_button
+from lib.ui.layout import data_table, excel_button
 
 ctx = page_setup("Explorador", caption="Medidas del catálogo por las dimensiones que elija")
 f = ctx.filters
@@ -72,10 +72,8 @@ table = table[
 ]
 if m.denominator is None and not m.stock:
     table = table.drop(columns="Denominador")
-st.dataframe(
+data_table(
     table,
-    hide_index=True,
-    width="stretch",
     column_config={
         "Mes": st.column_config.DateColumn(format="MM/YYYY"),
         f"{m.name} ({m.unit})": st.column_config.NumberColumn(format=f"%.{m.decimals}f"),

@@ -9,6 +9,7 @@ from lib.metrics import CATALOG, DIMENSIONS
 from lib.queries import meta
 from lib.queries.ingest import latest_loads
 from lib.ui.context import page_setup, query
+from lib.ui.layout import data_table
 
 
 def _describe(c, col, spec) -> str:  # noqa: ANN001
@@ -34,7 +35,7 @@ ctx = page_setup(
 )
 
 st.subheader("Métricas")
-st.dataframe(
+data_table(
     pd.DataFrame(
         {
             "Métrica": [m.name for m in CATALOG.values()],
@@ -48,8 +49,6 @@ st.dataframe(
             "Advertencias": [m.caveats for m in CATALOG.values()],
         }
     ),
-    hide_index=True,
-    width="stretch",
     column_config={
         "Fórmula": st.column_config.TextColumn(width="large"),
         "Advertencias": st.column_config.TextColumn(width="large"),
@@ -87,10 +86,8 @@ overview = pd.DataFrame(
         "Cargó": [loads["username"].get(t, "") for t in tables],
     }
 )
-st.dataframe(
+data_table(
     overview,
-    hide_index=True,
-    width="stretch",
     column_config={
         "Filas": st.column_config.NumberColumn(format="localized"),
     },
@@ -121,7 +118,7 @@ for col in t.columns:
             ),
         }
     )
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+data_table(pd.DataFrame(rows))
 if spec:
     st.caption(
         f"Clave natural para importar: {', '.join(spec.key)}. {spec.notes} "

@@ -8,7 +8,7 @@ from lib.ingest.contract import IMPORT_ORDER, SPECS
 from lib.ingest.load import import_file
 from lib.queries.ingest import recent_loads
 from lib.ui.context import page_setup
-from lib.ui.layout import record_export
+from lib.ui.layout import data_table, record_export
 from lib.ui.session import current_user
 
 KINDS = {
@@ -42,7 +42,7 @@ table = st.selectbox(
 )
 spec = SPECS[table]
 with st.expander(f"Columnas que espera «{spec.label}»"):
-    st.dataframe(
+    data_table(
         pd.DataFrame(
             {
                 "Columna": [c.name for c in spec.columns],
@@ -52,8 +52,6 @@ with st.expander(f"Columnas que espera «{spec.label}»"):
                 "Descripción": [c.label for c in spec.columns],
             }
         ),
-        hide_index=True,
-        width="stretch",
     )
     st.caption(
         f"Clave natural: {', '.join(spec.key)}. Las filas con una clave que ya existe se "
@@ -117,7 +115,7 @@ if result is not None:
     st.caption(" ".join(line for line in text[1:] if not line.startswith("  ")))
     if result.problem_count:
         st.markdown(f"**{fmt_int(result.problem_count)} problema(s)**")
-        st.dataframe(
+        data_table(
             result.problems.rename(
                 columns={
                     "fila": "Fila",
@@ -126,8 +124,6 @@ if result is not None:
                     "problema": "Problema",
                 }
             ),
-            hide_index=True,
-            width="stretch",
             column_config={"Problema": st.column_config.TextColumn(width="large")},
         )
         name = f"problemas_{result.table}_{result.file_name.rsplit('.', 1)[0]}.csv"
@@ -148,7 +144,7 @@ if result is not None:
 
 st.subheader("Cargas recientes")
 loads = recent_loads(ctx.engine, 20)  # not cached: a rejected load changes no data version
-st.dataframe(
+data_table(
     loads.assign(status=loads["status"].map(STATUS))
     .rename(
         columns={
@@ -165,7 +161,5 @@ st.dataframe(
         }
     )
     .drop(columns="started_at"),
-    hide_index=True,
-    width="stretch",
     column_config={"Terminó": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")},
 )

@@ -5,6 +5,7 @@ import streamlit as st
 from lib.access import ROLES
 from lib.ui.auth import require_role
 from lib.ui.context import page_setup
+from lib.ui.layout import data_table
 from lib.users import UserError, list_users, save_user
 
 ctx = page_setup(
@@ -20,7 +21,7 @@ sub_names = dict(
     zip(ctx.subdelegaciones["id"].astype(int), ctx.subdelegaciones["name"], strict=True)
 )
 
-st.dataframe(
+data_table(
     users.assign(
         role=users["role"].map(ROLES),
         ooad_id=users["ooad_id"].map(lambda v: ooad_names.get(int(v)) if v == v and v else ""),
@@ -28,8 +29,6 @@ st.dataframe(
             lambda v: sub_names.get(int(v)) if v == v and v else ""
         ),
     ),
-    hide_index=True,
-    width="stretch",
     column_config={
         "username": "Usuario",
         "display_name": "Nombre",

@@ -8,7 +8,7 @@ import streamlit as st
 from lib.audit import ACTIONS, audit_events
 from lib.ui.auth import require_role
 from lib.ui.context import page_setup
-from lib.ui.layout import record_export
+from lib.ui.layout import data_table, record_export
 
 ctx = page_setup(
     "Bitácora de auditoría",
@@ -46,10 +46,8 @@ table = pd.DataFrame(
         ),
     }
 )
-st.dataframe(
+data_table(
     table,
-    hide_index=True,
-    width="stretch",
     column_config={"Fecha y hora": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm:ss")},
 )
 exports = events[events["action"] == "export"]

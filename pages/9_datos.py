@@ -6,6 +6,7 @@ import streamlit as st
 from lib.format import date_label, month_label
 from lib.queries import meta
 from lib.ui.context import page_setup, query
+from lib.ui.layout import data_table
 
 TABLES = {
     "patron": "Patrones",
@@ -51,9 +52,8 @@ st.caption(
 st.subheader("Tablas")
 counts = query(ctx, meta.table_counts, list(TABLES))
 counts.insert(0, "contenido", counts["tabla"].map(TABLES))
-st.dataframe(
+data_table(
     counts,
-    hide_index=True,
     column_config={
         "contenido": "Contenido",
         "tabla": "Tabla",
@@ -73,10 +73,8 @@ if m.is_demo:
         )
     )
     truth = query(ctx, meta.ground_truth)
-    st.dataframe(
+    data_table(
         truth[["key", "value", "unit", "description"]],
-        hide_index=True,
-        width="stretch",
         column_config={
             "key": "Clave",
             "value": st.column_config.NumberColumn("Valor", format="localized"),

@@ -360,6 +360,17 @@ def test_campaign_page_stored_and_live_show_the_same(db, monkeypatch):  # noqa: 
     assert len(stored[("REG-2026-03", "Todas las campañas")][4][-1]["data"]) == 3
 
 
+def test_tables_show_a_missing_value_as_a_dash(sqlite_tiny, monkeypatch):  # noqa: ANN001
+    """The comparison of every campaign has no return for the outreach campaigns (no
+    collection effect measured): the cell reads "—", not Streamlit's grey "None"."""
+    at = _app(monkeypatch, sqlite_tiny, vista="Todas las campañas")
+    at.switch_page("pages/4_campanas.py").run()
+    assert not at.exception
+    table = next(d for d in at.dataframe if "Retorno por peso" in d.value.columns)
+    assert table.value["Retorno por peso"].isna().any()
+    assert {d.proto.placeholder for d in at.dataframe} == {"—"}
+
+
 def test_complaints_page_national_and_one_subdelegacion(db, monkeypatch):  # noqa: ANN001
     for params, scope in (
         ({}, "Nacional"),

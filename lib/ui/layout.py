@@ -17,6 +17,19 @@ from lib.ui.session import current_user
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+MISSING = "—"  # how a table shows a missing value (Streamlit's default is a grey "None")
+
+
+def data_table(data: object, **kwargs: object) -> object:
+    """``st.dataframe`` with the house defaults: full width, no index, and a dash for a missing
+    value, which is what a Spanish reader expects of a blank cell (an English "None" reads as
+    a value). Every page's table goes through here so the defaults hold everywhere."""
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    kwargs.setdefault("placeholder", MISSING)
+    return st.dataframe(data, **kwargs)
+
+
 def lazy_tabs(tabs: Mapping[str, Callable[[], None]]) -> None:
     """Tabs whose selection is in the URL (?vista=...); only the open one is computed."""
     for tab, render in zip(
