@@ -207,3 +207,60 @@ def test_a_deactivated_or_changed_account_applies_at_the_next_page(  # noqa: ANN
     revoked = audit_events(engine, action="session_revoked")
     engine.dispose()
     assert revoked["username"].tolist() == ["analista"]
+
+
+def _oidc(monkeypatch, url: str, user: dict) -> AppTest:  # noqa: ANN001
+    """Home.py with an identity provider configured ([auth] in secrets) and ``st.user`` as
+    the provider would give it: the path the division uses in production, without a live
+    provider (Streamlit's own st.login/st.logout handshake is theirs to test)."""
+    monkeypatch.setenv("MIRADOR_DATABASE_URL", url)
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=90)
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "prueba",
+        "client_id": "mirador",
+        "client_secret": "prueba",
+        "server_metadata_url": "https://idp.example/.well-known/openid-configuration",
+    }
+    at.user = user
+    return at.run()
+
+
+def test_identity_provider_sign_in_matches_the_account_by_email(  # noqa: ANN001
+    accounts_url, tmp_path, monkeypatch
+):
+    """OIDC: signed out, only the sign-in button; an e-mail with an active account (any case)
+    gets that account's role and scope, audited; an unknown e-mail is refused and logged; a
+    deactivated account's session closes at the next page."""
+    path = tmp_path / "oidc.db"
+    shutil.copy(accounts_url.removeprefix("sqlite:///"), path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    save_user(engine, ADMIN, "jalisco", "Oficina Jalisco", "oficina", ooad_id=14,
+              email="jalisco@imss.gob.mx")  # fmt: skip
+
+    at = _oidc(monkeypatch, url, {"is_logged_in": False})
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Iniciar sesión"] and not at.metric
+
+    at = _oidc(monkeypatch, url, {"is_logged_in": True, "email": "Jalisco@IMSS.gob.mx"})
+    assert not at.exception
+    assert any("Oficina Jalisco" in c.value for c in at.sidebar.caption)
+    assert at.session_state["_mirador_user"].ooad_id == 14 and at.metric
+    assert [o for o in at.selectbox(key="ooad").options] == ["Jalisco"]
+    signed = audit_events(engine, action="sign_in")
+    assert signed.iloc[0]["username"] == "jalisco" and "oidc" in signed.iloc[0].to_string()
+
+    stranger = _oidc(monkeypatch, url, {"is_logged_in": True, "email": "otro@imss.gob.mx"})
+    assert not stranger.exception and not stranger.metric
+    assert any("no está dada de alta" in e.value for e in stranger.error)
+    failed = audit_events(engine, action="sign_in_failed")
+    assert failed["username"].tolist() == ["otro@imss.gob.mx"]
+
+    save_user(engine, ADMIN, "jalisco", "Oficina Jalisco", "oficina", ooad_id=14,
+              email="jalisco@imss.gob.mx", active=False)  # fmt: skip
+    at.run()
+    assert not at.exception and not at.metric
+    assert any("dada de baja" in w.value for w in at.warning)
+    assert audit_events(engine, action="session_revoked")["username"].tolist() == ["jalisco"]
+    engine.dispose()
