@@ -195,6 +195,10 @@ def test_channel_page_national_and_subdelegacion(db, monkeypatch):  # noqa: ANN0
     assert any(
         "Resolución al primer contacto" in v and "Asistencia personalizada" in v for v in verdicts
     )
+    # planted medians: contact center 6 min, asistencia 8, ventanilla 22, self-service none
+    wait = next(v for v in verdicts if v.startswith("- **Tiempo de espera"))
+    assert "Contact center es el mejor canal" in wait
+    assert wait.endswith("fuera de la comparación: Buzón IMSS, Servicios en línea y Impresos.")
     table = at.dataframe[0].value
     assert table["Contactos"].sum() == _contacts(db.url)
     at2 = _app(monkeypatch, db.url, ooad="Jalisco", subdel="Libertad Reforma")

@@ -152,6 +152,31 @@ def test_verdicts_separate_real_differences_from_noise():
     assert table.loc["a", "fcr_low"] < 0.9 < table.loc["a", "fcr_high"]
 
 
+def test_wait_verdict_leaves_out_channels_where_nobody_waits():
+    """Self-service channels record no wait: they are named apart, not crowned fastest."""
+    sums = _sums(
+        [
+            {"channel_id": "v", "channel": "Ventanilla", "contacts": 600, "resolved_first": 400,
+             "wait_minutes_sum": 9000.0},
+            {"channel_id": "t", "channel": "Teléfono", "contacts": 600, "resolved_first": 400,
+             "wait_minutes_sum": 3000.0},
+            {"channel_id": "l", "channel": "En línea", "contacts": 600, "resolved_first": 400},
+        ]
+    )  # fmt: skip
+    bins = {"v": 6, "t": 3, "l": 0}  # TIME_BIN_EDGES: bin 0 is exactly zero minutes
+    hist = pd.DataFrame(
+        [{"channel_id": c, "measure": "wait", "bin": b, "contacts": 600} for c, b in bins.items()]
+    )
+    table = study.channel_table(sums, hist, 12)
+    assert table.loc["l", "wait_median"] == 0 and not table.loc["l", "wait_recorded"]
+    v = next(v for v in study.verdicts(table, study.pairwise_tests(sums, hist, table))
+             if v["indicator"] == "wait")  # fmt: skip
+    assert v["best"] == "t" and v["clear"] and v["ties"] == []
+    assert v["sentence"].startswith("**Tiempo de espera (mediana)**: Teléfono es el mejor")
+    assert v["sentence"].endswith("fuera de la comparación: En línea.")
+    assert not any("En línea" in n for n in v["noise"])
+
+
 def test_shift_savings_by_hand():
     proc = pd.DataFrame(
         [

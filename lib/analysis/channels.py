@@ -90,6 +90,9 @@ def channel_table(sums: pd.DataFrame, hist: pd.DataFrame, n_months: int) -> pd.D
         row.update({"nps": nps.value, "nps_low": nps.low, "nps_high": nps.high})
         for measure in ("wait", "handle"):
             counts = _histogram(hist, r["channel_id"], measure)
+            # a channel where nobody waited (self-service: en línea, buzón, impresos) has no
+            # queue to compare, rather than the best one
+            row[f"{measure}_recorded"] = bool(r[f"{measure}_minutes_sum"] > 0)
             row[f"{measure}_median"] = stats.binned_quantile(edges, counts, 0.5)
             row[f"{measure}_p90"] = stats.binned_quantile(edges, counts, 0.9)
         rows.append(row)
@@ -163,7 +166,9 @@ def verdicts(table: pd.DataFrame, tests: pd.DataFrame) -> list[dict]:
     """Per indicator: the best channel, whether it stands apart, and the pairs that are noise.
 
     Each item: indicator, best, clear (significantly better than every other channel),
-    ties (channels not distinguishable from the best), sentence, noise (sentences).
+    ties (channels not distinguishable from the best), sentence, noise (sentences). A time
+    indicator ranks only the channels where some time was recorded: a channel where nobody
+    waits has no queue, and calling it the fastest would say nothing.
     """
     names = table["channel"].to_dict()
     out = []
@@ -173,6 +178,13 @@ def verdicts(table: pd.DataFrame, tests: pd.DataFrame) -> list[dict]:
             continue
         col = ind.key if ind.kind != "minutes" else f"{ind.key}_median"
         channels = sorted(set(t["a"]) | set(t["b"]))
+        untimed = []  # minutes: channels with none recorded stay out of the ranking
+        if ind.kind == "minutes":
+            untimed = [c for c in channels if not table.loc[c, f"{ind.key}_recorded"]]
+            t = t[~t["a"].isin(untimed) & ~t["b"].isin(untimed)]
+            if t.empty:
+                continue
+            channels = sorted(set(t["a"]) | set(t["b"]))
         values = table.loc[channels, col].astype(float)
         best = values.idxmax() if ind.higher_is_better else values.idxmin()
         involving = t[(t["a"] == best) | (t["b"] == best)]
@@ -194,6 +206,11 @@ def verdicts(table: pd.DataFrame, tests: pd.DataFrame) -> list[dict]:
             sentence = (
                 f"{head}{listed} encabezan sin diferencia significativa entre "
                 f"{'ambos' if len(group) == 2 else 'ellos'}."
+            )
+        if untimed:
+            sentence += (
+                f" Sin {ind.label.split(' (')[0]} registrado, fuera de la comparación: "
+                f"{_join([names[c] for c in untimed])}."
             )
         noise = [
             f"{names[r['a']]} y {names[r['b']]} en {ind.label} "
