@@ -63,7 +63,7 @@ def comparison() -> None:
     data_table(
         readable,
         column_config={
-            c: st.column_config.NumberColumn(format="%.1f")
+            c: st.column_config.NumberColumn(format="%,.1f")
             for c in readable.columns
             if c not in ("Canal", "Contactos", "Encuestas")
         }
@@ -158,7 +158,7 @@ def procedures() -> None:
             column_config={
                 "Contactos": st.column_config.NumberColumn(format="localized"),
                 "En persona": st.column_config.NumberColumn(format="localized"),
-                "En persona (%)": st.column_config.NumberColumn(format="%.1f"),
+                "En persona (%)": st.column_config.NumberColumn(format="%,.1f"),
                 "Costo en persona (MXN)": st.column_config.NumberColumn(format="dollar"),
                 "Costo en línea (MXN)": st.column_config.NumberColumn(format="dollar"),
                 "Ahorro si la mitad pasa a línea (MXN)": st.column_config.NumberColumn(

@@ -95,7 +95,7 @@ def scores() -> None:
     data_table(
         table,
         column_config={
-            col: st.column_config.NumberColumn(format="%.1f") for col in table.columns[2:]
+            col: st.column_config.NumberColumn(format="%,.1f") for col in table.columns[2:]
         }
         | {"Respuestas": st.column_config.NumberColumn(format="localized")},
     )
@@ -159,8 +159,8 @@ def offices() -> None:
             }
         ),
         column_config={
-            "Satisfechos (%)": st.column_config.NumberColumn(format="%.1f"),
-            "z": st.column_config.NumberColumn(format="%.1f"),
+            "Satisfechos (%)": st.column_config.NumberColumn(format="%,.1f"),
+            "z": st.column_config.NumberColumn(format="%,.1f"),
         },
     )
     st.caption(
@@ -257,7 +257,9 @@ def over_time() -> None:
     data_table(
         table,
         key="antes_despues",
-        column_config={c: st.column_config.NumberColumn(format="%.1f") for c in table.columns[3:8]},
+        column_config={
+            c: st.column_config.NumberColumn(format="%,.1f") for c in table.columns[3:8]
+        },
     )
     moved = ba[ba["significant"]]
     st.caption(

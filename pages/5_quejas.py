@@ -94,7 +94,7 @@ def volume() -> None:
             }
         ),
         column_config={
-            "Por 10,000 contactos": st.column_config.NumberColumn(format="%.1f"),
+            "Por 10,000 contactos": st.column_config.NumberColumn(format="%,.1f"),
             "Contactos": st.column_config.NumberColumn(format="localized"),
         },
     )

@@ -172,8 +172,10 @@ def baseline_tab() -> None:
         f"**Últimos 12 meses** ({period_label(*w['last12'])}) frente a los 12 anteriores "
         f"({period_label(*w['previous'])}), con las definiciones del resumen ejecutivo."
     )
-    data_table(
-        t.drop(columns=["key", "owner_unit"]).rename(
+    data_table(  # one decimal on screen (counts show none); the workbook keeps full precision
+        t.drop(columns=["key", "owner_unit"])
+        .round({"previous": 1, "last12": 1})
+        .rename(
             columns={
                 "indicator": "Indicador",
                 "unit": "Unidad",
@@ -238,7 +240,7 @@ def forecast_tab() -> None:
                 "Últimos 12 meses",
             )
         }
-        | {"MAPE del contraste (%)": st.column_config.NumberColumn(format="%.1f")},
+        | {"MAPE del contraste (%)": st.column_config.NumberColumn(format="%,.1f")},
     )
     st.plotly_chart(backtest_figure(bt.frame, bt.mape), config=PLOTLY_CONFIG, width="stretch")
     st.caption(
@@ -265,7 +267,7 @@ def forecast_tab() -> None:
                 k: st.column_config.NumberColumn(format="localized")
                 for k in (f"Pronóstico {year}", "Inferior (90 %)", "Superior (90 %)")
             }
-            | {"MAPE del contraste (%)": st.column_config.NumberColumn(format="%.1f")},
+            | {"MAPE del contraste (%)": st.column_config.NumberColumn(format="%,.1f")},
         )
 
 
@@ -371,7 +373,7 @@ def campaigns_tab() -> None:
             }
         ),
         column_config={
-            "Efecto en pago oportuno (pp)": st.column_config.NumberColumn(format="%.1f"),
+            "Efecto en pago oportuno (pp)": st.column_config.NumberColumn(format="%,.1f"),
         },
     )
     if plan.empty:
