@@ -70,13 +70,13 @@ table = df.rename(
 table = table[
     [*names.values(), *codes.values(), "Numerador", "Denominador", f"{m.name} ({m.unit})"]
 ]
-if m.denominator is None and not m.stock:
-    table = table.drop(columns="Denominador")
+if m.denominator is None and not m.stock:  # a plain sum: the value is the numerator, scaled
+    table = table.drop(columns=["Denominador"] + (["Numerador"] if m.scale == 1 else []))
 data_table(
     table,
     column_config={
         "Mes": st.column_config.DateColumn(format="MM/YYYY"),
-        f"{m.name} ({m.unit})": st.column_config.NumberColumn(format=f"%.{m.decimals}f"),
+        f"{m.name} ({m.unit})": st.column_config.NumberColumn(format=f"%,.{m.decimals}f"),
         "Numerador": st.column_config.NumberColumn(format="localized"),
         "Denominador": st.column_config.NumberColumn(format="localized"),
     },

@@ -51,6 +51,7 @@ def test_explorer_shows_the_sql_numbers(db, monkeypatch):  # noqa: ANN001
     table = at.dataframe[0].value
     assert len(table) == len(expected) == 12
     assert table["Contactos (contactos)"].sum() == expected["value"].sum()
+    assert list(table.columns) == ["Mes", "Contactos (contactos)"]  # a sum: no ratio parts
     assert at.get("plotly_chart")
     assert any(c.value.startswith("De ") for c in at.main.caption)  # the one-line reading
 
@@ -66,6 +67,7 @@ def test_explorer_view_comes_from_the_url(db, monkeypatch):  # noqa: ANN001
     assert (
         table["NPS (puntos (−100 a 100))"].round(6).tolist() == expected["value"].round(6).tolist()
     )
+    assert table["Denominador"].tolist() == expected["denominator"].tolist()  # a ratio: its parts
     # a dimension the metric lacks is dropped with a note, not an error
     at.multiselect(key="dims").set_value(["channel", "category"]).run()
     assert not at.exception
