@@ -162,4 +162,5 @@ data_table(
     )
     .drop(columns="started_at"),
     column_config={"Terminó": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")},
+    empty="Todavía no se ha importado ningún archivo en esta base de datos.",
 )

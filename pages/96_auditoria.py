@@ -49,6 +49,7 @@ table = pd.DataFrame(
 data_table(
     table,
     column_config={"Fecha y hora": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm:ss")},
+    empty="Ningún evento coincide con la búsqueda.",
 )
 exports = events[events["action"] == "export"]
 st.caption(

@@ -159,6 +159,9 @@ def test_admin_pages_are_for_administrators_only(accounts_url, monkeypatch):  # 
     assert not at.exception
     log = at.dataframe[0].value
     assert {"Inicio de sesión", "Cambio de usuario o rol"} <= set(log["Acción"])
+    at.text_input(key="quien").input("nadie-con-este-nombre").run()
+    assert not at.dataframe
+    assert any(c.value == "Ningún evento coincide con la búsqueda." for c in at.main.caption)
     at.switch_page("pages/95_usuarios.py").run()
     assert not at.exception
     assert set(at.dataframe[0].value["username"]) == set(ACCOUNTS)

@@ -111,6 +111,9 @@ def test_dictionary_lists_metrics_tables_and_latest_loads(tiny_copy, monkeypatch
 def test_import_page_loads_a_file_and_reports_problems(tiny_copy, monkeypatch):  # noqa: ANN001
     at = _app(monkeypatch, tiny_copy, "pages/92_importar.py")
     assert not at.exception, at.exception
+    # nothing imported yet: a sentence in Spanish, not Streamlit's empty grid marked "empty"
+    assert [d.value.columns[0] for d in at.dataframe] == ["Columna"]  # only the contract's
+    assert any(c.value.startswith("Todavía no se ha importado") for c in at.caption)
     at.selectbox(key="imp_tabla").set_value("patron").run()
     new = (EXAMPLES / "patron.csv").read_text(encoding="utf-8-sig").replace("\nZ", "\nY")
     at.file_uploader(key="imp_archivo").set_value(("patron.csv", new.encode(), "text/csv")).run()

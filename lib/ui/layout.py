@@ -20,10 +20,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MISSING = "—"  # how a table shows a missing value (Streamlit's default is a grey "None")
 
 
-def data_table(data: object, **kwargs: object) -> object:
+def data_table(data: object, *, empty: str | None = None, **kwargs: object) -> object:
     """``st.dataframe`` with the house defaults: full width, no index, and a dash for a missing
     value, which is what a Spanish reader expects of a blank cell (an English "None" reads as
-    a value). Every page's table goes through here so the defaults hold everywhere."""
+    a value). Every page's table goes through here so the defaults hold everywhere.
+
+    ``empty``: what to say instead of an empty grid (Streamlit writes "empty" in English)."""
+    if empty is not None and len(data) == 0:  # type: ignore[arg-type]
+        st.caption(empty)
+        return None
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("width", "stretch")
     kwargs.setdefault("placeholder", MISSING)
