@@ -42,6 +42,7 @@ data_table(
         "created_at": st.column_config.DatetimeColumn("Alta", format="DD/MM/YYYY HH:mm"),
         "updated_at": st.column_config.DatetimeColumn("Último cambio", format="DD/MM/YYYY HH:mm"),
     },
+    empty="Todavía no hay cuentas en esta base de datos.",
 )
 st.caption(
     f"{len(users)} usuarios. Sin usuarios con contraseña (ni proveedor de identidad "
