@@ -212,6 +212,16 @@ def all_campaigns() -> None:
                 "ci_high_pp": "IC95 sup.",
             }
         ),
+        column_config={  # pp and pesos per peso to one decimal, as the cards above show them
+            c: st.column_config.NumberColumn(format="%,.1f")
+            for c in ("Efecto (pp)", "IC95 inf.", "IC95 sup.")
+            + ("Retorno por peso", "Retorno IC95 inf.", "Retorno IC95 sup.")
+        },
+    )
+    st.caption(
+        "Retorno por peso: recaudación adicional entre el costo de la campaña. «—»: sin "
+        "recaudación adicional estimada (campañas sin grupo de control de patrones, o aún "
+        "en curso)."
     )
 
 
