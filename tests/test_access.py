@@ -129,6 +129,48 @@ def test_passwords_are_hashed_and_sign_in_is_audited(users_db) -> None:  # noqa:
         save_user(engine, ADMIN, "ofi", "Ofi", "oficina", ooad_id=20, subdelegacion_id=1412)
 
 
+def test_remembered_sessions_resume_until_expiry_sign_out_or_deactivation(
+    users_db, monkeypatch
+) -> None:  # noqa: ANN001, E501
+    from lib import sessions
+
+    _, engine = users_db
+    save_user(engine, ADMIN, "ana", "Ana", "analista", password="una clave larga 1")
+    ana = authenticate(engine, "ana", "una clave larga 1")
+    token, seconds = sessions.open_session(engine, ana, 8)
+    assert seconds == 8 * 3600 and len(token) >= 40
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT token_hash, username FROM app_session")).one()
+    assert stored.username == "ana" and token not in stored.token_hash  # only its SHA-256
+    assert sessions.resumed_user(engine, token) == ana
+    assert sessions.resumed_user(engine, token + "x") is None
+    assert sessions.resumed_user(engine, stored.token_hash) is None  # the hash is no key
+    assert sessions.resumed_user(engine, None) is None
+
+    sessions.close_session(engine, token)  # sign-out
+    assert sessions.resumed_user(engine, token) is None
+
+    other, _ = sessions.open_session(engine, ana, 8)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE app_session SET expires_at = :t"), {"t": dt.datetime(2020, 1, 1)})
+    assert sessions.resumed_user(engine, other) is None  # expired
+    third, _ = sessions.open_session(engine, ana, 8)  # purges sessions ended over a day ago
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM app_session")).scalar_one() == 1
+    save_user(engine, ADMIN, "ana", "Ana", "titular", password=None)
+    assert sessions.resumed_user(engine, third).role == "titular"  # the account as it is now
+    save_user(engine, ADMIN, "ana", "Ana", "titular", active=False, password=None)
+    assert sessions.resumed_user(engine, third) is None  # deactivated
+
+    assert sessions.session_hours() == sessions.DEFAULT_HOURS
+    monkeypatch.setenv("MIRADOR_SESSION_HOURS", "0")
+    assert sessions.session_hours() == 0
+    for bad in ("ocho", "-1", "1000"):
+        monkeypatch.setenv("MIRADOR_SESSION_HOURS", bad)
+        with pytest.raises(ValueError, match="MIRADOR_SESSION_HOURS"):
+            sessions.session_hours()
+
+
 def test_sql_and_html_in_text_inputs_are_stored_as_text(users_db) -> None:  # noqa: ANN001
     """Parameterised everywhere: hostile user names, display names and audit text are data."""
     _, engine = users_db

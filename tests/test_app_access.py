@@ -267,3 +267,44 @@ def test_identity_provider_sign_in_matches_the_account_by_email(  # noqa: ANN001
     assert any("dada de baja" in w.value for w in at.warning)
     assert audit_events(engine, action="session_revoked")["username"].tolist() == ["jalisco"]
     engine.dispose()
+
+
+def _cookie_scripts(at: AppTest) -> list[str]:
+    return [h.proto.body for h in at.get("html") if "mirador_sesion=" in h.proto.body]
+
+
+def test_a_reload_resumes_a_local_sign_in_until_sign_out(accounts_url, tmp_path, monkeypatch):  # noqa: ANN001
+    """A local sign-in writes a session cookie; a new session (a reload) presenting it is
+    signed in without the form; after sign-out the same cookie signs nobody in."""
+    import lib.ui.auth as auth
+
+    path = tmp_path / "sessions.db"
+    shutil.copy(accounts_url.removeprefix("sqlite:///"), path)
+    url = f"sqlite:///{path}"
+    at = _sign_in(_app(monkeypatch, url, "pages/1_resumen.py"), "analista")
+    assert not at.exception and at.title[0].value == "Resumen ejecutivo"
+    token = at.session_state["_mirador_session_token"]
+    [script] = _cookie_scripts(at)
+    assert f"mirador_sesion={token}; Path=/; Max-Age=28800; SameSite=Strict" in script
+
+    monkeypatch.setattr(auth, "_browser_token", lambda: token)  # the reload sends the cookie
+    reload = _app(monkeypatch, url, "pages/1_resumen.py")
+    assert not reload.exception and reload.title[0].value == "Resumen ejecutivo"
+    assert any("Analista" in c.value for c in reload.sidebar.caption) and reload.metric
+    assert not _cookie_scripts(reload)  # the browser already holds it
+    engine = make_engine(url)
+    resumed = audit_events(engine, action="sign_in")
+    assert "sesión recordada" in resumed["target"].tolist()
+
+    reload.sidebar.button(key="salir").click().run()
+    assert reload.subheader[0].value == "Iniciar sesión" and not reload.metric
+    [cleared] = _cookie_scripts(reload)
+    assert "mirador_sesion=; Path=/; Max-Age=0" in cleared
+    again = _app(monkeypatch, url, "pages/1_resumen.py")  # the old cookie, after sign-out
+    assert again.subheader[0].value == "Iniciar sesión" and not again.metric
+
+    monkeypatch.setenv("MIRADOR_SESSION_HOURS", "0")  # remembering turned off
+    at = _sign_in(_app(monkeypatch, url, "pages/1_resumen.py"), "analista")
+    assert at.title[0].value == "Resumen ejecutivo" and not _cookie_scripts(at)
+    assert "_mirador_session_token" not in at.session_state
+    engine.dispose()

@@ -381,6 +381,20 @@ class AppUser(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
+class AppSession(Base):
+    """A local sign-in remembered by the browser, so a reload does not ask for the password
+    again: the browser holds a random token, the database only its SHA-256 (a copy of this
+    table signs nobody in). A session ends at ``expires_at``, at sign-out (``revoked_at``) or
+    when the account is deactivated. Shared by every app process, like everything else."""
+
+    __tablename__ = "app_session"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("app_user.username"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
 class AuditEvent(Base):
     """Who did what with the data: sign-ins, exports, imports, model runs, forged scopes.
 

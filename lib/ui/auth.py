@@ -9,11 +9,14 @@ Three modes, chosen by configuration, never by the page:
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 from sqlalchemy import Engine
 
 from lib.access import DEMO_USER, ROLES, User
 from lib.audit import record_event
+from lib.sessions import COOKIE, close_session, open_session, resumed_user, session_hours
 from lib.ui.session import current_user, set_current_user
 from lib.users import (
     UserError,
@@ -24,6 +27,63 @@ from lib.users import (
 )
 
 _SIGNED = "_mirador_signed_in"
+_TOKEN = "_mirador_session_token"  # this session's remembered sign-in (lib.sessions)
+_COOKIE_OP = "_mirador_cookie"  # what the browser's cookie must become: (token, seconds)
+
+
+def _browser_token() -> str | None:
+    """The remembered-session cookie the browser sent when this session opened."""
+    try:
+        value = st.context.cookies.get(COOKIE)
+    except Exception:  # no browser (bare script): nothing remembered  # noqa: BLE001
+        return None
+    return value if isinstance(value, str) else None  # AppTest's context is a mock
+
+
+def _write_cookie() -> None:
+    """Set or clear the browser's cookie when a sign-in or sign-out asked for it. Streamlit
+    has no cookie API: a one-line script does it (path /, SameSite=Strict, Secure on https).
+    The value is a random token of URL-safe characters; nothing else is written."""
+    op = st.session_state.pop(_COOKIE_OP, None)
+    if op is None:
+        return
+    token, seconds = op
+    cookie = json.dumps(f"{COOKIE}={token}; Path=/; Max-Age={seconds}; SameSite=Strict")
+    secure = "(location.protocol === 'https:' ? '; Secure' : '')"
+    with st.sidebar:
+        st.html(f"<script>document.cookie = {cookie} + {secure};</script>",
+                unsafe_allow_javascript=True)  # fmt: skip
+
+
+def _remember(engine: Engine, user: User) -> None:
+    """Open a remembered session for a local sign-in (unless MIRADOR_SESSION_HOURS is 0)."""
+    hours = session_hours()
+    if hours > 0:
+        token, seconds = open_session(engine, user, hours)
+        st.session_state[_TOKEN] = token
+        st.session_state[_COOKIE_OP] = (token, seconds)
+
+
+def _forget(engine: Engine) -> None:
+    """End this session's remembered sign-in, here and in the browser."""
+    token = st.session_state.pop(_TOKEN, None) or _browser_token()
+    if token:
+        close_session(engine, token)
+        st.session_state[_COOKIE_OP] = ("", 0)
+
+
+def _resumed(engine: Engine) -> User | None:
+    """A reload of a signed-in browser: the account its cookie stands for, if still valid."""
+    token = _browser_token()
+    if not token or session_hours() == 0:
+        return None
+    user = resumed_user(engine, token)
+    if user is not None:
+        set_current_user(user)
+        st.session_state[_SIGNED] = "local"
+        st.session_state[_TOKEN] = token
+        record_event(engine, user, "sign_in", "sesión recordada")
+    return user
 
 
 def oidc_configured() -> bool:
@@ -52,6 +112,7 @@ def _sign_in_form(engine: Engine) -> None:
         else:
             set_current_user(user)
             st.session_state[_SIGNED] = "local"
+            _remember(engine, user)
             st.rerun()
     st.stop()
 
@@ -90,6 +151,7 @@ def _revalidated(engine: Engine, user: User) -> User | None:
     now = active_account(engine, user.username)
     if now is None:
         record_event(engine, user, "session_revoked", "cuenta inactiva")
+        _forget(engine)
         set_current_user(None)
         st.session_state.pop(_SIGNED, None)
         st.warning(
@@ -111,6 +173,9 @@ def signed_in_user(engine: Engine) -> User:
         user = current_user()
         if not user.is_demo and st.session_state.get(_SIGNED) == "local":
             user = _revalidated(engine, user) or DEMO_USER
+        elif _SIGNED not in st.session_state:  # a new browser session: a reload, a new tab
+            user = _resumed(engine) or DEMO_USER
+        _write_cookie()
         if user.is_demo or st.session_state.get(_SIGNED) != "local":
             set_current_user(None)
             _sign_in_form(engine)
@@ -123,8 +188,9 @@ def signed_in_user(engine: Engine) -> User:
 
 def _sign_out(engine: Engine, user: User) -> None:
     record_event(engine, user, "sign_out", st.session_state.get(_SIGNED, "local"))
+    _forget(engine)
     set_current_user(None)
-    st.session_state.pop(_SIGNED, None)
+    st.session_state[_SIGNED] = "out"  # signed out on purpose: the cookie is not tried again
 
 
 def _sidebar(engine: Engine, user: User) -> None:

@@ -123,3 +123,25 @@ def test_orientation_journey_capacity_and_audited_download(
     mine = exports[exports["username"] == "jalisco"]
     assert len(mine) >= 1 and int(mine["rows"].iloc[0]) == three
     assert mine["target"].iloc[0].startswith("orientacion_")
+
+
+@pytest.mark.browser
+def test_a_reload_keeps_the_sign_in_and_sign_out_ends_it(page: Page, accounts_url: str):
+    _sign_in(page, accounts_url)
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "mirador_sesion"]
+    assert cookie["sameSite"] == "Strict" and cookie["path"] == "/" and len(cookie["value"]) > 40
+    main = page.get_by_test_id("stMain")
+    page.reload()  # a new Streamlit session: the cookie resumes the sign-in, no form
+    wait_for_app_run(page)
+    expect(main.get_by_role("heading", name="Resumen ejecutivo")).to_be_visible(timeout=60_000)
+    expect(main.get_by_role("heading", name="Iniciar sesión")).to_have_count(0)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text("Oficina Jalisco", exact=False)).to_be_visible()
+    sidebar.get_by_role("button", name="Cerrar sesión").click()
+    expect(main.get_by_role("heading", name="Iniciar sesión")).to_be_visible(timeout=60_000)
+    page.wait_for_function("!document.cookie.includes('mirador_sesion=')")
+    page.reload()  # signed out: the form again, and no data
+    wait_for_app_run(page)
+    expect(main.get_by_role("heading", name="Iniciar sesión")).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("stMetric")).to_have_count(0)
+    assert_no_exception(page)
