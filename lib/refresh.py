@@ -22,6 +22,21 @@ from lib.db.schema import CampaignResult
 from lib.queries import campaigns as q
 
 Progress = Callable[[float, str], None]
+# What a campaign's analysis reads (lib.queries.campaigns: the patron panel, and the office
+# panel from agg_collection_unit_month, itself built from collection and patrons). A load of
+# any other table (contacts, surveys, complaints, orientations) cannot change a result.
+CAMPAIGN_SOURCES = frozenset(
+    {
+        "campaign",
+        "campaign_assignment",
+        "collection_monthly",
+        "patron",
+        "subdelegacion",
+        "ooad",
+        "size_band",
+        "economic_division",
+    }
+)
 ROLLUP_SHARE = 0.9  # of the progress bar: the rollups scan the fact tables, most of the time
 
 
@@ -91,12 +106,15 @@ def refresh_all(
     progress: Progress | None = None,
     seconds: dict[str, float] | None = None,
     since: dt.date | None = None,
+    changed: str | None = None,
 ) -> dict[str, int]:
     """Rollups, then campaign results, in ``conn``'s transaction. Returns rows per table
-    (the rollups' and ``campaign_result``'s); ``seconds``, when given, receives the time of
-    each part (``rollups``, ``campaign_results``) for the benchmark. ``since``: only the
-    rollup months a load from that month on can change (lib.db.rollups.refresh_rollups);
-    campaign results are always recomputed, since a campaign's panel spans months."""
+    (the rollups' and, when recomputed, ``campaign_result``'s); ``seconds``, when given,
+    receives the time of each part (``rollups``, ``campaign_results``) for the benchmark.
+    ``since``: only the rollup months a load from that month on can change
+    (lib.db.rollups.refresh_rollups). ``changed``: the one table a load changed; campaign
+    results are recomputed whole (a campaign's panel spans months) unless that table is not
+    among ``CAMPAIGN_SOURCES``, and left as stored then."""
 
     def part(start: float, share: float) -> Progress | None:
         if progress is None:
@@ -107,9 +125,10 @@ def refresh_all(
     counts = refresh_rollups(conn, part(0.0, ROLLUP_SHARE), since=since)
     rollups_s = time.perf_counter() - started
     started = time.perf_counter()
-    counts[CampaignResult.__tablename__] = refresh_campaign_results(
-        conn, part(ROLLUP_SHARE, 1 - ROLLUP_SHARE)
-    )
+    if changed is None or changed in CAMPAIGN_SOURCES:
+        counts[CampaignResult.__tablename__] = refresh_campaign_results(
+            conn, part(ROLLUP_SHARE, 1 - ROLLUP_SHARE)
+        )
     if seconds is not None:
         seconds["rollups"] = round(rollups_s, 2)
         seconds["campaign_results"] = round(time.perf_counter() - started, 2)

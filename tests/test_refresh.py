@@ -243,3 +243,41 @@ def test_an_import_refreshes_its_months_only_and_equals_a_full_refresh(  # noqa:
     full = _rows(engine)
     for name in full:
         pd.testing.assert_frame_equal(after_import[name], full[name], check_dtype=False)
+
+
+def test_an_import_recomputes_campaign_results_only_when_it_can_change_them(  # noqa: ANN001
+    own_tiny, tmp_path, monkeypatch
+):
+    """Contacts feed no campaign analysis: their import leaves the stored results as they are
+    (the national refresh after such an import spent 18 s of 52 s recomputing them). A load
+    of collection rows does recompute them."""
+    from lib import refresh
+    from lib.ingest.export import export_table
+    from lib.ingest.load import import_file
+    from lib.queries.campaigns import stored_results
+
+    _, engine = own_tiny
+    before = stored_results(engine)
+    calls = []
+    recompute = refresh.refresh_campaign_results
+
+    def spy(conn, progress=None):  # noqa: ANN001, ANN202
+        calls.append(1)
+        return recompute(conn, progress)
+
+    monkeypatch.setattr(refresh, "refresh_campaign_results", spy)
+    export_table(engine, "interaction", tmp_path / "contacts.csv", limit=50)
+    contacts = pd.read_csv(tmp_path / "contacts.csv", dtype=str)
+    contacts["resolved_first_contact"] = 1 - contacts["resolved_first_contact"].astype(int)
+    contacts.to_csv(tmp_path / "contacts.csv", index=False)
+    r = import_file(engine, "interaction", tmp_path / "contacts.csv")
+    assert (r.status, r.rows_updated) == ("cargado", 50), r.report()
+    assert calls == [] and stored_results(engine) == before
+
+    export_table(engine, "collection_monthly", tmp_path / "collection.csv", limit=50)
+    collection = pd.read_csv(tmp_path / "collection.csv", dtype=str)
+    collection["paid_late"] = (collection["paid_late"].astype(float) + 1).round(2).astype(str)
+    collection.to_csv(tmp_path / "collection.csv", index=False)
+    r = import_file(engine, "collection_monthly", tmp_path / "collection.csv")
+    assert (r.status, r.rows_updated) == ("cargado", 50), r.report()
+    assert calls == [1] and set(stored_results(engine)) == set(before)

@@ -570,7 +570,12 @@ def import_file(
                         if refresh:
                             # a new as-of date changes the complaint rollup only, which a
                             # partial refresh recomputes whole anyway
-                            refresh_all(conn, lambda f, m: step(0.88 + 0.1 * f, m), since=since)
+                            refresh_all(
+                                conn,
+                                lambda f, m: step(0.88 + 0.1 * f, m),
+                                since=since,
+                                changed=spec.name if new or changed else "dataset_info",
+                            )
                     result.status = "cargado"
                     result.seconds = time.perf_counter() - t0
                     _record(conn, result, user, started, extra)
