@@ -251,21 +251,22 @@ def test_identity_provider_sign_in_matches_the_account_by_email(  # noqa: ANN001
     assert any("Oficina Jalisco" in c.value for c in at.sidebar.caption)
     assert at.session_state["_mirador_user"].ooad_id == 14 and at.metric
     assert [o for o in at.selectbox(key="ooad").options] == ["Jalisco"]
-    signed = audit_events(engine, action="sign_in")
-    assert signed.iloc[0]["username"] == "jalisco" and "oidc" in signed.iloc[0].to_string()
+    signed = audit_events(engine, action="sign_in")  # the copy holds other tests' events too
+    assert ((signed["username"] == "jalisco") & (signed["target"] == "oidc")).sum() == 1
 
     stranger = _oidc(monkeypatch, url, {"is_logged_in": True, "email": "otro@imss.gob.mx"})
     assert not stranger.exception and not stranger.metric
     assert any("no está dada de alta" in e.value for e in stranger.error)
     failed = audit_events(engine, action="sign_in_failed")
-    assert failed["username"].tolist() == ["otro@imss.gob.mx"]
+    assert failed["username"].tolist().count("otro@imss.gob.mx") == 1
+    assert failed[failed["username"] == "otro@imss.gob.mx"]["target"].tolist() == ["oidc"]
 
     save_user(engine, ADMIN, "jalisco", "Oficina Jalisco", "oficina", ooad_id=14,
               email="jalisco@imss.gob.mx", active=False)  # fmt: skip
     at.run()
     assert not at.exception and not at.metric
     assert any("dada de baja" in w.value for w in at.warning)
-    assert audit_events(engine, action="session_revoked")["username"].tolist() == ["jalisco"]
+    assert "jalisco" in audit_events(engine, action="session_revoked")["username"].tolist()
     engine.dispose()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -450,6 +451,10 @@ def test_round_trip_of_the_demo_gives_the_same_numbers(db, tmp_path, request):  
 def test_cli_prints_a_spanish_report_and_exits_non_zero_on_rejection(
     sqlite_tiny, tmp_path, monkeypatch, capsys
 ):  # noqa: ANN001
+    # a private copy: even rejected and dry-run loads are recorded (import_load, audit), and
+    # the shared tiny institute must not carry them into other tests
+    shutil.copy(sqlite_tiny.removeprefix("sqlite:///"), tmp_path / "tiny.db")
+    sqlite_tiny = f"sqlite:///{tmp_path / 'tiny.db'}"
     monkeypatch.setenv("MIRADOR_DATABASE_URL", sqlite_tiny)
     bad = tmp_path / "malo.csv"
     bad.write_text(PATRON_HEADER + "\n" + GOOD_ROW.replace(";1439;", ";9999;") + "\n")
