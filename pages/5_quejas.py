@@ -8,7 +8,7 @@ import streamlit as st
 
 from lib.analysis import complaint_text as tx
 from lib.analysis import complaints as an
-from lib.charts.complaints import anomaly_figure, volume_figure
+from lib.charts.complaints import anomaly_figure, backlog_figure, volume_figure
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.filters import add_months
 from lib.format import date_label, fmt_int, fmt_num, fmt_pct, month_label, period_label
@@ -111,10 +111,11 @@ def volume() -> None:
 
 
 def timeliness() -> None:
-    st.markdown(f"**Rezago al {date_label(as_of)}** (abiertas por antigüedad)")
-    order = ["0-10 días", "11-30 días", "31-60 días", "más de 60 días"]
-    backlog = tl["backlog"].set_index("band").reindex(order).fillna(0).reset_index()
-    st.bar_chart(backlog, x="band", y="open", x_label="Antigüedad", y_label="Abiertas")
+    backlog = tl["backlog"]
+    st.plotly_chart(
+        backlog_figure(backlog, date_label(as_of)), config=PLOTLY_CONFIG, width="stretch"
+    )
+    st.caption(an.backlog_reading(backlog))
     od = query(ctx, q.overdue_list, f, as_of)
     st.markdown(f"**Vencidas abiertas: {fmt_int(len(od))}**")
     if od.empty:

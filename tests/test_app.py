@@ -385,6 +385,9 @@ def test_complaints_page_national_and_one_subdelegacion(db, monkeypatch):  # noq
             at.switch_page("pages/5_quejas.py").run()
             assert not at.exception, (vista, at.exception)
             assert scope in at.caption[0].value
+            if vista == "Oportunidad":  # the backlog chart and its one-line reading
+                assert at.get("plotly_chart")
+                assert any("quejas abiertas" in c.value for c in at.caption)
     at = _app(monkeypatch, db.url, vista="Lo inusual")
     at.switch_page("pages/5_quejas.py").run()
     items = [m.value for m in at.markdown if m.value.startswith("1. ")]

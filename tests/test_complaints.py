@@ -69,6 +69,24 @@ def test_timeliness_and_overdue_list(db):  # noqa: ANN001
     assert len(od) == n > 0
     assert "patron_id" not in od.columns and (od["days_overdue"] > 0).all()
     assert an.median_from_counts(pd.Series([1, 2, 3]), pd.Series([1, 1, 5])) == 3
+    reading = an.backlog_reading(tl["backlog"])
+    assert reading.startswith(f"{int(raw['open']):,} quejas abiertas")
+
+
+def test_backlog_reading_and_figure_by_hand():
+    from lib.charts.complaints import backlog_figure
+
+    backlog = pd.DataFrame(
+        {"band": ["0-10 días", "más de 60 días", "31-60 días"], "open": [5, 2, 3]}
+    )
+    assert an.backlog_reading(backlog) == (
+        "10 quejas abiertas; 5 (50.0%) llevan más de 30 días desde que se recibieron."
+    )
+    assert an.backlog_reading(backlog.assign(open=0)) == "No hay quejas abiertas en esta selección."
+    fig = backlog_figure(backlog, "31/10/2026")
+    assert list(fig.data[0].x) == ["0-10 días", "11-30 días", "31-60 días", "más de 60 días"]
+    assert list(fig.data[0].y) == [5, 0, 3, 2]  # every band, in age order, empty at zero
+    assert "(quejas)" in fig.layout.title.text and "31/10/2026" in fig.layout.title.text
 
 
 def _series(counts: dict[int, list[int]], contacts: int = 1000) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from lib.filters import add_months
+from lib.format import fmt_int, fmt_pct
 
 BASELINE_MONTHS = 12
 ALPHA = 0.001
@@ -98,3 +99,16 @@ def volume_totals(series: pd.DataFrame) -> pd.DataFrame:
     )
     t["rate"] = 1e4 * t["received"] / t["contacts"].where(t["contacts"] > 0)
     return t.sort_values("received", ascending=False).reset_index(drop=True)
+
+
+def backlog_reading(backlog: pd.DataFrame) -> str:
+    """One line under the backlog chart: how many are open and how many are old (over 30
+    days: past every control tier but the longest)."""
+    total = int(backlog["open"].sum())
+    if total == 0:
+        return "No hay quejas abiertas en esta selección."
+    old = int(backlog.loc[backlog["band"].isin(["31-60 días", "más de 60 días"]), "open"].sum())
+    return (
+        f"{fmt_int(total)} quejas abiertas; {fmt_int(old)} ({fmt_pct(old / total)}) llevan más "
+        "de 30 días desde que se recibieron."
+    )

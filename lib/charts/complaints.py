@@ -67,3 +67,25 @@ def anomaly_figure(s: pd.DataFrame, name: str) -> go.Figure:
     fig.update_yaxes(title_text="Quejas por mes", rangemode="tozero")
     fig.update_xaxes(tickformat="%b %Y")
     return style(fig, f"{name}: quejas recibidas frente a lo esperado (quejas/mes)", height=360)
+
+
+BACKLOG_BANDS = ["0-10 días", "11-30 días", "31-60 días", "más de 60 días"]
+
+
+def backlog_figure(backlog: pd.DataFrame, as_of_label: str) -> go.Figure:
+    """Open complaints by age band (every band shown, empty ones at zero), oldest in red."""
+    b = backlog.set_index("band")["open"].reindex(BACKLOG_BANDS).fillna(0)
+    colors = [ACCENT, ACCENT, "#e08214", "#b2182b"]
+    fig = go.Figure(
+        go.Bar(
+            x=b.index,
+            y=b.to_numpy(),
+            marker_color=colors,
+            text=[f"{int(v):,}" for v in b],
+            textposition="outside",
+            hovertemplate="%{x}: %{y:,} abiertas<extra></extra>",
+        )
+    )
+    fig.update_yaxes(title_text="Quejas abiertas", rangemode="tozero")
+    fig.update_xaxes(title_text="Días desde que se recibió", tickangle=0)
+    return style(fig, f"Quejas abiertas al {as_of_label} por antigüedad (quejas)", height=340)
