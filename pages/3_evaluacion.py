@@ -333,12 +333,19 @@ def targets() -> None:
         target = col.number_input(
             f"Meta: {label}", value=default, step=0.5, key=key, bind="query-params"
         )
-        gap = ev.gap_to_target(value, target, higher)
+        gap = ev.gap_to_target(value, target, higher)  # positive = met or beaten
+        above = None if gap is None else (gap if higher else -gap)  # value − target, as read
         col.metric(
             label,
             fmt_num(value),
-            delta=None if gap is None else f"{gap:+.1f} vs. meta",
-            delta_color="normal",
+            # the difference as read (effort 2.2 against 2.0 is "+0.2"), green when it is on
+            # the good side: up for scores, down for effort
+            delta=None if above is None else f"{above:+.1f} vs. meta",
+            delta_color="normal" if higher else "inverse",
+            help=None
+            if gap is None
+            else ("Meta cumplida." if gap >= 0 else "Falta para la meta.")
+            + ("" if higher else " En esfuerzo, menos es mejor."),
         )
 
 

@@ -256,6 +256,12 @@ def test_evaluation_page_national_and_one_ooad(db, monkeypatch):  # noqa: ANN001
             assert not at.exception, (vista, at.exception)
             assert at.title[0].value == "Evaluación del servicio"
             assert scope in at.caption[0].value
+            if vista == "Metas":  # effort: lower is better, the delta reads value − target
+                effort = next(m for m in at.metric if m.label == "Esfuerzo (1-5)")
+                value = float(effort.value)
+                assert effort.proto.delta == f"{value - 2.0:+.1f} vs. meta"
+                red, green = 0, 1  # Metric.MetricColor
+                assert effort.proto.color == (red if value > 2.0 else green)  # red: above
     engine = make_engine(db.url)
     with engine.connect() as conn:
         n = conn.execute(
