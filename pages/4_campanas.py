@@ -8,6 +8,7 @@ from lib.charts.campaigns import effects_figure, event_study_figure
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.format import fmt_int, fmt_mxn, fmt_num, month_label
 from lib.queries import campaigns as q
+from lib.queries import catalogs
 from lib.ui.campaigns import campaign_result, stored_results
 from lib.ui.context import page_setup, query
 from lib.ui.layout import data_table, excel_button, lazy_tabs
@@ -146,14 +147,14 @@ def where_it_worked() -> None:
             )
             or "size_band_id"
         )
-        names = {
-            "ooad_id": ctx.ooads.set_index("id")["name"].to_dict(),
-            "economic_division_id": None,
-            "size_band_id": None,
+        catalog = {
+            "ooad_id": ctx.ooads,
+            "economic_division_id": query(ctx, catalogs.economic_divisions),
+            "size_band_id": ctx.size_bands,
         }[seg]
+        names = {str(k): v for k, v in zip(catalog["id"], catalog["name"], strict=True)}
         het = res.heterogeneity.get(seg, pd.DataFrame(columns=R.HETEROGENEITY_COLUMNS))
-        if names:
-            het = het.assign(segment=[names.get(v, v) for v in het["segment"]])
+        het = het.assign(segment=[names.get(str(v), str(v)) for v in het["segment"]])
         if het.empty:
             st.info(
                 f"Ningún {R.SEGMENTS[seg].lower()} tiene a la vez patrones tratados y de "

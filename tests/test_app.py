@@ -367,6 +367,8 @@ def test_campaign_page_stored_and_live_show_the_same(db, monkeypatch):  # noqa: 
     assert stored[("REG-2026-03", "Mes a mes")][0][0][0] == "Efecto en pago oportuno"
     assert any("filas de panel analizadas" in c for c in stored[("REG-2026-03", "Exportar")][1])
     assert stored[("REG-2026-03", "Dónde funcionó")][3], "effect by size band drawn"
+    bands = stored[("REG-2026-03", "Dónde funcionó")][3][-1]["data"][0]["y"]  # named, not S1…
+    assert bands and all("puesto" in b for b in bands), bands
     assert len(stored[("REG-2026-03", "Todas las campañas")][4][-1]["data"]) == 3
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from lib.db.schema import Channel, Ooad, SizeBand, Subdelegacion
+from lib.db.schema import Channel, EconomicDivision, Ooad, SizeBand, Subdelegacion
 from lib.queries.common import read_frame
 
 
@@ -33,3 +33,9 @@ def channels(engine: Engine) -> pd.DataFrame:
 
 def size_bands(engine: Engine) -> pd.DataFrame:
     return read_frame(engine, select(SizeBand.id, SizeBand.name).order_by(SizeBand.id))
+
+
+def economic_divisions(engine: Engine) -> pd.DataFrame:
+    return read_frame(
+        engine, select(EconomicDivision.id, EconomicDivision.name).order_by(EconomicDivision.id)
+    )
