@@ -51,7 +51,7 @@ from sqlalchemy import Engine, event, func, select, text
 
 from lib.db.engine import make_engine, normalise_url
 from lib.db.schema import AggInteractionMonth, Base
-from lib.filters import Filters, add_months
+from lib.filters import Filters
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOOR = ROOT / "lib" / "bench_floor.py"
@@ -366,18 +366,18 @@ def time_refresh(engine: Engine) -> dict:
 def time_model(engine: Engine, months: tuple[dt.date, ...]) -> dict:
     """Training (features at four cut-offs, two models, calibration, stored run) and scoring
     of every patron, with the model package's own functions (as the page's button does)."""
-    from lib.model.pipeline import train_and_store
+    from lib.model.pipeline import default_cutoffs, train_and_store
     from lib.model.registry import score_all
 
-    last = months[-1]
+    test_cutoff, score_cutoff = default_cutoffs(months[-1])
     _reset_peak()
     started = time.perf_counter()
-    run_id, result = train_and_store(engine, add_months(last, -6), author="benchmark")
+    run_id, result = train_and_store(engine, test_cutoff, author="benchmark")
     train_s = time.perf_counter() - started
     train_peak = _rss_mb()
     _reset_peak()
     started = time.perf_counter()
-    _, patrons = score_all(engine, add_months(last, 1), run_id)
+    _, patrons = score_all(engine, score_cutoff, run_id)
     score_s = time.perf_counter() - started
     chosen = result.metrics[result.chosen]
     return {

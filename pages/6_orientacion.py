@@ -14,10 +14,9 @@ from lib.charts.orientation import (
     orientations_figure,
 )
 from lib.charts.theme import PLOTLY_CONFIG
-from lib.filters import add_months
 from lib.format import date_label, fmt_int, fmt_num
 from lib.model.feedback import orientation_feedback
-from lib.model.pipeline import train_store_and_score
+from lib.model.pipeline import default_cutoffs, train_store_and_score
 from lib.queries import orientation as q
 from lib.ui.context import page_setup, query
 from lib.ui.layout import data_table, excel_button, lazy_tabs
@@ -38,8 +37,7 @@ def _train() -> None:
         bar = st.progress(0.0)
         train_store_and_score(
             ctx.write_engine,
-            add_months(last, -6),
-            add_months(last, 1),
+            *default_cutoffs(last),
             author=user.username,
             progress=lambda x, m: bar.progress(x, text=m),
         )

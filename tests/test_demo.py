@@ -220,3 +220,25 @@ def test_weak_offices_serve_worse_in_person(db):  # noqa: ANN001
 def test_no_complaint_after_the_data_date(db):  # noqa: ANN001
     last = _frame(db, "SELECT MAX(received_on) AS d FROM complaint")["d"].iloc[0]
     assert str(last)[:10] <= "2026-10-31"
+
+
+def test_first_start_seeds_and_trains_the_orientation_model(tmp_path):  # noqa: ANN001
+    """The app's first start (train=True): the demo file arrives with a model in use and
+    every patron scored, and one progress bar that only moves forward to the end."""
+    seen = []
+    path = tmp_path / "mirador.db"
+    seed_sqlite_file(path, "tiny", 1, lambda f, m: seen.append((f, m)), train=True)
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        runs = conn.execute(text("SELECT id, created_by, in_use FROM model_run")).all()
+        flags = conn.execute(text("SELECT count(*) FROM patron_flag")).scalar_one()
+        patrons = conn.execute(text("SELECT count(*) FROM patron")).scalar_one()
+    engine.dispose()
+    assert [(r.created_by, bool(r.in_use)) for r in runs] == [
+        ("demostración (primer arranque)", True)
+    ]
+    assert 0 < flags <= patrons
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert any("Entrenando" in m for _, m in seen)
+    assert not (tmp_path / "mirador.seeding").exists()

@@ -142,17 +142,32 @@ def _holds_real_data(path: Path) -> bool:
         engine.dispose()
 
 
+TRAIN_SHARE = 0.3  # of the first start's progress bar: training takes about a third
+
+
+def _train_demo_model(engine: Engine, progress: Progress) -> None:
+    """The orientation model on the demo institute, as the page's button would train it."""
+    from lib.model.pipeline import default_cutoffs, train_store_and_score
+
+    last = DATA_AS_OF.replace(day=1)  # the demo's last month of data
+    train_store_and_score(
+        engine, *default_cutoffs(last), author="demostración (primer arranque)", progress=progress
+    )
+
+
 def seed_sqlite_file(
     path: Path,
     scale: str,
     seed_value: int,
     progress: Progress | None = None,
     force: bool = False,
+    train: bool = False,
 ):
     """Seed into a temporary file beside ``path`` and move it into place only when complete.
 
     Stop the app first: a running app keeps the old file open. A file holding real data is
-    never replaced unless ``force``.
+    never replaced unless ``force``. ``train``: also train, store and score the orientation
+    model (the app's first start, so that every page works on the first visit).
     """
     if not force and _holds_real_data(path):
         raise RealDataPresent(
@@ -164,8 +179,12 @@ def seed_sqlite_file(
     for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
         leftover.unlink(missing_ok=True)
     engine = make_engine(f"sqlite:///{tmp}")
+    report = progress or (lambda _f, _m: None)
+    share = TRAIN_SHARE if train else 0.0
     try:
-        counts = seed(engine, scale, seed_value, progress)
+        counts = seed(engine, scale, seed_value, lambda f, m: report((1 - share) * f, m))
+        if train:
+            _train_demo_model(engine, lambda f, m: report(1 - share + share * f, m))
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:

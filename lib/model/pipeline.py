@@ -17,6 +17,13 @@ from lib.model.train import TrainingResult, train
 Progress = Callable[[float, str], None]
 
 
+def default_cutoffs(last_month: dt.date) -> tuple[dt.date, dt.date]:
+    """(evaluation cut-off, scoring cut-off) for data whose last full month is ``last_month``:
+    evaluate on the cut-off six months back (its 3-month label is then observed) and score
+    as of the month after the data, i.e. on everything known."""
+    return add_months(last_month, -6), add_months(last_month, 1)
+
+
 def train_and_store(
     engine: Engine, test_cutoff: dt.date, author: str | None, progress: Progress | None = None
 ) -> tuple[int, TrainingResult]:

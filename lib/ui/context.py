@@ -80,7 +80,8 @@ def _first_start() -> None:
             st.info(
                 "Primer arranque: se está creando la base de datos integrada "
                 f"({DEFAULT_SQLITE_PATH.name}) con el instituto de demostración, datos "
-                "sintéticos. Tarda menos de un minuto y sólo ocurre una vez."
+                "sintéticos, y se entrena el modelo de orientación. Tarda alrededor de un "
+                "minuto y sólo ocurre una vez."
             )
             bar = st.progress(0.0, text="Preparando…")
             seed_sqlite_file(
@@ -88,6 +89,7 @@ def _first_start() -> None:
                 DEMO_SCALE,
                 DEMO_SEED,
                 lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
+                train=True,
             )
             bar.empty()
         finally:
