@@ -65,9 +65,10 @@ drift = metrics.get("drift") or {}
 c = st.columns(4)
 c[0].metric(
     "Modelo en uso",
-    MODEL_NAMES.get(kind, kind),
-    help="De los dos modelos calibrados (logística y gradient boosting), el de mayor ROC AUC "
-    "en el corte de evaluación, posterior a los de entrenamiento.",
+    {"boosting": "Boosting"}.get(kind, MODEL_NAMES.get(kind, kind)),  # fits the card
+    help=f"{MODEL_NAMES.get(kind, kind)}. De los dos modelos calibrados (logística y gradient "
+    "boosting), el de mayor ROC AUC en el corte de evaluación, posterior a los de "
+    "entrenamiento.",
 )
 c[1].metric(
     "ROC AUC (evaluación)",
