@@ -304,8 +304,17 @@ def test_a_reload_resumes_a_local_sign_in_until_sign_out(accounts_url, tmp_path,
     again = _app(monkeypatch, url, "pages/1_resumen.py")  # the old cookie, after sign-out
     assert again.subheader[0].value == "Iniciar sesión" and not again.metric
 
+    form = _app(monkeypatch, url, "pages/1_resumen.py")  # a shared computer: box unticked
+    assert form.checkbox(key="acceso_recordar").value is True  # offered, on by default
+    form.checkbox(key="acceso_recordar").uncheck()
+    at = _sign_in(form, "analista")
+    assert at.title[0].value == "Resumen ejecutivo" and not _cookie_scripts(at)
+    assert "_mirador_session_token" not in at.session_state
+
     monkeypatch.setenv("MIRADOR_SESSION_HOURS", "0")  # remembering turned off
-    at = _sign_in(_app(monkeypatch, url, "pages/1_resumen.py"), "analista")
+    form = _app(monkeypatch, url, "pages/1_resumen.py")
+    assert not form.checkbox  # not even offered
+    at = _sign_in(form, "analista")
     assert at.title[0].value == "Resumen ejecutivo" and not _cookie_scripts(at)
     assert "_mirador_session_token" not in at.session_state
     engine.dispose()

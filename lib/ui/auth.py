@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from lib.access import DEMO_USER, ROLES, User
 from lib.audit import record_event
+from lib.format import fmt_num
 from lib.sessions import COOKIE, close_session, open_session, resumed_user, session_hours
 from lib.ui.session import current_user, set_current_user
 from lib.users import (
@@ -56,12 +57,11 @@ def _write_cookie() -> None:
 
 
 def _remember(engine: Engine, user: User) -> None:
-    """Open a remembered session for a local sign-in (unless MIRADOR_SESSION_HOURS is 0)."""
-    hours = session_hours()
-    if hours > 0:
-        token, seconds = open_session(engine, user, hours)
-        st.session_state[_TOKEN] = token
-        st.session_state[_COOKIE_OP] = (token, seconds)
+    """Open a remembered session for a local sign-in (the form offers it only when
+    MIRADOR_SESSION_HOURS is above 0)."""
+    token, seconds = open_session(engine, user, session_hours())
+    st.session_state[_TOKEN] = token
+    st.session_state[_COOKIE_OP] = (token, seconds)
 
 
 def _forget(engine: Engine) -> None:
@@ -100,9 +100,17 @@ def _sign_in_form(engine: Engine) -> None:
         "Los datos de patrones son información fiscal: cada acceso y cada descarga quedan "
         "registrados."
     )
+    hours = session_hours()
     with st.form("acceso"):
         username = st.text_input("Usuario", key="acceso_usuario")
         password = st.text_input("Contraseña", type="password", key="acceso_clave")
+        keep = hours > 0 and st.checkbox(
+            f"Mantener la sesión en este navegador ({fmt_num(hours, 0 if hours.is_integer() else 1)} h)",
+            value=True,
+            key="acceso_recordar",
+            help="Al recargar la página o abrir otra pestaña no se vuelve a pedir la "
+            "contraseña. Desmárquelo en una computadora compartida.",
+        )
         sent = st.form_submit_button("Entrar", icon=":material/login:")
     if sent:
         try:
@@ -112,7 +120,8 @@ def _sign_in_form(engine: Engine) -> None:
         else:
             set_current_user(user)
             st.session_state[_SIGNED] = "local"
-            _remember(engine, user)
+            if keep:
+                _remember(engine, user)
             st.rerun()
     st.stop()
 
