@@ -64,20 +64,29 @@ def open_session(engine: Engine, user: User, hours: float) -> tuple[str, int]:
     return token, int(hours * 3600)
 
 
-def resumed_user(engine: Engine, token: str | None) -> User | None:
-    """The account a cookie's token stands for, as stored now; None when there is no such
-    session, it expired or was closed, or the account is no longer active."""
+def _open_username(engine: Engine, token: str | None) -> str | None:
     if not token:
         return None
     with engine.connect() as conn:
-        row = conn.execute(
+        return conn.execute(
             select(S.c.username).where(
                 S.c.token_hash == _digest(token),
                 S.c.revoked_at.is_(None),
                 S.c.expires_at > dt.datetime.now(),
             )
-        ).first()
-    return active_account(engine, row.username) if row is not None else None
+        ).scalar_one_or_none()
+
+
+def session_open(engine: Engine, token: str | None) -> bool:
+    """Whether a remembered session still holds: not expired, not signed out (in any tab)."""
+    return _open_username(engine, token) is not None
+
+
+def resumed_user(engine: Engine, token: str | None) -> User | None:
+    """The account a cookie's token stands for, as stored now; None when there is no such
+    session, it expired or was closed, or the account is no longer active."""
+    username = _open_username(engine, token)
+    return active_account(engine, username) if username is not None else None
 
 
 def close_session(engine: Engine, token: str | None) -> None:

@@ -147,8 +147,10 @@ def test_remembered_sessions_resume_until_expiry_sign_out_or_deactivation(
     assert sessions.resumed_user(engine, stored.token_hash) is None  # the hash is no key
     assert sessions.resumed_user(engine, None) is None
 
+    assert sessions.session_open(engine, token)
     sessions.close_session(engine, token)  # sign-out
     assert sessions.resumed_user(engine, token) is None
+    assert not sessions.session_open(engine, token) and not sessions.session_open(engine, None)
 
     other, _ = sessions.open_session(engine, ana, 8)
     with engine.begin() as conn:

@@ -303,6 +303,9 @@ def test_a_reload_resumes_a_local_sign_in_until_sign_out(accounts_url, tmp_path,
     assert "mirador_sesion=; Path=/; Max-Age=0" in cleared
     again = _app(monkeypatch, url, "pages/1_resumen.py")  # the old cookie, after sign-out
     assert again.subheader[0].value == "Iniciar sesión" and not again.metric
+    at.run()  # the first tab, still open: its next click finds the session closed
+    assert at.subheader[0].value == "Iniciar sesión" and not at.metric
+    assert any("se cerró en otra pestaña" in i.value for i in at.info)
 
     form = _app(monkeypatch, url, "pages/1_resumen.py")  # a shared computer: box unticked
     assert form.checkbox(key="acceso_recordar").value is True  # offered, on by default

@@ -17,7 +17,14 @@ from sqlalchemy import Engine
 from lib.access import DEMO_USER, ROLES, User
 from lib.audit import record_event
 from lib.format import fmt_num
-from lib.sessions import COOKIE, close_session, open_session, resumed_user, session_hours
+from lib.sessions import (
+    COOKIE,
+    close_session,
+    open_session,
+    resumed_user,
+    session_hours,
+    session_open,
+)
 from lib.ui.session import current_user, set_current_user
 from lib.users import (
     UserError,
@@ -70,6 +77,19 @@ def _forget(engine: Engine) -> None:
     if token:
         close_session(engine, token)
         st.session_state[_COOKIE_OP] = ("", 0)
+
+
+def _ended_elsewhere(engine: Engine) -> bool:
+    """A remembered session signed out in another tab, or past its hours: this tab closes
+    too, at its next click (one primary-key lookup)."""
+    token = st.session_state.get(_TOKEN)
+    if token is None or session_open(engine, token):
+        return False
+    st.session_state.pop(_TOKEN, None)
+    st.session_state[_SIGNED] = "out"
+    set_current_user(None)
+    st.info("Su sesión se cerró en otra pestaña o venció. Inicie sesión de nuevo.")
+    return True
 
 
 def _resumed(engine: Engine) -> User | None:
@@ -181,7 +201,10 @@ def signed_in_user(engine: Engine) -> User:
     elif local_sign_in_enabled(engine):
         user = current_user()
         if not user.is_demo and st.session_state.get(_SIGNED) == "local":
-            user = _revalidated(engine, user) or DEMO_USER
+            if _ended_elsewhere(engine):
+                user = DEMO_USER
+            else:
+                user = _revalidated(engine, user) or DEMO_USER
         elif _SIGNED not in st.session_state:  # a new browser session: a reload, a new tab
             user = _resumed(engine) or DEMO_USER
         _write_cookie()
