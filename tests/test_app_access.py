@@ -270,6 +270,9 @@ def test_identity_provider_sign_in_matches_the_account_by_email(  # noqa: ANN001
     engine.dispose()
 
 
+TOKEN = "_mirador_session_token"
+
+
 def _cookie_scripts(at: AppTest) -> list[str]:
     return [h.proto.body for h in at.get("html") if "mirador_sesion=" in h.proto.body]
 
@@ -284,7 +287,7 @@ def test_a_reload_resumes_a_local_sign_in_until_sign_out(accounts_url, tmp_path,
     url = f"sqlite:///{path}"
     at = _sign_in(_app(monkeypatch, url, "pages/1_resumen.py"), "analista")
     assert not at.exception and at.title[0].value == "Resumen ejecutivo"
-    token = at.session_state["_mirador_session_token"]
+    token = at.session_state[TOKEN]
     [script] = _cookie_scripts(at)
     assert f"mirador_sesion={token}; Path=/; Max-Age=28800; SameSite=Strict" in script
 
@@ -307,17 +310,26 @@ def test_a_reload_resumes_a_local_sign_in_until_sign_out(accounts_url, tmp_path,
     assert at.subheader[0].value == "Iniciar sesión" and not at.metric
     assert any("se cerró en otra pestaña" in i.value for i in at.info)
 
-    form = _app(monkeypatch, url, "pages/1_resumen.py")  # a shared computer: box unticked
+    # a shared computer: someone else is remembered here, the next person unticks the box
+    other = _sign_in(_app(monkeypatch, url, "pages/1_resumen.py"), "titular")
+    monkeypatch.setattr(auth, "_browser_token", lambda: other.session_state[TOKEN])
+    form = _app(monkeypatch, url, "pages/1_resumen.py")
+    assert any("Titular" in c.value for c in form.sidebar.caption)  # resumed: sign out first
+    form.sidebar.button(key="salir").click().run()
     assert form.checkbox(key="acceso_recordar").value is True  # offered, on by default
     form.checkbox(key="acceso_recordar").uncheck()
     at = _sign_in(form, "analista")
-    assert at.title[0].value == "Resumen ejecutivo" and not _cookie_scripts(at)
-    assert "_mirador_session_token" not in at.session_state
+    assert at.title[0].value == "Resumen ejecutivo"
+    assert TOKEN not in at.session_state
+    [cleared] = _cookie_scripts(at)  # the titular's cookie is cleared, nothing new is set
+    assert "mirador_sesion=; Path=/; Max-Age=0" in cleared
+    assert _app(monkeypatch, url, "pages/1_resumen.py").subheader[0].value == "Iniciar sesión"
 
+    monkeypatch.setattr(auth, "_browser_token", lambda: None)  # a browser with no cookie
     monkeypatch.setenv("MIRADOR_SESSION_HOURS", "0")  # remembering turned off
     form = _app(monkeypatch, url, "pages/1_resumen.py")
     assert not form.checkbox  # not even offered
     at = _sign_in(form, "analista")
     assert at.title[0].value == "Resumen ejecutivo" and not _cookie_scripts(at)
-    assert "_mirador_session_token" not in at.session_state
+    assert TOKEN not in at.session_state
     engine.dispose()

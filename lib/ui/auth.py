@@ -140,6 +140,9 @@ def _sign_in_form(engine: Engine) -> None:
         else:
             set_current_user(user)
             st.session_state[_SIGNED] = "local"
+            # a sign-in replaces whatever this browser remembered (someone else's, on a
+            # shared computer): otherwise a reload would resume that other session
+            _forget(engine)
             if keep:
                 _remember(engine, user)
             st.rerun()
