@@ -25,6 +25,10 @@ DEFAULT_HOURS = 8.0  # a working day; MIRADOR_SESSION_HOURS changes it, 0 turns 
 COOKIE = "mirador_sesion"
 
 
+class SettingError(ValueError):
+    """A setting of the environment that cannot be used (message in Spanish, for the user)."""
+
+
 def session_hours() -> float:
     """How long a remembered sign-in lasts (MIRADOR_SESSION_HOURS; 0: a reload asks again)."""
     raw = os.environ.get("MIRADOR_SESSION_HOURS", "").strip()
@@ -33,11 +37,11 @@ def session_hours() -> float:
     try:
         hours = float(raw)
     except ValueError:
-        raise ValueError(
+        raise SettingError(
             f"MIRADOR_SESSION_HOURS debe ser un número de horas (0 la desactiva), no {raw!r}"
         ) from None
     if not 0 <= hours <= 24 * 30:
-        raise ValueError("MIRADOR_SESSION_HOURS debe estar entre 0 y 720 horas")
+        raise SettingError(f"MIRADOR_SESSION_HOURS debe estar entre 0 y 720 horas, no {raw!r}")
     return hours
 
 

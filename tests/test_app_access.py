@@ -325,6 +325,12 @@ def test_a_reload_resumes_a_local_sign_in_until_sign_out(accounts_url, tmp_path,
     assert "mirador_sesion=; Path=/; Max-Age=0" in cleared
     assert _app(monkeypatch, url, "pages/1_resumen.py").subheader[0].value == "Iniciar sesión"
 
+    monkeypatch.setenv("MIRADOR_SESSION_HOURS", "ocho")  # a bad setting: said, not a crash
+    bad = _app(monkeypatch, url, "pages/1_resumen.py")
+    assert not bad.exception and not bad.metric
+    assert "Un ajuste de Mirador no es válido" in bad.error[0].value
+    assert "MIRADOR_SESSION_HOURS" in bad.error[0].value
+
     monkeypatch.setattr(auth, "_browser_token", lambda: None)  # a browser with no cookie
     monkeypatch.setenv("MIRADOR_SESSION_HOURS", "0")  # remembering turned off
     form = _app(monkeypatch, url, "pages/1_resumen.py")

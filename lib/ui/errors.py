@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from lib.db.engine import DatabaseConfigError, DatabaseTarget
 from lib.queries.meta import DatabaseEmpty, SchemaMissing
+from lib.sessions import SettingError
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ def describe(exc: BaseException, target: DatabaseTarget) -> Problem:
     where = f"{target.display} (configurada por {target.source})"
     if isinstance(exc, DatabaseConfigError):
         return Problem("La configuración de la base de datos no es válida", str(exc))
+    if isinstance(exc, SettingError):
+        return Problem("Un ajuste de Mirador no es válido", f"{exc} (variable de entorno).")
     if isinstance(exc, SchemaMissing):
         return Problem(
             "La base de datos no tiene las tablas de Mirador",
