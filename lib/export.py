@@ -1,5 +1,12 @@
-"""Excel workbooks for download: a cover sheet that says what the numbers are, then one sheet
-per table. Pure (no Streamlit), so the test opens exactly what the user downloads."""
+"""Every file a user downloads is written here: CSV and Excel (a cover sheet that says what the
+numbers are, then one sheet per table). Pure (no Streamlit), so the test opens exactly what the
+user downloads.
+
+Every exported cell is data, never a formula (OWASP, "CSV injection"): a text cell that starts
+with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be run by a spreadsheet as a
+formula (``=HYPERLINK(...)``, DDE payloads). In Excel files such a cell is stored as a string;
+in CSV, where no type can be stored, it is prefixed with an apostrophe, which spreadsheets
+read as "this is text" and do not show."""
 
 from __future__ import annotations
 
@@ -10,6 +17,34 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(value: object) -> object:
+    """A text value that a spreadsheet would run as a formula, made inert for CSV; numbers,
+    dates and other text pass unchanged (a negative number is a number, not a formula)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as UTF-8 CSV with a BOM (Excel opens it with accents intact), text cells
+    neutralised, headers included."""
+    safe = frame.rename(columns=lambda c: neutralised(str(c)))
+    for col in safe.columns:
+        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+            safe[col] = safe[col].map(neutralised)
+    return safe.to_csv(index=False).encode("utf-8-sig")
+
+
+def _as_data(ws) -> None:  # noqa: ANN001
+    """Store every cell openpyxl took for a formula (text starting with ``=``) as a string."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -43,6 +78,8 @@ def excel_workbook(
                 width = max(len(str(col)), *(len(str(v)) for v in frame[col].head(200)), 8)
                 ws.column_dimensions[get_column_letter(i)].width = min(width + 2, 60)
                 ws.cell(row=1, column=i).font = Font(bold=True)
+        for ws in xw.sheets.values():
+            _as_data(ws)
         xw.sheets["Portada"].column_dimensions["A"].width = 28
         xw.sheets["Portada"].column_dimensions["B"].width = 70
     return buf.getvalue()

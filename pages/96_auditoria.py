@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.audit import ACTIONS, audit_events
+from lib.export import csv_bytes
 from lib.ui.auth import require_role
 from lib.ui.context import page_setup
 from lib.ui.layout import data_table, record_export
@@ -60,7 +61,7 @@ st.caption(
 name = f"bitacora_{dt.date.today():%Y%m%d}.csv"
 st.download_button(
     "Descargar bitácora (CSV)",
-    table.to_csv(index=False).encode("utf-8-sig"),
+    csv_bytes(table),
     file_name=name,
     mime="text/csv",
     on_click=record_export,
