@@ -1,20 +1,18 @@
-"""Who is looking: the signed-in user, their role and the office scope their data is cut to.
+"""Who is looking: the signed-in user, what the policy lets them do, and the office scope
+their data is cut to.
 
 Pure (no Streamlit): pages get the user from :func:`lib.ui.session.current_user`, and lib code
-takes a :class:`User` argument, so what a role may see is decided and tested in one place.
+takes a :class:`User` argument, so what a role may see is decided and tested in one place
+(the table itself is lib/policy.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES: dict[str, str] = {
-    "titular": "Titular / jefe de división",
-    "analista": "Analista",
-    "planeador": "Planeador",
-    "oficina": "Oficina (OOAD o subdelegación)",
-    "administrador": "Administrador",
-}
+from lib.policy import NATIONAL, ROLE_LABELS, NotPermitted, Permission, Scope, allows
+
+ROLES: dict[str, str] = {role.value: label for role, label in ROLE_LABELS.items()}
 
 
 @dataclass(frozen=True)
@@ -31,6 +29,11 @@ class User:
         if self.role not in ROLES:
             raise ValueError(f"Rol desconocido: {self.role!r}")
 
+    @property
+    def grants(self) -> frozenset[str]:
+        """The per-account grants the policy knows (columns of app_user)."""
+        return frozenset({"can_see_identifiers"} if self.can_see_identifiers else ())
+
 
 # Without any sign-in configured the embedded demo runs as this user, labelled on every page.
 DEMO_USER = User(
@@ -41,15 +44,31 @@ DEMO_USER = User(
 )
 
 
+# The command line acts for whoever holds the server's shell: the database owner.
+SYSTEM_USER = User(username="cli", display_name="Línea de comandos", role="administrador")
+
+
+def may(user: User, permission: Permission) -> bool:
+    """Whether the policy lets this user use ``permission`` (lib/policy.py)."""
+    return allows(user.role, permission, user.grants)
+
+
+def require(user: User, permission: Permission) -> None:
+    """Raise NotPermitted (Spanish message) unless the policy allows it: the first line of
+    every write in lib, so a page that forgot its own check still cannot write."""
+    if not may(user, permission):
+        raise NotPermitted(permission, user.role)
+
+
 def sees_patron_lists(user: User) -> bool:
     """Planners work with aggregates only; every other role may see lists of patrons."""
-    return user.role != "planeador"
+    return may(user, Permission.PATRON_LIST)
 
 
 def sees_identifiers(user: User) -> bool:
     """Registro patronal and RFC in the clear: an office (it calls its own patrons) or a user
     explicitly granted it; everyone else sees them masked, in tables and exports alike."""
-    return user.role == "oficina" or user.can_see_identifiers
+    return may(user, Permission.IDENTIFIERS)
 
 
 def mask_identifier(value: str | None) -> str | None:
@@ -66,6 +85,14 @@ def mask_identifier(value: str | None) -> str | None:
 def allowed_scope(user: User) -> tuple[int | None, int | None]:
     """(OOAD, subdelegación) every query of this user is cut to; (None, None) = national."""
     return user.ooad_id, user.subdelegacion_id
+
+
+def scope_of(user: User, ooad_of: dict[int, int]) -> Scope:
+    """The place every query of this user is cut to (a subdelegación carries its OOAD)."""
+    own_ooad, own_sub = allowed_scope(user)
+    if own_sub is not None:
+        return Scope(ooad_of.get(own_sub, own_ooad), own_sub)
+    return NATIONAL if own_ooad is None else Scope(own_ooad, None)
 
 
 def within_scope(
@@ -85,14 +112,17 @@ def within_scope(
 def enforce_scope(filters, user: User, ooad_of: dict[int, int]):  # noqa: ANN001, ANN201
     """The filters cut to the user's scope: what lib.queries receive, whatever the page or the
     URL asked for. A request outside the scope falls back to the whole scope (a widened view is
-    never served); inside it, a narrower place is kept."""
+    never served); inside it, a narrower place is kept. The scope itself rides along in the
+    Filters, and every query applies it too, so a page that later drops the place (to show a
+    wider comparison) still gets only the user's offices."""
     from dataclasses import replace
 
+    scope = scope_of(user, ooad_of)
     own_ooad, own_sub = allowed_scope(user)
-    if own_ooad is None and own_sub is None:
-        return filters
+    if scope.is_national:
+        return replace(filters, scope=scope)
     if own_sub is not None:
-        return replace(filters, ooad_id=ooad_of.get(own_sub, own_ooad), subdelegacion_id=own_sub)
+        return replace(filters, ooad_id=scope.ooad_id, subdelegacion_id=own_sub, scope=scope)
     if within_scope(user, filters.ooad_id, filters.subdelegacion_id, ooad_of):
-        return replace(filters, ooad_id=own_ooad)
-    return replace(filters, ooad_id=own_ooad, subdelegacion_id=None)
+        return replace(filters, ooad_id=own_ooad, scope=scope)
+    return replace(filters, ooad_id=own_ooad, subdelegacion_id=None, scope=scope)

@@ -27,6 +27,7 @@ ACTIONS = {
     "draft_save": "Guardado de programa de trabajo",
     "user_change": "Cambio de usuario o rol",
     "forged_scope": "Alcance alterado en la URL",
+    "access_denied": "Acceso denegado por rol",
 }
 
 

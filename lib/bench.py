@@ -49,6 +49,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, event, func, select, text
 
+from lib.access import User
 from lib.db.engine import make_engine, normalise_url
 from lib.db.schema import AggInteractionMonth, Base
 from lib.filters import Filters
@@ -372,7 +373,9 @@ def time_model(engine: Engine, months: tuple[dt.date, ...]) -> dict:
     test_cutoff, score_cutoff = default_cutoffs(months[-1])
     _reset_peak()
     started = time.perf_counter()
-    run_id, result = train_and_store(engine, test_cutoff, author="benchmark")
+    run_id, result = train_and_store(
+        engine, test_cutoff, actor=User("benchmark", "Benchmark", "administrador")
+    )
     train_s = time.perf_counter() - started
     train_peak = _rss_mb()
     _reset_peak()

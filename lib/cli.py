@@ -252,6 +252,7 @@ def cmd_user(args: argparse.Namespace) -> int:
     argument: it would stay in the shell history and the process list)."""
     import getpass
 
+    from lib.access import SYSTEM_USER
     from lib.users import UserError, save_user
 
     password = None
@@ -263,7 +264,7 @@ def cmd_user(args: argparse.Namespace) -> int:
     try:
         save_user(
             engine,
-            "cli",
+            SYSTEM_USER,
             args.username,
             args.name or args.username,
             args.role,

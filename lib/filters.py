@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, Table
 
+from lib.policy import NATIONAL, Scope
+
 
 def add_months(month: dt.date, n: int) -> dt.date:
     index = month.year * 12 + month.month - 1 + n
@@ -28,12 +30,38 @@ class Filters:
     subdelegacion_id: int | None = None
     channel_id: str | None = None
     size_band_id: str | None = None
+    # the user's place, set by lib.access.enforce_scope and applied by every query on top of
+    # the chosen place: dropping ooad_id / subdelegacion_id never widens what is read
+    scope: Scope = NATIONAL
 
     def __post_init__(self) -> None:
         if self.start.day != 1 or self.end.day != 1:
             raise ValueError("start y end deben ser el primer día de un mes")
         if self.start > self.end:
             raise ValueError("El periodo inicia después de terminar")
+
+    @property
+    def is_national(self) -> bool:
+        """Whole institute: no place chosen and no scope (national rollups may be read)."""
+        return self.ooad_id is None and self.subdelegacion_id is None and self.scope.is_national
+
+    def place_conditions(self, ooad_col, sub_col) -> list[ColumnElement[bool]]:  # noqa: ANN001
+        """The chosen place and the user's scope as WHERE conditions on a table's OOAD and
+        subdelegación columns (the narrower of each pair; both hold, so neither widens). A
+        national table (no such columns: None) cannot be cut, so asking it for a place fails
+        instead of silently answering for the whole institute."""
+        out: list[ColumnElement[bool]] = []
+        for ooad, sub in (
+            (self.ooad_id, self.subdelegacion_id),
+            (self.scope.ooad_id, self.scope.subdelegacion_id),
+        ):
+            col, value = (sub_col, sub) if sub is not None else (ooad_col, ooad)
+            if value is None:
+                continue
+            if col is None:
+                raise ValueError("Esta tabla es nacional: no se puede cortar por oficina")
+            out.append(col == value)
+        return out
 
     @property
     def n_months(self) -> int:
@@ -55,10 +83,7 @@ class Filters:
         out: list[ColumnElement[bool]] = []
         if period:
             out += [c.month >= self.start, c.month <= self.end]
-        if self.subdelegacion_id is not None:
-            out.append(c.subdelegacion_id == self.subdelegacion_id)
-        elif self.ooad_id is not None:
-            out.append(c.ooad_id == self.ooad_id)
+        out += self.place_conditions(c.get("ooad_id"), c.get("subdelegacion_id"))
         if channel and self.channel_id is not None and "channel_id" in c:
             out.append(c.channel_id == self.channel_id)
         if segment and self.size_band_id is not None and "size_band_id" in c:

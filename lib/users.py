@@ -15,9 +15,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, func, insert, select, update
 
-from lib.access import ROLES, User
+from lib.access import ROLES, User, require
 from lib.audit import audit_events, record_event
 from lib.db.schema import AppUser, AuditEvent, Ooad, Subdelegacion
+from lib.policy import Permission
 
 U = AppUser.__table__
 _hasher = PasswordHasher()
@@ -147,6 +148,7 @@ def save_user(
     password: str | None = None,
 ) -> None:
     """Create or update an account (and audit the change, without the password)."""
+    require(actor, Permission.MANAGE_USERS)
     username = username.strip()
     if not username or len(username) > 120:
         raise UserError("El usuario debe tener entre 1 y 120 caracteres")

@@ -9,12 +9,13 @@ from lib.charts.theme import PLOTLY_CONFIG
 from lib.charts.trends import channel_volume_figure
 from lib.filters import add_months
 from lib.format import period_label
+from lib.policy import Permission
 from lib.queries import overview
 from lib.ui.context import page_setup, query
 from lib.ui.kpi import kpi_grid
 from lib.ui.layout import data_table, record_export
 
-ctx = page_setup("Resumen ejecutivo")
+ctx = page_setup("Resumen ejecutivo", Permission.PAGE_RESUMEN)
 f = ctx.filters
 comparison, comparison_label = comparison_period(f, ctx.meta.months)
 

@@ -13,6 +13,7 @@ from lib.charts.channels import (
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.charts.trends import channel_volume_figure
 from lib.format import fmt_int, fmt_mxn, fmt_pct
+from lib.policy import Permission
 from lib.queries import channels as q
 from lib.queries import overview
 from lib.ui.context import page_setup, query
@@ -20,7 +21,9 @@ from lib.ui.data import cached_pure
 from lib.ui.drill import breadcrumb, on_unit_click
 from lib.ui.layout import data_table, excel_button, lazy_tabs
 
-ctx = page_setup("Canales de atención", caption="Estudio comparativo de canales")
+ctx = page_setup(
+    "Canales de atención", Permission.PAGE_CANALES, caption="Estudio comparativo de canales"
+)
 f = ctx.filters
 
 sums = query(ctx, q.channel_sums, f)

@@ -11,11 +11,17 @@ from lib.charts.service import drivers_figure, funnel_figure, p_chart_figure, sc
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.filters import add_months
 from lib.format import date_label, fmt_int, fmt_num, fmt_pct, month_label
+from lib.policy import Permission
 from lib.queries import service as q
+from lib.ui.auth import permitted
 from lib.ui.context import page_setup, query
 from lib.ui.layout import data_table, excel_button, lazy_tabs
 
-ctx = page_setup("Evaluación del servicio", caption="Encuestas posteriores al contacto")
+ctx = page_setup(
+    "Evaluación del servicio",
+    Permission.PAGE_EVALUACION,
+    caption="Encuestas posteriores al contacto",
+)
 f = ctx.filters
 channel_names = ctx.channels.set_index("id")["name"].to_dict()
 
@@ -350,6 +356,12 @@ def targets() -> None:
 
 
 def comments() -> None:
+    if not permitted(
+        ctx.user,
+        Permission.FREE_TEXT,
+        "Los comentarios son texto de los patrones: su rol (planeación) trabaja con agregados.",
+    ):
+        return
     sample = query(ctx, q.comment_sample, f)
     if sample.empty:
         st.info("No hay comentarios en esta selección.")

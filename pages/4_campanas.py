@@ -7,6 +7,7 @@ from lib.analysis import campaign_report as R
 from lib.charts.campaigns import effects_figure, event_study_figure
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.format import fmt_int, fmt_mxn, fmt_num, month_label
+from lib.policy import Permission
 from lib.queries import campaigns as q
 from lib.queries import catalogs
 from lib.ui.campaigns import campaign_result, stored_results
@@ -21,7 +22,10 @@ DESIGN = {
 }
 
 ctx = page_setup(
-    "Efecto de campañas", caption="Campañas de difusión y regularización", show_filters=False
+    "Efecto de campañas",
+    Permission.PAGE_CAMPANAS,
+    caption="Campañas de difusión y regularización",
+    show_filters=False,
 )
 catalog = query(ctx, q.campaign_catalog)
 if catalog.empty:

@@ -12,11 +12,17 @@ from lib.charts.complaints import anomaly_figure, backlog_figure, volume_figure
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.filters import add_months
 from lib.format import date_label, fmt_int, fmt_num, fmt_pct, month_label, period_label
+from lib.policy import Permission
 from lib.queries import complaints as q
+from lib.ui.auth import permitted
 from lib.ui.context import Source, page_setup, query
 from lib.ui.layout import data_table, excel_button, lazy_tabs
 
-ctx = page_setup("Quejas y denuncias", caption="Quejas, denuncias, PRODECON y sugerencias")
+ctx = page_setup(
+    "Quejas y denuncias",
+    Permission.PAGE_QUEJAS,
+    caption="Quejas, denuncias, PRODECON y sugerencias",
+)
 f = ctx.filters
 as_of = ctx.meta.data_as_of or f.end
 channel_names = ctx.channels.set_index("id")["name"].to_dict()
@@ -153,7 +159,8 @@ def _go_to(subdel_id: int, ooad_id: int, month: dt.date) -> None:
 
 
 def unusual() -> None:
-    # the anomaly list covers the OOAD (or the nation), even when one office is chosen
+    # the anomaly list covers the OOAD (or the nation), even when one office is chosen; the
+    # user's scope stays in the filters, so an office user still sees only its own offices
     place = replace(f, ooad_id=None if f.subdelegacion_id else f.ooad_id, subdelegacion_id=None)
     series = query(ctx, q.office_month_counts, place, add_months(f.start, -an.BASELINE_MONTHS))
     flagged = an.unusual(series)
@@ -212,7 +219,12 @@ def text() -> None:
     )
     current = query(ctx, q.texts, f)
     pending = current[current["category_id"].isna()]
-    if not pending.empty:
+    if not pending.empty and permitted(
+        ctx.user,
+        Permission.FREE_TEXT,
+        f"{fmt_int(len(pending))} quejas sin clasificar: sus descripciones son texto de los "
+        "patrones y su rol (planeación) trabaja con agregados.",
+    ):
         sug = tx.suggest(model, pending)
         st.markdown(f"**Categoría sugerida para {len(sug)} quejas sin clasificar**")
         data_table(

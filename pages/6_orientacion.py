@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from lib.access import mask_identifier, sees_identifiers, sees_patron_lists
+from lib.access import mask_identifier, may, sees_identifiers
 from lib.charts.orientation import (
     MODEL_NAMES,
     calibration_figure,
@@ -17,7 +17,9 @@ from lib.charts.theme import PLOTLY_CONFIG
 from lib.format import date_label, fmt_int, fmt_num
 from lib.model.feedback import orientation_feedback
 from lib.model.pipeline import default_cutoffs, train_store_and_score
+from lib.policy import Permission
 from lib.queries import orientation as q
+from lib.ui.auth import permitted
 from lib.ui.context import page_setup, query
 from lib.ui.layout import data_table, excel_button, lazy_tabs
 from lib.ui.session import current_user
@@ -25,7 +27,11 @@ from lib.ui.session import current_user
 PSI_LOOK, PSI_DRIFT = 0.10, 0.25
 SEGMENT_GAP = 0.05  # a segment whose ROC AUC is this far under the overall one is flagged
 
-ctx = page_setup("Orientación proactiva", caption="Patrones con riesgo de pagar tarde")
+ctx = page_setup(
+    "Orientación proactiva",
+    Permission.PAGE_ORIENTACION,
+    caption="Patrones con riesgo de pagar tarde",
+)
 f = ctx.filters
 user = current_user()
 model = query(ctx, q.model_in_use)
@@ -38,7 +44,7 @@ def _train() -> None:
         train_store_and_score(
             ctx.write_engine,
             *default_cutoffs(last),
-            author=user.username,
+            actor=user,
             progress=lambda x, m: bar.progress(x, text=m),
         )
         status.update(label="Modelo entrenado y patrones calificados", state="complete")
@@ -50,7 +56,9 @@ if model.empty:
         "Todavía no hay un modelo entrenado en esta base de datos. Entrénelo aquí o con "
         "`python -m lib train` y `python -m lib score`."
     )
-    if st.button("Entrenar y calificar", icon=":material/model_training:", key="entrenar"):
+    if may(user, Permission.TRAIN_SCORE) and st.button(
+        "Entrenar y calificar", icon=":material/model_training:", key="entrenar"
+    ):
         _train()
         st.rerun()
     st.stop()
@@ -100,11 +108,12 @@ elif psi is not None and psi > PSI_LOOK:
 
 
 def _list() -> None:
-    if not sees_patron_lists(user):
-        st.info(
-            "Su rol (planeación) trabaja con agregados: la lista de patrones no está disponible. "
-            "La ficha del modelo y la retroalimentación sí."
-        )
+    if not permitted(
+        user,
+        Permission.PATRON_LIST,
+        "Su rol (planeación) trabaja con agregados: la lista de patrones no está disponible. "
+        "La ficha del modelo y la retroalimentación sí.",
+    ):
         return
     per_office = st.number_input(
         "Patrones que cada oficina puede orientar al mes",
@@ -333,7 +342,7 @@ def _feedback() -> None:
 
 lazy_tabs({"Lista": _list, "Ficha del modelo": _card, "Retroalimentación": _feedback})
 
-if user.role in ("administrador", "analista") and st.button(
+if may(user, Permission.TRAIN_SCORE) and st.button(
     "Volver a entrenar y calificar", icon=":material/refresh:"
 ):
     _train()

@@ -6,6 +6,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
+from lib.access import may
 from lib.charts.planning import backtest_figure, capacity_figure, forecast_figure
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.filters import add_months
@@ -18,6 +19,7 @@ from lib.planning import forecast as fc
 from lib.planning.campaigns import campaign_plan, measured_campaigns
 from lib.planning.editor import apply_delta, working_copy
 from lib.planning.validation import DraftInvalid
+from lib.policy import NotPermitted, Permission
 from lib.queries import campaigns as qc
 from lib.queries import overview
 from lib.queries import planning as qp
@@ -31,7 +33,9 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 WORK = "pat_work"
 SELF_SERVICE = {"en_linea", "buzon", "impresos"}  # no staff minutes per contact by default
 
-ctx = page_setup("Programa anual de trabajo", caption="Planeación del año siguiente")
+ctx = page_setup(
+    "Programa anual de trabajo", Permission.PAGE_PROGRAMA, caption="Planeación del año siguiente"
+)
 f = ctx.filters
 if not ctx.meta.months:
     st.info("No hay datos mensuales para planear.")
@@ -567,6 +571,9 @@ def save() -> None:
     except dr.DraftConflict as exc:
         st.session_state["pat_message"] = ("conflict", (str(exc), exc.changes, exc.current))
         return
+    except NotPermitted as exc:  # the role changed since the button was drawn
+        st.session_state["pat_message"] = ("invalid", [str(exc)])
+        return
     work.update(draft_id=saved.id, version=saved.version, author=saved.author)
     st.session_state["pat_draft"] = saved.id
     st.session_state["pat_message"] = (
@@ -580,7 +587,13 @@ def reload_current() -> None:
     st.session_state.pop("pat_message", None)
 
 
-st.button("Guardar versión", type="primary", on_click=save, icon=":material/save:")
+if may(current_user(), Permission.DRAFT_SAVE):
+    st.button("Guardar versión", type="primary", on_click=save, icon=":material/save:")
+else:
+    st.caption(
+        ":material/lock: Consulta: su rol puede ver los borradores y descargarlos, no guardarlos "
+        "(los redacta planeación)."
+    )
 kind, payload = st.session_state.get("pat_message", (None, None))
 if kind == "saved":
     st.success(payload, icon=":material/check_circle:")

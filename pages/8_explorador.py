@@ -6,11 +6,16 @@ from lib.charts.explorer import explorer_figure, label_column, reading
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.format import fmt_num
 from lib.metrics import CATALOG, DIMENSIONS
+from lib.policy import Permission
 from lib.queries.explorer import MAX_DIMENSIONS, explore
 from lib.ui.context import page_setup, query
 from lib.ui.layout import data_table, excel_button
 
-ctx = page_setup("Explorador", caption="Medidas del catálogo por las dimensiones que elija")
+ctx = page_setup(
+    "Explorador",
+    Permission.PAGE_EXPLORADOR,
+    caption="Medidas del catálogo por las dimensiones que elija",
+)
 f = ctx.filters
 
 left, right = st.columns([2, 3])

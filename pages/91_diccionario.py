@@ -6,6 +6,7 @@ import streamlit as st
 from lib.db.schema import Base
 from lib.ingest.contract import SPECS
 from lib.metrics import CATALOG, DIMENSIONS
+from lib.policy import Permission
 from lib.queries import meta
 from lib.queries.ingest import latest_loads
 from lib.ui.context import page_setup, query
@@ -30,6 +31,7 @@ def _stamp(value) -> str:  # noqa: ANN001
 
 ctx = page_setup(
     "Diccionario de datos",
+    Permission.PAGE_DICCIONARIO,
     caption="Métricas, tablas y columnas de la base compartida",
     show_filters=False,
 )

@@ -6,6 +6,7 @@ import streamlit as st
 from lib.format import fmt_int
 from lib.ingest.contract import IMPORT_ORDER, SPECS
 from lib.ingest.load import import_file
+from lib.policy import Permission
 from lib.queries.ingest import recent_loads
 from lib.ui.context import page_setup
 from lib.ui.layout import data_table, record_export
@@ -24,14 +25,12 @@ STATUS = {"cargado": "Cargado", "rechazado": "Rechazado", "prueba": "Prueba"}
 
 ctx = page_setup(
     "Importar datos",
+    Permission.PAGE_IMPORTAR,
     caption="CSV, Excel (.xlsx) o Parquet contra el contrato de datos; todo o nada",
     show_filters=False,
     allow_empty=True,
 )
 user = current_user()
-if user.role != "administrador":
-    st.error("Sólo un administrador puede importar datos a la base compartida.")
-    st.stop()
 
 table = st.selectbox(
     "Tabla de destino",

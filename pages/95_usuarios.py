@@ -3,17 +3,17 @@
 import streamlit as st
 
 from lib.access import ROLES
-from lib.ui.auth import require_role
+from lib.policy import Permission
 from lib.ui.context import page_setup
 from lib.ui.layout import data_table
 from lib.users import UserError, list_users, save_user
 
 ctx = page_setup(
     "Usuarios y roles",
+    Permission.PAGE_USUARIOS,
     caption="Quién entra a Mirador, con qué rol y sobre qué oficinas",
     show_filters=False,
 )
-require_role(ctx.user, "administrador")
 
 users = list_users(ctx.engine)
 ooad_names = dict(zip(ctx.ooads["id"].astype(int), ctx.ooads["name"], strict=True))

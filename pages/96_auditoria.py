@@ -7,16 +7,16 @@ import streamlit as st
 
 from lib.audit import ACTIONS, audit_events
 from lib.export import csv_bytes
-from lib.ui.auth import require_role
+from lib.policy import Permission
 from lib.ui.context import page_setup
 from lib.ui.layout import data_table, record_export
 
 ctx = page_setup(
     "Bitácora de auditoría",
+    Permission.PAGE_AUDITORIA,
     caption="Inicios de sesión, descargas, importaciones y cambios",
     show_filters=False,
 )
-require_role(ctx.user, "administrador")
 
 left, right = st.columns([1, 2])
 action = left.selectbox(

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.format import date_label, month_label
+from lib.policy import Permission
 from lib.queries import meta
 from lib.ui.context import page_setup, query
 from lib.ui.layout import data_table
@@ -26,7 +27,7 @@ def _stamp(value: str) -> str:
     return pd.Timestamp(value).strftime("%d/%m/%Y %H:%M") if value else "—"
 
 
-ctx = page_setup("Datos y cobertura", show_filters=False)
+ctx = page_setup("Datos y cobertura", Permission.PAGE_DATOS, show_filters=False)
 m = ctx.meta
 
 c1, c2, c3 = st.columns(3)

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
+from lib.access import SYSTEM_USER
 from lib.db.engine import make_engine
 from lib.demo.seed import seed
 from tests.close import assert_close
@@ -416,7 +417,7 @@ def test_orientation_page_trains_then_capacity_changes_the_list(sqlite_tiny, tmp
     from lib.model.pipeline import train_store_and_score
 
     engine = make_engine(url)
-    train_store_and_score(engine, dt.date(2026, 4, 1), dt.date(2026, 11, 1), author="prueba")
+    train_store_and_score(engine, dt.date(2026, 4, 1), dt.date(2026, 11, 1), actor=SYSTEM_USER)
     engine.dispose()
     at = _app(monkeypatch, url)
     at.switch_page("pages/6_orientacion.py").run()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.access import User
+from lib.access import SYSTEM_USER, User
 from lib.audit import audit_events
 from lib.db.engine import make_engine
 from lib.users import save_user
@@ -35,7 +35,7 @@ def trained_url(sqlite_tiny, tmp_path_factory) -> str:  # noqa: ANN001
     path = tmp_path_factory.mktemp("trained") / "trained.db"
     shutil.copy(sqlite_tiny.removeprefix("sqlite:///"), path)
     engine = make_engine(f"sqlite:///{path}")
-    train_store_and_score(engine, dt.date(2026, 4, 1), dt.date(2026, 11, 1), author="prueba")
+    train_store_and_score(engine, dt.date(2026, 4, 1), dt.date(2026, 11, 1), actor=SYSTEM_USER)
     engine.dispose()
     return f"sqlite:///{path}"
 

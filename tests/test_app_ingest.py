@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete, func, select
 from streamlit.testing.v1 import AppTest
 
-from lib.access import User
+from lib.access import SYSTEM_USER, User
 from lib.db.engine import make_engine
 from lib.db.schema import ImportLoad, Patron
 from lib.filters import Filters
@@ -150,7 +150,7 @@ def test_import_page_is_for_administrators_only(tiny_copy, monkeypatch):  # noqa
     from lib.users import save_user
 
     engine = make_engine(tiny_copy)
-    save_user(engine, "prueba", "ana", "Ana", "analista", password="clave-larga-de-ana")
+    save_user(engine, SYSTEM_USER, "ana", "Ana", "analista", password="clave-larga-de-ana")
     engine.dispose()
     analyst = User("ana", "Ana", "analista")
     monkeypatch.setenv("MIRADOR_DATABASE_URL", tiny_copy)

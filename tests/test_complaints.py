@@ -201,3 +201,31 @@ def test_volume_series_keeps_offices_with_the_same_name_apart():
     assert len(s) == 2 and sorted(s["rate"]) == [12.5, 30.0]
     t = an.volume_totals(s)
     assert list(t["key"]) == [1440, 840]
+
+
+def test_one_office_without_complaints_is_not_unusual(db) -> None:  # noqa: ANN001
+    """A subdelegación with contacts but no complaint in the window (an office user's own
+    series): received is 0 every month, nothing is flagged, nothing crashes (the empty
+    complaint side used to leave an object column that scipy refused)."""
+    import datetime as dt
+
+    from lib.analysis import complaints as an
+    from lib.policy import Scope
+    from lib.queries import complaints as q
+
+    with db.engine.connect() as conn:
+        quiet = pd.read_sql(
+            "SELECT s.id, s.ooad_id FROM subdelegacion s WHERE s.id NOT IN "
+            "(SELECT subdelegacion_id FROM complaint) AND s.id IN "
+            "(SELECT subdelegacion_id FROM interaction) ORDER BY s.id",
+            conn,
+        ).iloc[0]
+    f = Filters(
+        dt.date(2025, 11, 1),
+        dt.date(2026, 10, 1),
+        scope=Scope(int(quiet["ooad_id"]), int(quiet["id"])),
+    )
+    series = q.office_month_counts(db.engine, f, dt.date(2024, 11, 1))
+    assert len(series) > 0 and set(series["subdelegacion_id"]) == {int(quiet["id"])}
+    assert series["received"].dtype == "int64" and series["received"].sum() == 0
+    assert an.unusual(series).empty

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from lib.access import User
 from lib.audit import audit_events
 from lib.filters import Filters
 from lib.planning import baseline as bl
@@ -23,6 +24,8 @@ from lib.planning.validation import DraftInvalid, validate_targets
 from lib.queries import overview
 from lib.queries import planning as qp
 
+ANA = User("ana", "Ana", "planeador")
+BETO = User("beto", "Beto", "planeador")
 SEASON = np.array([1.25, 1.2, 1.0, 0.92, 1.0, 0.95, 0.97, 1.0, 0.98, 1.0, 1.05, 0.9])
 FIRST = dt.date(2023, 11, 1)
 
@@ -231,18 +234,18 @@ def _content(**targets) -> dict:  # noqa: ANN003
 
 def test_drafts_save_load_version_and_conflict(clean_db):  # noqa: ANN001
     db = clean_db
-    first = dr.create_draft(db.engine, "ana", _content())
+    first = dr.create_draft(db.engine, ANA, _content())
     assert first.version == 1 and first.status == "borrador" and first.author == "ana"
     loaded = dr.load_draft(db.engine, first.id)
     assert loaded.targets.set_index("indicator").loc["Participación digital", "target"] == 45.5
     assert loaded.content["capacity"][0]["hours_available"] == 900.0
 
     # Ana saves version 2 from version 1
-    v2 = dr.save_draft(db.engine, first.id, "ana", _content(target=47.0), expected_version=1)
+    v2 = dr.save_draft(db.engine, first.id, ANA, _content(target=47.0), expected_version=1)
     assert v2.version == 2
     # Beto started from version 1 too: his save is refused, nothing is written, he sees why
     with pytest.raises(dr.DraftConflict) as exc:
-        dr.save_draft(db.engine, first.id, "beto", _content(target=50.0), expected_version=1)
+        dr.save_draft(db.engine, first.id, BETO, _content(target=50.0), expected_version=1)
     conflict = exc.value
     assert (conflict.expected, conflict.current, conflict.author) == (1, 2, "ana")
     assert "versión 2" in str(conflict)
@@ -258,7 +261,7 @@ def test_drafts_save_load_version_and_conflict(clean_db):  # noqa: ANN001
     # Beto reapplies on version 2 and moves it to review
     content = _content(target=50.0)
     content["status"] = "en_revision"
-    v3 = dr.save_draft(db.engine, first.id, "beto", content, expected_version=2)
+    v3 = dr.save_draft(db.engine, first.id, BETO, content, expected_version=2)
     assert (v3.version, v3.status) == (3, "en_revision")
     hist = dr.versions(db.engine, first.id)
     assert hist["version"].tolist() == [3, 2, 1]
@@ -284,9 +287,9 @@ def test_drafts_save_load_version_and_conflict(clean_db):  # noqa: ANN001
 
 def test_invalid_edits_save_nothing(clean_db):  # noqa: ANN001
     db = clean_db
-    d = dr.create_draft(db.engine, "ana", _content())
+    d = dr.create_draft(db.engine, ANA, _content())
     with pytest.raises(DraftInvalid):
-        dr.save_draft(db.engine, d.id, "ana", _content(target=140.0), expected_version=1)
+        dr.save_draft(db.engine, d.id, ANA, _content(target=140.0), expected_version=1)
     with pytest.raises(DraftInvalid, match="Falta el título"):
         dr.prepare_content(2027, " ", "borrador", None, _targets())
     assert dr.load_draft(db.engine, d.id).version == 1
@@ -374,7 +377,7 @@ def test_campaign_plan_scales_the_measured_return():
 
 def test_exported_files_open_and_hold_the_saved_numbers(clean_db):  # noqa: ANN001
     db = clean_db
-    d = dr.create_draft(db.engine, "ana", _content(target=45.5))
+    d = dr.create_draft(db.engine, ANA, _content(target=45.5))
     saved = dr.load_draft(db.engine, d.id)
     xlsx = ex.workbook(saved.content, saved.version, saved.author)
     wb = load_workbook(io.BytesIO(xlsx))

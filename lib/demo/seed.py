@@ -147,12 +147,12 @@ TRAIN_SHARE = 0.3  # of the first start's progress bar: training takes about a t
 
 def _train_demo_model(engine: Engine, progress: Progress) -> None:
     """The orientation model on the demo institute, as the page's button would train it."""
+    from lib.access import User
     from lib.model.pipeline import default_cutoffs, train_store_and_score
 
     last = DATA_AS_OF.replace(day=1)  # the demo's last month of data
-    train_store_and_score(
-        engine, *default_cutoffs(last), author="demostración (primer arranque)", progress=progress
-    )
+    first_start = User("demostración (primer arranque)", "Primer arranque", "administrador")
+    train_store_and_score(engine, *default_cutoffs(last), actor=first_start, progress=progress)
 
 
 def seed_sqlite_file(

@@ -8,11 +8,13 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
+from lib.access import User, require
 from lib.audit import record_event
 from lib.filters import add_months
 from lib.model.features import HORIZON, features_as_of
 from lib.model.registry import save_run, score_all
 from lib.model.train import TrainingResult, train
+from lib.policy import Permission
 
 Progress = Callable[[float, str], None]
 
@@ -25,8 +27,11 @@ def default_cutoffs(last_month: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def train_and_store(
-    engine: Engine, test_cutoff: dt.date, author: str | None, progress: Progress | None = None
+    engine: Engine, test_cutoff: dt.date, actor: User, progress: Progress | None = None
 ) -> tuple[int, TrainingResult]:
+    """Train on three cut-offs before ``test_cutoff``, evaluate on it, store the run. The
+    policy is checked here, not only on the page: a new model changes every office's list."""
+    require(actor, Permission.TRAIN_SCORE)
     report = progress or (lambda _f, _m: None)
     cutoffs = [add_months(test_cutoff, -HORIZON * k) for k in (4, 3, 2)]
     frames = []
@@ -37,10 +42,8 @@ def train_and_store(
     test = features_as_of(engine, test_cutoff)
     report(4 / 6, "Entrenando y calibrando dos modelos")
     result = train(frames, test)
-    run_id = save_run(engine, result, author=author)
-    record_event(
-        engine, author or "app", "train", f"model_run {run_id}", details={"model": result.chosen}
-    )
+    run_id = save_run(engine, result, author=actor.username)
+    record_event(engine, actor, "train", f"model_run {run_id}", details={"model": result.chosen})
     return run_id, result
 
 
@@ -48,13 +51,13 @@ def train_store_and_score(
     engine: Engine,
     test_cutoff: dt.date,
     score_cutoff: dt.date,
-    author: str | None,
+    actor: User,
     progress: Progress | None = None,
 ) -> int:
     report = progress or (lambda _f, _m: None)
-    run_id, _ = train_and_store(engine, test_cutoff, author, report)
+    run_id, _ = train_and_store(engine, test_cutoff, actor, report)
     report(5 / 6, "Calificando a todos los patrones")
     _, scored = score_all(engine, score_cutoff, run_id)
-    record_event(engine, author or "app", "score", f"model_run {run_id}", rows=scored)
+    record_event(engine, actor, "score", f"model_run {run_id}", rows=scored)
     report(1.0, "Listo")
     return run_id

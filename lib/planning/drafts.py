@@ -25,10 +25,11 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from lib.access import User
+from lib.access import User, require
 from lib.audit import record_event
 from lib.db.schema import WorkProgram, WorkProgramRevision, WorkProgramTarget
 from lib.planning.validation import DraftInvalid, validate_targets
+from lib.policy import Permission
 
 WP = WorkProgram.__table__
 WR = WorkProgramRevision.__table__
@@ -150,11 +151,11 @@ def prepare_content(
     }
 
 
-def _username(user: User | str) -> str:
-    return (user.username if isinstance(user, User) else str(user))[:120]
+def _username(user: User) -> str:
+    return user.username[:120]
 
 
-def _write_rows(conn: Connection, draft_id: int, version: int, user: User | str, content: dict):
+def _write_rows(conn: Connection, draft_id: int, version: int, user: User, content: dict):
     now = dt.datetime.now()
     conn.execute(
         insert(WR).values(
@@ -195,8 +196,10 @@ def _write_rows(conn: Connection, draft_id: int, version: int, user: User | str,
     )
 
 
-def create_draft(engine: Engine, user: User | str, content: dict[str, Any]) -> Draft:
-    """A new draft at version 1 (``content`` from :func:`prepare_content`)."""
+def create_draft(engine: Engine, user: User, content: dict[str, Any]) -> Draft:
+    """A new draft at version 1 (``content`` from :func:`prepare_content`), if the policy
+    lets ``user`` save drafts."""
+    require(user, Permission.DRAFT_SAVE)
     now = dt.datetime.now()
     with engine.begin() as conn:
         draft_id = conn.execute(
@@ -218,10 +221,12 @@ def create_draft(engine: Engine, user: User | str, content: dict[str, Any]) -> D
 
 
 def save_draft(
-    engine: Engine, draft_id: int, user: User | str, content: dict[str, Any], expected_version: int
+    engine: Engine, draft_id: int, user: User, content: dict[str, Any], expected_version: int
 ) -> Draft:
     """Save ``content`` as the next version, if the stored version is still
-    ``expected_version``; otherwise raise DraftConflict with what changed meanwhile."""
+    ``expected_version``; otherwise raise DraftConflict with what changed meanwhile. The
+    policy is checked first (an office user's stale tab cannot save over a draft)."""
+    require(user, Permission.DRAFT_SAVE)
     draft_id = int(draft_id)
     with engine.begin() as conn:
         moved = conn.execute(

@@ -98,7 +98,7 @@ def channel_sums(engine: Engine, f: Filters) -> pd.DataFrame:
 
 def time_histograms(engine: Engine, f: Filters) -> pd.DataFrame:
     """Contacts per channel, measure (wait | handle) and minute bin."""
-    t = TMN if f.ooad_id is None and f.subdelegacion_id is None else TM
+    t = TMN if f.is_national else TM
     q = (
         select(t.c.channel_id, t.c.measure, t.c.bin, total(t.c.contacts, "contacts"))
         .where(*f.conditions(t))

@@ -4,6 +4,7 @@ complaint table (small: a few per ten thousand contacts), texts for the category
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pandas as pd
 from sqlalchemy import Engine, case, func, select
@@ -33,10 +34,7 @@ BREAKDOWNS = ("kind", "category", "channel", "ooad", "subdelegacion")
 def _fact_conditions(f: Filters, period: bool = True) -> list:
     """Filters on the complaint table itself (place, channel; segment via the rollup only)."""
     out = [C.c.month >= f.start, C.c.month <= f.end] if period else []
-    if f.subdelegacion_id is not None:
-        out.append(C.c.subdelegacion_id == f.subdelegacion_id)
-    elif f.ooad_id is not None:
-        out.append(S.c.ooad_id == f.ooad_id)
+    out += f.place_conditions(S.c.ooad_id, C.c.subdelegacion_id)
     if f.channel_id is not None:
         out.append(C.c.channel_id == f.channel_id)
     return out
@@ -97,7 +95,7 @@ def weekly_counts(engine: Engine, f: Filters) -> pd.DataFrame:
 def office_month_counts(engine: Engine, f: Filters, first: dt.date) -> pd.DataFrame:
     """Complaints and contacts per subdelegación and month from ``first`` to ``f.end``: the
     series the anomaly detector compares each month with."""
-    g = Filters(first, f.end, f.ooad_id, f.subdelegacion_id, f.channel_id, f.size_band_id)
+    g = replace(f, start=first)
     comp = read_frame(
         engine,
         select(CM.c.subdelegacion_id, CM.c.month, func.sum(CM.c.received).label("received"))
@@ -110,7 +108,9 @@ def office_month_counts(engine: Engine, f: Filters, first: dt.date) -> pd.DataFr
         .where(*g.conditions(IM))
         .group_by(IM.c.subdelegacion_id, IM.c.month),
     )
-    out = cont.merge(comp, on=["subdelegacion_id", "month"], how="left").fillna({"received": 0})
+    out = cont.merge(comp, on=["subdelegacion_id", "month"], how="left")
+    # an office without a complaint in the window has an empty comp: object dtype, not 0
+    out["received"] = pd.to_numeric(out["received"]).fillna(0).astype("int64")
     out["month"] = pd.to_datetime(out["month"]).dt.date
     names = read_frame(engine, select(S.c.id.label("subdelegacion_id"), S.c.name, S.c.ooad_id))
     return out.merge(names, on="subdelegacion_id")

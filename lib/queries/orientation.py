@@ -57,11 +57,7 @@ def top_per_office(engine: Engine, f: Filters, run_id: int, per_office: int) -> 
     """
     if f.size_band_id is not None or not _ranked_at_scoring(engine, run_id):
         return _top_per_office_ranked_here(engine, f, run_id, per_office)
-    scope = []
-    if f.subdelegacion_id is not None:
-        scope.append(F.c.subdelegacion_id == f.subdelegacion_id)
-    elif f.ooad_id is not None:
-        scope.append(F.c.ooad_id == f.ooad_id)
+    scope = f.place_conditions(F.c.ooad_id, F.c.subdelegacion_id)
     listed = _flags(
         F.c.subdelegacion_id,
         F.c.ooad_id,
@@ -135,11 +131,7 @@ def _with_last_contact(engine: Engine, listed: Subquery) -> pd.DataFrame:
 
 def _in_scope(f: Filters):  # noqa: ANN202
     """Patron-level conditions for the filter's place and size band."""
-    out = []
-    if f.subdelegacion_id is not None:
-        out.append(P.c.subdelegacion_id == f.subdelegacion_id)
-    elif f.ooad_id is not None:
-        out.append(S.c.ooad_id == f.ooad_id)
+    out = f.place_conditions(S.c.ooad_id, P.c.subdelegacion_id)
     if f.size_band_id is not None:
         out.append(P.c.size_band_id == f.size_band_id)
     return out

@@ -133,7 +133,7 @@ def monthly_indicators(engine: Engine, f: Filters, first: dt.date | None = None)
 
 def unit_indicators(engine: Engine, f: Filters) -> pd.DataFrame:
     """The same sums per OOAD (or per subdelegación when an OOAD is chosen) for ``f``'s period."""
-    if f.ooad_id is None and f.subdelegacion_id is None:
+    if f.ooad_id is None and f.subdelegacion_id is None and f.scope.is_national:
         cols = {"im": IM.c.ooad_id, "sm": SM.c.ooad_id, "cm": CM.c.ooad_id, "col": COL.c.ooad_id}
     else:
         cols = {

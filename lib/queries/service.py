@@ -126,10 +126,7 @@ def _responses(f: Filters):  # noqa: ANN202
     S = Subdelegacion.__table__  # noqa: N806
     src = SR.join(S, S.c.id == SR.c.subdelegacion_id)
     conds = [SR.c.month >= f.start, SR.c.month <= f.end]
-    if f.subdelegacion_id is not None:
-        conds.append(SR.c.subdelegacion_id == f.subdelegacion_id)
-    elif f.ooad_id is not None:
-        conds.append(S.c.ooad_id == f.ooad_id)
+    conds += f.place_conditions(S.c.ooad_id, SR.c.subdelegacion_id)
     if f.channel_id is not None:
         conds.append(SR.c.channel_id == f.channel_id)
     if f.size_band_id is not None:

@@ -14,9 +14,11 @@ import json
 import streamlit as st
 from sqlalchemy import Engine
 
-from lib.access import DEMO_USER, ROLES, User
+from lib.access import DEMO_USER, ROLES, User, may
 from lib.audit import record_event
+from lib.db.engine import DEFAULT_SQLITE_PATH, database_target, write_url
 from lib.format import fmt_num
+from lib.policy import Permission
 from lib.sessions import (
     COOKIE,
     close_session,
@@ -25,7 +27,8 @@ from lib.sessions import (
     session_hours,
     session_open,
 )
-from lib.ui.session import current_user, set_current_user
+from lib.ui.data import engine_for
+from lib.ui.session import current_user, session_user, set_current_user
 from lib.users import (
     UserError,
     active_account,
@@ -242,11 +245,48 @@ def _sidebar(engine: Engine, user: User) -> None:
         sb.button("Cerrar sesión", key="salir", on_click=_sign_out, args=(engine, user))
 
 
-def require_role(user: User, *roles: str) -> None:
-    """Stop a page the user's role may not open (the menu hides it; a typed URL lands here)."""
-    if user.role not in roles:
-        st.error(
-            "Su rol no tiene acceso a esta página. Si lo necesita, pídalo a un administrador.",
-            icon=":material/lock:",
-        )
-        st.stop()
+def menu_user() -> User | None:
+    """Whom the menu is built for, before any page has run: the signed-in user, the account a
+    remembered cookie stands for (resumed here, so the first menu after a reload is already
+    the right one), the demo user when no sign-in is configured, and otherwise nobody.
+    A database that cannot be reached yet gives nobody: the page then says what is wrong."""
+    user = session_user()
+    if user is not None:
+        return user
+    if oidc_configured():
+        return None
+    target = database_target()
+    if target.is_default and not DEFAULT_SQLITE_PATH.exists():
+        return DEMO_USER  # first start: the demo is being created, no account can exist
+    try:
+        engine = engine_for(write_url(target))
+        if not local_sign_in_enabled(engine):
+            return DEMO_USER
+        if st.session_state.get(_SIGNED) is None:
+            return _resumed(engine)
+    except Exception:  # noqa: BLE001 (the page itself reports the database problem)
+        return None
+    return None
+
+
+def require(user: User, permission: Permission, engine: Engine | None = None) -> None:
+    """Stop the page when the policy refuses ``permission`` to this user: the menu hides such
+    pages, so whoever lands here typed or forged a URL, which is recorded when ``engine``
+    (the write engine) is given."""
+    if may(user, permission):
+        return
+    if engine is not None:
+        record_event(engine, user, "access_denied", str(permission.value))
+    st.error(
+        "Su rol no tiene acceso a esta página. Si lo necesita, pídalo a un administrador.",
+        icon=":material/lock:",
+    )
+    st.stop()
+
+
+def permitted(user: User, permission: Permission, message: str) -> bool:
+    """For a tab or section inside a page: whether to draw it; if not, ``message`` says why."""
+    if may(user, permission):
+        return True
+    st.info(message, icon=":material/lock:")
+    return False

@@ -19,9 +19,10 @@ from lib.audit import record_event
 from lib.db.engine import DEFAULT_SQLITE_PATH, DatabaseTarget, database_target, write_url
 from lib.filters import Filters
 from lib.format import date_label
+from lib.policy import Permission
 from lib.queries import catalogs
 from lib.queries.meta import DatabaseEmpty, DatasetMeta, dataset_meta
-from lib.ui.auth import signed_in_user
+from lib.ui.auth import require, signed_in_user
 from lib.ui.data import cached, engine_for
 from lib.ui.errors import describe
 from lib.ui.filters import filter_bar, remember_page, scope_label
@@ -121,9 +122,15 @@ def _leave_legacy_routing() -> None:
 
 
 def page_setup(
-    title: str, caption: str | None = None, show_filters: bool = True, allow_empty: bool = False
+    title: str,
+    permission: Permission,
+    caption: str | None = None,
+    show_filters: bool = True,
+    allow_empty: bool = False,
 ) -> PageContext:
-    """``allow_empty``: the page works on a migrated database with no patrons yet (the import
+    """``permission``: what the policy requires to open this page (lib/policy.py; the menu
+    lists the page only for those users, and this refuses a typed or forged URL).
+    ``allow_empty``: the page works on a migrated database with no patrons yet (the import
     page loads the first ones); every other page says the database is empty and stops."""
     _leave_legacy_routing()
     st.set_page_config(
@@ -163,6 +170,7 @@ def page_setup(
     except Exception as exc:
         _stop_with_problem(exc, target)
         raise
+    require(user, permission, source.write_engine)
     if show_filters:
         filters = _scoped_filter_bar(source.write_engine, user, meta.months, *lists, page=title)
     else:

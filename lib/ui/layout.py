@@ -8,9 +8,11 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
+from lib.access import may, require
 from lib.audit import record_event
 from lib.export import excel_workbook
 from lib.format import date_label, period_label
+from lib.policy import Permission
 from lib.queries.meta import DatasetMeta
 from lib.ui.session import current_user
 
@@ -62,7 +64,10 @@ def excel_button(
     extra: Sequence[tuple[str, str]] = (),
 ) -> None:
     """Download the tables as one workbook whose cover says what they are: report, period,
-    scope, data date, demo or institutional, and when it was generated."""
+    scope, data date, demo or institutional, and when it was generated. Drawn only when the
+    policy lets the user download (lib/policy.py, EXPORT)."""
+    if not may(current_user(), Permission.EXPORT):
+        return
     cover: list[tuple[str, str]] = [("Reporte", title)]
     if ctx.filters is not None:
         cover += [
@@ -95,5 +100,9 @@ def excel_button(
 
 
 def record_export(engine, file_name: str, rows: int, details: dict) -> None:  # noqa: ANN001
-    """Who downloaded what, and how many rows: every download button calls this on click."""
-    record_event(engine, current_user(), "export", file_name, rows=rows, details=details)
+    """Who downloaded what, and how many rows: every download button calls this on click
+    (and refuses, before anything is recorded as given, a user the policy does not let
+    download)."""
+    user = current_user()
+    require(user, Permission.EXPORT)
+    record_event(engine, user, "export", file_name, rows=rows, details=details)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.access import User, may
+from lib.policy import Permission, Role, allows
+
 SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
     # section: [(file, title, url path, icon)]
     "Dirección": [
@@ -35,25 +38,44 @@ SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
         ("pages/96_auditoria.py", "Bitácora de auditoría", "auditoria", ":material/policy:"),
     ],
 }
-# Pages only some roles see in the menu (each page also refuses other roles itself).
-RESTRICTED: dict[str, tuple[str, ...]] = {
-    "pages/92_importar.py": ("administrador",),
-    "pages/95_usuarios.py": ("administrador",),
-    "pages/96_auditoria.py": ("administrador",),
+# What each page needs (lib/policy.py); the menu lists only what the user may open, and
+# each page checks the same permission itself (page_setup), so a typed URL is refused too.
+PAGE_PERMISSION: dict[str, Permission] = {
+    "pages/1_resumen.py": Permission.PAGE_RESUMEN,
+    "pages/2_canales.py": Permission.PAGE_CANALES,
+    "pages/3_evaluacion.py": Permission.PAGE_EVALUACION,
+    "pages/4_campanas.py": Permission.PAGE_CAMPANAS,
+    "pages/5_quejas.py": Permission.PAGE_QUEJAS,
+    "pages/6_orientacion.py": Permission.PAGE_ORIENTACION,
+    "pages/8_explorador.py": Permission.PAGE_EXPLORADOR,
+    "pages/7_programa.py": Permission.PAGE_PROGRAMA,
+    "pages/9_datos.py": Permission.PAGE_DATOS,
+    "pages/91_diccionario.py": Permission.PAGE_DICCIONARIO,
+    "pages/92_importar.py": Permission.PAGE_IMPORTAR,
+    "pages/95_usuarios.py": Permission.PAGE_USUARIOS,
+    "pages/96_auditoria.py": Permission.PAGE_AUDITORIA,
 }
 
 
-def pages_for(role: str) -> dict[str, list[tuple[str, str, str, str]]]:
-    """The menu of a role: restricted pages left out, and sections left empty dropped."""
+def pages_for(user: User | None) -> dict[str, list[tuple[str, str, str, str]]]:
+    """The menu of a user: pages the policy refuses left out, and sections left empty
+    dropped. ``None`` (nobody signed in yet) gets only what every role may open, so a
+    menu is never built from a role the visitor has not proved."""
+
+    def shown(path: str) -> bool:
+        permission = PAGE_PERMISSION[path]
+        if user is None:
+            return all(allows(role, permission) for role in Role)
+        return may(user, permission)
+
     menu = {
-        section: [item for item in items if role in RESTRICTED.get(item[0], (role,))]
-        for section, items in SECTIONS.items()
+        section: [item for item in items if shown(item[0])] for section, items in SECTIONS.items()
     }
     return {section: items for section, items in menu.items() if items}
 
 
 def navigation():  # noqa: ANN201
-    from lib.ui.session import current_user
+    from lib.ui.auth import menu_user
 
     pages = {
         section: [
@@ -62,6 +84,6 @@ def navigation():  # noqa: ANN201
             )
             for path, title, url, icon in items
         ]
-        for section, items in pages_for(current_user().role).items()
+        for section, items in pages_for(menu_user()).items()
     }
     return st.navigation(pages, position="sidebar", expanded=True)

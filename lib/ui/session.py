@@ -10,8 +10,14 @@ _KEY = "_mirador_user"
 
 
 def current_user() -> User:
+    user = session_user()
+    return DEMO_USER if user is None else user
+
+
+def session_user() -> User | None:
+    """The user this browser session signed in as, or None (not yet, or no sign-in)."""
     user = st.session_state.get(_KEY)
-    return user if isinstance(user, User) else DEMO_USER
+    return user if isinstance(user, User) else None
 
 
 def set_current_user(user: User | None) -> None:

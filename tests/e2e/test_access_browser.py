@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from lib.access import User
+from lib.access import SYSTEM_USER, User
 from lib.audit import audit_events
 from lib.db.engine import make_engine
 from lib.users import save_user
@@ -39,7 +39,7 @@ def accounts_db(e2e_database_url: str, tmp_path_factory: pytest.TempPathFactory)
     shutil.copy(e2e_database_url.removeprefix("sqlite:///"), path)
     url = f"sqlite:///{path}"
     engine = make_engine(url)
-    train_store_and_score(engine, dt.date(2026, 4, 1), dt.date(2026, 11, 1), author="prueba")
+    train_store_and_score(engine, dt.date(2026, 4, 1), dt.date(2026, 11, 1), actor=SYSTEM_USER)
     admin = User("admin", "Admin", "administrador")
     save_user(engine, admin, "jalisco", "Oficina Jalisco", "oficina", ooad_id=14, password=PASSWORD)
     engine.dispose()
@@ -137,6 +137,11 @@ def test_a_reload_keeps_the_sign_in_and_sign_out_ends_it(page: Page, accounts_ur
     expect(main.get_by_role("heading", name="Iniciar sesión")).to_have_count(0)
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_text("Oficina Jalisco", exact=False)).to_be_visible()
+    # the first menu after the reload is the office's, not the demo administrator's (the
+    # menu used to be built before the remembered session was resumed)
+    expect(sidebar.get_by_role("link", name="Orientación proactiva")).to_be_visible()
+    for admin_page in ("Importar datos", "Usuarios y roles", "Bitácora de auditoría"):
+        expect(sidebar.get_by_role("link", name=admin_page)).to_have_count(0)
     sidebar.get_by_role("button", name="Cerrar sesión").click()
     expect(main.get_by_role("heading", name="Iniciar sesión")).to_be_visible(timeout=60_000)
     page.wait_for_function("!document.cookie.includes('mirador_sesion=')")
