@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# defined with the masking by content; importable from here as before
+from lib.masking import mask_identifier as mask_identifier
+
 ROLES: dict[str, str] = {
     "titular": "Titular / jefe de división",
     "analista": "Analista",
@@ -50,17 +53,6 @@ def sees_identifiers(user: User) -> bool:
     """Registro patronal and RFC in the clear: an office (it calls its own patrons) or a user
     explicitly granted it; everyone else sees them masked, in tables and exports alike."""
     return user.role == "oficina" or user.can_see_identifiers
-
-
-def mask_identifier(value: str | None) -> str | None:
-    """Keep the first and last three characters, enough to tell two patrons apart on a call
-    with the office, not enough to look one up."""
-    if value is None:
-        return None
-    text = str(value)
-    if len(text) <= 6:
-        return "•" * len(text)
-    return text[:3] + "•" * (len(text) - 6) + text[-3:]
 
 
 def allowed_scope(user: User) -> tuple[int | None, int | None]:
