@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# defined with the masking by content; importable from here as before
+from lib.masking import mask_identifier as mask_identifier
 from lib.policy import NATIONAL, ROLE_LABELS, NotPermitted, Permission, Scope, allows
 
 ROLES: dict[str, str] = {role.value: label for role, label in ROLE_LABELS.items()}
@@ -69,17 +71,6 @@ def sees_identifiers(user: User) -> bool:
     """Registro patronal and RFC in the clear: an office (it calls its own patrons) or a user
     explicitly granted it; everyone else sees them masked, in tables and exports alike."""
     return may(user, Permission.IDENTIFIERS)
-
-
-def mask_identifier(value: str | None) -> str | None:
-    """Keep the first and last three characters, enough to tell two patrons apart on a call
-    with the office, not enough to look one up."""
-    if value is None:
-        return None
-    text = str(value)
-    if len(text) <= 6:
-        return "•" * len(text)
-    return text[:3] + "•" * (len(text) - 6) + text[-3:]
 
 
 def allowed_scope(user: User) -> tuple[int | None, int | None]:

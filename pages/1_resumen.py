@@ -13,7 +13,7 @@ from lib.policy import Permission
 from lib.queries import overview
 from lib.ui.context import page_setup, query
 from lib.ui.kpi import kpi_grid
-from lib.ui.layout import data_table, record_export
+from lib.ui.layout import csv_button, data_table
 
 ctx = page_setup("Resumen ejecutivo", Permission.PAGE_RESUMEN)
 f = ctx.filters
@@ -71,12 +71,4 @@ with st.expander("Tabla de indicadores"):
         }
     )
     data_table(export)
-    st.download_button(
-        "Descargar CSV",
-        export.to_csv(index=False).encode("utf-8"),
-        file_name="resumen_indicadores.csv",
-        mime="text/csv",
-        on_click=record_export,
-        args=(ctx.write_engine, "resumen_indicadores.csv", len(export), {"alcance": ctx.scope}),
-        icon=":material/download:",
-    )
+    csv_button(ctx, "Descargar CSV", export, "resumen_indicadores.csv", {"alcance": ctx.scope})

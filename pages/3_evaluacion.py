@@ -6,11 +6,13 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
+from lib.access import sees_identifiers
 from lib.analysis import service as ev
 from lib.charts.service import drivers_figure, funnel_figure, p_chart_figure, score_bars
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.filters import add_months
 from lib.format import date_label, fmt_int, fmt_num, fmt_pct, month_label
+from lib.masking import mask_text
 from lib.policy import Permission
 from lib.queries import service as q
 from lib.ui.auth import permitted
@@ -363,6 +365,8 @@ def comments() -> None:
     ):
         return
     sample = query(ctx, q.comment_sample, f)
+    if not sees_identifiers(ctx.user):  # a comment may name a patron: mask what it holds
+        sample = sample.assign(comment=sample["comment"].map(mask_text))
     if sample.empty:
         st.info("No hay comentarios en esta selección.")
         return
@@ -379,8 +383,9 @@ def comments() -> None:
         column_config={"Fecha": st.column_config.DateColumn(format="DD/MM/YYYY")},
     )
     st.caption(
-        "Los 20 comentarios más recientes de la selección; nunca se muestran "
-        "identificadores de patrones."
+        "Los 20 comentarios más recientes de la selección; los identificadores que un "
+        "comentario contenga (registro patronal, RFC, CURP, NSS, correo, teléfono) se "
+        "muestran enmascarados si su rol no permite verlos."
     )
 
 

@@ -6,12 +6,14 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
+from lib.access import sees_identifiers
 from lib.analysis import complaint_text as tx
 from lib.analysis import complaints as an
 from lib.charts.complaints import anomaly_figure, backlog_figure, volume_figure
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.filters import add_months
 from lib.format import date_label, fmt_int, fmt_num, fmt_pct, month_label, period_label
+from lib.masking import mask_text
 from lib.policy import Permission
 from lib.queries import complaints as q
 from lib.ui.auth import permitted
@@ -218,6 +220,10 @@ def text() -> None:
         "palabras y pares de palabras en español, regresión logística."
     )
     current = query(ctx, q.texts, f)
+    prev = query(ctx, q.texts, f.shifted(-f.n_months))
+    if not sees_identifiers(ctx.user):  # a description may name a patron: mask what it holds
+        current = current.assign(description=current["description"].map(mask_text))
+        prev = prev.assign(description=prev["description"].map(mask_text))
     pending = current[current["category_id"].isna()]
     if not pending.empty and permitted(
         ctx.user,
@@ -242,7 +248,6 @@ def text() -> None:
                 )
             },
         )
-    prev = query(ctx, q.texts, f.shifted(-f.n_months))
     terms = tx.rising_terms(current["description"], prev["description"])
     st.markdown(
         f"**Términos que más crecieron** ({period_label(f.start, f.end)} frente al "

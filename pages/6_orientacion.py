@@ -15,6 +15,7 @@ from lib.charts.orientation import (
 )
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.format import date_label, fmt_int, fmt_num
+from lib.masking import shown_text
 from lib.model.feedback import orientation_feedback
 from lib.model.pipeline import default_cutoffs, train_store_and_score
 from lib.policy import Permission
@@ -140,7 +141,7 @@ def _list() -> None:
             "Lugar en la oficina": top["office_rank"],
             "Riesgo (%)": (100 * top["score"]).round(1),
             "Razones": top["reasons"].map(
-                lambda r: "; ".join(r) if isinstance(r, list) else str(r)
+                lambda r: shown_text("; ".join(r) if isinstance(r, list) else str(r), clear)
             ),
             "Último contacto": pd.to_datetime(top["last_contact"]).dt.date,
         }

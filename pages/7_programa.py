@@ -6,11 +6,12 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from lib.access import may
+from lib.access import may, sees_identifiers
 from lib.charts.planning import backtest_figure, capacity_figure, forecast_figure
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.filters import add_months
 from lib.format import date_label, fmt_int, fmt_mxn, fmt_num, period_label
+from lib.masking import mask_frame, shown_text
 from lib.planning import baseline as bl
 from lib.planning import capacity as cap
 from lib.planning import drafts as dr
@@ -26,10 +27,9 @@ from lib.queries import planning as qp
 from lib.ui.campaigns import campaign_result, stored_results
 from lib.ui.context import page_setup, query
 from lib.ui.data import cached_pure
-from lib.ui.layout import XLSX, data_table, lazy_tabs, record_export
+from lib.ui.layout import DOCX, XLSX, data_table, lazy_tabs, record_export
 from lib.ui.session import current_user
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 WORK = "pat_work"
 SELF_SERVICE = {"en_linea", "buzon", "impresos"}  # no staff minutes per contact by default
 
@@ -37,6 +37,10 @@ ctx = page_setup(
     "Programa anual de trabajo", Permission.PAGE_PROGRAMA, caption="Planeación del año siguiente"
 )
 f = ctx.filters
+# a role without the identifiers grant sees the draft's free text (title, notes, target
+# notes) with identifiers masked, on screen and in the files; its edits apply to the original
+# text, so a cell or box it does not change keeps what was saved (lib.masking)
+clear = sees_identifiers(ctx.user)
 if not ctx.meta.months:
     st.info("No hay datos mensuales para planear.")
     st.stop()
@@ -100,7 +104,8 @@ def _work_from(draft: dr.Draft | None) -> dict:
 
 drafts = dr.list_drafts(ctx.engine, year)
 labels = {
-    int(r.id): f"#{r.id} · {r.title} · v{r.version} · {dr.STATUSES.get(r.status, r.status)}"
+    int(r.id): f"#{r.id} · {shown_text(r.title, clear)} · v{r.version} · "
+    f"{dr.STATUSES.get(r.status, r.status)}"
     for r in drafts.itertuples()
 }
 choice = st.selectbox(
@@ -140,8 +145,10 @@ def _edit(part: str) -> None:
 
 
 def editor(part: str, **kwargs) -> None:  # noqa: ANN003
+    """The working copy's ``part`` in an editor; the edits (positions and columns) are folded
+    into the working copy itself, so the masked view never overwrites the text it hides."""
     st.data_editor(
-        work[part],
+        work[part] if clear else mask_frame(work[part]),
         key=f"pat_{part}_{work['rev']}",
         on_change=_edit,
         args=(part,),
@@ -424,7 +431,7 @@ def show_changes(changes: list[dict]) -> None:
         return
     table = pd.DataFrame(changes)
     for col in ("before", "after"):
-        table[col] = [ex.show_value(v) for v in table[col]]
+        table[col] = [shown_text(ex.show_value(v), clear) for v in table[col]]
     data_table(
         table.rename(
             columns={
@@ -475,7 +482,7 @@ def export_tab() -> None:
     rows = len(saved.content.get("targets", []))
     st.download_button(
         "Descargar Excel",
-        data=ex.workbook(saved.content, saved.version, saved.author, extra, scope),
+        data=ex.workbook(saved.content, saved.version, saved.author, extra, scope, mask=not clear),
         file_name=f"{stem}.xlsx",
         mime=XLSX,
         on_click=record_export,
@@ -499,7 +506,7 @@ def export_tab() -> None:
             "Capacidad por canal": ex.chart_png(capacity_figure(capacity_now(), channel_names)),
         }
         st.session_state[doc_key] = ex.document(
-            saved.content, saved.version, saved.author, extra, charts, scope
+            saved.content, saved.version, saved.author, extra, charts, scope, mask=not clear
         )
 
     st.button(
@@ -538,12 +545,18 @@ lazy_tabs(
 st.divider()
 st.subheader("Guardar")
 left, mid = st.columns([3, 1])
-work["title"] = left.text_input("Título del programa", value=work["title"], key=None)
+shown_title = shown_text(work["title"], clear)
+typed = left.text_input("Título del programa", value=shown_title, key=None)
+if typed != shown_title:  # typed by the user: replaces the text (masked or not)
+    work["title"] = typed
 statuses = list(dr.STATUSES)
 work["status"] = mid.selectbox(
     "Estado", statuses, index=statuses.index(work["status"]), format_func=dr.STATUSES.get
 )
-work["notes"] = st.text_area("Notas generales", value=work["notes"], height=80)
+shown_notes = shown_text(work["notes"], clear)
+typed = st.text_area("Notas generales", value=shown_notes, height=80)
+if typed != shown_notes:
+    work["notes"] = typed
 
 
 def save() -> None:

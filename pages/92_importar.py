@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from lib.export import csv_bytes
 from lib.format import fmt_int
 from lib.ingest.contract import IMPORT_ORDER, SPECS
 from lib.ingest.load import import_file
@@ -128,7 +129,7 @@ if result is not None:
         name = f"problemas_{result.table}_{result.file_name.rsplit('.', 1)[0]}.csv"
         st.download_button(
             "Descargar problemas (CSV)",
-            data=result.problems.to_csv(index=False).encode("utf-8-sig"),
+            data=csv_bytes(result.problems),
             file_name=name,
             mime="text/csv",
             on_click=record_export,

@@ -1,5 +1,7 @@
-"""The draft as files to circulate: an Excel workbook (openpyxl, through lib.export) and a Word
-document (python-docx) with the same tables and, when a PNG renderer works, the charts.
+"""The draft as files to circulate: an Excel workbook and a Word document with the same tables
+and, when a PNG renderer works, the charts. Both are written by lib.export (its cell rules:
+masking for a role without the identifiers grant, no formulas, no control characters); this
+module only says what goes in them.
 
 Charts are rendered by plotly + kaleido, which drives the system Chromium offline (measured
 here: about 6 s for the first figure, then well under a second). If that fails (no Chromium),
@@ -8,13 +10,11 @@ the document carries the tables only and says so. Pure: no Streamlit.
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from lib.export import excel_workbook
+from lib.export import excel_workbook, word_document
 from lib.planning.drafts import STATUSES
 from lib.planning.validation import LABELS
 
@@ -73,12 +73,16 @@ def workbook(
     author: str | None,
     extra: Mapping[str, pd.DataFrame] | None = None,
     more_cover: Sequence[tuple[str, str]] = (),
+    *,
+    mask: bool = False,
 ) -> bytes:
-    """The Excel workbook: a cover sheet, then Metas, Capacidad, Campañas and ``extra``."""
+    """The Excel workbook: a cover sheet, then Metas, Capacidad, Campañas and ``extra``.
+    ``mask``: identifiers inside the notes and every other text masked (lib.masking)."""
     return excel_workbook(
         f"Programa Anual de Trabajo {content.get('year', '')}",
         [*cover(content, version, author), *more_cover],
         draft_tables(content, extra),
+        mask=mask,
     )
 
 
@@ -99,16 +103,6 @@ def show_value(v) -> str:  # noqa: ANN001
     return str(v)
 
 
-def _cell(v) -> str:  # noqa: ANN001
-    if v is None or (isinstance(v, float) and pd.isna(v)):
-        return "—"
-    if isinstance(v, float):
-        return f"{v:,.2f}".rstrip("0").rstrip(".") if abs(v) < 1e15 else f"{v:.3g}"
-    if isinstance(v, dt.date):
-        return v.strftime("%d/%m/%Y")
-    return str(v)
-
-
 def document(
     content: Mapping,
     version: int | None,
@@ -116,46 +110,15 @@ def document(
     extra: Mapping[str, pd.DataFrame] | None = None,
     charts: Mapping[str, bytes | None] | None = None,
     more_cover: Sequence[tuple[str, str]] = (),
+    *,
+    mask: bool = False,
 ) -> bytes:
     """The Word document: title, cover facts, one section per table, the charts (PNG) or a
     note that they could not be drawn."""
-    from docx import Document
-    from docx.shared import Cm, Pt
-
-    doc = Document()
-    doc.styles["Normal"].font.name = "Calibri"
-    doc.styles["Normal"].font.size = Pt(10)
-    doc.add_heading(f"Programa Anual de Trabajo {content.get('year', '')}", level=0)
-    facts = doc.add_table(rows=0, cols=2)
-    facts.style = "Light List Accent 1"
-    for label, value in [*cover(content, version, author), *more_cover]:
-        row = facts.add_row().cells
-        row[0].text, row[1].text = label, value
-    for name, frame in draft_tables(content, extra).items():
-        doc.add_heading(name, level=1)
-        if frame.empty:
-            doc.add_paragraph("Sin filas.")
-            continue
-        table = doc.add_table(rows=1, cols=len(frame.columns))
-        table.style = "Light Grid Accent 1"
-        for cell, col in zip(table.rows[0].cells, frame.columns, strict=True):
-            cell.text = str(col)
-        for rec in frame.itertuples(index=False):
-            cells = table.add_row().cells
-            for cell, v in zip(cells, rec, strict=True):
-                cell.text = _cell(v)
-    if charts:
-        doc.add_heading("Gráficas", level=1)
-        missing = [t for t, png in charts.items() if png is None]
-        for title, png in charts.items():
-            if png is not None:
-                doc.add_paragraph(title)
-                doc.add_picture(io.BytesIO(png), width=Cm(16))
-        if missing:
-            doc.add_paragraph(
-                "No se pudieron dibujar las gráficas en este servidor (falta el motor de "
-                "imágenes); el documento lleva sólo las tablas: " + ", ".join(missing) + "."
-            )
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    return word_document(
+        f"Programa Anual de Trabajo {content.get('year', '')}",
+        [*cover(content, version, author), *more_cover],
+        draft_tables(content, extra),
+        charts=charts,
+        mask=mask,
+    )

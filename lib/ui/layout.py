@@ -1,4 +1,6 @@
-"""Page pieces every analysis page repeats: lazy tabs kept in the URL, and the Excel button."""
+"""Page pieces every analysis page repeats: lazy tabs kept in the URL, and the download buttons
+(Excel, CSV). Every download's bytes come from lib.export, masked for a role without the
+identifiers grant, and every click is recorded in the audit log (record_export)."""
 
 from __future__ import annotations
 
@@ -8,15 +10,16 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
-from lib.access import may, require
+from lib.access import may, require, sees_identifiers
 from lib.audit import record_event
-from lib.export import excel_workbook
+from lib.export import csv_bytes, excel_workbook
 from lib.format import date_label, period_label
 from lib.policy import Permission
 from lib.queries.meta import DatasetMeta
 from lib.ui.session import current_user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 MISSING = "—"  # how a table shows a missing value (Streamlit's default is a grey "None")
@@ -64,9 +67,10 @@ def excel_button(
     extra: Sequence[tuple[str, str]] = (),
 ) -> None:
     """Download the tables as one workbook whose cover says what they are: report, period,
-    scope, data date, demo or institutional, and when it was generated. Drawn only when the
-    policy lets the user download (lib/policy.py, EXPORT)."""
-    if not may(current_user(), Permission.EXPORT):
+    scope, data date, demo or institutional, and when it was generated. Text is masked
+    (lib.masking.mask_text) unless the user may see identifiers. Drawn only when the policy
+    lets the user download (lib/policy.py, EXPORT)."""
+    if not may(ctx.user, Permission.EXPORT):
         return
     cover: list[tuple[str, str]] = [("Reporte", title)]
     if ctx.filters is not None:
@@ -81,11 +85,12 @@ def excel_button(
         ("Generado", dt.datetime.now().strftime("%d/%m/%Y %H:%M")),
     ]
     rows = int(sum(len(frame) for frame in sheets.values()))
+    masked = not sees_identifiers(ctx.user)
     st.download_button(
         label,
         # built when clicked, not on every rerun: openpyxl took a few hundred ms per view for
         # a list of a thousand rows (issue 10)
-        data=lambda: excel_workbook(title, cover, sheets),
+        data=lambda: excel_workbook(title, cover, sheets, mask=masked),
         file_name=f"{file_stem}.xlsx",
         mime=XLSX,
         on_click=record_export,
@@ -96,6 +101,31 @@ def excel_button(
             {"reporte": title, "alcance": ctx.scope},
         ),
         icon=":material/download:",
+    )
+
+
+def csv_button(
+    ctx,  # noqa: ANN001 (a PageContext)
+    label: str,
+    frame: pd.DataFrame,
+    file_name: str,
+    details: dict,
+    **kwargs: object,
+) -> None:
+    """Download one table as CSV (lib.export.csv_bytes: no formulas, masked unless the user
+    may see identifiers), recorded in the audit log; drawn only when the policy lets the user
+    download."""
+    if not may(ctx.user, Permission.EXPORT):
+        return
+    st.download_button(
+        label,
+        data=csv_bytes(frame, mask=not sees_identifiers(ctx.user)),
+        file_name=file_name,
+        mime="text/csv",
+        on_click=record_export,
+        args=(ctx.write_engine, file_name, len(frame), details),
+        icon=":material/download:",
+        **kwargs,
     )
 
 
