@@ -165,5 +165,6 @@ def test_import_page_is_for_administrators_only(tiny_copy, monkeypatch):  # noqa
     at.session_state["_mirador_signed_in"] = "local"
     at.run()  # opened by its URL, the page itself refuses
     assert not at.exception
-    assert "Sólo un administrador puede importar" in at.error[0].value
+    assert "no tiene acceso" in at.error[0].value
+    assert "Cargar datos cambia la base compartida" in at.error[0].value
     assert not at.file_uploader

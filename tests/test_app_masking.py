@@ -34,6 +34,7 @@ from lib.users import authenticate, save_user
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "clave-de-prueba-1"
 ADMIN = User("admin", "Admin", "administrador")
+PLANNER = User("ana", "Ana", "planeador")
 PLANT = (
     "Patrón Z1499999123 RFC ABCD800101XX1 CURP GODE561231HDFRRN09 NSS 12345678901 "
     "correo juan.perez@empresa.com.mx tel (33) 1234-5678 llamó"
@@ -128,8 +129,8 @@ def planted(sqlite_tiny, tmp_path_factory) -> tuple[str, int]:  # noqa: ANN001
                 ),  # noqa: E501
                 {"c": PLANT},
             )
-    first = dr.create_draft(engine, "ana", _draft_content("nota inicial"))
-    draft = dr.save_draft(engine, first.id, "ana", _draft_content(PLANT), expected_version=1)
+    first = dr.create_draft(engine, PLANNER, _draft_content("nota inicial"))
+    draft = dr.save_draft(engine, first.id, PLANNER, _draft_content(PLANT), expected_version=1)
     for name, spec in ACCOUNTS.items():
         save_user(engine, ADMIN, name, name.capitalize(), password=PASSWORD, **spec)
     record_event(engine, HYPERLINK, "sign_in_failed", "=cmd|' /C calc'!A0")

@@ -18,7 +18,7 @@ from lib.access import DEMO_USER, ROLES, User, may
 from lib.audit import record_event
 from lib.db.engine import DEFAULT_SQLITE_PATH, database_target, write_url
 from lib.format import fmt_num
-from lib.policy import Permission
+from lib.policy import POLICY, Permission
 from lib.sessions import (
     COOKIE,
     close_session,
@@ -278,7 +278,8 @@ def require(user: User, permission: Permission, engine: Engine | None = None) ->
     if engine is not None:
         record_event(engine, user, "access_denied", str(permission.value))
     st.error(
-        "Su rol no tiene acceso a esta página. Si lo necesita, pídalo a un administrador.",
+        f"Su rol no tiene acceso a esta página. {POLICY[permission].why} Si lo necesita, "
+        "pídalo a un administrador.",
         icon=":material/lock:",
     )
     st.stop()
