@@ -138,6 +138,8 @@ def decide(
                          CLIENT),
         ),
     ]  # fmt: skip
+    if client is None:  # origin unknown (local, or a proxy not listed): no address-wide lock
+        candidates = [c for c in candidates if c[0] != "client"]
     running = [(until, key) for key, until in candidates if until is not None and until > now]
     if not running:
         return Verdict(None)
@@ -208,7 +210,8 @@ def client_address(
     ``peer`` is the connection's address (Streamlit gives None for 127.0.0.1 and ::1, taken
     here as 127.0.0.1). X-Forwarded-For is read only when the peer is a trusted proxy, from
     the right: the first address that is not itself a trusted proxy is the client (entries
-    further left were written by the client and can be forged)."""
+    further left were written by the client and can be forged). None when the origin is
+    unknown (loopback): then only the per-name locks apply (see decide)."""
     peer_ip = _ip(peer) if peer else ipaddress.ip_address("127.0.0.1")
     if peer_ip is None:
         return peer
@@ -216,13 +219,16 @@ def client_address(
     def is_trusted(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         return any(ip.version == n.version and ip in n for n in trusted)
 
-    if not forwarded_for or not is_trusted(peer_ip):
-        return str(peer_ip)
-    hops = [h for h in forwarded_for.split(",") if h.strip()]
-    for hop in reversed(hops):
-        ip = _ip(hop)
-        if ip is None:
-            return str(peer_ip)  # garbage in the chain: trust nothing beyond the peer
-        if not is_trusted(ip):
-            return str(ip)
-    return str(peer_ip)
+    found = peer_ip
+    if forwarded_for and is_trusted(peer_ip):
+        for hop in reversed([h for h in forwarded_for.split(",") if h.strip()]):
+            ip = _ip(hop)
+            if ip is None:
+                break  # garbage in the chain: trust nothing beyond the last good hop
+            found = ip
+            if not is_trusted(ip):
+                break
+    # a loopback address is no client: a sign-in on the server itself, or through a proxy on
+    # the same host that MIRADOR_TRUSTED_PROXIES does not list. Counting every such attempt
+    # against one address would let 20 failures lock everybody out.
+    return None if found.is_loopback else str(found)

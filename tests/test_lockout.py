@@ -99,6 +99,10 @@ def test_one_address_spraying_many_user_names_is_locked():
     assert v.locked_until == T0 + dt.timedelta(seconds=190 + 60)
     assert not decide(at(3.5), "nuevo", B, [], []).locked
     assert not decide(at(3.5), "nuevo", A, [], spray[:19]).locked
+    # an unknown origin (loopback: no proxy listed) has no address-wide lock: 20 failures
+    # there must not lock everybody out
+    unknown = [Failure(f.at, f.username, None) for f in spray]
+    assert not decide(at(3.5), "nuevo", None, [], unknown).locked
 
 
 def test_a_success_and_the_look_back_forget_old_failures():
@@ -139,12 +143,12 @@ def test_no_timeline_locks_beyond_the_cap_after_its_last_counted_failure(secs, e
 
 def test_the_client_address_trusts_forwarded_for_only_from_listed_proxies():
     proxies = trusted_proxies("127.0.0.1, 10.0.0.0/24")
-    assert client_address(None, None, proxies) == "127.0.0.1"  # local, no proxy header
+    assert client_address(None, None, proxies) is None  # local: origin unknown
     assert client_address(A, "6.6.6.6", proxies) == A  # not a proxy: the header is ignored
-    assert client_address(None, B, ()) == "127.0.0.1"  # no trusted proxies configured
+    assert client_address(None, B, ()) is None  # a proxy nobody listed: unknown, not B
     assert client_address(None, B, proxies) == B  # nginx on the same host
     assert client_address("10.0.0.5", f"6.6.6.6, {B}, 10.0.0.9", proxies) == B  # forged left
-    assert client_address(None, "no-es-ip", proxies) == "127.0.0.1"
+    assert client_address("10.0.0.5", "no-es-ip", proxies) == "10.0.0.5"
     assert client_address("::1", "2001:db8::5", trusted_proxies("::1")) == "2001:db8::5"
     assert trusted_proxies("") == ()
     with pytest.raises(ProxySettingError, match="MIRADOR_TRUSTED_PROXIES"):
