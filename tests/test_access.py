@@ -347,3 +347,14 @@ def test_sql_and_html_in_import_headers_and_values_are_text(users_db) -> None:  
         ).scalar_one()
         assert conn.execute(text("SELECT COUNT(*) FROM complaint")).scalar_one() == before + 1
     assert stored == hostile
+
+
+def test_streamlit_security_settings_are_written_out() -> None:
+    """Issue 16: Streamlit's own protections are on in .streamlit/config.toml, explicitly."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    server, client = config["server"], config["client"]
+    assert server["enableXsrfProtection"] is True and server["enableCORS"] is True
+    assert server["enableStaticServing"] is False and server["enableAgentApi"] is False
+    assert client["showErrorDetails"] == "none" and client["disableDataExport"] is True
