@@ -9,6 +9,13 @@ finished and no skeleton is left; its latency is from the click to that moment. 
 timeouts, Streamlit exceptions and error boxes. The server's resident memory is sampled every
 half second. Prints p50 / p95 / max latency overall and per page, errors and server memory,
 and writes ``results/loadtest-<stamp>.json``.
+
+With local accounts (sign-in required), give them: ``--user NAME`` (repeatable; session *i*
+uses the *i*-th name, round robin) and the password in the environment variable
+``MIRADOR_LOADTEST_PASSWORD`` or on standard input with ``--password-stdin`` (never as an
+argument: it would show in the process list and the shell history). Each session signs in
+through the form before its first page and goes through the pages of its role's menu; a page
+that shows the sign-in form instead counts as an error.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import sys
 import threading
 import time
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,6 +49,34 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PAGE_TIMEOUT_MS = 120_000
+PASSWORD_ENV = "MIRADOR_LOADTEST_PASSWORD"
+
+
+@dataclass(frozen=True)
+class Account:
+    """A local account the load test signs in with; its role decides the pages visited."""
+
+    username: str
+    password: str = field(repr=False)
+    role: str = "administrador"
+
+
+def load_accounts(database_url: str, usernames: list[str], password: str) -> list[Account]:
+    """The named accounts as stored (active, with their role), or a Spanish error."""
+    from lib.db.engine import make_engine
+    from lib.users import active_account
+
+    engine = make_engine(database_url)
+    try:
+        accounts = []
+        for name in usernames:
+            user = active_account(engine, name)
+            if user is None:
+                raise RuntimeError(f"La cuenta {name!r} no existe o está inactiva")
+            accounts.append(Account(name, password, user.role))
+        return accounts
+    finally:
+        engine.dispose()
 
 
 def free_port() -> int:
@@ -144,11 +180,28 @@ def stop_server(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def _pages() -> list[tuple[str, str]]:
-    """(url path, title) of every page in the menu; the first is the default page at /."""
-    from lib.ui.nav import SECTIONS
+def _pages(role: str | None = None) -> list[tuple[str, str]]:
+    """(url path, title) of every page in the menu (of ``role``'s menu: restricted pages left
+    out); the first is the default page at /."""
+    from lib.access import User
+    from lib.ui.nav import SECTIONS, pages_for
 
-    return [(url, title) for items in SECTIONS.values() for _, title, url, _ in items]
+    sections = SECTIONS if role is None else pages_for(User("carga", "Prueba de carga", role))
+    return [(url, title) for items in sections.values() for _, title, url, _ in items]
+
+
+async def _sign_in(page, base_url: str, account: Account) -> None:  # noqa: ANN001
+    """The sign-in form, as a person fills it; done when the first page's title shows."""
+    from playwright.async_api import expect
+
+    await page.goto(base_url + "/", timeout=PAGE_TIMEOUT_MS)
+    main = page.get_by_test_id("stMain")
+    await expect(main.get_by_role("heading", name="Iniciar sesión")).to_be_visible(
+        timeout=PAGE_TIMEOUT_MS
+    )
+    await main.get_by_label("Usuario").fill(account.username)
+    await main.get_by_label("Contraseña", exact=True).fill(account.password)
+    await main.get_by_role("button", name="Entrar").click()
 
 
 async def _wait_page(page, title: str) -> None:  # noqa: ANN001
@@ -166,6 +219,9 @@ async def _wait_page(page, title: str) -> None:  # noqa: ANN001
 
 
 async def _problems(page) -> str | None:  # noqa: ANN001
+    main = page.get_by_test_id("stMain")
+    if await main.get_by_role("heading", name="Iniciar sesión").count():
+        return "formulario de inicio de sesión en la página (sesión no iniciada)"
     if await page.get_by_test_id("stException").count():
         return "excepción de Streamlit en la página"
     errors = page.get_by_test_id("stAlertContentError")
@@ -174,21 +230,30 @@ async def _problems(page) -> str | None:  # noqa: ANN001
     return None
 
 
-async def _user(browser, base_url: str, user: int, rounds: int, out: list[dict]) -> None:  # noqa: ANN001
+async def _user(  # noqa: PLR0913
+    browser,  # noqa: ANN001
+    base_url: str,
+    user: int,
+    rounds: int,
+    out: list[dict],
+    account: Account | None = None,
+) -> None:
     context = await browser.new_context(
         viewport={"width": 1400, "height": 1000},
         locale="es-MX",
         timezone_id="America/Mexico_City",
     )
     page = await context.new_page()
-    pages = _pages()
+    pages = _pages(account.role if account else None)
     try:
         for rnd in range(rounds):
             for i, (url, title) in enumerate(pages):
                 started = time.perf_counter()
                 error = None
                 try:
-                    if rnd == 0 and i == 0:
+                    if rnd == 0 and i == 0 and account is not None:
+                        await _sign_in(page, base_url, account)  # lands on the first page
+                    elif rnd == 0 and i == 0:
                         await page.goto(base_url + "/", timeout=PAGE_TIMEOUT_MS)
                     else:
                         link = page.get_by_test_id("stSidebarNav").locator(
@@ -202,6 +267,7 @@ async def _user(browser, base_url: str, user: int, rounds: int, out: list[dict])
                 out.append(
                     {
                         "user": user,
+                        "account": account.username if account else None,
                         "round": rnd,
                         "page": url,
                         "ms": round(1000 * (time.perf_counter() - started), 1),
@@ -212,14 +278,28 @@ async def _user(browser, base_url: str, user: int, rounds: int, out: list[dict])
         await context.close()
 
 
-async def _drive(base_url: str, users: int, rounds: int, chromium: str) -> list[dict]:
+async def _drive(
+    base_url: str, users: int, rounds: int, chromium: str, accounts: list[Account] | None = None
+) -> list[dict]:
     from playwright.async_api import async_playwright
 
     out: list[dict] = []
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            await asyncio.gather(*(_user(browser, base_url, u, rounds, out) for u in range(users)))
+            await asyncio.gather(
+                *(
+                    _user(
+                        browser,
+                        base_url,
+                        u,
+                        rounds,
+                        out,
+                        accounts[u % len(accounts)] if accounts else None,
+                    )
+                    for u in range(users)
+                )
+            )
         finally:
             await browser.close()
     return out
@@ -263,7 +343,10 @@ def run_loadtest(
     results: Path | None = None,
     chromium: str | None = None,
     warm: bool = True,
+    accounts: list[Account] | None = None,
 ) -> dict:
+    """``accounts``: sign in with these (round robin over the sessions); None when the app
+    runs without sign-in (the demo)."""
     from lib.bench import _commit, _display, _machine
 
     chromium = chromium or os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
@@ -289,9 +372,9 @@ def run_loadtest(
         idle_mb = _rss_mb(proc.pid)
         warm_visits: list[dict] = []
         if warm:  # one user first: the caches a running server has after its first visitor
-            warm_visits = asyncio.run(_drive(base_url, 1, 1, chromium))
+            warm_visits = asyncio.run(_drive(base_url, 1, 1, chromium, accounts))
         started = time.perf_counter()
-        visits = asyncio.run(_drive(base_url, users, rounds, chromium))
+        visits = asyncio.run(_drive(base_url, users, rounds, chromium, accounts))
         wall = time.perf_counter() - started
     finally:
         sampler.stop.set()
@@ -305,6 +388,7 @@ def run_loadtest(
         "users": users,
         "rounds": rounds,
         "warm_first": warm,
+        "accounts": sorted({a.username for a in accounts}) if accounts else [],
         "wall_s": round(wall, 1),
         "server_rss_mb": {
             "idle": round(idle_mb, 1) if idle_mb else None,
@@ -325,7 +409,8 @@ def run_loadtest(
 def format_report(r: dict) -> str:
     lines = [
         f"Prueba de carga · {r['users']} sesiones × {r['rounds']} vuelta(s) · {r['database']} · "
-        f"commit {r['commit']}",
+        f"commit {r['commit']}"
+        + (f" · con sesión de {', '.join(r['accounts'])}" if r.get("accounts") else ""),
         f"  visitas {r['visits']}, errores {r['errors']}, p50 {r['p50_ms']} ms, "
         f"p95 {r['p95_ms']} ms, máx {r['max_ms']} ms, {r['wall_s']} s en total",
         f"  memoria del servidor: en reposo {r['server_rss_mb']['idle']} MB, "
@@ -351,11 +436,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cold", action="store_true", help="sin visita previa: todos llegan con la caché vacía"
     )
+    parser.add_argument(
+        "--user",
+        action="append",
+        default=[],
+        metavar="USUARIO",
+        help="cuenta local con la que cada sesión inicia sesión (repetible; por turnos); la "
+        f"contraseña, en {PASSWORD_ENV} o con --password-stdin",
+    )
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="leer la contraseña de las cuentas de la entrada estándar (una línea)",
+    )
     args = parser.parse_args(argv)
     if not args.database:
         parser.error("indique --database o MIRADOR_DATABASE_URL")
+    accounts = None
+    if args.user:
+        password = (
+            sys.stdin.readline().rstrip("\n")
+            if args.password_stdin
+            else os.environ.get(PASSWORD_ENV, "")
+        )
+        if not password:
+            parser.error(f"falta la contraseña de --user: {PASSWORD_ENV} o --password-stdin")
+        try:
+            accounts = load_accounts(args.database, args.user, password)
+        except RuntimeError as exc:
+            parser.error(str(exc))
     report = run_loadtest(
-        args.database, args.users, args.rounds, Path(args.results), warm=not args.cold
+        args.database,
+        args.users,
+        args.rounds,
+        Path(args.results),
+        warm=not args.cold,
+        accounts=accounts,
     )
     print(format_report(report))
     print(f"Resultados: {report['file']}")

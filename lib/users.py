@@ -13,18 +13,17 @@ from typing import Any
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, func, insert, or_, select, update
 
 from lib.access import ROLES, User, require
 from lib.audit import audit_events, record_event
 from lib.db.schema import AppUser, AuditEvent, Ooad, Subdelegacion
+from lib.lockout import LOOKBACK, Failure, Verdict, decide, lock_message
 from lib.policy import Permission
 
 U = AppUser.__table__
 _hasher = PasswordHasher()
 MIN_PASSWORD = 10
-MAX_FAILURES = 5  # failed sign-ins in LOCKOUT_MINUTES lock the account for that long
-LOCKOUT_MINUTES = 15
 
 
 class UserError(ValueError):
@@ -58,26 +57,74 @@ def local_sign_in_enabled(engine: Engine) -> bool:
     return n > 0
 
 
-def _recent_failures(engine: Engine, username: str) -> int:
+def _failures(
+    engine: Engine, username: str, client: str | None, now: dt.datetime
+) -> tuple[list[Failure], list[Failure], list[Failure]]:
+    """The counted failures (target "local": not the attempts refused while locked) of the
+    last 24 hours on this user name or from this client, split per key, and the user name's
+    password sign-ins. One indexed read of the audit log (action, at)."""
     t = AuditEvent.__table__
-    since = dt.datetime.now() - dt.timedelta(minutes=LOCKOUT_MINUTES)
+    since = now - LOOKBACK
+    cliente = t.c.details["cliente"].as_string()
+    same_client = cliente.is_(None) if client is None else cliente == client
     with engine.connect() as conn:
-        return conn.execute(
-            select(func.count())
-            .select_from(t)
-            .where(t.c.action == "sign_in_failed", t.c.username == username[:120], t.c.at >= since)
-        ).scalar_one()
+        rows = conn.execute(
+            select(t.c.at, t.c.username, cliente.label("client")).where(
+                t.c.action == "sign_in_failed",
+                t.c.target == "local",
+                t.c.at > since,
+                or_(t.c.username == username[:120], same_client),
+            )
+        ).all()
+        ok = conn.execute(
+            select(t.c.at, t.c.username, cliente.label("client")).where(
+                t.c.action == "sign_in",
+                t.c.target == "local",
+                t.c.username == username[:120],
+                t.c.at > since,
+            )
+        ).all()
+    failures = [Failure(r.at, r.username, r.client) for r in rows]
+    by_user = [f for f in failures if f.username == username[:120]]
+    by_client = [f for f in failures if f.client == client]
+    return by_user, by_client, [Failure(r.at, r.username, r.client) for r in ok]
 
 
-def authenticate(engine: Engine, username: str, password: str) -> User:
-    """The user, when the password matches an active account; records the attempt either way.
-    The message does not say whether the user exists (no account discovery)."""
+def lock_verdict(
+    engine: Engine, username: str, client: str | None = None, now: dt.datetime | None = None
+) -> Verdict:
+    """Whether ``client`` may try ``username`` now (lib.lockout.decide on the audit log)."""
+    now = now or dt.datetime.now()
     username = username.strip()
-    if _recent_failures(engine, username) >= MAX_FAILURES:
-        record_event(engine, username, "sign_in_failed", "bloqueado", details={"locked": True})
-        raise UserError(
-            f"Demasiados intentos fallidos: la cuenta está bloqueada {LOCKOUT_MINUTES} minutos"
+    by_user, by_client, successes = _failures(engine, username, client, now)
+    return decide(now, username[:120], client, by_user, by_client, successes)
+
+
+def authenticate(engine: Engine, username: str, password: str, client: str | None = None) -> User:
+    """The user, when the password matches an active account; records the attempt either way.
+    The message does not say whether the user exists (no account discovery).
+
+    ``client`` is the address the attempt comes from (lib.lockout.client_address). While a
+    lock runs (lib.lockout: per user name and address, per address, per user name) the
+    password is not checked and the attempt is recorded as "bloqueado", which neither counts
+    as a failure nor extends the lock."""
+    username = username.strip()
+    now = dt.datetime.now()
+    verdict = lock_verdict(engine, username, client, now)
+    if verdict.locked:
+        record_event(
+            engine,
+            username,
+            "sign_in_failed",
+            "bloqueado",
+            details={
+                "locked": True,
+                "cliente": client,
+                "bloqueo": verdict.key,
+                "hasta": f"{verdict.locked_until:%Y-%m-%d %H:%M:%S}",
+            },
         )
+        raise UserError(lock_message(verdict, now))
     with engine.connect() as conn:
         row = conn.execute(select(U).where(U.c.username == username)).first()
     ok = False
@@ -87,10 +134,10 @@ def authenticate(engine: Engine, username: str, password: str) -> User:
         except (VerificationError, InvalidHashError):
             ok = False
     if not ok:
-        record_event(engine, username, "sign_in_failed", "local")
+        record_event(engine, username, "sign_in_failed", "local", details={"cliente": client})
         raise UserError("Usuario o contraseña incorrectos")
     user = _as_user(row)
-    record_event(engine, user, "sign_in", "local")
+    record_event(engine, user, "sign_in", "local", details={"cliente": client})
     return user
 
 
@@ -219,6 +266,7 @@ __all__ = [
     "hash_password",
     "list_users",
     "local_sign_in_enabled",
+    "lock_verdict",
     "save_user",
     "user_by_email",
 ]

@@ -8,6 +8,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import inspect, text
 
@@ -119,7 +120,7 @@ def test_passwords_are_hashed_and_sign_in_is_audited(users_db) -> None:  # noqa:
     for _ in range(4):
         with pytest.raises(UserError):
             authenticate(engine, "ana", "mal")
-    with pytest.raises(UserError, match="bloqueada"):
+    with pytest.raises(UserError, match="Acceso bloqueado"):
         authenticate(engine, "ana", "una clave larga 1")  # locked even with the right one
     with pytest.raises(UserError, match="al menos 10"):
         save_user(engine, ADMIN, "beto", "Beto", "titular", password="corta")
@@ -127,6 +128,42 @@ def test_passwords_are_hashed_and_sign_in_is_audited(users_db) -> None:  # noqa:
         save_user(engine, ADMIN, "ofi", "Ofi", "oficina")
     with pytest.raises(UserError, match="no pertenece"):
         save_user(engine, ADMIN, "ofi", "Ofi", "oficina", ooad_id=20, subdelegacion_id=1412)
+
+
+def test_a_flood_from_one_address_locks_that_address_only_and_never_extends(users_db) -> None:  # noqa: ANN001, E501
+    """Issue 16: lockout per user name and address; attempts while locked are recorded as
+    "bloqueado" but are not failures, so the lock ends 1 minute after the 5th failure however
+    many attempts follow; the same user signs in from another address meanwhile."""
+    import datetime as dt
+
+    from lib.users import lock_verdict
+
+    _, engine = users_db
+    save_user(engine, ADMIN, "titular", "Titular", "titular", password="clave del titular")
+    attacker, office = "203.0.113.7", "10.20.30.40"
+    for _ in range(5):
+        with pytest.raises(UserError, match="incorrectos"):
+            authenticate(engine, "titular", "adivinanza", client=attacker)
+    fifth = audit_events(engine, action="sign_in_failed")["at"].max()
+    for _ in range(30):  # the flood goes on while locked
+        with pytest.raises(UserError, match="Acceso bloqueado.*desde este equipo"):
+            authenticate(engine, "titular", "adivinanza", client=attacker)
+    with pytest.raises(UserError, match="Acceso bloqueado"):
+        authenticate(engine, "titular", "clave del titular", client=attacker)
+    assert authenticate(engine, "titular", "clave del titular", client=office).role == "titular"
+    failed = audit_events(engine, action="sign_in_failed")
+    assert (failed["target"] == "local").sum() == 5  # hand count: the 5 wrong passwords
+    assert (failed["target"] == "bloqueado").sum() == 31  # 30 + the right password, refused
+    assert set(failed["details"].map(lambda d: d["cliente"])) == {attacker}
+    # the lock is computed from the 5th failure, not from the latest attempt, and the
+    # office's sign-in above did not free the attacker's address
+    fifth = pd.Timestamp(fifth).to_pydatetime()
+    still = lock_verdict(engine, "titular", attacker, now=fifth + dt.timedelta(seconds=59))
+    assert still.locked and still.locked_until == fifth + dt.timedelta(minutes=1)
+    assert not lock_verdict(
+        engine, "titular", attacker, now=fifth + dt.timedelta(seconds=61)
+    ).locked  # noqa: E501
+    assert not lock_verdict(engine, "titular", office).locked
 
 
 def test_remembered_sessions_resume_until_expiry_sign_out_or_deactivation(
@@ -310,3 +347,14 @@ def test_sql_and_html_in_import_headers_and_values_are_text(users_db) -> None:  
         ).scalar_one()
         assert conn.execute(text("SELECT COUNT(*) FROM complaint")).scalar_one() == before + 1
     assert stored == hostile
+
+
+def test_streamlit_security_settings_are_written_out() -> None:
+    """Issue 16: Streamlit's own protections are on in .streamlit/config.toml, explicitly."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    server, client = config["server"], config["client"]
+    assert server["enableXsrfProtection"] is True and server["enableCORS"] is True
+    assert server["enableStaticServing"] is False and server["enableAgentApi"] is False
+    assert client["showErrorDetails"] == "none" and client["disableDataExport"] is True

@@ -18,9 +18,11 @@ from lib.access import DEMO_USER, ROLES, User, may
 from lib.audit import record_event
 from lib.db.engine import DEFAULT_SQLITE_PATH, database_target, write_url
 from lib.format import fmt_num
+from lib.lockout import ProxySettingError, client_address, trusted_proxies
 from lib.policy import POLICY, Permission
 from lib.sessions import (
     COOKIE,
+    SettingError,
     close_session,
     open_session,
     resumed_user,
@@ -40,6 +42,24 @@ from lib.users import (
 _SIGNED = "_mirador_signed_in"
 _TOKEN = "_mirador_session_token"  # this session's remembered sign-in (lib.sessions)
 _COOKIE_OP = "_mirador_cookie"  # what the browser's cookie must become: (token, seconds)
+
+
+def _client() -> str | None:
+    """The address this session's sign-in attempts are counted against (lib.lockout): the
+    connection's, or X-Forwarded-For's when the connection comes from a proxy listed in
+    MIRADOR_TRUSTED_PROXIES."""
+    try:
+        trusted = trusted_proxies()
+    except ProxySettingError as exc:
+        raise SettingError(str(exc)) from None
+    try:
+        peer = st.context.ip_address
+        forwarded = st.context.headers.get("X-Forwarded-For") if trusted else None
+    except Exception:  # no browser (bare script)  # noqa: BLE001
+        return None
+    peer = peer if isinstance(peer, str) else None  # AppTest's context is a mock
+    forwarded = forwarded if isinstance(forwarded, str) else None
+    return client_address(peer, forwarded, trusted)
 
 
 def _browser_token() -> str | None:
@@ -137,7 +157,7 @@ def _sign_in_form(engine: Engine) -> None:
         sent = st.form_submit_button("Entrar", icon=":material/login:")
     if sent:
         try:
-            user = authenticate(engine, username, password)
+            user = authenticate(engine, username, password, client=_client())
         except UserError as exc:
             st.error(str(exc), icon=":material/lock:")
         else:

@@ -32,3 +32,57 @@ def test_two_sessions_go_through_every_page(e2e_database_url, chromium_executabl
     assert report["server_rss_mb"]["peak"] >= report["server_rss_mb"]["idle"] > 0
     assert (tmp_path / report["file"].rsplit("/", 1)[-1]).exists()
     assert "p95" in format_report(report)
+
+
+@pytest.mark.browser
+def test_sessions_sign_in_through_the_form_before_their_pages(
+    e2e_database_url, chromium_executable, tmp_path
+):  # noqa: ANN001
+    """Issue 16: on a database with accounts every page asks for a sign-in; the load test signs
+    each session in through the form (an administrator and an analyst, round robin), goes
+    through its role's menu, and no page it was served shows the sign-in form."""
+    import shutil
+
+    from lib.access import User
+    from lib.audit import audit_events
+    from lib.db.engine import make_engine
+    from lib.loadtest import load_accounts
+    from lib.ui.nav import pages_for
+    from lib.users import save_user
+
+    path = tmp_path / "accounts.db"
+    shutil.copy(e2e_database_url.removeprefix("sqlite:///"), path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    admin = User("admin", "Admin", "administrador")
+    password = "clave-de-carga-1"
+    save_user(engine, admin, "carga_admin", "Carga Admin", "administrador", password=password)
+    save_user(engine, admin, "carga_ana", "Carga Analista", "analista", password=password)
+    accounts = load_accounts(url, ["carga_admin", "carga_ana"], password)
+    assert [a.role for a in accounts] == ["administrador", "analista"]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        report = pool.submit(
+            run_loadtest,
+            url,
+            users=2,
+            rounds=1,
+            results=tmp_path,
+            chromium=chromium_executable,
+            warm=False,
+            accounts=accounts,
+        ).result()
+    menus = {
+        role: [u for items in pages_for(role).values() for _, _, u, _ in items]
+        for role in ("administrador", "analista")
+    }
+    assert report["errors"] == 0, report["error_messages"]  # incl. "formulario de inicio…"
+    assert report["visits"] == len(menus["administrador"]) + len(menus["analista"])
+    seen = {a: [v["page"] for v in report["raw"] if v["account"] == a] for a in report["accounts"]}
+    assert seen == {"carga_admin": menus["administrador"], "carga_ana": menus["analista"]}
+    assert "auditoria" in seen["carga_admin"] and "auditoria" not in seen["carga_ana"]
+    sign_ins = audit_events(engine, action="sign_in")
+    failed = audit_events(engine, action="sign_in_failed")
+    engine.dispose()
+    assert sorted(sign_ins["username"]) == ["carga_admin", "carga_ana"]  # one each, by form
+    assert set(sign_ins["target"]) == {"local"} and failed.empty
+    assert "con sesión de carga_admin, carga_ana" in format_report(report)
