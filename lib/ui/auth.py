@@ -267,19 +267,21 @@ def _sidebar(engine: Engine, user: User) -> None:
 
 def menu_user() -> User | None:
     """Whom the menu is built for, before any page has run: the signed-in user, the account a
-    remembered cookie stands for (resumed here, so the first menu after a reload is already
-    the right one), the demo user when no sign-in is configured, and otherwise nobody.
+    remembered cookie or the identity provider's session stands for (so the first menu after
+    a reload is already the right one), the demo user when no sign-in is configured, and
+    otherwise nobody.
     A database that cannot be reached yet gives nobody: the page then says what is wrong."""
     user = session_user()
     if user is not None:
         return user
-    if oidc_configured():
-        return None
     target = database_target()
-    if target.is_default and not DEFAULT_SQLITE_PATH.exists():
+    if target.is_default and not DEFAULT_SQLITE_PATH.exists() and not oidc_configured():
         return DEMO_USER  # first start: the demo is being created, no account can exist
     try:
         engine = engine_for(write_url(target))
+        if oidc_configured():  # the provider's session, matched as the page will match it
+            email = str(st.user.get("email") or "") if st.user.is_logged_in else ""
+            return user_by_email(engine, email) if email else None
         if not local_sign_in_enabled(engine):
             return DEMO_USER
         if st.session_state.get(_SIGNED) is None:
