@@ -48,12 +48,14 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from lib.access import User, mask_identifier
 from lib.audit import record_event
 from lib.db.bulk import insert_frame, sync_id_sequences
 from lib.db.schema import Base, DatasetInfo, ImportLoad
 from lib.ingest.contract import SPECS, TableSpec, match_headers
+from lib.ingest.limits import ImportLimits, import_limits
 from lib.ingest.readers import CHUNK_ROWS, ReadError, open_table
 from lib.ingest.validate import (
     PROBLEM_COLUMNS,
@@ -127,6 +129,7 @@ class ImportResult:
                     if set(str(r.columna).split(", ")) & IDENTIFIER_COLUMNS
                     else r.valor
                 )
+                shown = shown if len(str(shown)) <= 60 else f"{str(shown)[:60]}…"
                 val = f", valor «{shown}»" if r.valor not in (None, "") else ""
                 lines.append(f"  - {where}{col}{val}: {r.problema}")
             if self.problem_count > 20:
@@ -154,8 +157,10 @@ class _Problems:
             self.frames.append(df.head(room))
             self.kept += min(room, len(df))
 
-    def fatal(self, message: str, column: str = "") -> None:
-        self.add(problems_frame([{"fila": 0, "columna": column, "valor": "", "problema": message}]))
+    def fatal(self, message: str, column: str = "", row: int = 0) -> None:
+        self.add(
+            problems_frame([{"fila": row, "columna": column, "valor": "", "problema": message}])
+        )
 
     def frame(self) -> pd.DataFrame:
         if not self.frames:
@@ -457,8 +462,13 @@ def import_file(
     chunk_rows: int = CHUNK_ROWS,
     refresh: bool = True,
     as_of: dt.date | None = None,
+    limits: ImportLimits | None = None,
 ) -> ImportResult:
-    """Validate ``source`` against the contract of ``table`` and, if clean, load it."""
+    """Validate ``source`` against the contract of ``table`` and, if clean, load it.
+
+    ``limits`` default to the environment's (lib/ingest/limits.py); a bad setting raises
+    SettingError (Spanish, naming the variable) before anything is read or recorded."""
+    limits = limits or import_limits()
     if table not in SPECS:
         raise ValueError(
             f"La tabla «{table}» no se importa; tablas disponibles: {', '.join(SPECS)}"
@@ -488,11 +498,12 @@ def import_file(
             try:
                 stage.create(conn)
                 try:
-                    reader = open_table(fh, file_name, encoding, sep, chunk_rows)
+                    reader = open_table(fh, file_name, encoding, sep, chunk_rows, limits)
                 except ReadError as exc:
-                    problems.fatal(str(exc))
+                    problems.fatal(str(exc), exc.column, exc.row)
                     raise Rejected from exc
                 result.fmt = reader.description
+                result.notes += reader.notes
                 extra = {"codificacion": reader.encoding, "separador": reader.sep}
                 match = match_headers(spec, reader.headers)
                 if match.ignored:
@@ -591,14 +602,18 @@ def import_file(
     except Rejected:
         result.status = "rechazado"
     except ReadError as exc:  # raised while reading chunks
-        problems.fatal(str(exc))
+        problems.fatal(str(exc), exc.column, exc.row)
         result.status = "rechazado"
-    except Exception as exc:  # the database refused the rows (a constraint): still a rejection
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            raise
+    except DBAPIError as exc:  # the database refused the rows (a constraint): a rejection
         problems.fatal(
             "La base de datos rechazó la carga y no guardó nada: "
-            + str(getattr(exc, "orig", exc)).splitlines()[0][:300]
+            + (str(getattr(exc, "orig", exc)).splitlines() or [""])[0][:300]
+        )
+        result.status = "rechazado"
+    except Exception as exc:  # noqa: BLE001 (a defect of ours: said so, still all or nothing)
+        problems.fatal(
+            f"Error inesperado al importar ({type(exc).__name__}); no se guardó nada. "
+            "Avise al equipo de Mirador con el archivo."
         )
         result.status = "rechazado"
     finally:
