@@ -224,6 +224,19 @@ def test_a_quoted_cell_spanning_many_lines_meets_the_cell_limit():
     assert err.value.row == 2
 
 
+def test_a_cell_just_over_the_limit_is_named_on_a_short_line():
+    """A line within the line limit but with one cell over the cell limit: found when the
+    chunk's cells are measured (only files with such long lines pay for it)."""
+    row = GOOD_ROW.replace(";;", ";" + "w" * 40_000 + ";", 1)
+    data = (PATRON_HEADER + "\n" + GOOD_ROW + "\n" + row + "\n").encode()
+    with pytest.raises(ReadError) as err:
+        list(open_table(data).chunks())
+    assert (err.value.row, err.value.column) == (3, "rfc_patron")
+    with pytest.raises(ReadError) as err:  # a tiny limit: an 11-character registro is over it
+        list(open_table(data, limits=ImportLimits(max_cell_chars=5)).chunks())
+    assert (err.value.row, err.value.column) == (2, "registro")
+
+
 def test_row_limit_and_bad_settings(catalogs, monkeypatch):  # noqa: ANN001
     rows = [GOOD_ROW.replace("Z9900000001", f"Z99{i:08d}") for i in range(1, 6)]
     content = (PATRON_HEADER + "\n" + "\n".join(rows) + "\n").encode()

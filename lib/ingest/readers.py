@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import pandas as pd
 
 from lib.ingest.limits import RATIO_FLOOR_BYTES, ImportLimits
@@ -63,6 +64,7 @@ class TableFile:
     _chunks: Iterator[pd.DataFrame] | None = None
     _progress: object = None  # callable returning the fraction read
     notes: list[str] = field(default_factory=list)  # Spanish remarks for the report
+    cells_checked: bool = False  # the reader itself held every cell to the cell limit
 
     def chunks(self) -> Iterator[pd.DataFrame]:
         assert self._chunks is not None
@@ -199,30 +201,72 @@ def _column_name(headers: list[str], index: int) -> str:
     return headers[index] if index < len(headers) else f"columna_{index + 1}"
 
 
+class _LineTooLong(Exception):
+    def __init__(self, start: bytes) -> None:
+        super().__init__("line too long")
+        self.start = start  # the line's first bytes, to tell which cell overflows
+
+
+class _LineGuard(io.RawIOBase):
+    """The CSV's bytes on their way to the text decoder, watched for a line longer than any
+    record within the limits could be: refused as soon as it is, so neither the decoder nor
+    the csv module ever holds a 300 MB line. Costs a few byte searches per 8 KB block."""
+
+    def __init__(self, raw: BinaryIO, limit_bytes: int, cell_chars: int) -> None:
+        super().__init__()
+        self.raw = raw
+        self.limit = limit_bytes
+        self.cell_chars = cell_chars
+        self.run = 0  # bytes since the last line end
+        self.partial: list[bytes] = []  # those bytes
+        self.long_line = False  # a line longer than one cell could be was seen
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+        data = self.raw.read(len(buffer))
+        self._watch(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+    def _watch(self, data: bytes) -> None:
+        last = max(data.rfind(b"\n"), data.rfind(b"\r"))
+        if last < 0:
+            self.run += len(data)
+            self.partial.append(data)
+        else:
+            first = min(i for i in (data.find(b"\n"), data.find(b"\r")) if i >= 0)
+            inner = 0
+            if len(data) > self.cell_chars:  # only a tiny cell limit fits inside a block
+                inner = max(map(len, data[first + 1 : last].replace(b"\r", b"\n").split(b"\n")))
+            self.long_line |= max(self.run + first, inner) > self.cell_chars
+            self.run = len(data) - last - 1
+            self.partial = [data[last + 1 :]]
+        self.long_line |= self.run > self.cell_chars
+        if self.run > self.limit:
+            raise _LineTooLong(b"".join(self.partial)[: self.limit])
+
+
 def _csv_records(
-    wrapper: io.TextIOWrapper, sep: str, headers: list[str], limits: ImportLimits
+    wrapper: io.TextIOWrapper,
+    guard: _LineGuard,
+    sep: str,
+    headers: list[str],
+    limits: ImportLimits,
 ) -> Iterator[tuple[int, list[str]]]:
-    """(spreadsheet row number, cells) of each data record, the header skipped. Lines are read
-    at most one line limit at a time, so a 300 MB line is refused after reading its first
-    kilobytes; a quoted cell running over many lines meets the csv module's field limit."""
-    line_limit = limits.line_chars(len(headers))
+    """(spreadsheet row number, cells) of each data record, the header skipped. The guard
+    refuses an over-long line; a quoted cell running over many lines meets the csv module's
+    field limit; a record spanning lines has its cells measured here."""
     csv.field_size_limit(max(limits.max_cell_chars + 1, CSV_FIELD_LIMIT))
-    state = {"next": 1}  # row number of the record being read (header = 1)
-
-    def lines() -> Iterator[str]:
-        while line := wrapper.readline(line_limit + 1):
-            if len(line) > line_limit:
-                index = _overflowing_field(line, sep, limits.max_cell_chars)
-                raise _long_cell(limits, state["next"], _column_name(headers, index))
-            yield line
-
-    reader = csv.reader(lines(), delimiter=sep)
+    reader = csv.reader(wrapper, delimiter=sep)
+    row, lines = 0, 0  # row of the last record read (header = 1); lines read up to it
     try:
         for cells in reader:
+            spanned, lines = reader.line_num - lines, reader.line_num
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue  # blank line: skipped, not counted
-            row = state["next"]
-            state["next"] += 1
+            row += 1
             if row == 1:
                 continue
             if len(cells) > len(headers):
@@ -232,21 +276,34 @@ def _csv_records(
                     f"({SEPARATORS.get(sep, repr(sep))}) y las comillas.",
                     row,
                 )
+            if spanned > 1:  # quoted line breaks: lines short, a cell maybe long
+                for index, cell in enumerate(cells):
+                    if len(cell) > limits.max_cell_chars:
+                        raise _long_cell(limits, row, _column_name(headers, index))
             yield row, cells
+    except _LineTooLong as exc:
+        text = exc.start.decode(wrapper.encoding, errors="ignore")
+        index = _overflowing_field(text, sep, limits.max_cell_chars)
+        raise _long_cell(limits, row + 1, _column_name(headers, index)) from None
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
-            raise _long_cell(limits, state["next"], "?") from exc
+            raise _long_cell(limits, row + 1, "?") from exc
         raise ReadError(
-            f"El CSV está mal formado cerca de la fila {state['next']}: no se pudo separar en "
+            f"El CSV está mal formado cerca de la fila {row + 1}: no se pudo separar en "
             f"columnas. Revise el separador ({SEPARATORS.get(sep, repr(sep))}) y las comillas.",
-            state["next"],
+            row + 1,
         ) from exc
 
 
 def _csv_frame(rows: list[list[str]], numbers: list[int], headers: list[str]) -> pd.DataFrame:
-    df = _frame(rows, headers, 0)
-    df.index = pd.Index(numbers)
-    return df.where(df.notna() & (df != ""), None)
+    """Records (never longer than the header: checked) as text cells, empty ones None."""
+    width = len(headers)
+    if any(len(r) != width for r in rows):  # short records: the missing cells are empty
+        rows = [r if len(r) == width else r + [""] * (width - len(r)) for r in rows]
+    cells = np.empty((len(rows), width), dtype=object)
+    cells[:] = rows
+    cells[cells == ""] = None
+    return pd.DataFrame(cells, columns=headers, index=pd.Index(numbers), dtype=object)
 
 
 def _open_csv(
@@ -305,20 +362,30 @@ def _open_csv(
             "El encabezado no se pudo separar en columnas; revise las comillas."
         ) from exc
     headers = [h.strip() for h in headers]
-    wrapper = io.TextIOWrapper(fh, encoding=enc, newline="")
+    # bytes: up to 4 per character; at least 64 KB, well above what the decoder reads ahead
+    # (8 KB), so the line refused is the one being parsed and its row number is right
+    line_bytes = max(4 * limits.line_chars(len(headers)), 1 << 16)
+    guard = _LineGuard(fh, line_bytes, limits.max_cell_chars)
+    wrapper = io.TextIOWrapper(io.BufferedReader(guard), encoding=enc, newline="")
+
+    def frame(buf: list[list[str]], numbers: list[int]) -> pd.DataFrame:
+        df = _csv_frame(buf, numbers, headers)
+        if guard.long_line and (error := _long_cells(df, limits)) is not None:
+            raise error  # a line longer than a cell may be: measure this chunk's cells
+        return df
 
     def chunks() -> Iterator[pd.DataFrame]:
         buf: list[list[str]] = []
         numbers: list[int] = []
         try:
-            for row, cells in _csv_records(wrapper, use, headers, limits):
+            for row, cells in _csv_records(wrapper, guard, use, headers, limits):
                 buf.append(cells)
                 numbers.append(row)
                 if len(buf) >= chunk_rows:
-                    yield _csv_frame(buf, numbers, headers)
+                    yield frame(buf, numbers)
                     buf, numbers = [], []
             if buf:
-                yield _csv_frame(buf, numbers, headers)
+                yield frame(buf, numbers)
         except UnicodeDecodeError as exc:
             near = numbers[-1] + 1 if numbers else 2
             raise ReadError(
@@ -333,7 +400,7 @@ def _open_csv(
         except (OSError, ValueError):
             return 0.0
 
-    return TableFile("csv", headers, enc, use, chunks(), fraction)
+    return TableFile("csv", headers, enc, use, chunks(), fraction, cells_checked=True)
 
 
 def _xlsx_checked(fh: BinaryIO, limits: ImportLimits) -> SheetScan:
@@ -521,11 +588,13 @@ def _long_cells(df: pd.DataFrame, limits: ImportLimits) -> ReadError | None:
     return None
 
 
-def _guarded(chunks: Iterator[pd.DataFrame], limits: ImportLimits) -> Iterator[pd.DataFrame]:
+def _guarded(
+    chunks: Iterator[pd.DataFrame], limits: ImportLimits, cells_checked: bool
+) -> Iterator[pd.DataFrame]:
     """Every format's chunks, held to the cell and row limits as they stream."""
     rows = 0
     for df in chunks:
-        if (error := _long_cells(df, limits)) is not None:
+        if not cells_checked and (error := _long_cells(df, limits)) is not None:
             raise error
         before, rows = rows, rows + len(df)
         if rows > limits.max_rows:
@@ -565,5 +634,5 @@ def open_table(
         )
     else:
         table = _open_csv(fh, size, encoding, sep, chunk_rows, limits)
-    table._chunks = _guarded(table.chunks(), limits)
+    table._chunks = _guarded(table.chunks(), limits, table.cells_checked)
     return table
