@@ -64,7 +64,7 @@ from lib.ingest.attempts import (
 )
 from lib.ingest.contract import SPECS, TableSpec, match_headers
 from lib.ingest.limits import ImportLimits, import_limits
-from lib.ingest.readers import CHUNK_ROWS, ReadError, open_table
+from lib.ingest.readers import CHUNK_ROWS, ReadError, TableFile, open_table
 from lib.ingest.validate import (
     PROBLEM_COLUMNS,
     consistency,
@@ -497,111 +497,130 @@ class _Job:
     extra: dict = field(default_factory=dict)
 
 
+def _open_reader(job: _Job) -> tuple[TableFile, dict[str, str]]:
+    """The opened file and its header mapping; Rejected when a column is missing or doubled."""
+    spec, result, problems = job.spec, job.result, job.problems
+    try:
+        reader = open_table(
+            job.fh, result.file_name, job.encoding, job.sep, job.chunk_rows, job.limits
+        )
+    except ReadError as exc:
+        problems.fatal(str(exc), exc.column, exc.row)
+        raise Rejected from exc
+    result.fmt = reader.description
+    result.notes += reader.notes
+    job.extra = {"codificacion": reader.encoding, "separador": reader.sep}
+    match = match_headers(spec, reader.headers)
+    if match.ignored:
+        result.notes.append(
+            "Columnas que no están en el contrato y se ignoran: " + ", ".join(match.ignored[:15])
+        )
+    for d in match.duplicated:
+        problems.fatal(f"dos columnas del archivo significan lo mismo: {d}")
+    hint = ""
+    if len(reader.headers) == 1 and reader.fmt == "csv":
+        hint = (
+            " El encabezado se leyó como una sola columna: revise el "
+            "separador (coma, punto y coma, barra vertical o tabulador)."
+        )
+    for name in match.missing:
+        col = spec.col(name)
+        problems.fatal(
+            f"falta la columna obligatoria «{name}» ({col.label}); también se "
+            f"acepta como: {', '.join(col.aliases[:4]) or '—'}.{hint}",
+            name,
+        )
+    if problems.count:
+        raise Rejected
+    return reader, match.mapping
+
+
+def _stage(conn: Connection, job: _Job, reader: TableFile, mapping: dict, stage: Table) -> int:
+    """Validate chunk by chunk and write the valid rows to the staging table (until the first
+    problem: after it only problems are collected). Returns the rows staged."""
+    spec, target, result, problems = job.spec, job.target, job.result, job.problems
+    job.step(0.0, "Leyendo y validando")
+    staged = 0
+    for raw in reader.chunks():
+        raw = raw[list(mapping)].rename(columns=mapping)
+        result.rows_read += len(raw)
+        typed, found = validate_chunk(spec, raw)
+        found = pd.concat([found, consistency(spec, typed)], ignore_index=True)
+        problems.add(found)
+        good = typed.drop(index=list(set(found["fila"]) & set(typed.index)))
+        if not good.empty and problems.count == 0:
+            good = _defaults(target, derive(spec, good.copy()))
+            frame = good.rename_axis("_row").reset_index()
+            for c in spec.columns:
+                if c.lookup:
+                    frame[c.lookup[0]] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+            frame = frame[[c.name for c in stage.columns if c.name in frame]]
+            staged += insert_frame(conn, stage, frame)
+        job.step(
+            0.8 * reader.fraction_read(),
+            f"{result.rows_read:,} filas leídas, {problems.count:,} problemas",
+        )
+    if result.rows_read == 0:
+        problems.fatal("El archivo tiene encabezado pero ninguna fila de datos.")
+    if problems.count:
+        raise Rejected
+    return staged
+
+
+def _save(conn: Connection, job: _Job, stage: Table, new: int, changed: int) -> None:
+    """Upsert the staged rows, set the load's dataset facts and refresh the rollups, in the
+    load's transaction."""
+    spec, target, step = job.spec, job.target, job.step
+    step(0.86, "Guardando")
+    if job.as_of is not None:  # the day the data describes, before the rollups
+        _set_info(conn, "data_as_of", job.as_of.isoformat())
+    if not (new or changed or job.as_of is not None):
+        return
+    since = None
+    if new or changed:
+        since = _first_month_touched(conn, spec, stage, target)
+        _upsert(conn, spec, stage, target)
+        _mark_demo_with_imports(conn)
+    _set_info(conn, "loaded_at", dt.datetime.now().replace(microsecond=0).isoformat(sep=" "))
+    if job.refresh:
+        # a new as-of date changes the complaint rollup only, which a partial refresh
+        # recomputes whole anyway
+        refresh_all(
+            conn,
+            lambda f, m: step(0.88 + 0.1 * f, m),
+            since=since,
+            changed=spec.name if new or changed else "dataset_info",
+        )
+
+
 def _load(conn: Connection, job: _Job) -> None:
-    """Read, validate, stage and (unless a dry run) upsert and record, in one transaction on
+    """Read, validate, stage and (unless a dry run) save and record, in one transaction on
     ``conn``; raises Rejected, ReadError or a database error, having rolled back."""
-    spec, target, result, problems, step = job.spec, job.target, job.result, job.problems, job.step
-    fh, file_name = job.fh, result.file_name
-    encoding, sep, chunk_rows, limits = job.encoding, job.sep, job.chunk_rows, job.limits
-    dry_run, as_of, refresh = job.dry_run, job.as_of, job.refresh
+    spec, result, problems = job.spec, job.result, job.problems
     postgres = conn.dialect.name == "postgresql"
     stage_name = f"_import_{uuid.uuid4().hex[:10]}"
-    stage = _stage_table(spec, target, stage_name, postgres)
+    stage = _stage_table(spec, job.target, stage_name, postgres)
     trans = conn.begin()
     try:
         stage.create(conn)
-        try:
-            reader = open_table(fh, file_name, encoding, sep, chunk_rows, limits)
-        except ReadError as exc:
-            problems.fatal(str(exc), exc.column, exc.row)
-            raise Rejected from exc
-        result.fmt = reader.description
-        result.notes += reader.notes
-        job.extra = {"codificacion": reader.encoding, "separador": reader.sep}
-        match = match_headers(spec, reader.headers)
-        if match.ignored:
-            result.notes.append(
-                "Columnas que no están en el contrato y se ignoran: "
-                + ", ".join(match.ignored[:15])
-            )
-        for d in match.duplicated:
-            problems.fatal(f"dos columnas del archivo significan lo mismo: {d}")
-        if match.missing:
-            hint = ""
-            if len(reader.headers) == 1 and reader.fmt == "csv":
-                hint = (
-                    " El encabezado se leyó como una sola columna: revise el "
-                    "separador (coma, punto y coma, barra vertical o tabulador)."
-                )
-            for name in match.missing:
-                col = spec.col(name)
-                problems.fatal(
-                    f"falta la columna obligatoria «{name}» ({col.label}); también se "
-                    f"acepta como: {', '.join(col.aliases[:4]) or '—'}.{hint}",
-                    name,
-                )
-        if problems.count:
-            raise Rejected
-        step(0.0, "Leyendo y validando")
-        staged = 0
-        for raw in reader.chunks():
-            raw = raw[list(match.mapping)].rename(columns=match.mapping)
-            result.rows_read += len(raw)
-            typed, found = validate_chunk(spec, raw)
-            found = pd.concat([found, consistency(spec, typed)], ignore_index=True)
-            problems.add(found)
-            good = typed.drop(index=list(set(found["fila"]) & set(typed.index)))
-            if not good.empty and problems.count == 0:
-                good = _defaults(target, derive(spec, good.copy()))
-                frame = good.rename_axis("_row").reset_index()
-                for c in spec.columns:
-                    if c.lookup:
-                        frame[c.lookup[0]] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
-                frame = frame[[c.name for c in stage.columns if c.name in frame]]
-                staged += insert_frame(conn, stage, frame)
-            step(
-                0.8 * reader.fraction_read(),
-                f"{result.rows_read:,} filas leídas, {problems.count:,} problemas",
-            )
-        if result.rows_read == 0:
-            problems.fatal("El archivo tiene encabezado pero ninguna fila de datos.")
-        if problems.count:
-            raise Rejected
-        step(0.82, "Comprobando claves y catálogos")
+        reader, mapping = _open_reader(job)
+        staged = _stage(conn, job, reader, mapping, stage)
+        job.step(0.82, "Comprobando claves y catálogos")
         _sql_problems(conn, spec, stage, problems, MAX_PROBLEMS)
         if problems.count:
             raise Rejected
-        new, changed = _counts(conn, spec, stage, target)
+        new, changed = _counts(conn, spec, stage, job.target)
         result.rows_inserted, result.rows_updated = new, changed
         result.rows_unchanged = staged - new - changed
-        if dry_run:
+        if job.dry_run:
             result.status = "prueba"
             trans.rollback()
-        else:
-            step(0.86, "Guardando")
-            if as_of is not None:  # the day the data describes, before the rollups
-                _set_info(conn, "data_as_of", as_of.isoformat())
-            if new or changed or as_of is not None:
-                since = None
-                if new or changed:
-                    since = _first_month_touched(conn, spec, stage, target)
-                    _upsert(conn, spec, stage, target)
-                    _mark_demo_with_imports(conn)
-                now = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
-                _set_info(conn, "loaded_at", now)
-                if refresh:
-                    # a new as-of date changes the complaint rollup only, which a
-                    # partial refresh recomputes whole anyway
-                    refresh_all(
-                        conn,
-                        lambda f, m: step(0.88 + 0.1 * f, m),
-                        since=since,
-                        changed=spec.name if new or changed else "dataset_info",
-                    )
-            result.status = "cargado"
-            result.seconds = time.perf_counter() - job.t0
-            _record(conn, result, job.user, job.started, job.extra)
-            trans.commit()
+            return
+        _save(conn, job, stage, new, changed)
+        result.status = "cargado"
+        result.seconds = time.perf_counter() - job.t0
+        _record(conn, result, job.user, job.started, job.extra)
+        trans.commit()
     except BaseException:
         if trans.is_active:
             with contextlib.suppress(DBAPIError):  # a dead connection rolls back by itself
