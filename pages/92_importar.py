@@ -1,7 +1,10 @@
 """Importar datos: files checked against the data contract and loaded all or nothing."""
 
+import contextlib
+
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 
 from lib.format import fmt_int
 from lib.ingest.attempts import close_stale_attempts
@@ -164,8 +167,10 @@ if result is not None:
         )
 
 st.subheader("Cargas recientes")
-# an attempt still «en curso» whose table lock is free died (process killed, connection cut)
-close_stale_attempts(ctx.write_engine)
+# an attempt still «en curso» whose table lock is free died (process killed, connection cut);
+# best effort: the list below is shown even if the sweep cannot write now
+with contextlib.suppress(DBAPIError):
+    close_stale_attempts(ctx.write_engine)
 loads = recent_loads(ctx.engine, 20)  # not cached: a rejected load changes no data version
 data_table(
     loads.assign(status=loads["status"].map(STATUS)).rename(
