@@ -79,14 +79,14 @@ def _template_xlsx() -> dict[str, bytes]:
         return {n: z.read(n) for n in z.namelist()}
 
 
-def _xlsx_with_sheet(path: Path, sheet_parts, compresslevel: int = 6) -> Path:  # noqa: ANN001
+def _xlsx_with_sheet(path: Path, sheet_parts, compresslevel: int = 6, zip64: bool = True) -> Path:  # noqa: ANN001
     """A workbook whose sheet XML is streamed from ``sheet_parts`` (an iterable of bytes), so
     the test writes hundreds of MB of XML without holding them."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as out:
         for name, data in _template_xlsx().items():
             if name != "xl/worksheets/sheet1.xml":
                 out.writestr(name, data)
-        with out.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+        with out.open("xl/worksheets/sheet1.xml", "w", force_zip64=zip64) as sheet:
             for part in sheet_parts:
                 sheet.write(part)
     return path
@@ -156,6 +156,24 @@ def test_the_streaming_guard_stops_a_bomb_that_passes_the_ratio_check(catalogs, 
     small = ImportLimits(max_bytes=100 * 2**20)  # and the declared total is checked first
     r = import_file(catalogs, "patron", bomb, limits=small)
     assert "MIRADOR_IMPORT_MAX_BYTES" in r.problems["problema"][0]
+
+
+def test_a_zip_directory_that_understates_a_size_inflates_no_more_than_it_says(catalogs, tmp_path):  # noqa: ANN001
+    """The checks trust the declared sizes because Python's zipfile stops a member at its
+    declared size: a directory claiming 1 MB for 50 MB of XML gets 1 MB read, then refused."""
+    path = _xlsx_with_sheet(tmp_path / "miente.xlsx", _bomb_parts(50), 1, zip64=False)
+    data = bytearray(path.read_bytes())
+    name = b"xl/worksheets/sheet1.xml"
+    entry = data.index(b"PK\x01\x02")  # the central directory's entries
+    while data[entry + 46 : entry + 46 + len(name)] != name:
+        entry = data.index(b"PK\x01\x02", entry + 4)
+    data[entry + 24 : entry + 28] = (2**20).to_bytes(4, "little")  # uncompressed size: 1 MB
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
+        assert z.getinfo(name.decode()).file_size == 2**20
+    r, elapsed, peak = _measured(lambda: import_file(catalogs, "patron", bytes(data)))
+    print(f"\nunderstated size: refused in {elapsed:.2f} s, peak {peak:.1f} MB")
+    assert r.status == "rechazado" and peak < PEAK_MB
+    assert r.problems["problema"][0].startswith(("La celda A2", "El archivo parece"))
 
 
 def _random_text(n: int) -> str:
@@ -289,7 +307,7 @@ def test_xlsx_formulas_are_named_or_read_as_their_stored_result(catalogs, tmp_pa
 # -------------------------------------------------------------------------------- fuzzing
 
 FUZZ = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
