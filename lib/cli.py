@@ -154,7 +154,9 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from lib.ingest.contract import SPECS
+    from lib.ingest.limits import import_limits
     from lib.ingest.load import import_file
+    from lib.sessions import SettingError
 
     if args.table not in SPECS:
         print(
@@ -176,6 +178,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         except ValueError:
             print(f"--as-of debe ser una fecha AAAA-MM-DD, no «{args.as_of}»", file=sys.stderr)
             return 2
+    try:
+        limits = import_limits()
+    except SettingError as exc:
+        print(f"Un ajuste de Mirador no es válido: {exc} (variable de entorno).", file=sys.stderr)
+        return 2
     target = database_target()
     print(f"Base de datos: {target.display} ({target.source})")
     engine = make_engine(target.url)
@@ -190,8 +197,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         progress=_bar,
         refresh=not args.no_refresh,
         as_of=as_of,
+        limits=limits,
     )
     print(result.report())
+    if result.status == "interrumpida":
+        return 3
     if (
         args.no_refresh
         and result.status == "cargado"

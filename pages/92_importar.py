@@ -1,14 +1,20 @@
 """Importar datos: files checked against the data contract and loaded all or nothing."""
 
+import contextlib
+
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 
 from lib.export import csv_bytes
 from lib.format import fmt_int
+from lib.ingest.attempts import close_stale_attempts
 from lib.ingest.contract import IMPORT_ORDER, SPECS
+from lib.ingest.limits import describe_limits, import_limits
 from lib.ingest.load import import_file
 from lib.policy import Permission
 from lib.queries.ingest import recent_loads
+from lib.sessions import SettingError
 from lib.ui.context import page_setup
 from lib.ui.layout import data_table, record_export
 from lib.ui.session import current_user
@@ -22,7 +28,13 @@ KINDS = {
     "datetime": "fecha y hora",
     "month": "mes",
 }
-STATUS = {"cargado": "Cargado", "rechazado": "Rechazado", "prueba": "Prueba"}
+STATUS = {
+    "cargado": "Cargado",
+    "rechazado": "Rechazado",
+    "prueba": "Prueba",
+    "en curso": "En curso",
+    "interrumpida": "Interrumpida",
+}
 
 ctx = page_setup(
     "Importar datos",
@@ -32,6 +44,11 @@ ctx = page_setup(
     allow_empty=True,
 )
 user = current_user()
+try:
+    limits = import_limits()
+except SettingError as exc:
+    st.error(f"Un ajuste de Mirador no es válido: {exc} (variable de entorno).")
+    st.stop()
 
 table = st.selectbox(
     "Tabla de destino",
@@ -59,6 +76,7 @@ with st.expander(f"Columnas que espera «{spec.label}»"):
     )
 
 upload = st.file_uploader("Archivo", type=["csv", "txt", "xlsx", "parquet"], key="imp_archivo")
+st.caption(f"Se aceptan archivos con {describe_limits(limits)}.")
 c1, c2, c3 = st.columns(3)
 encoding = c1.selectbox("Codificación", ["Detectar", "utf-8", "cp1252", "latin-1"])
 sep = c2.selectbox(
@@ -95,6 +113,7 @@ if st.session_state.pop("imp_pendiente", False) and upload is not None:
         encoding=None if encoding == "Detectar" else encoding,
         sep=None if sep == "Detectar" else sep,
         progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
+        limits=limits,
     )
     bar.empty()
     st.session_state["imp_resultado"] = result
@@ -104,7 +123,12 @@ if st.session_state.pop("imp_pendiente", False) and upload is not None:
 result = st.session_state.get("imp_resultado")
 if result is not None:
     text = result.report().split("\n")
-    box = {"cargado": st.success, "prueba": st.info, "rechazado": st.error}[result.status]
+    box = {
+        "cargado": st.success,
+        "prueba": st.info,
+        "rechazado": st.error,
+        "interrumpida": st.error,
+    }[result.status]
     box(text[0], icon=":material/task_alt:" if result.ok else ":material/block:")
     cols = st.columns(5)
     cols[0].metric("Filas leídas", fmt_int(result.rows_read))
@@ -143,13 +167,17 @@ if result is not None:
         )
 
 st.subheader("Cargas recientes")
+# an attempt still «en curso» whose table lock is free died (process killed, connection cut);
+# best effort: the list below is shown even if the sweep cannot write now
+with contextlib.suppress(DBAPIError):
+    close_stale_attempts(ctx.write_engine)
 loads = recent_loads(ctx.engine, 20)  # not cached: a rejected load changes no data version
 data_table(
-    loads.assign(status=loads["status"].map(STATUS))
-    .rename(
+    loads.assign(status=loads["status"].map(STATUS)).rename(
         columns={
             "id": "Carga",
             "table_name": "Tabla",
+            "started_at": "Empezó",
             "finished_at": "Terminó",
             "username": "Usuario",
             "file_name": "Archivo",
@@ -159,8 +187,10 @@ data_table(
             "rows_updated": "Actualizadas",
             "rows_rejected": "Con problemas",
         }
-    )
-    .drop(columns="started_at"),
-    column_config={"Terminó": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")},
+    ),
+    column_config={
+        "Empezó": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm"),
+        "Terminó": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm"),
+    },
     empty="Todavía no se ha importado ningún archivo en esta base de datos.",
 )

@@ -34,9 +34,10 @@ class TcpProxy:
             self._server.close()
             self._server = None
         with self._lock:
-            for c in self._conns:
+            for c in self._conns:  # shut down every socket before closing any (see _cut)
                 with contextlib.suppress(OSError):
                     c.shutdown(socket.SHUT_RDWR)
+            for c in self._conns:
                 c.close()
             self._conns.clear()
 
@@ -61,5 +62,14 @@ class TcpProxy:
             pass
         finally:
             for s in (src, dst):
-                with contextlib.suppress(OSError):
-                    s.close()
+                TcpProxy._cut(s)
+
+    @staticmethod
+    def _cut(sock: socket.socket) -> None:
+        """Shut down, then close. A bare close() while the other pipe thread is blocked in
+        recv() on the same socket sends nothing (the kernel keeps the socket until that call
+        returns), so the database server would never learn that its client is gone."""
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):
+            sock.close()

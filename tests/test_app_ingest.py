@@ -168,3 +168,46 @@ def test_import_page_is_for_administrators_only(tiny_copy, monkeypatch):  # noqa
     assert "no tiene acceso" in at.error[0].value
     assert "Cargar datos cambia la base compartida" in at.error[0].value
     assert not at.file_uploader
+
+
+def test_import_page_shows_running_and_interrupted_loads(tiny_copy, monkeypatch):  # noqa: ANN001
+    """A load «en curso» whose table lock is held stays so; one whose lock is free (its process
+    died) is shown «Interrumpida», with its audit event written by the page."""
+    from sqlalchemy import insert
+
+    from lib.audit import audit_events
+    from lib.ingest.attempts import try_lock
+
+    engine = make_engine(tiny_copy)
+    with engine.begin() as conn:
+        conn.execute(delete(ImportLoad))
+        for table, user in (("patron", "muerto"), ("channel", "vivo")):
+            conn.execute(
+                insert(ImportLoad).values(
+                    started_at=dt.datetime.now(),
+                    username=user,
+                    table_name=table,
+                    file_name=f"{table}.csv",
+                    file_sha256="0" * 64,
+                    status="en curso",
+                    details={},
+                )
+            )
+    lock = try_lock(engine, "channel")  # a live load of the channels, in another session
+    assert lock is not None
+    try:
+        at = _app(monkeypatch, tiny_copy, "pages/92_importar.py")
+        assert not at.exception, at.exception
+        recent = at.dataframe[-1].value.set_index("Usuario")
+        assert recent.loc["muerto", "Estado"] == "Interrumpida"
+        assert recent.loc["vivo", "Estado"] == "En curso"
+        assert any("32,767 caracteres por celda" in c.value for c in at.caption)
+    finally:
+        lock.release()
+    event = audit_events(engine, action="import", limit=1).iloc[0]
+    assert (event["username"], event["details"]["estado"]) == ("muerto", "interrumpida")
+    engine.dispose()
+    monkeypatch.setenv("MIRADOR_IMPORT_MAX_BYTES", "mucho")
+    at = _app(monkeypatch, tiny_copy, "pages/92_importar.py")
+    assert not at.exception
+    assert "MIRADOR_IMPORT_MAX_BYTES debe ser un número entero positivo" in at.error[0].value

@@ -430,7 +430,8 @@ class ImportLoad(Base):
     rows_inserted: Mapped[int] = mapped_column(Integer, default=0)
     rows_updated: Mapped[int] = mapped_column(Integer, default=0)
     rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(12))  # cargado | rechazado | prueba
+    # en curso | cargado | rechazado | prueba | interrumpida (lib/ingest/attempts.py)
+    status: Mapped[str] = mapped_column(String(12))
     details: Mapped[dict] = mapped_column(JSON)
 
 

@@ -18,6 +18,7 @@ record and the audit event hold counts only, never patron identifiers.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -48,13 +49,22 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from lib.access import User, mask_identifier
 from lib.audit import record_event
 from lib.db.bulk import insert_frame, sync_id_sequences
 from lib.db.schema import Base, DatasetInfo, ImportLoad
+from lib.ingest.attempts import (
+    RUNNING,
+    busy_message,
+    close_stale_attempts,
+    open_attempt,
+    try_lock,
+)
 from lib.ingest.contract import SPECS, TableSpec, match_headers
-from lib.ingest.readers import CHUNK_ROWS, ReadError, open_table
+from lib.ingest.limits import ImportLimits, import_limits
+from lib.ingest.readers import CHUNK_ROWS, ReadError, TableFile, open_table
 from lib.ingest.validate import (
     PROBLEM_COLUMNS,
     consistency,
@@ -82,7 +92,7 @@ class ImportResult:
     table: str
     file_name: str
     sha256: str
-    status: str = "rechazado"  # cargado | rechazado | prueba
+    status: str = "rechazado"  # cargado | rechazado | prueba | interrumpida
     fmt: str = ""
     rows_read: int = 0
     rows_inserted: int = 0
@@ -107,6 +117,7 @@ class ImportResult:
             "cargado": "Carga aceptada",
             "prueba": "Prueba sin cambios: el archivo se puede cargar",
             "rechazado": "Carga rechazada: la base de datos no cambió",
+            "interrumpida": "Carga interrumpida: no se guardó nada",
         }[self.status]
         lines = [f"{head}. Tabla {name}, archivo «{self.file_name}»."]
         if self.fmt:
@@ -127,6 +138,7 @@ class ImportResult:
                     if set(str(r.columna).split(", ")) & IDENTIFIER_COLUMNS
                     else r.valor
                 )
+                shown = shown if len(str(shown)) <= 60 else f"{str(shown)[:60]}…"
                 val = f", valor «{shown}»" if r.valor not in (None, "") else ""
                 lines.append(f"  - {where}{col}{val}: {r.problema}")
             if self.problem_count > 20:
@@ -154,8 +166,10 @@ class _Problems:
             self.frames.append(df.head(room))
             self.kept += min(room, len(df))
 
-    def fatal(self, message: str, column: str = "") -> None:
-        self.add(problems_frame([{"fila": 0, "columna": column, "valor": "", "problema": message}]))
+    def fatal(self, message: str, column: str = "", row: int = 0) -> None:
+        self.add(
+            problems_frame([{"fila": row, "columna": column, "valor": "", "problema": message}])
+        )
 
     def frame(self) -> pd.DataFrame:
         if not self.frames:
@@ -390,16 +404,13 @@ def _mark_demo_with_imports(conn: Connection) -> None:
         _set_info(conn, "demo_with_imports", "1")
 
 
-def _record(
-    conn: Connection, result: ImportResult, user: User | str, started: dt.datetime, extra: dict
-) -> None:
-    username = user.username if isinstance(user, User) else str(user)
+def _details(result: ImportResult, extra: dict) -> dict:
     kinds = (
         result.problems["problema"].str.split(":").str[0].value_counts().head(10).to_dict()
         if not result.problems.empty
         else {}
     )
-    details = {
+    return {
         "formato": result.fmt,
         "sin_cambio": result.rows_unchanged,
         "problemas": result.problem_count,
@@ -407,25 +418,45 @@ def _record(
         "segundos": round(result.seconds, 2),
         **extra,
     }
-    load_id = conn.execute(
-        insert(ImportLoad)
-        .values(
-            started_at=started,
-            finished_at=dt.datetime.now(),
-            username=username[:120],
-            table_name=result.table,
-            file_name=result.file_name[:255],
-            file_sha256=result.sha256,
-            rows_read=result.rows_read,
-            rows_inserted=result.rows_inserted,
-            rows_updated=result.rows_updated,
-            rows_rejected=result.rows_rejected,
-            status=result.status,
-            details=details,
-        )
-        .returning(ImportLoad.id)
-    ).scalar_one()
-    result.load_id = int(load_id)
+
+
+def _record(
+    conn: Connection, result: ImportResult, user: User | str, started: dt.datetime, extra: dict
+) -> None:
+    """Close the attempt's ``en curso`` row with its outcome (only if still ``en curso``: a
+    load whose commit went through before its connection broke keeps ``cargado``), or write a
+    closed row when none was opened; and its ``import`` audit event."""
+    values = {
+        "finished_at": dt.datetime.now(),
+        "rows_read": result.rows_read,
+        "rows_inserted": result.rows_inserted,
+        "rows_updated": result.rows_updated,
+        "rows_rejected": result.rows_rejected,
+        "status": result.status,
+        "details": _details(result, extra),
+    }
+    if result.load_id is None:
+        username = user.username if isinstance(user, User) else str(user)
+        result.load_id = conn.execute(
+            insert(ImportLoad)
+            .values(
+                started_at=started,
+                username=username[:120],
+                table_name=result.table,
+                file_name=result.file_name[:255],
+                file_sha256=result.sha256,
+                **values,
+            )
+            .returning(ImportLoad.id)
+        ).scalar_one()
+    else:
+        closed = conn.execute(
+            update(ImportLoad)
+            .where(ImportLoad.id == result.load_id, ImportLoad.status == RUNNING)
+            .values(**values)
+        ).rowcount
+        if not closed:
+            return
     record_event(
         conn,
         user,
@@ -443,6 +474,260 @@ def _record(
     )
 
 
+@dataclass
+class _Job:
+    """One import's inputs and running state, passed between the steps of import_file."""
+
+    spec: TableSpec
+    target: Table
+    fh: BinaryIO
+    user: User | str
+    dry_run: bool
+    encoding: str | None
+    sep: str | None
+    step: Progress
+    chunk_rows: int
+    refresh: bool
+    as_of: dt.date | None
+    limits: ImportLimits
+    result: ImportResult
+    problems: _Problems = field(default_factory=_Problems)
+    started: dt.datetime = field(default_factory=dt.datetime.now)
+    t0: float = field(default_factory=time.perf_counter)
+    extra: dict = field(default_factory=dict)
+
+
+def _open_reader(job: _Job) -> tuple[TableFile, dict[str, str]]:
+    """The opened file and its header mapping; Rejected when a column is missing or doubled."""
+    spec, result, problems = job.spec, job.result, job.problems
+    try:
+        reader = open_table(
+            job.fh, result.file_name, job.encoding, job.sep, job.chunk_rows, job.limits
+        )
+    except ReadError as exc:
+        problems.fatal(str(exc), exc.column, exc.row)
+        raise Rejected from exc
+    result.fmt = reader.description
+    result.notes += reader.notes
+    job.extra = {"codificacion": reader.encoding, "separador": reader.sep}
+    match = match_headers(spec, reader.headers)
+    if match.ignored:
+        result.notes.append(
+            "Columnas que no están en el contrato y se ignoran: " + ", ".join(match.ignored[:15])
+        )
+    for d in match.duplicated:
+        problems.fatal(f"dos columnas del archivo significan lo mismo: {d}")
+    hint = ""
+    if len(reader.headers) == 1 and reader.fmt == "csv":
+        hint = (
+            " El encabezado se leyó como una sola columna: revise el "
+            "separador (coma, punto y coma, barra vertical o tabulador)."
+        )
+    for name in match.missing:
+        col = spec.col(name)
+        problems.fatal(
+            f"falta la columna obligatoria «{name}» ({col.label}); también se "
+            f"acepta como: {', '.join(col.aliases[:4]) or '—'}.{hint}",
+            name,
+        )
+    if problems.count:
+        raise Rejected
+    return reader, match.mapping
+
+
+def _stage(conn: Connection, job: _Job, reader: TableFile, mapping: dict, stage: Table) -> int:
+    """Validate chunk by chunk and write the valid rows to the staging table (until the first
+    problem: after it only problems are collected). Returns the rows staged."""
+    spec, target, result, problems = job.spec, job.target, job.result, job.problems
+    job.step(0.0, "Leyendo y validando")
+    staged = 0
+    for raw in reader.chunks():
+        raw = raw[list(mapping)].rename(columns=mapping)
+        result.rows_read += len(raw)
+        typed, found = validate_chunk(spec, raw)
+        found = pd.concat([found, consistency(spec, typed)], ignore_index=True)
+        problems.add(found)
+        good = typed.drop(index=list(set(found["fila"]) & set(typed.index)))
+        if not good.empty and problems.count == 0:
+            good = _defaults(target, derive(spec, good.copy()))
+            frame = good.rename_axis("_row").reset_index()
+            for c in spec.columns:
+                if c.lookup:
+                    frame[c.lookup[0]] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+            frame = frame[[c.name for c in stage.columns if c.name in frame]]
+            staged += insert_frame(conn, stage, frame)
+        job.step(
+            0.8 * reader.fraction_read(),
+            f"{result.rows_read:,} filas leídas, {problems.count:,} problemas",
+        )
+    if result.rows_read == 0:
+        problems.fatal("El archivo tiene encabezado pero ninguna fila de datos.")
+    if problems.count:
+        raise Rejected
+    return staged
+
+
+def _save(conn: Connection, job: _Job, stage: Table, new: int, changed: int) -> None:
+    """Upsert the staged rows, set the load's dataset facts and refresh the rollups, in the
+    load's transaction."""
+    spec, target, step = job.spec, job.target, job.step
+    step(0.86, "Guardando")
+    if job.as_of is not None:  # the day the data describes, before the rollups
+        _set_info(conn, "data_as_of", job.as_of.isoformat())
+    if not (new or changed or job.as_of is not None):
+        return
+    since = None
+    if new or changed:
+        since = _first_month_touched(conn, spec, stage, target)
+        _upsert(conn, spec, stage, target)
+        _mark_demo_with_imports(conn)
+    _set_info(conn, "loaded_at", dt.datetime.now().replace(microsecond=0).isoformat(sep=" "))
+    if job.refresh:
+        # a new as-of date changes the complaint rollup only, which a partial refresh
+        # recomputes whole anyway
+        refresh_all(
+            conn,
+            lambda f, m: step(0.88 + 0.1 * f, m),
+            since=since,
+            changed=spec.name if new or changed else "dataset_info",
+        )
+
+
+def _load(conn: Connection, job: _Job) -> None:
+    """Read, validate, stage and (unless a dry run) save and record, in one transaction on
+    ``conn``; raises Rejected, ReadError or a database error, having rolled back."""
+    spec, result, problems = job.spec, job.result, job.problems
+    postgres = conn.dialect.name == "postgresql"
+    stage_name = f"_import_{uuid.uuid4().hex[:10]}"
+    stage = _stage_table(spec, job.target, stage_name, postgres)
+    trans = conn.begin()
+    try:
+        stage.create(conn)
+        reader, mapping = _open_reader(job)
+        staged = _stage(conn, job, reader, mapping, stage)
+        job.step(0.82, "Comprobando claves y catálogos")
+        _sql_problems(conn, spec, stage, problems, MAX_PROBLEMS)
+        if problems.count:
+            raise Rejected
+        new, changed = _counts(conn, spec, stage, job.target)
+        result.rows_inserted, result.rows_updated = new, changed
+        result.rows_unchanged = staged - new - changed
+        if job.dry_run:
+            result.status = "prueba"
+            trans.rollback()
+            return
+        _save(conn, job, stage, new, changed)
+        result.status = "cargado"
+        result.seconds = time.perf_counter() - job.t0
+        _record(conn, result, job.user, job.started, job.extra)
+        trans.commit()
+    except BaseException:
+        if trans.is_active:
+            with contextlib.suppress(DBAPIError):  # a dead connection rolls back by itself
+                trans.rollback()
+        raise
+    finally:
+        if not postgres:
+            conn.exec_driver_sql(f'DROP TABLE IF EXISTS temp."{stage_name}"')
+            conn.commit()
+
+
+LOST = (
+    "Se perdió la conexión con la base de datos durante la carga: la transacción no "
+    "se completó y no se guardó ninguna fila. Vuelva a intentarlo cuando la base responda."
+)
+UNREACHABLE = (
+    "No se pudo conectar con la base de datos: no se leyó el archivo ni cambió nada. "
+    "Vuelva a intentarlo cuando la base responda."
+)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(getattr(exc, "orig", exc)).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
+def _connection_lost(exc: DBAPIError, postgres: bool) -> bool:
+    """A broken or refused connection (the outcome is unknown to the server's client), as
+    opposed to the database refusing the rows."""
+    return bool(exc.connection_invalidated) or (postgres and isinstance(exc, OperationalError))
+
+
+def _run(engine: Engine, job: _Job) -> None:
+    """Take the table's lock, open the attempt's record, load; sets the result's status."""
+    result, problems = job.result, job.problems
+    postgres = engine.dialect.name == "postgresql"
+    with engine.connect() as conn:
+        lock = try_lock(engine, result.table, conn if postgres else None)
+        if lock is None:
+            problems.fatal(busy_message(engine, result.table))
+            result.status = "rechazado"
+            return
+        try:
+            close_stale_attempts(engine, held=lock)
+            result.load_id = open_attempt(
+                conn, result.table, result.file_name, result.sha256, job.user
+            )
+            _load(conn, job)
+        except Rejected:
+            result.status = "rechazado"
+        except ReadError as exc:  # raised while reading chunks
+            problems.fatal(str(exc), exc.column, exc.row)
+            result.status = "rechazado"
+        finally:
+            lock.release()
+
+
+def _outcome(engine: Engine, job: _Job) -> None:
+    """Run the load and turn every failure into the result's status and a Spanish problem."""
+    result, problems = job.result, job.problems
+    postgres = engine.dialect.name == "postgresql"
+    try:
+        _run(engine, job)
+    except DBAPIError as exc:
+        if _connection_lost(exc, postgres):
+            problems.fatal(LOST if result.load_id is not None else UNREACHABLE)
+            result.notes.append(f"Detalle del controlador de la base: {_first_line(exc)}")
+            result.status = "interrumpida"
+        else:  # the database refused the rows (a constraint): a rejection
+            problems.fatal(
+                "La base de datos rechazó la carga y no guardó nada: " + _first_line(exc)
+            )
+            result.status = "rechazado"
+    except Exception as exc:  # noqa: BLE001 (a defect of ours: said so, still all or nothing)
+        problems.fatal(
+            f"Error inesperado al importar ({type(exc).__name__}); no se guardó nada. "
+            "Avise al equipo de Mirador con el archivo."
+        )
+        result.status = "rechazado"
+
+
+def _finish(engine: Engine, job: _Job) -> None:
+    """Counts of a refused load, and the attempt's record when the load did not write it."""
+    result, problems = job.result, job.problems
+    result.problems = problems.frame()
+    result.problem_count = problems.count
+    if result.status in ("rechazado", "interrumpida"):
+        result.rows_rejected = len(problems.rows) or result.rows_read
+        result.rows_inserted = result.rows_updated = result.rows_unchanged = 0
+    result.seconds = time.perf_counter() - job.t0
+    if result.status == "cargado":
+        return
+    opened = result.load_id is not None
+    try:
+        with engine.begin() as conn:
+            _record(conn, result, job.user, job.started, job.extra)
+        if result.status == "interrumpida" and opened:
+            result.notes.append("El intento quedó registrado como interrumpido.")
+    except DBAPIError:
+        result.notes.append(
+            "La base de datos no responde: el intento quedó registrado «en curso» y la próxima "
+            "carga de esta tabla o la página Importar datos lo marcarán como interrumpido (con "
+            "su evento de auditoría) cuando vuelva a responder."
+            if opened
+            else "La base de datos no responde: este intento no quedó registrado."
+        )
+
+
 def import_file(
     engine: Engine,
     table: str,
@@ -457,14 +742,19 @@ def import_file(
     chunk_rows: int = CHUNK_ROWS,
     refresh: bool = True,
     as_of: dt.date | None = None,
+    limits: ImportLimits | None = None,
 ) -> ImportResult:
-    """Validate ``source`` against the contract of ``table`` and, if clean, load it."""
+    """Validate ``source`` against the contract of ``table`` and, if clean, load it.
+
+    Never raises for a bad file, a busy table or a lost connection: the result says what
+    happened in Spanish, and the attempt is recorded (lib/ingest/attempts.py). ``limits``
+    default to the environment's (lib/ingest/limits.py); a bad setting raises SettingError
+    (Spanish, naming the variable) before anything is read or recorded."""
+    limits = limits or import_limits()
     if table not in SPECS:
         raise ValueError(
             f"La tabla «{table}» no se importa; tablas disponibles: {', '.join(SPECS)}"
         )
-    spec = SPECS[table]
-    target = Base.metadata.tables[table]
     if isinstance(source, (str, Path)):
         file_name = file_name or Path(source).name
         fh: BinaryIO = open(source, "rb")  # noqa: SIM115
@@ -473,148 +763,29 @@ def import_file(
     else:
         fh = source
     file_name = file_name or "archivo"
-    started = dt.datetime.now()
-    t0 = time.perf_counter()
-    result = ImportResult(table, file_name, _sha256(fh))
-    problems = _Problems()
-    step = progress or (lambda _f, _m: None)
-    postgres = engine.dialect.name == "postgresql"
-    stage_name = f"_import_{uuid.uuid4().hex[:10]}"
-    stage = _stage_table(spec, target, stage_name, postgres)
-    extra: dict = {}
     try:
-        with engine.connect() as conn:
-            trans = conn.begin()
-            try:
-                stage.create(conn)
-                try:
-                    reader = open_table(fh, file_name, encoding, sep, chunk_rows)
-                except ReadError as exc:
-                    problems.fatal(str(exc))
-                    raise Rejected from exc
-                result.fmt = reader.description
-                extra = {"codificacion": reader.encoding, "separador": reader.sep}
-                match = match_headers(spec, reader.headers)
-                if match.ignored:
-                    result.notes.append(
-                        "Columnas que no están en el contrato y se ignoran: "
-                        + ", ".join(match.ignored[:15])
-                    )
-                for d in match.duplicated:
-                    problems.fatal(f"dos columnas del archivo significan lo mismo: {d}")
-                if match.missing:
-                    hint = ""
-                    if len(reader.headers) == 1 and reader.fmt == "csv":
-                        hint = (
-                            " El encabezado se leyó como una sola columna: revise el "
-                            "separador (coma, punto y coma, barra vertical o tabulador)."
-                        )
-                    for name in match.missing:
-                        col = spec.col(name)
-                        problems.fatal(
-                            f"falta la columna obligatoria «{name}» ({col.label}); también se "
-                            f"acepta como: {', '.join(col.aliases[:4]) or '—'}.{hint}",
-                            name,
-                        )
-                if problems.count:
-                    raise Rejected
-                step(0.0, "Leyendo y validando")
-                staged = 0
-                for raw in reader.chunks():
-                    raw = raw[list(match.mapping)].rename(columns=match.mapping)
-                    result.rows_read += len(raw)
-                    typed, found = validate_chunk(spec, raw)
-                    found = pd.concat([found, consistency(spec, typed)], ignore_index=True)
-                    problems.add(found)
-                    good = typed.drop(index=list(set(found["fila"]) & set(typed.index)))
-                    if not good.empty and problems.count == 0:
-                        good = _defaults(target, derive(spec, good.copy()))
-                        frame = good.rename_axis("_row").reset_index()
-                        for c in spec.columns:
-                            if c.lookup:
-                                frame[c.lookup[0]] = pd.Series(
-                                    pd.NA, index=frame.index, dtype="Int64"
-                                )
-                        frame = frame[[c.name for c in stage.columns if c.name in frame]]
-                        staged += insert_frame(conn, stage, frame)
-                    step(
-                        0.8 * reader.fraction_read(),
-                        f"{result.rows_read:,} filas leídas, {problems.count:,} problemas",
-                    )
-                if result.rows_read == 0:
-                    problems.fatal("El archivo tiene encabezado pero ninguna fila de datos.")
-                if problems.count:
-                    raise Rejected
-                step(0.82, "Comprobando claves y catálogos")
-                _sql_problems(conn, spec, stage, problems, MAX_PROBLEMS)
-                if problems.count:
-                    raise Rejected
-                new, changed = _counts(conn, spec, stage, target)
-                result.rows_inserted, result.rows_updated = new, changed
-                result.rows_unchanged = staged - new - changed
-                if dry_run:
-                    result.status = "prueba"
-                    trans.rollback()
-                else:
-                    step(0.86, "Guardando")
-                    if as_of is not None:  # the day the data describes, before the rollups
-                        _set_info(conn, "data_as_of", as_of.isoformat())
-                    if new or changed or as_of is not None:
-                        since = None
-                        if new or changed:
-                            since = _first_month_touched(conn, spec, stage, target)
-                            _upsert(conn, spec, stage, target)
-                            _mark_demo_with_imports(conn)
-                        now = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
-                        _set_info(conn, "loaded_at", now)
-                        if refresh:
-                            # a new as-of date changes the complaint rollup only, which a
-                            # partial refresh recomputes whole anyway
-                            refresh_all(
-                                conn,
-                                lambda f, m: step(0.88 + 0.1 * f, m),
-                                since=since,
-                                changed=spec.name if new or changed else "dataset_info",
-                            )
-                    result.status = "cargado"
-                    result.seconds = time.perf_counter() - t0
-                    _record(conn, result, user, started, extra)
-                    trans.commit()
-            except BaseException:
-                if trans.is_active:
-                    trans.rollback()
-                raise
-            finally:
-                if not postgres:
-                    conn.exec_driver_sql(f'DROP TABLE IF EXISTS temp."{stage_name}"')
-                    conn.commit()
-    except Rejected:
-        result.status = "rechazado"
-    except ReadError as exc:  # raised while reading chunks
-        problems.fatal(str(exc))
-        result.status = "rechazado"
-    except Exception as exc:  # the database refused the rows (a constraint): still a rejection
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            raise
-        problems.fatal(
-            "La base de datos rechazó la carga y no guardó nada: "
-            + str(getattr(exc, "orig", exc)).splitlines()[0][:300]
+        job = _Job(
+            spec=SPECS[table],
+            target=Base.metadata.tables[table],
+            fh=fh,
+            user=user,
+            dry_run=dry_run,
+            encoding=encoding,
+            sep=sep,
+            step=progress or (lambda _f, _m: None),
+            chunk_rows=chunk_rows,
+            refresh=refresh,
+            as_of=as_of,
+            limits=limits,
+            result=ImportResult(table, file_name, _sha256(fh)),
         )
-        result.status = "rechazado"
+        _outcome(engine, job)
     finally:
         if isinstance(source, (str, Path)):
             fh.close()
-    result.problems = problems.frame()
-    result.problem_count = problems.count
-    if result.status == "rechazado":
-        result.rows_rejected = len(problems.rows) or result.rows_read
-        result.rows_inserted = result.rows_updated = result.rows_unchanged = 0
-    result.seconds = time.perf_counter() - t0
-    if result.status != "cargado":
-        with engine.begin() as conn:
-            _record(conn, result, user, started, extra)
-    step(1.0, "Listo")
-    return result
+    _finish(engine, job)
+    job.step(1.0, "Listo")
+    return job.result
 
 
 __all__ = ["ImportResult", "import_file"]

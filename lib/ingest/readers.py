@@ -17,20 +17,40 @@ import datetime as dt
 import io
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import pandas as pd
+
+from lib.ingest.limits import RATIO_FLOOR_BYTES, ImportLimits
+from lib.ingest.xlsx_guard import (
+    SheetScan,
+    XlsxRefused,
+    cell_column,
+    cell_row,
+    column_index,
+    open_checked_zip,
+    scan_sheet,
+    workbook_parts,
+)
 
 CHUNK_ROWS = 50_000
 SAMPLE_BYTES = 1 << 20
+CSV_FIELD_LIMIT = 131_072  # the csv module's own default, kept for other readers in the process
 SEPARATORS = {",": "coma", ";": "punto y coma", "|": "barra vertical", "\t": "tabulador"}
 ENCODINGS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "latin-1": "latin-1", "latin1": "latin-1"}
 
 
 class ReadError(Exception):
-    """The file cannot be read as a table; the message (Spanish) says why and what to do."""
+    """The file cannot be read as a table; the message (Spanish) says why and what to do, and
+    ``row``/``column`` where, when a place in the file is to blame (0/"" otherwise)."""
+
+    def __init__(self, message: str, row: int = 0, column: str = "") -> None:
+        super().__init__(message)
+        self.row = row
+        self.column = column
 
 
 @dataclass
@@ -43,6 +63,8 @@ class TableFile:
     sep: str | None = None
     _chunks: Iterator[pd.DataFrame] | None = None
     _progress: object = None  # callable returning the fraction read
+    notes: list[str] = field(default_factory=list)  # Spanish remarks for the report
+    cells_checked: bool = False  # the reader itself held every cell to the cell limit
 
     def chunks(self) -> Iterator[pd.DataFrame]:
         assert self._chunks is not None
@@ -138,9 +160,162 @@ def _frame(rows: list[list[str | None]], headers: list[str], first_row: int) -> 
     return df
 
 
+def _mb(n: float) -> str:
+    return f"{n / (1 << 20):,.1f} MB"
+
+
+def _too_big(size: int, limits: ImportLimits, what: str = "El archivo ocupa") -> ReadError:
+    return ReadError(
+        f"{what} {_mb(size)}; el máximo es {_mb(limits.max_bytes)} "
+        "(MIRADOR_IMPORT_MAX_BYTES). Divida el archivo en partes."
+    )
+
+
+def _long_cell(limits: ImportLimits, row: int, column: str) -> ReadError:
+    return ReadError(
+        f"La celda de la fila {row}, columna «{column}», tiene más de "
+        f"{limits.max_cell_chars:,} caracteres; es el máximo por celda "
+        "(MIRADOR_IMPORT_MAX_CELL_CHARS). Revise las comillas o recorte el texto.",
+        row,
+        column,
+    )
+
+
+def _overflowing_field(line: str, sep: str, max_chars: int) -> int:
+    """Index of the first field of ``line`` longer than ``max_chars`` (quotes respected), or
+    of the last field when the line was cut before one ended."""
+    index, length, quoted = 0, 0, False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == sep and not quoted:
+            index, length = index + 1, 0
+            continue
+        length += 1
+        if length > max_chars:
+            return index
+    return index
+
+
+def _column_name(headers: list[str], index: int) -> str:
+    return headers[index] if index < len(headers) else f"columna_{index + 1}"
+
+
+class _LineTooLong(Exception):
+    def __init__(self, start: bytes) -> None:
+        super().__init__("line too long")
+        self.start = start  # the line's first bytes, to tell which cell overflows
+
+
+class _LineGuard(io.RawIOBase):
+    """The CSV's bytes on their way to the text decoder, watched for a line longer than any
+    record within the limits could be: refused as soon as it is, so neither the decoder nor
+    the csv module ever holds a 300 MB line. Costs a few byte searches per 8 KB block."""
+
+    def __init__(self, raw: BinaryIO, limit_bytes: int, cell_chars: int) -> None:
+        super().__init__()
+        self.raw = raw
+        self.limit = limit_bytes
+        self.cell_chars = cell_chars
+        self.run = 0  # bytes since the last line end
+        self.partial: list[bytes] = []  # those bytes
+        self.long_line = False  # a line longer than one cell could be was seen
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+        data = self.raw.read(len(buffer))
+        self._watch(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+    def _watch(self, data: bytes) -> None:
+        last = max(data.rfind(b"\n"), data.rfind(b"\r"))
+        if last < 0:
+            self.run += len(data)
+            self.partial.append(data)
+        else:
+            first = min(i for i in (data.find(b"\n"), data.find(b"\r")) if i >= 0)
+            inner = 0
+            if len(data) > self.cell_chars:  # only a tiny cell limit fits inside a block
+                inner = max(map(len, data[first + 1 : last].replace(b"\r", b"\n").split(b"\n")))
+            self.long_line |= max(self.run + first, inner) > self.cell_chars
+            self.run = len(data) - last - 1
+            self.partial = [data[last + 1 :]]
+        self.long_line |= self.run > self.cell_chars
+        if self.run > self.limit:
+            raise _LineTooLong(b"".join(self.partial)[: self.limit])
+
+
+def _csv_records(
+    wrapper: io.TextIOWrapper,
+    guard: _LineGuard,
+    sep: str,
+    headers: list[str],
+    limits: ImportLimits,
+) -> Iterator[tuple[int, list[str]]]:
+    """(spreadsheet row number, cells) of each data record, the header skipped. The guard
+    refuses an over-long line; a quoted cell running over many lines meets the csv module's
+    field limit; a record spanning lines has its cells measured here."""
+    csv.field_size_limit(max(limits.max_cell_chars + 1, CSV_FIELD_LIMIT))
+    reader = csv.reader(wrapper, delimiter=sep)
+    row, lines = 0, 0  # row of the last record read (header = 1); lines read up to it
+    try:
+        for cells in reader:
+            spanned, lines = reader.line_num - lines, reader.line_num
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue  # blank line: skipped, not counted
+            row += 1
+            if row == 1:
+                continue
+            if len(cells) > len(headers):
+                raise ReadError(
+                    f"El CSV está mal formado: la línea {reader.line_num} tiene {len(cells)} "
+                    f"campos y el encabezado {len(headers)}. Revise el separador "
+                    f"({SEPARATORS.get(sep, repr(sep))}) y las comillas.",
+                    row,
+                )
+            if spanned > 1:  # quoted line breaks: lines short, a cell maybe long
+                for index, cell in enumerate(cells):
+                    if len(cell) > limits.max_cell_chars:
+                        raise _long_cell(limits, row, _column_name(headers, index))
+            yield row, cells
+    except _LineTooLong as exc:
+        text = exc.start.decode(wrapper.encoding, errors="ignore")
+        index = _overflowing_field(text, sep, limits.max_cell_chars)
+        raise _long_cell(limits, row + 1, _column_name(headers, index)) from None
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise _long_cell(limits, row + 1, "?") from exc
+        raise ReadError(
+            f"El CSV está mal formado cerca de la fila {row + 1}: no se pudo separar en "
+            f"columnas. Revise el separador ({SEPARATORS.get(sep, repr(sep))}) y las comillas.",
+            row + 1,
+        ) from exc
+
+
+def _csv_frame(rows: list[list[str]], numbers: list[int], headers: list[str]) -> pd.DataFrame:
+    """Records (never longer than the header: checked) as text cells, empty ones None."""
+    width = len(headers)
+    if any(len(r) != width for r in rows):  # short records: the missing cells are empty
+        rows = [r if len(r) == width else r + [""] * (width - len(r)) for r in rows]
+    cells = np.empty((len(rows), width), dtype=object)
+    cells[:] = rows
+    cells[cells == ""] = None
+    return pd.DataFrame(cells, columns=headers, index=pd.Index(numbers), dtype=object)
+
+
 def _open_csv(
-    fh: BinaryIO, size: int, encoding: str | None, sep: str | None, chunk_rows: int
+    fh: BinaryIO,
+    size: int,
+    encoding: str | None,
+    sep: str | None,
+    chunk_rows: int,
+    limits: ImportLimits,
 ) -> TableFile:
+    if size > limits.max_bytes:
+        raise _too_big(size, limits)
     sample = fh.read(SAMPLE_BYTES)
     fh.seek(0)
     if _looks_binary(sample) and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -166,6 +341,11 @@ def _open_csv(
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         raise ReadError("El archivo no tiene contenido: ni encabezado ni filas.")
+    if len(lines) == 1 and len(sample) == SAMPLE_BYTES:
+        raise ReadError(
+            "La primera línea pasa de 1 MB sin un salto de línea: no es el encabezado de una "
+            "tabla. Exporte la tabla como CSV con una fila por línea."
+        )
     header_line = lines[0]
     found = sniff_separator(header_line)
     use = sep or found
@@ -175,41 +355,43 @@ def _open_csv(
             f"encabezado; el archivo parece usar {SEPARATORS.get(found, repr(found))}. "
             "Indique ese separador o deje que Mirador lo detecte."
         )
-    headers = next(csv.reader([header_line], delimiter=use))
+    try:
+        headers = next(csv.reader([header_line], delimiter=use))
+    except csv.Error as exc:
+        raise ReadError(
+            "El encabezado no se pudo separar en columnas; revise las comillas."
+        ) from exc
     headers = [h.strip() for h in headers]
-    wrapper = io.TextIOWrapper(fh, encoding=enc, newline="")
+    # bytes: up to 4 per character; at least 64 KB, well above what the decoder reads ahead
+    # (8 KB), so the line refused is the one being parsed and its row number is right
+    line_bytes = max(4 * limits.line_chars(len(headers)), 1 << 16)
+    guard = _LineGuard(fh, line_bytes, limits.max_cell_chars)
+    wrapper = io.TextIOWrapper(io.BufferedReader(guard), encoding=enc, newline="")
+
+    def frame(buf: list[list[str]], numbers: list[int]) -> pd.DataFrame:
+        df = _csv_frame(buf, numbers, headers)
+        if guard.long_line and (error := _long_cells(df, limits)) is not None:
+            raise error  # a line longer than a cell may be: measure this chunk's cells
+        return df
 
     def chunks() -> Iterator[pd.DataFrame]:
-        reader = pd.read_csv(
-            wrapper,
-            sep=use,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            chunksize=chunk_rows,
-            skip_blank_lines=True,
-            engine="c",
-        )
-        first = 2
+        buf: list[list[str]] = []
+        numbers: list[int] = []
         try:
-            for chunk in reader:
-                chunk.columns = headers[: len(chunk.columns)] + [
-                    f"columna_{i + 1}" for i in range(len(headers), len(chunk.columns))
-                ]
-                chunk = chunk.astype(object).where(chunk.notna(), None)
-                chunk.index = pd.RangeIndex(first, first + len(chunk))
-                first += len(chunk)
-                yield chunk
+            for row, cells in _csv_records(wrapper, guard, use, headers, limits):
+                buf.append(cells)
+                numbers.append(row)
+                if len(buf) >= chunk_rows:
+                    yield frame(buf, numbers)
+                    buf, numbers = [], []
+            if buf:
+                yield frame(buf, numbers)
         except UnicodeDecodeError as exc:
+            near = numbers[-1] + 1 if numbers else 2
             raise ReadError(
                 f"El archivo no se puede leer como {enc}: contiene bytes que no son de esa "
-                f"codificación (cerca de la fila {first + chunk_rows}). Guarde el archivo como "
+                f"codificación (cerca de la fila {near}). Guarde el archivo como "
                 "CSV UTF-8 o indique la codificación (latin-1, cp1252)."
-            ) from exc
-        except pd.errors.ParserError as exc:
-            raise ReadError(
-                f"El CSV está mal formado: {_parser_message(str(exc))} Revise el separador "
-                f"({SEPARATORS.get(use, repr(use))}) y las comillas."
             ) from exc
 
     def fraction() -> float:
@@ -218,41 +400,74 @@ def _open_csv(
         except (OSError, ValueError):
             return 0.0
 
-    return TableFile("csv", headers, enc, use, chunks(), fraction)
+    return TableFile("csv", headers, enc, use, chunks(), fraction, cells_checked=True)
 
 
-def _parser_message(text: str) -> str:
-    import re
+def _xlsx_checked(fh: BinaryIO, limits: ImportLimits) -> SheetScan:
+    """The byte scan of the workbook (lib/ingest/xlsx_guard.py), before openpyxl sees it."""
+    try:
+        archive = open_checked_zip(fh, limits)
+        with archive:
+            sheet, shared = workbook_parts(archive)
+            return scan_sheet(archive, sheet, shared, limits)
+    except XlsxRefused as exc:
+        raise ReadError(str(exc), exc.row, exc.column) from exc
+    finally:
+        fh.seek(0)
 
-    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
-    if m:
-        return f"la línea {m.group(2)} tiene {m.group(3)} campos y el encabezado {m.group(1)}."
-    return "no se pudo separar en columnas."
+
+def _formula_error(scan: SheetScan, headers: list[str]) -> ReadError:
+    first = scan.formulas_without_value[0]
+    index = column_index(cell_column(first))
+    column = headers[index - 1] if 0 < index <= len(headers) else cell_column(first)
+    more = scan.formulas_without_value_count - 1
+    others = f" Hay {more:,} celda(s) más así ({', '.join(scan.formulas_without_value[1:6])}…)."
+    return ReadError(
+        f"La celda {first} contiene una fórmula sin resultado guardado; guarde el archivo con "
+        "valores (en Excel: Copiar y «Pegado especial → Valores», o ábralo en Excel y guárdelo "
+        f"para que calcule).{others if more else ''}",
+        cell_row(first),
+        column,
+    )
 
 
-def _open_xlsx(fh: BinaryIO, chunk_rows: int) -> TableFile:
+def _open_xlsx(fh: BinaryIO, chunk_rows: int, limits: ImportLimits) -> TableFile:
     from openpyxl import load_workbook
 
+    scan = _xlsx_checked(fh, limits)
     try:
         wb = load_workbook(fh, read_only=True, data_only=True)
+        ws = wb.worksheets[0]
     except Exception as exc:  # noqa: BLE001 (any parsing failure means "not a workbook")
         raise ReadError(
             "El archivo parece comprimido (ZIP) pero no es un libro de Excel .xlsx válido."
         ) from exc
-    ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
     headers: list[str] = []
     header_row = 0
-    for header_row, values in enumerate(rows, start=1):  # noqa: B007
-        cells = [_cell(v) for v in values]
-        if any(cells):
-            while cells and cells[-1] is None:
-                cells.pop()
-            headers = [c.strip() if c else f"columna_{i + 1}" for i, c in enumerate(cells)]
-            break
+    try:
+        for header_row, values in enumerate(rows, start=1):  # noqa: B007
+            cells = [_cell(v) for v in values]
+            if any(cells):
+                while cells and cells[-1] is None:
+                    cells.pop()
+                headers = [c.strip() if c else f"columna_{i + 1}" for i, c in enumerate(cells)]
+                break
+    except Exception as exc:  # noqa: BLE001
+        wb.close()
+        raise ReadError("El libro de Excel está dañado: su primera hoja no se puede leer.") from exc
     if not headers:
         wb.close()
         raise ReadError("La primera hoja del libro está vacía: no hay encabezado ni filas.")
+    if scan.formulas_without_value:
+        wb.close()
+        raise _formula_error(scan, headers)
+    notes = []
+    if scan.formulas:
+        notes.append(
+            f"El libro tiene {scan.formulas:,} celda(s) con fórmula: se leyó el resultado que "
+            "Excel guardó en el archivo."
+        )
     total = max((ws.max_row or 0) - header_row, 1)
     done = [0]
 
@@ -279,10 +494,19 @@ def _open_xlsx(fh: BinaryIO, chunk_rows: int) -> TableFile:
                 df.index = pd.Index(numbers)
                 done[0] += len(buf)
                 yield df
+        except ReadError:
+            raise
+        except Exception as exc:  # noqa: BLE001 (a damaged sheet further down)
+            raise ReadError(
+                f"El libro de Excel está dañado cerca de la fila {row_no}: no se puede leer.",
+                row_no,
+            ) from exc
         finally:
             wb.close()
 
-    return TableFile("xlsx", headers, _chunks=chunks(), _progress=lambda: done[0] / total)
+    table = TableFile("xlsx", headers, _chunks=chunks(), _progress=lambda: done[0] / total)
+    table.notes = notes
+    return table
 
 
 def _text_column(col: pd.Series) -> pd.Series:
@@ -300,28 +524,86 @@ def _text_column(col: pd.Series) -> pd.Series:
     return out.astype(object).where(col.notna(), None)
 
 
-def _open_parquet(fh: BinaryIO, chunk_rows: int) -> TableFile:
+def _parquet_checked(pf: object, size: int, limits: ImportLimits) -> None:
+    """Refuse by the footer's figures (rows, uncompressed bytes) before a page is inflated."""
+    meta = pf.metadata
+    inflated = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if inflated > limits.max_bytes:
+        raise _too_big(inflated, limits, "El Parquet ocupa descomprimido")
+    if inflated > RATIO_FLOOR_BYTES and inflated / max(size, 1) > limits.max_ratio:
+        raise ReadError(
+            f"El Parquet se descomprime {inflated / max(size, 1):,.0f} veces su tamaño "
+            f"({_mb(size)} → {_mb(inflated)}); una exportación no pasa de unas "
+            f"{limits.max_ratio} veces. El archivo no se leyó."
+        )
+    if meta.num_rows > limits.max_rows:
+        raise ReadError(
+            f"El Parquet tiene {meta.num_rows:,} filas; el máximo es {limits.max_rows:,} "
+            "(MIRADOR_IMPORT_MAX_ROWS). Divida el archivo."
+        )
+
+
+def _open_parquet(fh: BinaryIO, size: int, chunk_rows: int, limits: ImportLimits) -> TableFile:
     import pyarrow.parquet as pq
 
     try:
         pf = pq.ParquetFile(fh)
+        headers = list(pf.schema_arrow.names)
     except Exception as exc:  # noqa: BLE001
         raise ReadError("El archivo no es un Parquet válido.") from exc
-    headers = list(pf.schema_arrow.names)
+    _parquet_checked(pf, size, limits)
     total = max(pf.metadata.num_rows, 1)
     done = [0]
 
     def chunks() -> Iterator[pd.DataFrame]:
         first = 2
-        for batch in pf.iter_batches(batch_size=chunk_rows):
-            df = batch.to_pandas()
-            out = pd.DataFrame({h: _text_column(df[h]) for h in headers}, dtype=object)
-            out.index = pd.RangeIndex(first, first + len(out))
-            first += len(out)
-            done[0] += len(out)
-            yield out
+        try:
+            for batch in pf.iter_batches(batch_size=chunk_rows):
+                df = batch.to_pandas()
+                out = pd.DataFrame({h: _text_column(df[h]) for h in headers}, dtype=object)
+                out.index = pd.RangeIndex(first, first + len(out))
+                first += len(out)
+                done[0] += len(out)
+                yield out
+        except ReadError:
+            raise
+        except Exception as exc:  # noqa: BLE001 (a damaged page further down)
+            raise ReadError(
+                f"El Parquet está dañado cerca de la fila {first}: no se puede leer.", first
+            ) from exc
 
     return TableFile("parquet", headers, _chunks=chunks(), _progress=lambda: done[0] / total)
+
+
+def _long_cells(df: pd.DataFrame, limits: ImportLimits) -> ReadError | None:
+    """The first cell of ``df`` over the cell limit, as an error naming row and column."""
+    for column in df.columns:
+        try:
+            lengths = df[column].str.len()
+        except AttributeError:  # no text in the column
+            continue
+        over = lengths > limits.max_cell_chars
+        if over.any():
+            return _long_cell(limits, int(over.idxmax()), str(column))
+    return None
+
+
+def _guarded(
+    chunks: Iterator[pd.DataFrame], limits: ImportLimits, cells_checked: bool
+) -> Iterator[pd.DataFrame]:
+    """Every format's chunks, held to the cell and row limits as they stream."""
+    rows = 0
+    for df in chunks:
+        if not cells_checked and (error := _long_cells(df, limits)) is not None:
+            raise error
+        before, rows = rows, rows + len(df)
+        if rows > limits.max_rows:
+            raise ReadError(
+                f"El archivo tiene más de {limits.max_rows:,} filas de datos; es el máximo "
+                "(MIRADOR_IMPORT_MAX_ROWS). Divida el archivo.",
+                int(df.index[limits.max_rows - before]),
+            )
+        yield df
 
 
 def open_table(
@@ -330,8 +612,11 @@ def open_table(
     encoding: str | None = None,
     sep: str | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    limits: ImportLimits | None = None,
 ) -> TableFile:
-    """Open ``source`` by its content (not its name): xlsx (ZIP), Parquet, else text CSV."""
+    """Open ``source`` by its content (not its name): xlsx (ZIP), Parquet, else text CSV,
+    held to ``limits`` (the defaults when not given) before and while it is read."""
+    limits = limits or ImportLimits()
     fh = _as_binary(source)
     size = _size(fh)
     if size == 0:
@@ -339,12 +624,15 @@ def open_table(
     magic = fh.read(8)
     fh.seek(0)
     if magic.startswith(b"PK\x03\x04"):
-        return _open_xlsx(fh, chunk_rows)
-    if magic.startswith(b"PAR1"):
-        return _open_parquet(fh, chunk_rows)
-    if file_name.lower().endswith((".xlsx", ".parquet", ".xls")):
+        table = _open_xlsx(fh, chunk_rows, limits)
+    elif magic.startswith(b"PAR1"):
+        table = _open_parquet(fh, size, chunk_rows, limits)
+    elif file_name.lower().endswith((".xlsx", ".parquet", ".xls")):
         raise ReadError(
             f"«{file_name}» no es un archivo {Path(file_name).suffix} válido (su contenido no "
             "corresponde a la extensión). Los libros .xls antiguos no se aceptan: guárdelo como .xlsx."
         )
-    return _open_csv(fh, size, encoding, sep, chunk_rows)
+    else:
+        table = _open_csv(fh, size, encoding, sep, chunk_rows, limits)
+    table._chunks = _guarded(table.chunks(), limits, table.cells_checked)
+    return table
