@@ -50,12 +50,15 @@ def _flood(engine) -> int:  # noqa: ANN001
     """One real export by "ana" on 15/01/2026, then 6,000 failed sign-ins on "titular" from one
     address: the first 40 through authenticate itself, the rest written as authenticate writes
     them once locked (in one transaction: 6,000 argon2-free calls would only be slower).
-    Returns the number of events in the log before the flood (the seed's)."""
-    from sqlalchemy import func, insert, select, update
+    Returns the number of events in the log before the flood: none, as the private copy's
+    log is emptied first (the shared tiny institute it was copied from holds whatever other
+    tests wrote, e.g. refused page visits by "analista", which the filters would also find)."""
+    from sqlalchemy import delete, func, insert, select, update
 
     from lib.users import UserError, authenticate
 
-    with engine.connect() as conn:
+    with engine.begin() as conn:
+        conn.execute(delete(AuditEvent))
         before = conn.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
     record_event(engine, ANA, "export", "orientacion_14.xlsx", rows=37, details={"page": "o"})
     with engine.begin() as conn:
