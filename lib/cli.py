@@ -153,6 +153,9 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from lib.access import SYSTEM_USER
     from lib.ingest.contract import SPECS
     from lib.ingest.limits import import_limits
     from lib.ingest.load import import_file
@@ -190,7 +193,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         engine,
         args.table,
         args.file,
-        user=args.user,
+        user=replace(SYSTEM_USER, username=args.user, display_name=args.user),
         dry_run=args.dry_run,
         encoding=args.encoding,
         sep={"tab": "\t", "\\t": "\t"}.get(args.sep, args.sep) if args.sep else None,

@@ -90,7 +90,9 @@ def test_dictionary_lists_metrics_tables_and_latest_loads(tiny_copy, monkeypatch
     from lib.ingest.load import import_file
 
     engine = make_engine(tiny_copy)
-    r = import_file(engine, "patron", EXAMPLES / "patron.csv", user="ana")
+    r = import_file(
+        engine, "patron", EXAMPLES / "patron.csv", user=User("ana", "Ana", "administrador")
+    )
     assert r.status == "cargado"
     with engine.connect() as conn:
         patrons = conn.execute(select(func.count()).select_from(Patron)).scalar_one()

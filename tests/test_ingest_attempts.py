@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from lib.access import User
 from lib.audit import audit_events
 from lib.cli import main
 from lib.db.engine import make_engine
@@ -109,13 +110,21 @@ def test_a_second_load_of_the_same_table_is_told_who_and_since(catalogs_url):  #
 
     def first() -> None:
         results["ana"] = import_file(
-            engine, "patron", content, file_name="a.csv", user="ana", progress=hold, refresh=False
+            engine,
+            "patron",
+            content,
+            file_name="a.csv",
+            user=User("ana", "Ana", "administrador"),
+            progress=hold,
+            refresh=False,
         )
 
     thread = threading.Thread(target=first)
     thread.start()
     assert inside.wait(60)
-    results["beto"] = import_file(engine, "patron", content, file_name="b.csv", user="beto")
+    results["beto"] = import_file(
+        engine, "patron", content, file_name="b.csv", user=User("beto", "Beto", "administrador")
+    )
     second_done.set()
     thread.join(120)
     a, b = results["ana"], results["beto"]
@@ -256,7 +265,9 @@ def test_a_live_load_is_not_marked_interrupted(catalogs_url):  # noqa: ANN001
                 )
             )
         assert close_stale_attempts(engine) == 0
-        r = import_file(engine, "patron", _patrons_file(3), user="otra")
+        r = import_file(
+            engine, "patron", _patrons_file(3), user=User("otra", "Otra", "administrador")
+        )
         assert "en curso desde las" in r.problems["problema"][0] and "por viva" in r.report()
     finally:
         lock.release()

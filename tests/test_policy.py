@@ -339,3 +339,29 @@ def test_unusual_complaints_stay_inside_the_office_scope(policy_url, monkeypatch
     shown = unusual("tijuana", ooad="14", subdel="1439")
     assert SURGE_OFFICE not in shown
     assert "0 oficina-mes fuera de lo esperado" in shown
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_import_refuses_roles_the_policy_refuses(own_tiny, role) -> None:  # noqa: ANN001
+    """import_file checks the policy before it reads, locks or records anything: a refused
+    role leaves no import_load row and no table change (hand count of the rows)."""
+    from sqlalchemy import func, select
+
+    from lib.db.schema import ImportLoad, Patron
+    from lib.ingest.load import import_file
+
+    _, engine = own_tiny
+    with engine.connect() as conn:
+        before = [conn.execute(select(func.count()).select_from(t)).scalar_one()
+                  for t in (ImportLoad, Patron)]  # fmt: skip
+    user = User(f"prueba_{role}", "Prueba", role)
+    example = ROOT / "data" / "examples" / "patron.csv"
+    if P.IMPORT in EXPECTED[role]:
+        assert import_file(engine, "patron", example, user=user, dry_run=True).status == "prueba"
+        return
+    with pytest.raises(NotPermitted, match="no puede importar datos"):
+        import_file(engine, "patron", example, user=user)
+    with engine.connect() as conn:
+        after = [conn.execute(select(func.count()).select_from(t)).scalar_one()
+                 for t in (ImportLoad, Patron)]  # fmt: skip
+    assert after == before

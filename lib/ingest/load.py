@@ -51,7 +51,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from lib.access import User, mask_identifier
+from lib.access import SYSTEM_USER, User, mask_identifier, require
 from lib.audit import record_event
 from lib.db.bulk import insert_frame, sync_id_sequences
 from lib.db.schema import Base, DatasetInfo, ImportLoad
@@ -72,6 +72,7 @@ from lib.ingest.validate import (
     problems_frame,
     validate_chunk,
 )
+from lib.policy import Permission
 from lib.refresh import refresh_all
 
 # Fiscal identifiers: the text report (printed by the CLI, where a terminal or a scheduler's
@@ -734,7 +735,7 @@ def import_file(
     source: str | Path | bytes | BinaryIO,
     *,
     file_name: str | None = None,
-    user: User | str = "línea de comandos",
+    user: User = SYSTEM_USER,
     dry_run: bool = False,
     encoding: str | None = None,
     sep: str | None = None,
@@ -749,7 +750,9 @@ def import_file(
     Never raises for a bad file, a busy table or a lost connection: the result says what
     happened in Spanish, and the attempt is recorded (lib/ingest/attempts.py). ``limits``
     default to the environment's (lib/ingest/limits.py); a bad setting raises SettingError
-    (Spanish, naming the variable) before anything is read or recorded."""
+    (Spanish, naming the variable) before anything is read or recorded. A user the policy
+    does not let import gets NotPermitted before anything is read, recorded or locked."""
+    require(user, Permission.IMPORT)
     limits = limits or import_limits()
     if table not in SPECS:
         raise ValueError(
