@@ -14,6 +14,7 @@ from lib.access import SYSTEM_USER, User
 from lib.audit import audit_events
 from lib.db.engine import make_engine
 from lib.users import save_user
+from tests.apptest import signed_in
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "clave-de-prueba-1"
@@ -67,20 +68,8 @@ def _sign_in(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
 
 
 def _as(monkeypatch, url: str, username: str, **params: str) -> AppTest:  # noqa: ANN001
-    """Home.py with the session already signed in as ``username`` (AppTest drops a click made
-    through st.navigation's frame on its rerun, so the form itself is tested on a page file)."""
-    from lib.users import authenticate
-
-    engine = make_engine(url)
-    user = authenticate(engine, username, PASSWORD)
-    engine.dispose()
-    monkeypatch.setenv("MIRADOR_DATABASE_URL", url)
-    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=90)
-    at.session_state["_mirador_user"] = user
-    at.session_state["_mirador_signed_in"] = "local"
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
+    """Home.py with the session already signed in as ``username``."""
+    return signed_in(monkeypatch, url, username, PASSWORD, **params)
 
 
 def _metric(at: AppTest, label: str) -> str:

@@ -29,7 +29,8 @@ from lib.audit import record_event
 from lib.db.engine import make_engine
 from lib.export import csv_bytes
 from lib.planning import drafts as dr
-from lib.users import authenticate, save_user
+from lib.users import save_user
+from tests.apptest import signed_in
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "clave-de-prueba-1"
@@ -154,16 +155,7 @@ def downloads(monkeypatch) -> dict[str, bytes]:  # noqa: ANN001
 
 
 def _open(monkeypatch, url: str, username: str, page: str, **params: str) -> AppTest:  # noqa: ANN001
-    engine = make_engine(url)
-    user = authenticate(engine, username, PASSWORD)
-    engine.dispose()
-    monkeypatch.setenv("MIRADOR_DATABASE_URL", url)
-    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120)
-    at.session_state["_mirador_user"] = user
-    at.session_state["_mirador_signed_in"] = "local"
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
+    at = signed_in(monkeypatch, url, username, PASSWORD, **params)
     at.switch_page(page).run()
     assert not at.exception, (username, page, at.exception)
     return at

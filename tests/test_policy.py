@@ -25,6 +25,7 @@ from lib.filters import Filters
 from lib.policy import POLICY, NotPermitted, Permission, Role, Scope, allows
 from lib.ui.nav import PAGE_PERMISSION, SECTIONS
 from lib.users import UserError, save_user
+from tests.apptest import signed_in
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "clave-de-politica-1"
@@ -236,18 +237,7 @@ def policy_url(request, sqlite_tiny, tmp_path_factory) -> str:  # noqa: ANN001
 
 
 def _signed_in(monkeypatch, url: str, username: str, page: str = "Home.py", **params) -> AppTest:  # noqa: ANN001, ANN003
-    from lib.users import authenticate
-
-    engine = make_engine(url)
-    user = authenticate(engine, username, PASSWORD)
-    engine.dispose()
-    monkeypatch.setenv("MIRADOR_DATABASE_URL", url)
-    at = AppTest.from_file(str(ROOT / page), default_timeout=120)
-    at.session_state["_mirador_user"] = user
-    at.session_state["_mirador_signed_in"] = "local"
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
+    return signed_in(monkeypatch, url, username, PASSWORD, page, **params)
 
 
 def _refused(at: AppTest) -> bool:
