@@ -37,8 +37,7 @@ BREAKDOWN = {
 }
 
 by_kind = query(ctx, q.volumes, f, "kind")
-received = by_kind["received"].sum()
-contacts = by_kind.drop_duplicates("month")["contacts"].sum()
+received, contacts = an.overall(by_kind)
 tl = query(ctx, q.timeliness, f, as_of)
 summ = tl["summary"]
 decided = (summ["closed"] or 0) + (summ["overdue_open"] or 0)

@@ -38,7 +38,16 @@ def test_volumes_and_weeks_match_raw_rows(db):  # noqa: ANN001
     assert got.to_dict() == raw.to_dict()
     by_sub = q.volumes(db.engine, YEAR, "subdelegacion")
     assert by_sub["received"].sum() == raw.sum()
-    assert (by_sub["contacts"] > 0).all()
+    assert not by_sub.duplicated(["month", "key"]).any()  # zero-filled grid: one row a cell
+    assert (
+        by_sub["contacts"].sum()
+        == _raw(
+            db,
+            "SELECT COUNT(*) AS n FROM interaction WHERE month BETWEEN :a AND :b",
+            a=YEAR.start,
+            b=YEAR.end,
+        )["n"][0]
+    )
     weeks = q.weekly_counts(db.engine, YEAR)
     assert weeks["received"].sum() == raw.sum()
     with pytest.raises(ValueError, match="Desglose"):

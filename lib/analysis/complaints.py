@@ -18,6 +18,7 @@ from scipy import stats as sps
 
 from lib.filters import add_months
 from lib.format import fmt_int, fmt_pct
+from lib.rates import rate
 
 BASELINE_MONTHS = 12
 ALPHA = 0.001
@@ -26,7 +27,15 @@ PRIOR_CONTACTS = 20_000  # weight of the national rate in each office's baseline
 
 
 def rate_per_10k(received: float, contacts: float) -> float | None:
-    return None if contacts <= 0 else 1e4 * received / contacts
+    return rate(received, contacts)
+
+
+def overall(volumes: pd.DataFrame) -> tuple[int, int]:
+    """Complaints and contacts of the whole selection from a ``volumes`` frame by kind or
+    category (zero-filled: every month once per value, each carrying the month's contacts)."""
+    received = int(volumes["received"].sum())
+    contacts = int(volumes.drop_duplicates("month")["contacts"].sum())
+    return received, contacts
 
 
 def median_from_counts(values: pd.Series, counts: pd.Series) -> float | None:
@@ -83,21 +92,24 @@ def unusual(series: pd.DataFrame, month: dt.date | None = None) -> pd.DataFrame:
 def volume_series(volumes: pd.DataFrame) -> pd.DataFrame:
     """Per month and breakdown value: complaints, contacts and the rate per 10,000 contacts.
 
-    Grouped by key, not by name: subdelegación names repeat across OOAD (Juárez, Hidalgo).
+    ``volumes`` is the zero-filled grid of ``lib.queries.complaints.volumes`` (every month,
+    0 complaints where none), so a line does not skip its quiet months. Grouped by key, not
+    by name: subdelegación names repeat across OOAD (Juárez, Hidalgo).
     """
     d = volumes.groupby(["month", "key"], as_index=False).agg(
         label=("label", "first"), received=("received", "sum"), contacts=("contacts", "max")
     )
-    d["rate"] = 1e4 * d["received"] / d["contacts"].where(d["contacts"] > 0)
+    d["rate"] = rate(d["received"], d["contacts"]).to_numpy()
     return d
 
 
 def volume_totals(series: pd.DataFrame) -> pd.DataFrame:
-    """The same over the whole period, biggest first."""
+    """The same over the whole period, biggest first: the contacts of every month of the
+    period (the series is zero-filled), so every kind or category carries the same total."""
     t = series.groupby("key", as_index=False).agg(
         label=("label", "first"), received=("received", "sum"), contacts=("contacts", "sum")
     )
-    t["rate"] = 1e4 * t["received"] / t["contacts"].where(t["contacts"] > 0)
+    t["rate"] = rate(t["received"], t["contacts"]).to_numpy()
     return t.sort_values("received", ascending=False).reset_index(drop=True)
 
 

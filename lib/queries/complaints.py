@@ -21,6 +21,7 @@ from lib.db.schema import (
 )
 from lib.filters import Filters
 from lib.queries.common import read_frame
+from lib.rates import month_range, zero_filled
 
 CM = AggComplaintMonth.__table__
 IM = AggInteractionUnitMonth.__table__  # contacts for rates: no procedure needed
@@ -42,7 +43,12 @@ def _fact_conditions(f: Filters, period: bool = True) -> list:
 
 def volumes(engine: Engine, f: Filters, breakdown: str) -> pd.DataFrame:
     """Complaints received, closed on time and pending per month and value of ``breakdown``,
-    with the contacts of the same month and place (for rates per 10,000 contacts)."""
+    with the contacts of the same month and place (for rates per 10,000 contacts).
+
+    One row for every month of the period and every value seen (complaints or, for channel
+    and office, contacts), 0 complaints where there were none (``lib.rates.zero_filled``).
+    By kind and category the contacts are the month's, the same on every row of the month.
+    """
     if breakdown not in BREAKDOWNS:
         raise ValueError(f"Desglose desconocido: {breakdown}")
     spec = {
@@ -74,10 +80,20 @@ def volumes(engine: Engine, f: Filters, breakdown: str) -> pd.DataFrame:
         .where(*f.conditions(IM))
         .group_by(*group),
     )
-    on = ["month"] + (["key"] if contact_key is not None else [])
-    out = out.merge(contacts, on=on, how="left").fillna({"contacts": 0})
-    out["month"] = pd.to_datetime(out["month"]).dt.date
-    return out
+    names = read_frame(engine, select(cat_id.label("key"), cat.c.name.label("label")))
+    labels = dict(zip(names["key"], names["label"], strict=True))
+    # every month of the period and every group (every kind and category of the catalog;
+    # every channel or office with contacts or complaints in the selection), with the
+    # contacts of each month (and place or channel) even where no complaint was received:
+    # a rate's denominator keeps them all
+    return zero_filled(
+        out,
+        contacts,
+        month_range(f.start, f.end),
+        counts=("received", "closed_on_time", "pending_not_due"),
+        keys=list(labels) if contact_key is None else None,
+        labels=labels,
+    )
 
 
 def weekly_counts(engine: Engine, f: Filters) -> pd.DataFrame:
@@ -108,10 +124,10 @@ def office_month_counts(engine: Engine, f: Filters, first: dt.date) -> pd.DataFr
         .where(*g.conditions(IM))
         .group_by(IM.c.subdelegacion_id, IM.c.month),
     )
-    out = cont.merge(comp, on=["subdelegacion_id", "month"], how="left")
-    # an office without a complaint in the window has an empty comp: object dtype, not 0
-    out["received"] = pd.to_numeric(out["received"]).fillna(0).astype("int64")
-    out["month"] = pd.to_datetime(out["month"]).dt.date
+    # months with data anywhere (a month before the data began is no baseline), each office
+    # on every one of them, 0 complaints where it had none
+    seen = sorted(set(pd.to_datetime(pd.concat([comp["month"], cont["month"]])).dt.date))
+    out = zero_filled(comp, cont, seen, key="subdelegacion_id").drop(columns="label")
     names = read_frame(engine, select(S.c.id.label("subdelegacion_id"), S.c.name, S.c.ooad_id))
     return out.merge(names, on="subdelegacion_id")
 
