@@ -18,7 +18,7 @@ from lib.planning import drafts as dr
 from lib.planning import export as ex
 from lib.planning import forecast as fc
 from lib.planning.campaigns import campaign_plan, measured_campaigns
-from lib.planning.editor import apply_delta, working_copy
+from lib.planning.editor import SPECS, Col, fold_edits, working_copy
 from lib.planning.validation import DraftInvalid
 from lib.policy import NotPermitted, Permission
 from lib.queries import campaigns as qc
@@ -137,16 +137,41 @@ else:
 
 
 def _edit(part: str) -> None:
-    """on_change of an editor: fold its edits into the working copy, start a fresh widget."""
-    key = f"pat_{part}_{work['rev']}"
-    work[part] = apply_delta(work[part], st.session_state.get(key))
-    work["rev"] += 1
+    """on_change of an editor: fold the valid edits into the working copy (each cell checked
+    at edit time, lib.planning.editor.apply_edits), start a fresh widget."""
+    fold_edits(work, part, st.session_state.get(f"pat_{part}_{work['rev']}"))
     st.session_state.pop("pat_message", None)  # an old "saved" note no longer describes it
 
 
-def editor(part: str, **kwargs) -> None:  # noqa: ANN003
-    """The working copy's ``part`` in an editor; the edits (positions and columns) are folded
-    into the working copy itself, so the masked view never overwrites the text it hides."""
+def _column(spec: Col):  # noqa: ANN202
+    """The grid column for a spec. Numbers get their step and format but no bounds: the
+    grid would drop a typed minus sign or clamp silently; apply_edits refuses out-of-range
+    values with a message instead."""
+    if spec.kind == "number":
+        return st.column_config.NumberColumn(
+            spec.label + (" 🔒" if spec.locked else ""),
+            step=spec.step,
+            format="localized",
+            disabled=spec.locked,
+        )
+    if spec.kind == "date":
+        return st.column_config.DateColumn(spec.label, format="DD/MM/YYYY")
+    if spec.kind == "bool":
+        return st.column_config.CheckboxColumn(spec.label)
+    return st.column_config.TextColumn(
+        spec.label + (" 🔒" if spec.locked else ""),
+        max_chars=spec.max_chars,
+        required=spec.required,
+        disabled=spec.locked,
+    )
+
+
+def editor(part: str, hidden: tuple[str, ...] = (), **kwargs) -> None:  # noqa: ANN003
+    """The working copy's ``part`` in an editor with its typed, bounded columns; locked
+    columns are read-only; empty cells read "—". The edits (positions and columns) are
+    folded into the working copy itself, so the masked view never overwrites the text it
+    hides; what was refused is listed under the grid."""
+    spec = SPECS[part]
     st.data_editor(
         work[part] if clear else mask_frame(work[part]),
         key=f"pat_{part}_{work['rev']}",
@@ -154,8 +179,17 @@ def editor(part: str, **kwargs) -> None:  # noqa: ANN003
         args=(part,),
         hide_index=True,
         width="stretch",
+        placeholder="—",
+        disabled=[c for c, s in spec.items() if s.locked],
+        column_config={c: None if c in hidden else _column(s) for c, s in spec.items()},
         **kwargs,
     )
+    problems = work.get("edit_problems", {}).get(part)
+    if problems:
+        st.error(
+            "**Estos cambios no se aplicaron:**\n\n" + "\n".join(f"- {p}" for p in problems),
+            icon=":material/error:",
+        )
 
 
 def capacity_now() -> pd.DataFrame:
@@ -287,22 +321,10 @@ def targets_tab() -> None:
         f"**Metas {year}.** Edite la meta, la unidad responsable, los hitos trimestrales y la "
         "fecha compromiso; puede agregar o quitar indicadores. Los porcentajes van de 0 a 100."
     )
-    editor(
-        "targets",
-        num_rows="dynamic",
-        column_config={
-            "indicator": st.column_config.TextColumn("Indicador", required=True),
-            "unit": st.column_config.TextColumn("Unidad"),
-            "baseline": st.column_config.NumberColumn("Línea base", format="localized"),
-            "target": st.column_config.NumberColumn("Meta", format="localized"),
-            "owner_unit": st.column_config.TextColumn("Unidad responsable"),
-            "q1": st.column_config.NumberColumn("Hito T1"),
-            "q2": st.column_config.NumberColumn("Hito T2"),
-            "q3": st.column_config.NumberColumn("Hito T3"),
-            "q4": st.column_config.NumberColumn("Hito T4"),
-            "due_on": st.column_config.DateColumn("Fecha compromiso", format="DD/MM/YYYY"),
-            "notes": st.column_config.TextColumn("Notas"),
-        },
+    editor("targets", num_rows="dynamic")
+    st.caption(
+        "La línea base 🔒 viene de los datos y no se edita. Las metas y los hitos no pueden ser "
+        "negativos; en unidades de porcentaje van de 0 a 100."
     )
 
 
@@ -312,19 +334,7 @@ def capacity_tab() -> None:
         "últimos 12 meses; 0 en canales de autoservicio) y horas de personal disponibles en "
         f"{year} por canal."
     )
-    editor(
-        "capacity",
-        num_rows="fixed",
-        disabled=["channel_id", "channel"],
-        column_config={
-            "channel_id": None,
-            "channel": st.column_config.TextColumn("Canal"),
-            "handle_minutes": st.column_config.NumberColumn("Minutos por contacto", min_value=0),
-            "hours_available": st.column_config.NumberColumn(
-                "Horas disponibles", min_value=0, format="localized"
-            ),
-        },
-    )
+    editor("capacity", hidden=("channel_id",), num_rows="fixed")
     t = capacity_now()
     total = t[t["channel_id"] == "total"].iloc[0]
     c = st.columns(3)
@@ -336,13 +346,7 @@ def capacity_tab() -> None:
         help=f"Horas necesarias entre {fmt_int(cap.HOURS_PER_FTE)} horas productivas al año.",
     )
     st.plotly_chart(capacity_figure(t, channel_names), config=PLOTLY_CONFIG, width="stretch")
-    short = t[(t["channel_id"] != "total") & (t["gap_hours"] < 0)]
-    st.caption(
-        "Faltan horas en: "
-        + ", ".join(f"{r.channel} ({fmt_int(-r.gap_hours)} h)" for r in short.itertuples())
-        if len(short)
-        else "Con las horas capturadas, ningún canal queda corto frente al pronóstico central."
-    )
+    st.caption(cap.capacity_reading(t, channel_names))
 
 
 def campaigns_tab() -> None:
@@ -354,19 +358,7 @@ def campaigns_tab() -> None:
         "**Plan de campañas.** Marque las campañas a repetir y su costo previsto. La "
         "recaudación esperada supone el mismo retorno por peso que se midió (con su intervalo)."
     )
-    editor(
-        "picks",
-        num_rows="fixed",
-        disabled=["code", "name"],
-        column_config={
-            "code": st.column_config.TextColumn("Código"),
-            "name": st.column_config.TextColumn("Campaña"),
-            "include": st.column_config.CheckboxColumn("Incluir"),
-            "planned_cost": st.column_config.NumberColumn(
-                "Costo previsto (MXN)", min_value=0, format="localized"
-            ),
-        },
-    )
+    editor("picks", num_rows="fixed")
     plan = plan_now()
     data_table(
         pd.DataFrame(

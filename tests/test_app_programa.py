@@ -217,3 +217,81 @@ def test_campaign_returns_are_the_campaign_pages_stored_results(url, monkeypatch
             assert row[3] == "—"  # not measured: a dash, as in the interval column
         else:
             assert row[3] == fmt_num(res.return_per_peso[0], 1)
+
+
+def _grid_edit(at: AppTest, part: str, delta: dict) -> AppTest:
+    """An edit made through a grid: ``delta`` is st.data_editor's edit record as Streamlit
+    keeps it in session state ({"edited_rows": {position: {column: value}}, "added_rows",
+    "deleted_rows"}), folded into the working copy as the page's on_change does (AppTest
+    cannot fire a data_editor's on_change), then a rerun."""
+    from lib.planning.editor import fold_edits
+
+    fold_edits(at.session_state["pat_work"], part, delta)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_grid_edits_are_checked_when_typed_and_the_baseline_is_locked(url, monkeypatch):  # noqa: ANN001
+    import json
+
+    at = _page(monkeypatch, url)
+    t = at.session_state["pat_work"]["targets"]
+    digital = int(t.index[t["indicator"] == DIGITAL][0])
+    contacts = int(t.index[t["indicator"] == "Contactos (todos los canales)"][0])
+    baseline = float(t.loc[contacts, "baseline"])
+    # the grid itself: baseline read-only, missing cells drawn as "—"
+    proto = at.dataframe[0].proto
+    assert (
+        "baseline" in json.loads(proto.columns)
+        and json.loads(proto.columns)["baseline"]["disabled"]
+    )
+    assert proto.placeholder == "—"
+    _grid_edit(
+        at,
+        "targets",
+        {
+            "edited_rows": {
+                digital: {"target": -5, "q1": "abc", "q2": 30},
+                contacts: {"baseline": 1},
+            }
+        },
+    )
+    message = at.error[0].value
+    assert f"({DIGITAL}), Meta: -5 es negativo; se dejó el valor anterior" in message
+    assert f"({DIGITAL}), Hito T1: «abc» no es un número" in message
+    assert "(Contactos (todos los canales)), Línea base: no se edita" in message
+    t = at.session_state["pat_work"]["targets"]
+    assert pd.isna(t.loc[digital, "target"]) and pd.isna(t.loc[digital, "q1"])
+    assert t.loc[digital, "q2"] == 30.0 and t.loc[contacts, "baseline"] == baseline
+    at = _save(at)
+    draft_id = int(at.session_state["pat_work"]["draft_id"])
+    engine = make_engine(url)
+    saved = dr.load_draft(engine, draft_id).targets.set_index("indicator")
+    engine.dispose()
+    assert saved.loc["Contactos (todos los canales)", "baseline"] == baseline
+    assert pd.isna(saved.loc[DIGITAL, "target"]) and saved.loc[DIGITAL, "q2"] == 30.0
+    # a good edit afterwards clears the list of refused ones
+    _grid_edit(at, "targets", {"edited_rows": {digital: {"target": 45}}})
+    assert not at.error
+
+
+def _capacity_reading(at: AppTest) -> str:
+    return next(
+        c.value for c in at.caption if "Faltan horas" in c.value or "queda corto" in c.value
+    )
+
+
+def test_capacity_without_hours_says_which_channels_are_short(url, monkeypatch):  # noqa: ANN001
+    at = _page(monkeypatch, url, vista="Capacidad")
+    reading = _capacity_reading(at)
+    assert reading.startswith("Aún no se capturan horas disponibles")
+    assert "Asistencia personalizada (" in reading and "sin horas disponibles" in reading
+    assert "ningún canal queda corto" not in reading
+    cap = at.session_state["pat_work"]["capacity"]
+    pos = int(cap.index[cap["channel_id"] == "asistencia"][0])
+    _grid_edit(at, "capacity", {"edited_rows": {pos: {"hours_available": -10}}})
+    assert "Horas disponibles: -10 es negativo" in at.error[0].value
+    _grid_edit(at, "capacity", {"edited_rows": {pos: {"hours_available": 10_000_000}}})
+    reading = _capacity_reading(at)
+    assert "Asistencia personalizada" not in reading and "Faltan horas en:" in reading

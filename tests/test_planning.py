@@ -468,3 +468,104 @@ def test_working_copy_restores_a_saved_draft():
     assert w["picks"].set_index("code")["include"].to_dict() == {"A": False, "B": True}
     assert w["picks"].set_index("code").loc["B", "planned_cost"] == 50.0
     assert w["targets"].set_index("indicator").loc["Participación digital", "target"] == 45.5
+
+
+# ------------------------------------------------------------------ safe grids (issue 17)
+
+
+def _two_targets() -> pd.DataFrame:
+    from lib.planning.editor import typed_targets
+
+    return typed_targets(
+        pd.DataFrame(
+            [
+                {"indicator": "Contactos", "unit": "contactos", "baseline": 363457.0},
+                {"indicator": "Participación digital", "unit": "%", "baseline": 38.7},
+            ]
+        )
+    )
+
+
+def test_edits_are_checked_at_edit_time_and_bad_cells_keep_their_value():
+    from lib.planning.editor import TARGET_SPEC, apply_edits
+
+    t = _two_targets()
+    t.loc[0, "target"] = 350000.0
+    out, problems = apply_edits(
+        t,
+        {
+            "edited_rows": {
+                0: {"target": -5, "baseline": 1, "q1": "abc", "q2": "1,200", "notes": "x" * 501},
+                1: {"target": 120, "q1": 45.5, "owner_unit": "  CGSPM  "},
+            }
+        },
+        TARGET_SPEC,
+    )
+    assert out.loc[0, "target"] == 350000.0  # -5 refused, not stored as 5
+    assert out.loc[0, "baseline"] == 363457.0  # locked
+    assert pd.isna(out.loc[0, "q1"]) and out.loc[0, "q2"] == 1200.0
+    assert pd.isna(out.loc[1, "target"]) and out.loc[1, "q1"] == 45.5
+    assert out.loc[1, "owner_unit"] == "CGSPM"
+    assert problems == [
+        "Fila 1 (Contactos), Meta: -5 es negativo; se dejó el valor anterior",
+        "Fila 1 (Contactos), Línea base: no se edita (viene de los datos)",
+        "Fila 1 (Contactos), Hito T1: «abc» no es un número; se dejó el valor anterior",
+        "Fila 1 (Contactos), Notas: tiene 501 caracteres (máximo 500); se dejó el valor anterior",
+        "Fila 2 (Participación digital), Meta: 120 es mayor que 100 (porcentaje); se dejó el "
+        "valor anterior",
+    ]
+
+
+def test_added_rows_are_checked_and_empty_edits_clear_a_cell():
+    from lib.planning.editor import TARGET_SPEC, apply_edits
+
+    out, problems = apply_edits(
+        _two_targets(),
+        {
+            "edited_rows": {1: {"unit": None}},
+            "added_rows": [{"indicator": "Nuevo", "baseline": 5, "target": "7"}],
+            "deleted_rows": [0],
+        },
+        TARGET_SPEC,
+    )
+    assert out["indicator"].tolist() == ["Participación digital", "Nuevo"]
+    assert out.loc[1, "target"] == 7.0 and pd.isna(out.loc[1, "baseline"])
+    assert out.loc[0, "unit"] is None or pd.isna(out.loc[0, "unit"])
+    assert problems == ["Fila 3 (Nuevo), Línea base: no se edita (viene de los datos)"]
+    same, none = apply_edits(_two_targets(), None, TARGET_SPEC)
+    assert same.equals(_two_targets()) and none == []
+
+
+def test_capacity_without_hours_is_short_and_says_so():
+    volume = pd.DataFrame(
+        {
+            "channel_id": ["asistencia", "en_linea", "ventanilla"],
+            "forecast": [47_817.0, 50_000.0, 6_000.0],
+            "lower": [40_000.0, 45_000.0, 5_000.0],
+            "upper": [55_000.0, 55_000.0, 7_000.0],
+        }
+    )
+    names = {"asistencia": "Asistencia personalizada", "en_linea": "Servicios en línea"}
+    minutes = {"asistencia": 20.0, "en_linea": 0.0, "ventanilla": 10.0}
+    t = cap.capacity_table(volume, minutes, {})
+    assert t.loc[0, "hours_needed"] == pytest.approx(15_939, abs=0.5)
+    short = cap.shortfalls(t)
+    assert short["channel_id"].tolist() == ["asistencia", "ventanilla"]  # en línea needs none
+    reading = cap.capacity_reading(t, names)
+    assert reading.startswith("Aún no se capturan horas disponibles")
+    assert "Asistencia personalizada (15,939 h necesarias, sin horas disponibles" in reading
+    assert "ningún canal queda corto" not in reading
+    # zero entered counts as missing; enough hours elsewhere does not hide it
+    t = cap.capacity_table(volume, minutes, {"asistencia": 0.0, "ventanilla": 2_000.0})
+    assert cap.capacity_reading(t, names) == (
+        "Faltan horas en: Asistencia personalizada (15,939 h necesarias, sin horas disponibles "
+        "capturadas)."
+    )
+    t = cap.capacity_table(volume, minutes, {"asistencia": 15_000.0, "ventanilla": 2_000.0})
+    assert cap.capacity_reading(t, names) == (
+        "Faltan horas en: Asistencia personalizada (faltan 939 h de 15,939 h)."
+    )
+    t = cap.capacity_table(volume, minutes, {"asistencia": 16_000.0, "ventanilla": 1_000.0})
+    assert "ningún canal queda corto" in cap.capacity_reading(t, names)
+    t = cap.capacity_table(volume, {}, {})
+    assert cap.capacity_reading(t, names).startswith("Ningún canal necesita horas")

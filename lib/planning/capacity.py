@@ -98,3 +98,38 @@ def capacity_table(
     out["coverage"] = np.where(out["hours_needed"] > 0, avail / out["hours_needed"], np.nan)
     out["fte_needed"] = out["hours_needed"] / hours_per_fte
     return out[COLUMNS]
+
+
+def shortfalls(table: pd.DataFrame) -> pd.DataFrame:
+    """Channels (not the total) that need staff hours and do not have them: hours available
+    below the hours needed, or no figure at all (missing or 0). ``missing_hours`` marks the
+    second case; ``short_hours`` is what is missing (all of it when nothing was entered)."""
+    rows = table[(table["channel_id"] != "total") & (table["hours_needed"] > 0)].copy()
+    avail = pd.to_numeric(rows["hours_available"], errors="coerce")
+    rows["missing_hours"] = avail.isna() | (avail <= 0)
+    rows["short_hours"] = rows["hours_needed"] - avail.fillna(0).clip(lower=0)
+    return rows[rows["missing_hours"] | (rows["short_hours"] > 0)].reset_index(drop=True)
+
+
+def capacity_reading(table: pd.DataFrame, names: Mapping[str, str]) -> str:
+    """One sentence under the capacity chart that is true whatever was entered."""
+    short = shortfalls(table)
+    if short.empty:
+        if not (table.loc[table["channel_id"] != "total", "hours_needed"] > 0).any():
+            return "Ningún canal necesita horas de personal con los minutos capturados."
+        return "Con las horas capturadas, ningún canal queda corto frente al pronóstico central."
+
+    def item(r) -> str:  # noqa: ANN001
+        name = names.get(r.channel_id, r.channel_id)
+        need = f"{r.hours_needed:,.0f} h necesarias"
+        if r.missing_hours:
+            return f"{name} ({need}, sin horas disponibles capturadas)"
+        return f"{name} (faltan {r.short_hours:,.0f} h de {need.removesuffix(' necesarias')})"
+
+    lead = (
+        "Aún no se capturan horas disponibles: ningún canal que las necesita está cubierto. "
+        if short["missing_hours"].all()
+        and len(short) == int((table.loc[table["channel_id"] != "total", "hours_needed"] > 0).sum())
+        else ""
+    )
+    return lead + "Faltan horas en: " + ", ".join(item(r) for r in short.itertuples()) + "."

@@ -3,12 +3,14 @@ copy (which survives tab switches) instead of the widget's state (which does not
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from lib.planning.validation import TARGET_COLUMNS
+from lib.planning.validation import PERCENT_UNITS, TARGET_COLUMNS
 
 if TYPE_CHECKING:
     from lib.planning.drafts import Draft
@@ -128,3 +130,169 @@ def working_copy(
         "picks": picks,
         "rev": 0,
     }
+
+
+# ------------------------------------------------------------------ safe editing
+
+
+@dataclass(frozen=True)
+class Col:
+    """What a grid column accepts. ``locked`` columns are shown but never take an edit (the
+    baseline comes from the data). Numbers are checked here, at edit time, against
+    ``min``/``max`` (and 0–100 on rows whose unit is a percentage): Streamlit's number cell
+    drops a typed minus sign when its own ``min_value`` is 0 and clamps to ``max_value``
+    silently, so the grid gets no bounds and a value out of range is refused here, in Spanish,
+    keeping the cell's previous value."""
+
+    label: str
+    kind: str  # number | text | date | bool
+    locked: bool = False
+    min: float | None = None
+    max: float | None = None
+    step: float | None = None
+    max_chars: int | None = None
+    required: bool = False
+    percent_rows: bool = False  # bounded to 0–100 where the row's unit is a percentage
+
+
+TARGET_SPEC: dict[str, Col] = {
+    "indicator": Col("Indicador", "text", max_chars=120, required=True),
+    "unit": Col("Unidad", "text", max_chars=20),
+    "baseline": Col("Línea base", "number", locked=True),
+    "target": Col("Meta", "number", min=0, max=1e12, percent_rows=True),
+    "owner_unit": Col("Unidad responsable", "text", max_chars=120),
+    "q1": Col("Hito T1", "number", min=0, max=1e12, percent_rows=True),
+    "q2": Col("Hito T2", "number", min=0, max=1e12, percent_rows=True),
+    "q3": Col("Hito T3", "number", min=0, max=1e12, percent_rows=True),
+    "q4": Col("Hito T4", "number", min=0, max=1e12, percent_rows=True),
+    "due_on": Col("Fecha compromiso", "date"),
+    "notes": Col("Notas", "text", max_chars=500),
+}
+CAPACITY_SPEC: dict[str, Col] = {
+    "channel_id": Col("Canal", "text", locked=True),
+    "channel": Col("Canal", "text", locked=True),
+    "handle_minutes": Col("Minutos por contacto", "number", min=0, max=600, step=0.1),
+    "hours_available": Col("Horas disponibles", "number", min=0, max=10_000_000, step=1),
+}
+PICKS_SPEC: dict[str, Col] = {
+    "code": Col("Código", "text", locked=True),
+    "name": Col("Campaña", "text", locked=True),
+    "include": Col("Incluir", "bool"),
+    "planned_cost": Col("Costo previsto (MXN)", "number", min=0, max=1e11, step=1),
+}
+SPECS = {"targets": TARGET_SPEC, "capacity": CAPACITY_SPEC, "picks": PICKS_SPEC}
+
+
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _number(text: Any) -> float:
+    if isinstance(text, bool):
+        raise ValueError
+    if isinstance(text, str):
+        text = text.strip().replace(",", "").replace("$", "").replace(" ", "")
+    out = float(text)
+    if math.isnan(out) or math.isinf(out):
+        raise ValueError
+    return out
+
+
+def check_cell(spec: Col, value: Any, unit: Any = None) -> tuple[Any, str | None]:
+    """(clean value, None) or (None, what is wrong in Spanish) for one typed cell."""
+    if _blank(value):
+        return (None, f"{spec.label} es obligatorio") if spec.required else (None, None)
+    if spec.kind == "number":
+        try:
+            x = _number(value)
+        except (TypeError, ValueError):
+            return None, f"{spec.label}: «{value}» no es un número"
+        percent = spec.percent_rows and str(unit or "").strip().lower() in PERCENT_UNITS
+        low, high = (0.0, 100.0) if percent else (spec.min, spec.max)
+        if low is not None and x < low:
+            what = "es negativo" if low == 0 else f"es menor que {low:,.10g}"
+            return None, f"{spec.label}: {x:,.10g} {what}"
+        if high is not None and x > high:
+            return None, f"{spec.label}: {x:,.10g} es mayor que {high:,.10g}" + (
+                " (porcentaje)" if percent else ""
+            )
+        return x, None
+    if spec.kind == "text":
+        s = str(value).strip()
+        if spec.max_chars is not None and len(s) > spec.max_chars:
+            return None, f"{spec.label}: tiene {len(s)} caracteres (máximo {spec.max_chars})"
+        return s, None
+    if spec.kind == "date":
+        try:
+            return pd.Timestamp(value), None
+        except (TypeError, ValueError):
+            return None, f"{spec.label}: «{value}» no es una fecha"
+    if spec.kind == "bool":
+        return bool(value), None
+    return value, None
+
+
+def apply_edits(
+    df: pd.DataFrame, delta: Mapping[str, Any] | None, spec: Mapping[str, Col]
+) -> tuple[pd.DataFrame, list[str]]:
+    """``apply_delta`` with every edited or added cell checked against ``spec``: a locked
+    column or a bad value is not applied (the cell keeps what it had; an added row gets
+    nothing in it) and is reported as «Fila N (indicador), Columna: qué está mal»."""
+    out = df.reset_index(drop=True).copy()
+    problems: list[str] = []
+    if not delta:
+        return out, problems
+    name_col = next(iter(spec))
+
+    def where(pos: int, row: Mapping[str, Any]) -> str:
+        name = row.get(name_col)
+        return f"Fila {pos + 1}" + ("" if _blank(name) else f" ({str(name).strip()})")
+
+    def clean(pos: int, row: Mapping[str, Any], changes: Mapping[str, Any]) -> dict:
+        kept = {}
+        unit = changes.get("unit", row.get("unit"))
+        for col, value in changes.items():
+            s = spec.get(col)
+            if s is None or col not in out.columns:
+                continue
+            if s.locked:
+                problems.append(f"{where(pos, row)}, {s.label}: no se edita (viene de los datos)")
+                continue
+            v, err = check_cell(s, value, unit)
+            if err:
+                problems.append(f"{where(pos, row)}, {err}; se dejó el valor anterior")
+                continue
+            kept[col] = v
+        return kept
+
+    edited = {}
+    for pos, changes in (delta.get("edited_rows") or {}).items():
+        p = int(pos)
+        if p in out.index:
+            edited[p] = clean(p, out.loc[p].to_dict(), changes)
+    added = []
+    for i, r in enumerate(delta.get("added_rows") or []):
+        if r:
+            added.append(clean(len(out) + i, r, r))
+    safe = {
+        "edited_rows": edited,
+        "added_rows": added,
+        "deleted_rows": delta.get("deleted_rows") or [],
+    }
+    return apply_delta(out, safe), problems
+
+
+def fold_edits(work: dict[str, Any], part: str, delta: Mapping[str, Any] | None) -> None:
+    """What the page's on_change does with a grid's edit record (st.data_editor's session
+    state value): fold the valid edits into ``work[part]``, keep the problems to show under
+    the grid until the next edit, and start a fresh widget (``rev``)."""
+    work[part], problems = apply_edits(work[part], delta, SPECS[part])
+    work.setdefault("edit_problems", {})[part] = problems
+    work["rev"] += 1
