@@ -83,3 +83,16 @@ def fmt_mxn_compact(x: float | None) -> str:
     if a >= 1e6:
         return f"{sign}${a / 1e6:,.1f} mdp"
     return fmt_mxn(x)
+
+
+def fmt_p(p: float | None, decimals: int = 3) -> str:
+    """A p-value as read in a sentence: "p = 0.042", "p < 0.001" (never "p = 0.000"), and
+    "p > 0.999" at the top; "p = —" when missing."""
+    if _missing(p):
+        return "p = —"
+    floor = 10.0**-decimals
+    if p < floor:
+        return f"p < {floor:.{decimals}f}"
+    if p > 1 - floor:
+        return f"p > {1 - floor:.{decimals}f}"
+    return f"p = {p:.{decimals}f}"

@@ -6,7 +6,7 @@ import streamlit as st
 from lib.analysis import campaign_report as R
 from lib.charts.campaigns import effects_figure, event_study_figure
 from lib.charts.theme import PLOTLY_CONFIG
-from lib.format import fmt_int, fmt_mxn, fmt_num, month_label
+from lib.format import fmt_int, fmt_mxn, fmt_num, fmt_p, month_label
 from lib.policy import Permission
 from lib.queries import campaigns as q
 from lib.queries import catalogs
@@ -84,7 +84,7 @@ cols[0].metric(
     "Efecto en pago oportuno",
     f"{fmt_num(100 * e.effect)} pp",
     help=f"IC 95 %: {fmt_num(100 * e.ci_low)} a {fmt_num(100 * e.ci_high)} pp; "
-    f"p = {e.p_value:.3g}; {e.n_units:,} unidades",
+    f"{fmt_p(e.p_value)}; {e.n_units:,} unidades",
 )
 if res.additional is not None:
     a = res.additional
@@ -133,7 +133,7 @@ def month_by_month() -> None:
     pre = res.event.attrs.get("pretrend_p_value")
     st.caption(
         "Los meses antes del inicio deben rondar cero: si no, los grupos ya divergían. "
-        + (f"Prueba conjunta de pre-tendencias: p = {pre:.2f}." if pre is not None else "")
+        + (f"Prueba conjunta de pre-tendencias: {fmt_p(pre, 2)}." if pre is not None else "")
     )
 
 

@@ -144,3 +144,12 @@ def test_es_mx_formats():
     assert date_label(dt.date(2026, 10, 31)) == "31/10/2026"
     assert month_label(dt.date(2026, 1, 1)) == "ene 2026"
     assert fmt_int(None) == "—"
+
+
+def test_p_values_never_read_p_equals_zero():
+    from lib.format import fmt_p
+
+    assert fmt_p(0.0) == "p < 0.001" and fmt_p(0.0004) == "p < 0.001"
+    assert fmt_p(0.0426) == "p = 0.043" and fmt_p(0.001) == "p = 0.001"
+    assert fmt_p(1.0) == "p > 0.999" and fmt_p(None) == "p = —"
+    assert fmt_p(float("nan")) == "p = —" and fmt_p(0.004, 2) == "p < 0.01"

@@ -13,7 +13,7 @@ import pandas as pd
 
 from lib.analysis.campaigns import EffectEstimate, diff_in_diff, difference_in_means, event_study
 from lib.filters import add_months
-from lib.format import fmt_mxn, fmt_num, month_label
+from lib.format import fmt_mxn, fmt_num, fmt_p, month_label
 
 OUTCOMES = {
     "on_time": ("Pago oportuno", "pp", 100.0),
@@ -317,14 +317,14 @@ def narrative(campaign: pd.Series, res: CampaignResult) -> str:
         f"{campaign['name']} ({month_label(campaign['start_month'])} a "
         f"{month_label(campaign['end_month'])}) cambió el pago oportuno en "
         f"{fmt_num(scale * e.effect)} puntos porcentuales (IC 95 %: {fmt_num(scale * e.ci_low)} a "
-        f"{fmt_num(scale * e.ci_high)}). {sure} (p = {e.p_value:.3f}); método: {res.method}; "
+        f"{fmt_num(scale * e.ci_high)}). {sure} ({fmt_p(e.p_value)}); método: {res.method}; "
         f"evidencia {res.evidence}."
     )
     pre = res.event.attrs.get("pretrend_p_value") if res.event is not None else None
     if res.design == "sin_control":
         text += " Sin grupo de control de patrones: tómese como indicio, no como medición."
         if pre is not None and pre < 0.05:
-            text += f" Además, antes del inicio las oficinas ya divergían (p = {pre:.3f})."
+            text += f" Además, antes del inicio las oficinas ya divergían ({fmt_p(pre)})."
         return text
     if res.additional is not None:
         a = res.additional
@@ -341,9 +341,9 @@ def narrative(campaign: pd.Series, res: CampaignResult) -> str:
     if pre is not None and res.design != "aleatoria":
         text += (
             " Antes del inicio los grupos seguían tendencias paralelas (prueba de "
-            f"pre-tendencias p = {pre:.2f})."
+            f"pre-tendencias {fmt_p(pre, 2)})."
             if pre >= 0.05
             else " Atención: antes del inicio los grupos ya divergían (prueba de pre-tendencias "
-            f"p = {pre:.3f}); el efecto puede estar sesgado."
+            f"{fmt_p(pre)}); el efecto puede estar sesgado."
         )
     return text

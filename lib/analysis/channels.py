@@ -19,7 +19,7 @@ from scipy import stats as sps
 
 from lib.analysis import stats
 from lib.db.rollups import TIME_BIN_EDGES
-from lib.format import fmt_num, fmt_pct
+from lib.format import fmt_num, fmt_p, fmt_pct
 
 ALPHA = 0.05
 MIN_N = 30  # below this many observations a channel is not compared
@@ -215,7 +215,7 @@ def verdicts(table: pd.DataFrame, tests: pd.DataFrame) -> list[dict]:
         noise = [
             f"{names[r['a']]} y {names[r['b']]} en {ind.label} "
             f"({_fmt(ind, table, r['a'])} frente a {_fmt(ind, table, r['b'])}; "
-            f"p ajustada {r['p_adj']:.2f})"
+            f"{fmt_p(r['p_adj'], 2).replace('p ', 'p ajustada ', 1)})"
             for _, r in t.iterrows()
             if not r["significant"]
         ]
