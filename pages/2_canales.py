@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lib.analysis import channels as study
-from lib.analysis.readings import digital_share_reading
+from lib.analysis.readings import digital_share_reading, segment_share_reading
 from lib.charts.channels import (
     digital_share_bars,
     interval_figure,
@@ -12,7 +12,7 @@ from lib.charts.channels import (
 )
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.charts.trends import channel_volume_figure
-from lib.format import fmt_int, fmt_mxn, fmt_pct
+from lib.format import fmt_int, fmt_mxn
 from lib.policy import Permission
 from lib.queries import channels as q
 from lib.queries import overview
@@ -123,12 +123,7 @@ def segments() -> None:
             config=PLOTLY_CONFIG,
             width="stretch",
         )
-        top, low = shares.iloc[0], shares.iloc[-1]
-        col.caption(
-            f"Lectura: {top['segment']} usa más los canales digitales "
-            f"({fmt_pct(top['digital_share'])}); {low['segment']}, menos "
-            f"({fmt_pct(low['digital_share'])})."
-        )
+        col.caption(segment_share_reading(shares))
     units = query(ctx, q.channel_by_unit, f)
     shares = study.digital_share_by(units, "unit_id", "unit")
     level = "ooad" if f.ooad_id is None else "subdel"

@@ -52,16 +52,48 @@ def _train() -> None:
     st.cache_data.clear()
 
 
+CONFIRM = "orient_confirm_train"
+
+
+def _train_button(label: str, icon: str, key: str) -> None:
+    """The train button, for whoever the policy lets train. Without accounts (demo mode:
+    everyone is the demo administrator) it only asks first: training changes everyone's list
+    and takes about a minute and a half of the server's CPU."""
+    if not may(user, Permission.TRAIN_SCORE):
+        return
+    if not user.is_demo:
+        if st.button(label, icon=icon, key=key):
+            _train()
+            st.rerun()
+        return
+    if not st.session_state.get(CONFIRM):
+        if st.button(label, icon=icon, key=key):
+            st.session_state[CONFIRM] = True
+            st.rerun()
+        return
+    st.warning(
+        "**¿Entrenar el modelo de nuevo?** Esta es una demostración sin cuentas: cualquiera "
+        "puede hacerlo y el cambio es para todos. Se vuelve a entrenar y a calificar a todos "
+        "los patrones, la lista de cada oficina cambia para quien use esta base, y toma "
+        "alrededor de minuto y medio de cómputo del servidor.",
+        icon=":material/warning:",
+    )
+    yes, no = st.columns(2)
+    if yes.button("Sí, entrenar ahora", type="primary", key=f"{key}_si"):
+        st.session_state.pop(CONFIRM, None)
+        _train()
+        st.rerun()
+    if no.button("Cancelar", key=f"{key}_no"):
+        st.session_state.pop(CONFIRM, None)
+        st.rerun()
+
+
 if model.empty:
     st.info(
         "Todavía no hay un modelo entrenado en esta base de datos. Entrénelo aquí o con "
         "`python -m lib train` y `python -m lib score`."
     )
-    if may(user, Permission.TRAIN_SCORE) and st.button(
-        "Entrenar y calificar", icon=":material/model_training:", key="entrenar"
-    ):
-        _train()
-        st.rerun()
+    _train_button("Entrenar y calificar", ":material/model_training:", "entrenar")
     st.stop()
 
 run = model.iloc[0]
@@ -343,8 +375,4 @@ def _feedback() -> None:
 
 lazy_tabs({"Lista": _list, "Ficha del modelo": _card, "Retroalimentación": _feedback})
 
-if may(user, Permission.TRAIN_SCORE) and st.button(
-    "Volver a entrenar y calificar", icon=":material/refresh:"
-):
-    _train()
-    st.rerun()
+_train_button("Volver a entrenar y calificar", ":material/refresh:", "reentrenar")

@@ -153,3 +153,24 @@ def test_p_values_never_read_p_equals_zero():
     assert fmt_p(0.0426) == "p = 0.043" and fmt_p(0.001) == "p = 0.001"
     assert fmt_p(1.0) == "p > 0.999" and fmt_p(None) == "p = —"
     assert fmt_p(float("nan")) == "p = —" and fmt_p(0.004, 2) == "p < 0.01"
+
+
+def test_segment_reading_is_true_for_one_group_ties_and_none():
+    import pandas as pd
+
+    from lib.analysis.readings import segment_share_reading
+
+    one = pd.DataFrame({"segment": ["S1: 1 puesto de trabajo"], "digital_share": [0.407]})
+    text = segment_share_reading(one)
+    assert "usa más" not in text and "menos" not in text
+    assert "solo hay contactos de S1: 1 puesto de trabajo" in text and "40.7%" in text
+    tie = pd.DataFrame({"segment": ["A", "B"], "digital_share": [0.407, 0.4071]})
+    assert segment_share_reading(tie) == (
+        "Lectura: todos los grupos usan los canales digitales por igual (40.7%)."
+    )
+    two = pd.DataFrame({"segment": ["A", "B"], "digital_share": [0.6, 0.2]})
+    assert segment_share_reading(two) == (
+        "Lectura: A usa más los canales digitales (60.0%); B, menos (20.0%)."
+    )
+    empty = pd.DataFrame({"segment": [], "digital_share": []})
+    assert segment_share_reading(empty) == "Lectura: sin contactos en esta selección."

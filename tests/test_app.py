@@ -429,3 +429,25 @@ def test_orientation_page_trains_then_capacity_changes_the_list(sqlite_tiny, tmp
     assert len(three) < len(ten) and three["Lugar en la oficina"].max() == 3
     assert ten["Lugar en la oficina"].max() == 10
     assert three["Registro patronal"].str.contains("•").all()  # identifiers masked
+
+
+def test_demo_training_asks_first_and_says_what_it_changes(sqlite_tiny, tmp_path, monkeypatch):  # noqa: ANN001
+    """Without accounts everyone is the demo administrator: the train button only opens a
+    confirmation saying the list changes for everyone and how long it takes. (AppTest drops
+    clicks after switch_page, so the confirmation step is entered through its session key.)"""
+    import shutil
+
+    copy = tmp_path / "orient.db"
+    shutil.copy(sqlite_tiny.removeprefix("sqlite:///"), copy)
+    at = _app(monkeypatch, f"sqlite:///{copy}")
+    at.switch_page("pages/6_orientacion.py").run()
+    assert [b.label for b in at.button if "ntrenar" in b.label] == ["Entrenar y calificar"]
+    at.session_state["orient_confirm_train"] = True
+    at.run()
+    assert not at.exception
+    warning = next(w.value for w in at.warning if "Entrenar el modelo de nuevo" in w.value)
+    assert "cambia para quien use esta base" in warning and "minuto y medio" in warning
+    labels = [b.label for b in at.button]
+    assert "Sí, entrenar ahora" in labels and "Cancelar" in labels
+    assert "Entrenar y calificar" not in labels
+    assert any("no hay un modelo" in i.value for i in at.info)  # nothing trained yet

@@ -45,3 +45,29 @@ def mover_sentence(row: pd.Series) -> str:
     return (
         f"{arrow} **{row['unit']}**: {row['metric_label']} {verb} de {before} a {after} ({delta})"
     )
+
+
+def segment_share_reading(shares: pd.DataFrame) -> str:
+    """One line under a digital-share-by-segment chart (rows sorted by ``digital_share``,
+    highest first, with ``segment``), true whatever the number of groups: with one group
+    there is nothing to compare, and groups tied at the top and bottom are said to be equal."""
+    rows = shares.dropna(subset=["digital_share"])
+    if rows.empty:
+        return "Lectura: sin contactos en esta selección."
+    top, low = rows.iloc[0], rows.iloc[-1]
+    if len(rows) == 1:
+        return (
+            f"Lectura: solo hay contactos de {top['segment']} en esta selección "
+            f"({fmt_pct(top['digital_share'])} por canales digitales); no hay con quién "
+            "compararlo."
+        )
+    if fmt_pct(top["digital_share"]) == fmt_pct(low["digital_share"]):
+        return (
+            f"Lectura: todos los grupos usan los canales digitales por igual "
+            f"({fmt_pct(top['digital_share'])})."
+        )
+    return (
+        f"Lectura: {top['segment']} usa más los canales digitales "
+        f"({fmt_pct(top['digital_share'])}); {low['segment']}, menos "
+        f"({fmt_pct(low['digital_share'])})."
+    )
