@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -19,6 +20,7 @@ from lib.filters import Filters
 from lib.queries.overview import MONTHLY_COLUMNS, unit_indicators
 
 NAMES = {1: "Norte", 2: "Sur", 3: "Centro"}
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def frame(rows: list[dict]) -> pd.DataFrame:
@@ -207,3 +209,81 @@ def test_demo_marks_the_planted_complaint_surge(sqlite_demo):  # noqa: ANN001
     csat = year[year["kpi"] == "csat"].sort_values("value")
     assert set(csat["unit_id"].head(2)) == {1554, 2033}
     assert not csat[csat["unit_id"].isin([1554, 2033])]["marked"].any()
+
+
+def _offices_table(at):  # noqa: ANN001, ANN202
+    return next(d.value for d in at.dataframe if "Oficina" in d.value.columns)
+
+
+def test_resumen_offices_section_and_row_drill_down(db, monkeypatch):  # noqa: ANN001
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from lib.ui.drill import on_office_row
+    from lib.ui.offices import TABLE_KEY
+
+    monkeypatch.setenv("MIRADOR_DATABASE_URL", db.url)
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120).run()
+    assert not at.exception
+    assert any(s.value == "Oficinas" for s in at.subheader)
+    table = _offices_table(at)
+    assert len(table) == 35 and "OOAD" not in table.columns  # every OOAD, one row each
+    for label in ("Contactos", "CSAT", "Quejas en plazo Δ", "Recaudación a tiempo comp."):
+        assert label in table.columns
+    # the numbers are the database's: contacts per OOAD from the raw rows
+    with db.engine.connect() as conn:
+        raw = dict(
+            conn.execute(
+                text(
+                    "SELECT s.ooad_id, COUNT(*) FROM interaction i JOIN subdelegacion s "
+                    "ON s.id = i.subdelegacion_id WHERE i.month BETWEEN '2025-11-01' "
+                    "AND '2026-10-01' GROUP BY s.ooad_id"
+                )
+            ).all()
+        )
+    assert sorted(table["Contactos"].astype(int)) == sorted(raw.values())
+    # ranked: offices with more marked-worse changes first
+    assert list(table["Empeoró"]) == sorted(table["Empeoró"], reverse=True)
+    assert any(b.label == "Descargar oficinas (Excel)" for b in at.get("download_button"))
+    # a click on the first row drills into that OOAD
+    first = table.iloc[0]["Oficina"]
+    at.session_state[TABLE_KEY] = {"selection": {"rows": [0], "columns": []}}
+    with monkeypatch.context() as m:
+        m.setattr(st, "session_state", at.session_state)
+        ooads = _ooad_ids(db)
+        on_office_row(TABLE_KEY, [ooads[n] for n in table["Oficina"]], "ooad", {})
+    at.run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="ooad").value == str(_ooad_ids(db)[first])
+    subs = _offices_table(at)
+    assert len(subs) >= 1 and first in at.caption[0].value
+
+
+def _ooad_ids(db) -> dict[str, int]:  # noqa: ANN001
+    with db.engine.connect() as conn:
+        return {name: int(i) for i, name in conn.execute(text("SELECT id, name FROM ooad")).all()}
+
+
+def test_resumen_offices_at_subdelegacion_level_and_a_single_office(sqlite_tiny, monkeypatch):  # noqa: ANN001
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("MIRADOR_DATABASE_URL", sqlite_tiny)
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120)
+    at.query_params["oficinas_nivel"] = "Subdelegación"
+    at.run()
+    assert not at.exception
+    table = _offices_table(at)
+    assert "OOAD" in table.columns and len(table) > 35
+    assert set(table.loc[table["Oficina"] == "Libertad Reforma", "OOAD"]) == {"Jalisco"}
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120)
+    at.query_params["ooad"] = "Jalisco"
+    at.query_params["subdel"] = "Libertad Reforma"
+    at.run()
+    assert not at.exception
+    assert list(_offices_table(at)["Oficina"]) == ["Libertad Reforma"]
+    # no comparison period in the data: said, no table
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120)
+    at.query_params["desde"] = "nov 2023"
+    at.run()
+    assert not at.exception
+    assert not any("Oficina" in d.value.columns for d in at.dataframe)
