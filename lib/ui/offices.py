@@ -64,7 +64,12 @@ def wide_table(
         rows.append(row)
         colors.append(color)
     table = pd.DataFrame(rows)
-    style = pd.DataFrame(colors, index=table.index).reindex(columns=table.columns).fillna("")
+    style = (
+        pd.DataFrame(colors, index=table.index, dtype=object)
+        .reindex(columns=table.columns)
+        .astype(object)
+        .where(lambda d: d.notna(), "")
+    )
     return table, style
 
 
