@@ -14,6 +14,7 @@ from lib.queries import overview
 from lib.ui.context import page_setup, query
 from lib.ui.kpi import kpi_grid
 from lib.ui.layout import csv_button, data_table
+from lib.ui.offices import offices_section
 
 ctx = page_setup("Resumen ejecutivo", Permission.PAGE_RESUMEN)
 f = ctx.filters
@@ -72,3 +73,5 @@ with st.expander("Tabla de indicadores"):
     )
     data_table(export)
     csv_button(ctx, "Descargar CSV", export, "resumen_indicadores.csv", {"alcance": ctx.scope})
+
+offices_section(ctx, comparison, comparison_label)

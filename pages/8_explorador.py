@@ -2,12 +2,13 @@
 
 import streamlit as st
 
+from lib.analysis.kpis import COMPARISONS, covered, shifted_period
 from lib.charts.explorer import explorer_figure, label_column, reading
 from lib.charts.theme import PLOTLY_CONFIG
-from lib.format import fmt_num
+from lib.format import fmt_num, fmt_signed, period_label
 from lib.metrics import CATALOG, DIMENSIONS
 from lib.policy import Permission
-from lib.queries.explorer import MAX_DIMENSIONS, explore
+from lib.queries.explorer import MAX_DIMENSIONS, explore, explore_compared
 from lib.ui.context import page_setup, query
 from lib.ui.layout import data_table, excel_button
 
@@ -18,7 +19,7 @@ ctx = page_setup(
 )
 f = ctx.filters
 
-left, right = st.columns([2, 3])
+left, right, third = st.columns([2, 3, 2])
 key = left.selectbox(
     "Medida",
     list(CATALOG),
@@ -36,6 +37,17 @@ chosen = right.multiselect(
     bind="query-params",
     placeholder="Elija dimensiones",
 )
+compare = third.selectbox(
+    "Comparar con",
+    ["ninguno", "anterior", "anio"],
+    format_func={
+        "ninguno": "Sin comparación",
+        "anterior": "Periodo anterior",
+        "anio": "Mismo periodo del año anterior",
+    }.get,
+    key="comparar",
+    bind="query-params",
+)
 m = CATALOG[key]
 dims = [d for d in chosen if d in m.dimensions]
 dropped = [DIMENSIONS[d][0] for d in chosen if d not in m.dimensions]
@@ -49,14 +61,31 @@ if dropped:
         f"Dimensiones disponibles: {', '.join(DIMENSIONS[d][0] for d in m.dimensions)}."
     )
 
-df = query(ctx, explore, f, key, tuple(dims))
+comparison = None if compare == "ninguno" else shifted_period(f, compare)
+if comparison is not None:
+    st.caption(
+        f"Comparación {COMPARISONS[compare][0]}: {period_label(comparison.start, comparison.end)}"
+        " · cambio en pp para porcentajes, en puntos para NPS y en % para lo demás."
+    )
+    if not covered(comparison, ctx.meta.months):
+        st.warning(
+            "El periodo de comparación cae en parte fuera de los datos: sus valores faltan o "
+            "están incompletos."
+        )
+    df = query(ctx, explore_compared, f, comparison, key, tuple(dims))
+else:
+    df = query(ctx, explore, f, key, tuple(dims))
 unit = "%" if m.unit == "%" else f" {m.unit}"
 if df.empty or df["value"].isna().all():
     st.info("No hay datos para esta medida con los filtros elegidos.")
     st.stop()
 
 if not dims:
-    st.metric(m.name, fmt_num(df["value"].iloc[0], m.decimals) + unit)
+    delta = None
+    if comparison is not None:
+        delta = fmt_signed(df["change"].iloc[0], df["change_unit"].iloc[0])
+        delta = None if delta == "—" else f"{delta} {COMPARISONS[compare][0]}"
+    st.metric(m.name, fmt_num(df["value"].iloc[0], m.decimals) + unit, delta=delta)
 else:
     st.plotly_chart(explorer_figure(df, m, dims), config=PLOTLY_CONFIG, width="stretch")
     st.caption(reading(df, m, dims))
@@ -70,11 +99,22 @@ table = df.rename(
         "numerator": "Numerador",
         "denominator": "Denominador",
         "value": f"{m.name} ({m.unit})",
+        "previous": "Comparación",
+        "change": "Cambio",
     }
 )
+compared = ["Comparación", "Cambio"] if comparison is not None else []
+change_label = f"Cambio ({df['change_unit'].iloc[0]})" if compared else "Cambio"
 table = table[
-    [*names.values(), *codes.values(), "Numerador", "Denominador", f"{m.name} ({m.unit})"]
-]
+    [
+        *names.values(),
+        *codes.values(),
+        "Numerador",
+        "Denominador",
+        f"{m.name} ({m.unit})",
+        *compared,
+    ]
+].rename(columns={"Cambio": change_label})
 if m.denominator is None and not m.stock:  # a plain sum: the value is the numerator, scaled
     table = table.drop(columns=["Denominador"] + (["Numerador"] if m.scale == 1 else []))
 data_table(
@@ -84,6 +124,8 @@ data_table(
         f"{m.name} ({m.unit})": st.column_config.NumberColumn(format=f"%,.{m.decimals}f"),
         "Numerador": st.column_config.NumberColumn(format="localized"),
         "Denominador": st.column_config.NumberColumn(format="localized"),
+        "Comparación": st.column_config.NumberColumn(format=f"%,.{m.decimals}f"),
+        change_label: st.column_config.NumberColumn(format="%+,.1f"),
     },
 )
 excel_button(
@@ -96,5 +138,11 @@ excel_button(
         ("Medida", f"{m.name} ({m.unit})"),
         ("Fórmula", m.formula),
         ("Dimensiones", ", ".join(DIMENSIONS[d][0] for d in dims) or "ninguna"),
+        (
+            "Comparación",
+            f"{COMPARISONS[compare][0]} ({period_label(comparison.start, comparison.end)})"
+            if comparison is not None
+            else "ninguna",
+        ),
     ],
 )

@@ -122,20 +122,32 @@ def period_sums(monthly: pd.DataFrame, start: dt.date, end: dt.date) -> pd.Serie
     return rows.drop(columns="month").sum()
 
 
+# how a view can be compared: key -> (label, months to shift the view by, given its length)
+COMPARISONS: dict[str, tuple[str, Callable[[int], int]]] = {
+    "anio": ("vs. año anterior", lambda n: -12),
+    "anterior": ("vs. periodo anterior", lambda n: -n),
+}
+
+
+def shifted_period(f: Filters, kind: str) -> Filters:
+    """``f`` moved to the same months a year earlier ("anio") or to the immediately preceding
+    period of equal length ("anterior")."""
+    return f.shifted(COMPARISONS[kind][1](f.n_months))
+
+
+def covered(g: Filters, available: Sequence[dt.date]) -> bool:
+    """Are all of ``g``'s months in the data?"""
+    have = set(available)
+    return all(add_months(g.start, i) in have for i in range(g.n_months))
+
+
 def comparison_period(f: Filters, available: Sequence[dt.date]) -> tuple[Filters | None, str]:
     """Same months a year earlier when the data has them (seasonality cancels), else the
     immediately preceding period of equal length, else nothing to compare with."""
-    have = set(available)
-
-    def covered(g: Filters) -> bool:
-        return all(add_months(g.start, i) in have for i in range(g.n_months))
-
-    year_before = f.shifted(-12)
-    if covered(year_before):
-        return year_before, "vs. año anterior"
-    preceding = f.shifted(-f.n_months)
-    if covered(preceding):
-        return preceding, "vs. periodo anterior"
+    for kind in ("anio", "anterior"):
+        g = shifted_period(f, kind)
+        if covered(g, available):
+            return g, COMPARISONS[kind][0]
     return None, "sin periodo de comparación en los datos"
 
 

@@ -35,6 +35,28 @@ def proportion_z(x1: float, n1: float, x0: float, n0: float) -> float | None:
     return (x1 / n1 - x0 / n0) / se
 
 
+def nps_z(
+    promoters1: float,
+    detractors1: float,
+    n1: float,
+    promoters0: float,
+    detractors0: float,
+    n0: float,
+) -> float | None:
+    """z statistic of a change in NPS, with each side's multinomial variance
+    [p_p + p_d - (p_p - p_d)^2] / n (the variance behind lib.analysis.stats.nps); None when
+    either side is empty or both variances are zero."""
+    if n1 <= 0 or n0 <= 0:
+        return None
+    s1 = (promoters1 - detractors1) / n1
+    s0 = (promoters0 - detractors0) / n0
+    v1 = max((promoters1 + detractors1) / n1 - s1 * s1, 0.0) / n1
+    v0 = max((promoters0 + detractors0) / n0 - s0 * s0, 0.0) / n0
+    if v1 + v0 == 0:
+        return None
+    return (s1 - s0) / math.sqrt(v1 + v0)
+
+
 def count_z(c1: float, c0: float, ratio: float = 1.0) -> float | None:
     """Is ``c1`` out of line with ``c0`` scaled by the overall ``ratio`` (current / previous)?
 

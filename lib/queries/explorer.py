@@ -15,8 +15,8 @@ from lib.db.schema import (
     SizeBand,
     Subdelegacion,
 )
-from lib.filters import Filters
-from lib.metrics import CATALOG, DIMENSIONS
+from lib.filters import Filters, add_months, months_between
+from lib.metrics import CATALOG, DIMENSIONS, Metric
 
 # dimension → catalog table whose ``name`` labels the rollup's code
 LABELS = {
@@ -77,3 +77,61 @@ def explore(engine: Engine, f: Filters, metric: str, dims: tuple[str, ...] = ())
     if "month" in df:
         df["month"] = pd.to_datetime(df["month"]).dt.date
     return df
+
+
+def change_unit(m: Metric) -> str:
+    """How a change of ``m`` is shown: pp for a percentage, points for NPS, relative % else."""
+    if m.unit == "%":
+        return "pp"
+    return "pts" if m.key == "nps" else "%"
+
+
+def explore_compared(
+    engine: Engine, f: Filters, comparison: Filters, metric: str, dims: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """``explore`` for ``f`` with, for each row, the same row in ``comparison`` (its months
+    moved onto ``f``'s, so a month is compared with the month that many months earlier):
+    ``previous`` and ``change`` (``change_unit``: value − previous in pp or NPS points, else
+    100 × (value − previous) / previous, missing when previous is 0). A group present in one
+    period only has the other's value missing, except for a plain sum (a count, pesos), where
+    it is 0 when that period has any rows at all."""
+    m = CATALOG[metric]
+    current = explore(engine, f, metric, dims)
+    before = explore(engine, comparison, metric, dims)
+    keys = [c for c in current.columns if c not in ("numerator", "denominator", "value")]
+    codes = [d for d in keys if not d.endswith("_label")]
+    if "month" in before and len(before):
+        shift = months_between(comparison.start, f.start) - 1
+        before["month"] = [add_months(mo, shift) for mo in before["month"]]
+    before = before.rename(columns={"value": "previous"})
+    if codes:
+        labels = [k for k in keys if k.endswith("_label")]
+        out = current.merge(
+            before.drop(columns=["numerator", "denominator", *labels]), on=codes, how="outer"
+        )
+        for lab in labels:  # a group only in the comparison keeps its label
+            missing = out[lab].isna()
+            if missing.any():
+                fill = before.set_index(codes)[lab]
+                out.loc[missing, lab] = [
+                    fill.get(tuple(r) if len(codes) > 1 else r[0])
+                    for r in out.loc[missing, codes].itertuples(index=False)
+                ]
+        out = out.sort_values(codes).reset_index(drop=True)
+    else:
+        out = current.copy()
+        out["previous"] = before["previous"].iloc[0] if len(before) else float("nan")
+    if m.denominator is None and not m.stock:
+        # a plain sum: a group with no rows in a period that has rows counted zero there
+        if len(current):
+            out["value"] = out["value"].fillna(0.0)
+        if len(before):
+            out["previous"] = out["previous"].fillna(0.0)
+    value = out["value"].astype(float)
+    previous = out["previous"].astype(float)
+    if change_unit(m) == "%":
+        out["change"] = 100 * (value - previous) / previous.where(previous != 0)
+    else:
+        out["change"] = value - previous
+    out["change_unit"] = change_unit(m)
+    return out

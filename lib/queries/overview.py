@@ -131,9 +131,11 @@ def monthly_indicators(engine: Engine, f: Filters, first: dt.date | None = None)
     return out.sort_values("month").reset_index(drop=True)[["month", *MONTHLY_COLUMNS]]
 
 
-def unit_indicators(engine: Engine, f: Filters) -> pd.DataFrame:
-    """The same sums per OOAD (or per subdelegación when an OOAD is chosen) for ``f``'s period."""
-    if f.ooad_id is None and f.subdelegacion_id is None and f.scope.is_national:
+def unit_indicators(engine: Engine, f: Filters, level: str | None = None) -> pd.DataFrame:
+    """The same sums per OOAD (or per subdelegación when an OOAD is chosen) for ``f``'s period.
+
+    ``level="subdelegacion"`` groups by subdelegación even in the national view."""
+    if level != "subdelegacion" and f.is_national:
         cols = {"im": IM.c.ooad_id, "sm": SM.c.ooad_id, "cm": CM.c.ooad_id, "col": COL.c.ooad_id}
     else:
         cols = {

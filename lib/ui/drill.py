@@ -48,3 +48,21 @@ def breadcrumb(f: Filters, ooad_name: str | None, subdel_name: str | None) -> No
         cols[2].caption(f"Nivel: Nacional › {ooad_name} › **{subdel_name}**")
     else:
         cols[2].caption(f"Nivel: Nacional › **{ooad_name}** · clic en una subdelegación para bajar")
+
+
+def on_office_row(table_key: str, unit_ids: list[int], level: str, ooad_of: dict[int, int]) -> None:
+    """Callback for a table of offices (st.dataframe(on_select=..., selection_mode="single-row")):
+    the selected row's office becomes the filter. ``unit_ids`` are the table's offices in row
+    order; ``level`` "ooad" sets the OOAD (all its subdelegaciones), "subdel" the subdelegación
+    and its OOAD."""
+    event = st.session_state.get(table_key) or {}
+    rows = (event.get("selection") or {}).get("rows") or []
+    if not rows or not 0 <= int(rows[0]) < len(unit_ids):
+        return
+    unit_id = unit_ids[int(rows[0])]
+    if level == "ooad":
+        st.session_state["ooad"] = str(unit_id)
+        st.session_state["subdel"] = ALL
+    elif unit_id in ooad_of:
+        st.session_state["ooad"] = str(ooad_of[unit_id])
+        st.session_state["subdel"] = str(unit_id)

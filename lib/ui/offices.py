@@ -1,0 +1,215 @@
+"""The overview's "Oficinas" section: every office × the nine KPIs against the comparison
+period, marked where the change is beyond noise (lib/analysis/offices.py); a row click
+drills down (lib/ui/drill.py); downloadable as Excel."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lib.analysis.kpis import KPIS
+from lib.analysis.offices import ALPHA, MIN_Z, office_changes, office_ranking
+from lib.filters import Filters
+from lib.format import period_label
+from lib.queries import overview
+from lib.ui.context import PageContext, query
+from lib.ui.drill import on_office_row
+from lib.ui.kpi import format_change, format_value
+from lib.ui.layout import data_table, excel_button
+
+TABLE_KEY = "oficinas_tabla"
+LEVELS = {"ooad": "OOAD", "subdel": "Subdelegación"}
+SHORT = {
+    "contacts": "Contactos",
+    "digital_share": "Digital",
+    "fcr": "Resolución 1er contacto",
+    "csat": "CSAT",
+    "nps": "NPS",
+    "complaints": "Quejas",
+    "complaints_on_time": "Quejas en plazo",
+    "collection_on_time": "Recaudación a tiempo",
+    "patrons_on_time": "Pago oportuno",
+}
+# background of a marked change: bad news, good news, neither (contacts)
+COLORS = {False: "#f6d5d2", True: "#d4ecd9", None: "#e6e6e6"}
+
+
+def wide_table(
+    changes: pd.DataFrame, ranking: pd.DataFrame, ooad_of: dict[int, str] | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The display frame (one row per office, ranked, raw numbers: shares in %) and, of the
+    same shape, each change cell's colour ('' when not marked). ``ooad_of``: the OOAD name of
+    each subdelegación, for a national list of subdelegaciones (names repeat across OOAD)."""
+    by = changes.set_index(["unit_id", "kpi"])
+    rows, colors = [], []
+    for _, r in ranking.iterrows():
+        row: dict[str, object] = {}
+        color: dict[str, str] = {}
+        if ooad_of is not None:
+            row["OOAD"] = ooad_of.get(int(r["unit_id"]), "")
+        row["Oficina"] = r["unit"]
+        row["Empeoró"] = int(r["worse"])
+        row["Mejoró"] = int(r["better"])
+        for kpi in KPIS:
+            c = by.loc[(r["unit_id"], kpi.key)]
+            scale = 100 if kpi.kind == "share" else 1
+            name = SHORT[kpi.key]
+            row[name] = None if pd.isna(c["value"]) else scale * c["value"]
+            row[f"{name} comp."] = None if pd.isna(c["previous"]) else scale * c["previous"]
+            row[f"{name} Δ"] = None if pd.isna(c["change"]) else c["change"]
+            good = None if c["good"] is None or pd.isna(c["good"]) else bool(c["good"])
+            if kpi.higher_is_better is None:
+                good = None
+            color[f"{name} Δ"] = f"background-color: {COLORS[good]}" if c["marked"] else ""
+        rows.append(row)
+        colors.append(color)
+    table = pd.DataFrame(rows)
+    style = (
+        pd.DataFrame(colors, index=table.index, dtype=object)
+        .reindex(columns=table.columns)
+        .astype(object)
+        .where(lambda d: d.notna(), "")
+    )
+    return table, style
+
+
+def _formats() -> dict[str, object]:
+    out: dict[str, object] = {}
+    for kpi in KPIS:
+        name = SHORT[kpi.key]
+
+        def value(x: float | None, kind: str = kpi.kind) -> str:
+            if x is None or pd.isna(x):
+                return "—"
+            return format_value(kind, x / 100 if kind == "share" else x)
+
+        def delta(x: float | None, kind: str = kpi.kind) -> str:
+            return format_change(kind, x) or "—"
+
+        out[name] = value
+        out[f"{name} comp."] = value
+        out[f"{name} Δ"] = delta
+    return out
+
+
+def offices_section(ctx: PageContext, comparison: Filters | None, comparison_label: str) -> None:
+    f = ctx.filters
+    st.subheader(
+        "Oficinas",
+        help=(
+            "Cada oficina con los nueve indicadores de las tarjetas: periodo, comparación y "
+            "cambio. Se marca (color) el cambio que supera el ruido: la misma prueba que «Lo "
+            f"que más cambió» (|z| ≥ {MIN_Z:g}) y, además, p ajustada por Benjamini–Hochberg "
+            f"< {ALPHA:g} entre todas las oficinas × indicadores de la tabla."
+        ),
+    )
+    if comparison is None:
+        st.info("No hay un periodo de comparación en los datos para este filtro.")
+        return
+    level = "subdel" if not f.is_national else "ooad"
+    if f.is_national:
+        level = st.radio(
+            "Nivel",
+            list(LEVELS),
+            format_func=LEVELS.get,
+            horizontal=True,
+            key="oficinas_nivel",
+            bind="query-params",
+        )
+    if level == "subdel" and f.is_national:
+        current = query(ctx, overview.unit_indicators, f, level="subdelegacion")
+        previous = query(ctx, overview.unit_indicators, comparison, level="subdelegacion")
+    else:  # the same calls as "Lo que más cambió": shared cache entries
+        current = query(ctx, overview.unit_indicators, f)
+        previous = query(ctx, overview.unit_indicators, comparison)
+    catalog = ctx.ooads if level == "ooad" else ctx.subdelegaciones
+    names = dict(zip(catalog["id"].astype(int), catalog["name"], strict=True))
+    changes = office_changes(current, previous, names)
+    ranking = office_ranking(changes)
+    ooad_of = dict(
+        zip(
+            ctx.subdelegaciones["id"].astype(int),
+            ctx.subdelegaciones["ooad_id"].astype(int),
+            strict=True,
+        )
+    )
+    ooad_name = dict(zip(ctx.ooads["id"].astype(int), ctx.ooads["name"], strict=True))
+    national_subs = level == "subdel" and f.is_national
+    table, style = wide_table(
+        changes,
+        ranking,
+        {s: ooad_name.get(o, "") for s, o in ooad_of.items()} if national_subs else None,
+    )
+    n_tests = int(changes["p"].notna().sum())
+    n_marked = int(changes["marked"].sum())
+    st.caption(
+        f"{period_label(f.start, f.end)} {comparison_label} "
+        f"({period_label(comparison.start, comparison.end)}). "
+        f"{n_marked} de {n_tests} cambios probados superan el ruido; en color: rojo empeoró, "
+        "verde mejoró, gris contactos. Cambios en pp para porcentajes, puntos para NPS y % "
+        "para conteos y pesos. La recaudación en pesos no se prueba. "
+        "Haga clic en una fila para ver esa oficina."
+    )
+    if table.empty:
+        st.caption("No hay oficinas con datos en este periodo.")
+        return
+    styled = table.style.apply(lambda _: style, axis=None).format(_formats(), na_rep="—")
+    data_table(
+        styled,
+        key=TABLE_KEY,
+        on_select=lambda: on_office_row(
+            TABLE_KEY, [int(u) for u in ranking["unit_id"]], level, ooad_of
+        ),
+        selection_mode="single-row",
+    )
+    detail = changes.assign(
+        value=changes["value"].where(changes["kind"] != "share", 100 * changes["value"]),
+        previous=changes["previous"].where(changes["kind"] != "share", 100 * changes["previous"]),
+    )[
+        [
+            "unit_id",
+            "unit",
+            "label",
+            "value",
+            "previous",
+            "change",
+            "change_unit",
+            "z",
+            "p",
+            "p_adjusted",
+            "marked",
+            "good",
+        ]
+    ].rename(
+        columns={
+            "unit_id": "Clave",
+            "unit": "Oficina",
+            "label": "Indicador",
+            "value": "Periodo",
+            "previous": "Comparación",
+            "change": "Cambio",
+            "change_unit": "Unidad del cambio",
+            "p": "p",
+            "p_adjusted": "p ajustada (BH)",
+            "marked": "Supera el ruido",
+            "good": "Buena noticia",
+        }
+    )
+    excel_button(
+        ctx,
+        "Oficinas: cambios frente al periodo de comparación",
+        {"Oficinas": table, "Detalle": detail},
+        f"resumen_oficinas_{f.start:%Y%m}_{f.end:%Y%m}",
+        "Descargar oficinas (Excel)",
+        extra=[
+            (
+                "Comparación",
+                f"{comparison_label} ({period_label(comparison.start, comparison.end)})",
+            ),
+            (
+                "Marca",
+                f"|z| ≥ {MIN_Z:g} y p ajustada por Benjamini–Hochberg < {ALPHA:g} "
+                f"({n_tests} cambios probados)",
+            ),
+        ],
+    )
