@@ -100,10 +100,13 @@ KPIS: tuple[Kpi, ...] = (
         "complaints_on_time",
         "Quejas cerradas en plazo",
         "share",
-        lambda s: _ratio(s["complaints_on_time"], s["complaints"] - s["complaints_pending"]),
+        lambda s: _ratio(
+            s["complaints_on_time"],
+            s["complaints"] - s["complaints_pending"] - s.get("complaints_no_date", 0),
+        ),
         True,
         "Cerradas dentro del tramo de control, entre las ya cerradas o vencidas "
-        "(no cuenta las abiertas que aún están en plazo).",
+        "(no cuenta las abiertas que aún están en plazo ni las cerradas sin fecha de cierre).",
     ),
     Kpi(
         "collection_on_time",
