@@ -22,7 +22,7 @@ comparison, comparison_label = comparison_period(f, ctx.meta.months)
 
 first = min(comparison.start if comparison else f.start, add_months(f.end, -11))
 monthly = query(ctx, overview.monthly_indicators, f, first)
-table = kpi_table(monthly, f, comparison)
+table = kpi_table(monthly, f, comparison, loaded=ctx.meta.loaded)
 
 st.subheader(f"Indicadores de {period_label(f.start, f.end)}")
 if comparison:

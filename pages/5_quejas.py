@@ -40,7 +40,8 @@ by_kind = query(ctx, q.volumes, f, "kind")
 received, contacts = an.overall(by_kind)
 tl = query(ctx, q.timeliness, f, as_of)
 summ = tl["summary"]
-decided = (summ["closed"] or 0) + (summ["overdue_open"] or 0)
+no_date = int(summ["closed_no_date"] or 0)  # closed without a closing date: timeliness unknown
+decided = (summ["closed"] or 0) - no_date + (summ["overdue_open"] or 0)
 c = st.columns(5)
 c[0].metric("Recibidas", fmt_int(received))
 c[1].metric(
@@ -51,13 +52,19 @@ c[1].metric(
 c[2].metric(
     "Cerradas en plazo",
     fmt_pct((summ["on_time"] or 0) / decided if decided else None),
-    help="Cerradas dentro del tramo de control, entre las cerradas y las vencidas abiertas.",
+    help="Cerradas dentro del tramo de control, entre las cerradas con fecha de cierre y las "
+    "vencidas abiertas.",
 )
 c[3].metric("Abiertas vencidas", fmt_int(summ["overdue_open"] or 0))
 c[4].metric(
     "Días para cerrar (mediana)",
     fmt_num(an.median_from_counts(tl["closing"]["days_to_close"], tl["closing"]["n"]), 0),
 )
+if no_date:
+    st.caption(
+        f"{fmt_int(no_date)} quejas cerradas no traen fecha de cierre: cuentan como cerradas, "
+        "pero quedan fuera de «Cerradas en plazo» y de los días para cerrar."
+    )
 
 
 def volume() -> None:

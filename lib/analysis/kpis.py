@@ -7,7 +7,7 @@ is the same whether it is read from one month or twelve.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -30,6 +30,17 @@ class Kpi:
     higher_is_better: bool | None
     help: str
     follows_channel: bool = True
+
+    @property
+    def source(self) -> str:
+        """The fact table the KPI is computed from (a count of an absent table is no zero)."""
+        if self.key in ("csat", "nps"):
+            return "survey_response"
+        if self.key.startswith("complaints"):
+            return "complaint"
+        if self.key in ("collection_on_time", "patrons_on_time"):
+            return "collection_monthly"
+        return "interaction"
 
 
 KPIS: tuple[Kpi, ...] = (
@@ -89,10 +100,13 @@ KPIS: tuple[Kpi, ...] = (
         "complaints_on_time",
         "Quejas cerradas en plazo",
         "share",
-        lambda s: _ratio(s["complaints_on_time"], s["complaints"] - s["complaints_pending"]),
+        lambda s: _ratio(
+            s["complaints_on_time"],
+            s["complaints"] - s["complaints_pending"] - s.get("complaints_no_date", 0),
+        ),
         True,
         "Cerradas dentro del tramo de control, entre las ya cerradas o vencidas "
-        "(no cuenta las abiertas que aún están en plazo).",
+        "(no cuenta las abiertas que aún están en plazo ni las cerradas sin fecha de cierre).",
     ),
     Kpi(
         "collection_on_time",
@@ -161,18 +175,26 @@ def change(kpi: Kpi, current: float | None, previous: float | None) -> float | N
 
 
 def kpi_table(
-    monthly: pd.DataFrame, f: Filters, comparison: Filters | None, trend_months: int = 12
+    monthly: pd.DataFrame,
+    f: Filters,
+    comparison: Filters | None,
+    trend_months: int = 12,
+    loaded: Collection[str] | None = None,
 ) -> pd.DataFrame:
-    """One row per KPI: value, previous value, change and the monthly trend for sparklines."""
+    """One row per KPI: value, previous value, change and the monthly trend for sparklines.
+
+    ``loaded``: the fact tables holding rows (DatasetMeta.loaded); a KPI whose table is not
+    among them has no value (None, shown "—"), not a count of zero."""
     cur = period_sums(monthly, f.start, f.end)
     prev = period_sums(monthly, comparison.start, comparison.end) if comparison else None
     trend_start = add_months(f.end, -(max(trend_months, f.n_months) - 1))
     trend_rows = monthly[(monthly["month"] >= trend_start) & (monthly["month"] <= f.end)]
     rows = []
     for kpi in KPIS:
-        value = kpi.value(cur)
-        previous = kpi.value(prev) if prev is not None else None
-        series = [kpi.value(r) for _, r in trend_rows.iterrows()]
+        absent = loaded is not None and kpi.source not in loaded
+        value = None if absent else kpi.value(cur)
+        previous = kpi.value(prev) if prev is not None and not absent else None
+        series = [] if absent else [kpi.value(r) for _, r in trend_rows.iterrows()]
         rows.append(
             {
                 "key": kpi.key,
@@ -186,7 +208,9 @@ def kpi_table(
                 "follows_channel": kpi.follows_channel,
                 "trend": [v for v in series if v is not None],
                 "trend_months": [
-                    m for m, v in zip(trend_rows["month"], series, strict=True) if v is not None
+                    m
+                    for m, v in zip(trend_rows["month"][: len(series)], series, strict=True)
+                    if v is not None
                 ],
             }
         )

@@ -21,6 +21,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     text,
     true,
@@ -207,6 +208,13 @@ def _survey_month(lo: dt.date | None = None):  # noqa: ANN202
     )
 
 
+def complaint_closed(c=None):  # noqa: ANN001, ANN201
+    """A complaint is closed when it has a closing date or its status says cerrada (an export
+    may close a case without its date: closed, with unknown timeliness, never open)."""
+    c = C.c if c is None else c
+    return or_(c.closed_on.is_not(None), c.status == "cerrada")
+
+
 def _complaint_month(as_of: dt.date):
     size_band = func.coalesce(P.c.size_band_id, literal("--"))
     category = func.coalesce(C.c.category_id, literal(0))
@@ -218,9 +226,10 @@ def _complaint_month(as_of: dt.date):
             size_band.label("size_band_id"),
             S.c.ooad_id,
             func.count().label("received"),
-            _count_true(C.c.closed_on.is_not(None)).label("closed"),
+            _count_true(complaint_closed()).label("closed"),
             _count_true(C.c.closed_on <= C.c.due_on).label("closed_on_time"),
-            _count_true(C.c.closed_on.is_(None) & (C.c.due_on > as_of)).label("pending_not_due"),
+            _count_true(~complaint_closed() & (C.c.due_on > as_of)).label("pending_not_due"),
+            _count_true(complaint_closed() & C.c.closed_on.is_(None)).label("closed_no_date"),
             func.coalesce(func.sum(C.c.days_to_close), 0).label("days_to_close_sum"),
         )
         .select_from(

@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -205,8 +206,10 @@ class Complaint(Base):
     due_on: Mapped[dt.date] = mapped_column(Date)
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
     days_to_close: Mapped[int | None] = mapped_column(Integer)  # calendar days, stored at load
-    status: Mapped[str] = mapped_column(String(12))  # abierta | cerrada
-    description: Mapped[str] = mapped_column(Text)
+    # abierta | cerrada; a cerrada may have no closed_on (closing date unknown: closed, with
+    # unknown timeliness; docs/data-contract.md)
+    status: Mapped[str] = mapped_column(String(12))
+    description: Mapped[str | None] = mapped_column(Text)  # exports may carry no free text
 
 
 class Campaign(Base):
@@ -528,6 +531,8 @@ class AggComplaintMonth(Base):
     closed: Mapped[int] = mapped_column(BigInteger)
     closed_on_time: Mapped[int] = mapped_column(BigInteger)
     pending_not_due: Mapped[int] = mapped_column(BigInteger)  # open, deadline after data_as_of
+    # closed (estado cerrada) without a closing date: timeliness unknown
+    closed_no_date: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     days_to_close_sum: Mapped[float] = mapped_column(Float)
 
 

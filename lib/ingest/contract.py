@@ -547,7 +547,7 @@ _add(
             _c(
                 "closed_on",
                 "date",
-                "Fecha de cierre (vacío = abierta)",
+                "Fecha de cierre (vacío = abierta, salvo estado cerrada: cerrada sin fecha)",
                 "fecha_cierre",
                 "cerrada",
                 "fecha_de_cierre",
@@ -564,7 +564,16 @@ _add(
                 nullable=True,
                 choices=("abierta", "cerrada"),
             ),
-            _c("description", "str", "Descripción", "descripcion", "texto", "narrativa"),
+            _c(
+                "description",
+                "str",
+                "Descripción (texto libre; puede faltar)",
+                "descripcion",
+                "texto",
+                "narrativa",
+                required=False,
+                nullable=True,
+            ),
         ),
         derived=("month", "iso_week", "days_to_close"),
     )

@@ -9,6 +9,7 @@ from dataclasses import replace
 import pandas as pd
 from sqlalchemy import Engine, case, func, select
 
+from lib.db.rollups import complaint_closed
 from lib.db.schema import (
     AggComplaintMonth,
     AggInteractionUnitMonth,
@@ -145,7 +146,7 @@ def timeliness(engine: Engine, f: Filters, as_of: dt.date) -> dict:
         engine,
         select(age.label("band"), func.count().label("open"))
         .select_from(base)
-        .where(*conds, C.c.closed_on.is_(None))
+        .where(*conds, ~complaint_closed(C.c))
         .group_by(age),
     )
     closing = read_frame(
@@ -160,8 +161,12 @@ def timeliness(engine: Engine, f: Filters, as_of: dt.date) -> dict:
         engine,
         select(
             func.sum(case((C.c.closed_on <= C.c.due_on, 1), else_=0)).label("on_time"),
-            func.sum(case((C.c.closed_on.is_not(None), 1), else_=0)).label("closed"),
-            func.sum(case(((C.c.closed_on.is_(None)) & (C.c.due_on < as_of), 1), else_=0)).label(
+            func.sum(case((complaint_closed(C.c), 1), else_=0)).label("closed"),
+            # closed without a closing date: closed, timeliness unknown (docs/data-contract.md)
+            func.sum(case((complaint_closed(C.c) & C.c.closed_on.is_(None), 1), else_=0)).label(
+                "closed_no_date"
+            ),
+            func.sum(case((~complaint_closed(C.c) & (C.c.due_on < as_of), 1), else_=0)).label(
                 "overdue_open"
             ),
             func.count().label("received"),
@@ -193,7 +198,7 @@ def overdue_list(engine: Engine, f: Filters, as_of: dt.date, limit: int = 500) -
         .where(
             *_fact_conditions(f, period=False),
             C.c.month <= f.end,
-            C.c.closed_on.is_(None),
+            ~complaint_closed(C.c),
             C.c.due_on < as_of,
         )
         .order_by(C.c.due_on)
@@ -211,6 +216,7 @@ def texts(engine: Engine, f: Filters | None = None, limit: int = 20_000) -> pd.D
     q = (
         select(C.c.id, C.c.folio, C.c.month, C.c.category_id, C.c.description)
         .select_from(C.join(S, S.c.id == C.c.subdelegacion_id))
+        .where(C.c.description.is_not(None))  # an export may carry no free text
         .order_by(C.c.received_on.desc(), C.c.id.desc())
         .limit(limit)
     )

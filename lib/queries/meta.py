@@ -8,8 +8,40 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine, func, inspect, select
 
-from lib.db.schema import AggInteractionMonth, DatasetInfo, GroundTruth, Patron
+from lib.db.schema import (
+    AggCollectionMonth,
+    AggComplaintMonth,
+    AggInteractionMonth,
+    AggSurveyMonth,
+    Base,
+    DatasetInfo,
+    GroundTruth,
+    Orientation,
+    Subdelegacion,
+)
 from lib.filters import add_months
+
+# The tables an import fills with facts, in import order (lib/ingest/contract.py IMPORT_ORDER);
+# a page needs some of them, and a database may hold any subset (docs/import.md).
+FACT_TABLES = (
+    "patron",
+    "interaction",
+    "survey_response",
+    "complaint",
+    "collection_monthly",
+    "campaign",
+    "campaign_assignment",
+    "orientation",
+)
+# Where the months a page may offer come from: each fact's monthly rollup (month leads its
+# primary key, so min/max are index lookups), and orientation, which has no rollup.
+_MONTH_SOURCES = (
+    AggInteractionMonth.month,
+    AggSurveyMonth.month,
+    AggComplaintMonth.month,
+    AggCollectionMonth.month,
+    Orientation.month,
+)
 
 
 class SchemaMissing(RuntimeError):
@@ -17,7 +49,7 @@ class SchemaMissing(RuntimeError):
 
 
 class DatabaseEmpty(RuntimeError):
-    """The schema exists but no patrons have been loaded."""
+    """The schema exists but nothing has been loaded: no catalog of offices, no facts."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +60,12 @@ class DatasetMeta:
     rollups_refreshed_at: str
     months: tuple[dt.date, ...]
     info: dict[str, str]
+    # the fact tables holding at least one row (FACT_TABLES); a database may hold any subset
+    loaded: frozenset[str] = frozenset(FACT_TABLES)
+
+    def missing(self, tables: tuple[str, ...] = FACT_TABLES) -> tuple[str, ...]:
+        """Which of ``tables`` hold no rows yet, in import order."""
+        return tuple(t for t in tables if t not in self.loaded)
 
     @property
     def demo_with_imports(self) -> bool:
@@ -55,15 +93,19 @@ def dataset_meta(engine: Engine) -> DatasetMeta:
         if not inspect(conn).has_table(DatasetInfo.__tablename__):
             raise SchemaMissing()
         # Runs on every page view: index-only lookups, never a scan of a fact table.
-        if conn.execute(select(Patron.id).limit(1)).first() is None:
+        loaded = frozenset(t for t in FACT_TABLES if _has_rows(conn, t))
+        if not loaded and conn.execute(select(Subdelegacion.id).limit(1)).first() is None:
             raise DatabaseEmpty()
         info = dict(conn.execute(select(DatasetInfo.key, DatasetInfo.value)).all())
-        first, last = conn.execute(
-            select(func.min(AggInteractionMonth.month), func.max(AggInteractionMonth.month))
-        ).one()
+        # the months of whatever facts exist: from the first month of any to the last of any
+        bounds = [
+            conn.execute(select(func.min(col), func.max(col))).one() for col in _MONTH_SOURCES
+        ]
+        firsts = [_as_date(lo) for lo, _ in bounds if lo is not None]
+        lasts = [_as_date(hi) for _, hi in bounds if hi is not None]
         months = []
-        if first is not None:
-            month, last = _as_date(first), _as_date(last)
+        if firsts:
+            month, last = min(firsts), max(lasts)
             while month <= last:
                 months.append(month)
                 month = add_months(month, 1)
@@ -75,7 +117,14 @@ def dataset_meta(engine: Engine) -> DatasetMeta:
         rollups_refreshed_at=info.get("rollups_refreshed_at", ""),
         months=tuple(months),
         info=info,
+        loaded=loaded,
     )
+
+
+def _has_rows(conn, table: str) -> bool:  # noqa: ANN001
+    t = Base.metadata.tables[table]
+    first_key = next(iter(t.primary_key.columns))
+    return conn.execute(select(first_key).limit(1)).first() is not None
 
 
 def ground_truth(engine: Engine) -> pd.DataFrame:

@@ -37,6 +37,7 @@ MONTHLY_COLUMNS = [
     "complaints",
     "complaints_on_time",
     "complaints_pending",
+    "complaints_no_date",
     "patrons",
     "patrons_on_time",
     "issued",
@@ -81,6 +82,7 @@ def _complaint_query(f: Filters, group: list):
             total(CM.c.received, "complaints"),
             total(CM.c.closed_on_time, "complaints_on_time"),
             total(CM.c.pending_not_due, "complaints_pending"),
+            total(CM.c.closed_no_date, "complaints_no_date"),
         )
         .where(*f.conditions(CM))
         .group_by(*group)

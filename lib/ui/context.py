@@ -21,13 +21,29 @@ from lib.filters import Filters
 from lib.format import date_label
 from lib.policy import Permission
 from lib.queries import catalogs
-from lib.queries.meta import DatabaseEmpty, DatasetMeta, dataset_meta
+from lib.queries.meta import FACT_TABLES, DatabaseEmpty, DatasetMeta, dataset_meta
 from lib.ui.auth import require, signed_in_user
 from lib.ui.data import cached, engine_for
 from lib.ui.errors import describe
 from lib.ui.filters import filter_bar, remember_page, scope_label
 
 LOGO = Path(__file__).resolve().parent / "assets" / "logo.svg"
+# What each page cannot show anything without: when the tables are not loaded (all of them,
+# or for the explorer any one), the page says which import would fill it and stops (a
+# database may hold any subset of the facts; docs/import.md).
+PAGE_NEEDS: dict[Permission, tuple[str, ...]] = {
+    Permission.PAGE_CANALES: ("interaction",),
+    Permission.PAGE_EVALUACION: ("survey_response",),
+    Permission.PAGE_CAMPANAS: ("campaign", "campaign_assignment", "collection_monthly"),
+    Permission.PAGE_QUEJAS: ("complaint",),
+    Permission.PAGE_ORIENTACION: ("patron", "collection_monthly"),
+    Permission.PAGE_PROGRAMA: ("interaction",),
+}
+PAGE_NEEDS_ANY: dict[Permission, tuple[str, ...]] = {
+    Permission.PAGE_EXPLORADOR: FACT_TABLES[1:],
+}
+# Pages that show whatever they can and say, under the title, which imports are missing.
+NOTE_MISSING = {Permission.PAGE_RESUMEN, Permission.PAGE_DATOS}
 DEMO_SCALE = "demo"
 DEMO_SEED = 7
 
@@ -147,7 +163,7 @@ def page_setup(
         except DatabaseEmpty:
             if not allow_empty:
                 raise
-            meta = DatasetMeta(False, None, "", "", (), {})
+            meta = DatasetMeta(False, None, "", "", (), {}, loaded=frozenset())
     except Exception as exc:  # every failure becomes a readable message, never a traceback
         _stop_with_problem(exc, target)
         raise  # unreachable: st.stop() raises
@@ -200,7 +216,42 @@ def page_setup(
     if meta.rollups_refreshed_at:
         fresh += f" · agregados actualizados el {date_label(pd.Timestamp(meta.rollups_refreshed_at).date())}"
     st.caption(" · ".join(x for x in (caption, ctx.scope, fresh) if x))
+    if not meta.is_demo:
+        _say_what_is_missing(meta, permission)
     return ctx
+
+
+def import_hint(tables: tuple[str, ...]) -> str:
+    """'Interacciones (`interaction`) y …: impórtelas con …' for the tables not loaded yet."""
+    from lib.ingest.contract import SPECS
+
+    names = [f"{SPECS[t].label.lower()} (tabla `{t}`)" for t in tables]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " y " + names[-1]
+    command = tables[0] if len(tables) == 1 else "TABLA"
+    return (
+        f"{listed}. Se cargan en la página «Importar datos» o con "
+        f"`python -m lib import {command} ARCHIVO` (una tabla por archivo; docs/import.md)."
+    )
+
+
+def _say_what_is_missing(meta: DatasetMeta, permission: Permission) -> None:
+    """A page whose facts are not loaded says which import would fill it, and stops; the
+    overview and the data page list the imports still missing and go on."""
+    needs = PAGE_NEEDS.get(permission, ())
+    any_of = PAGE_NEEDS_ANY.get(permission, ())
+    if meta.missing(needs) or (any_of and len(meta.missing(any_of)) == len(any_of)):
+        st.info(
+            "**Esta página no tiene datos todavía.** Falta importar "
+            + import_hint(meta.missing(needs) or any_of),
+            icon=":material/upload_file:",
+        )
+        st.stop()
+    missing = meta.missing()
+    if permission in NOTE_MISSING and missing:
+        st.caption(
+            "Sin importar todavía, por eso algunas cifras aparecen como «—»: "
+            + import_hint(missing)
+        )
 
 
 def _requested_place() -> tuple[int | None, int | None] | None:

@@ -48,8 +48,9 @@ def describe(exc: BaseException, target: DatabaseTarget) -> Problem:
     if isinstance(exc, DatabaseEmpty):
         return Problem(
             "La base de datos está vacía",
-            f"El esquema existe en {where}, pero no hay patrones cargados. Cargue "
-            "datos institucionales (README, «Cargar datos reales») o de demostración con "
+            f"El esquema existe en {where}, pero no tiene datos: ni catálogos de oficinas ni "
+            "hechos. Cargue datos institucionales (README, «Cargar datos reales»: primero los "
+            "catálogos, con `python -m lib import TABLA ARCHIVO`) o de demostración con "
             "`python -m lib seed`.",
         )
     if isinstance(exc, OperationalError) and any(

@@ -69,6 +69,9 @@ def filter_bar(
     _restore_after_page_switch(page)
     sb = st.sidebar
     sb.markdown("### Filtros")
+    if not months:  # no facts with a date loaded yet: the current month, said
+        months = (dt.date.today().replace(day=1),)
+        sb.caption("Todavía no hay meses con datos; el periodo es el mes en curso.")
     opts = [_month_key(m) for m in months]
     labels = {_month_key(m): month_label(m) for m in months}
     left, right = sb.columns(2)
