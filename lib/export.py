@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import numbers
 import re
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -101,6 +103,63 @@ def _as_data(ws) -> None:  # noqa: ANN001
                 cell.data_type = "s"
 
 
+# Excel number formats (display only: a cell's value and type never change)
+FMT_INT = "#,##0"
+FMT_FLOAT = "#,##0.0"
+FMT_SMALL = "0.000"  # floats all within [-1, 1] (shares, coefficients): 0.0 would hide them
+FMT_PCT = "0.0"  # a column whose header says % already holds percentages (38.7, not 0.387)
+FMT_P = '[<0.001]"< 0.001";0.000'  # a p-value never reads 0.000 (lib.format.fmt_p_cell)
+FMT_DATE = "dd/mm/yyyy"
+
+
+def number_format(header: object, column: pd.Series) -> str | None:
+    """The Excel number format of one exported column, from its header and its values:
+    p-values (lib.format.is_p_column) as 0.000 with "< 0.001" below; a header saying % as
+    0.0; integers (and whole floats) #,##0; other floats #,##0.0, or 0.000 when every value
+    is within [-1, 1]; dates dd/mm/yyyy; text and booleans none (None)."""
+    from lib.format import is_p_column
+
+    if pd.api.types.is_bool_dtype(column):
+        return None
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return FMT_DATE
+    values = column.dropna()
+    if column.dtype == object:
+        if len(values) and all(isinstance(v, dt.date) for v in values):
+            return FMT_DATE
+        numeric = len(values) and all(
+            isinstance(v, numbers.Real) and not isinstance(v, bool | np.bool_) for v in values
+        )
+        if not numeric:
+            return None
+    elif not pd.api.types.is_numeric_dtype(column):
+        return None
+    if is_p_column(header):
+        return FMT_P
+    if "%" in str(header):
+        return FMT_PCT
+    if pd.api.types.is_integer_dtype(column) or (
+        len(values) and all(float(v).is_integer() for v in values)
+    ):
+        return FMT_INT  # counts, also as floats when a blank made the column float
+    if len(values) and all(-1 <= float(v) <= 1 for v in values):
+        return FMT_SMALL
+    return FMT_FLOAT
+
+
+def _number_formats(ws, frame: pd.DataFrame) -> None:  # noqa: ANN001
+    """Apply :func:`number_format` to every data cell of ``frame``'s sheet (header in row 1)."""
+    for i in range(frame.shape[1]):
+        fmt = number_format(frame.columns[i], frame.iloc[:, i])
+        if fmt is None:
+            continue
+        for (cell,) in ws.iter_rows(
+            min_row=2, max_row=len(frame) + 1, min_col=i + 1, max_col=i + 1
+        ):
+            if cell.value is not None and cell.data_type != "s":
+                cell.number_format = fmt
+
+
 def _sheet_name(name: str, used: set[str]) -> str:
     """Excel's rules: at most 31 characters, none of ``[]*?/\\:``, no control character, not
     starting or ending with an apostrophe, unique (case-insensitive), not blank."""
@@ -121,7 +180,9 @@ def excel_workbook(
     mask: bool = False,
 ) -> bytes:
     """``cover``: (label, value) rows such as filters and data date; ``sheets``: name -> table.
-    Every text cell is a string cell, numbers numeric and dates dates (module docstring)."""
+    Every text cell is a string cell, numbers numeric and dates dates (module docstring);
+    each table column carries an Excel number format (:func:`number_format`), which changes
+    how a cell reads, never its value."""
     buf = io.BytesIO()
     used: set[str] = set()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
@@ -142,6 +203,7 @@ def excel_workbook(
                 width = max(len(str(col)), *(len(str(v)) for v in safe.iloc[:200, i - 1]), 8)
                 ws.column_dimensions[get_column_letter(i)].width = min(width + 2, 60)
                 ws.cell(row=1, column=i).font = Font(bold=True)
+            _number_formats(ws, frame)
         for ws in xw.sheets.values():
             _as_data(ws)
         xw.sheets[cover_name].column_dimensions["A"].width = 28

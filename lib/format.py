@@ -26,7 +26,10 @@ DAYS_SHORT = ["dom", "lun", "mar", "mié", "jue", "vie", "sáb"]
 
 
 def _missing(x: float | None) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
+    """None, NaN, pandas' NA or NaT (a table cell can hold any of them)."""
+    if x is None or type(x).__name__ in ("NAType", "NaTType"):
+        return True
+    return isinstance(x, float) and math.isnan(x)
 
 
 def date_label(d: dt.date | None) -> str:
@@ -96,3 +99,26 @@ def fmt_p(p: float | None, decimals: int = 3) -> str:
     if p > 1 - floor:
         return f"p > {1 - floor:.{decimals}f}"
     return f"p = {p:.{decimals}f}"
+
+
+def fmt_p_cell(p: float | None, decimals: int = 3) -> str:
+    """A p-value as a table cell shows it: "0.042", "< 0.001" (never "0.000"), "> 0.999",
+    "—" when missing. The same rule as :func:`fmt_p`, without the "p =" of a sentence."""
+    text = fmt_p(p, decimals)[2:]  # "< 0.001", "> 0.999", "= 0.042", "= —"
+    return text.removeprefix("= ")
+
+
+def is_p_column(name: object) -> bool:
+    """A table column that holds p-values: headed "p", or "p ajustada (…)", "p (…)"."""
+    text = str(name).strip().lower()
+    return text == "p" or text.startswith(("p ajustada", "p (", "valor p"))
+
+
+def with_p_text(frame):  # noqa: ANN001, ANN201 (a pandas DataFrame in and out)
+    """``frame`` with its p-value columns (:func:`is_p_column`) as display text
+    (:func:`fmt_p_cell`), so a table never shows "0.000"; the other columns unchanged. For
+    the screen only: downloads keep the numbers."""
+    cols = [c for c in frame.columns if is_p_column(c)]
+    if not cols:
+        return frame
+    return frame.assign(**{str(c): frame[c].map(fmt_p_cell).astype(object) for c in cols})

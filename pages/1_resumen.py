@@ -2,7 +2,12 @@
 
 import streamlit as st
 
-from lib.analysis.kpis import comparison_period, kpi_table
+from lib.analysis.kpis import (
+    comparison_period,
+    kpi_display_table,
+    kpi_export_table,
+    kpi_table,
+)
 from lib.analysis.movers import top_movers
 from lib.analysis.readings import digital_share_reading, mover_sentence
 from lib.charts.theme import PLOTLY_CONFIG
@@ -63,15 +68,15 @@ with right:
         st.caption(comparison_label)
 
 with st.expander("Tabla de indicadores"):
-    export = table[["label", "value", "previous", "change"]].rename(
-        columns={
-            "label": "Indicador",
-            "value": "Periodo",
-            "previous": "Comparación",
-            "change": "Cambio",
-        }
+    # on screen each row in its own unit (38.7%, +3.0 pp, $1,461,225,877); the CSV keeps
+    # numbers and says each row's unit in a column (lib.analysis.kpis)
+    data_table(kpi_display_table(table))
+    csv_button(
+        ctx,
+        "Descargar CSV",
+        kpi_export_table(table),
+        "resumen_indicadores.csv",
+        {"alcance": ctx.scope},
     )
-    data_table(export)
-    csv_button(ctx, "Descargar CSV", export, "resumen_indicadores.csv", {"alcance": ctx.scope})
 
 offices_section(ctx, comparison, comparison_label)

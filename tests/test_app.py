@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,20 @@ def test_overview_renders_with_the_database_numbers(db, monkeypatch):  # noqa: A
     assert "Datos al 31/10/2026" in at.caption[0].value
     assert at.title[0].value == "Resumen ejecutivo"
     assert at.get("plotly_chart"), "the channel trend chart is drawn"
+
+
+def test_resumen_indicator_table_shows_each_row_in_its_unit(sqlite_tiny, monkeypatch):  # noqa: ANN001
+    at = _app(monkeypatch, sqlite_tiny)
+    assert not at.exception
+    table = at.dataframe[0].value.set_index("Indicador")
+    assert list(table.columns) == ["Periodo", "Comparación", "Cambio"]
+    assert table.loc["Contactos", "Periodo"] == _metric(at, "Contactos")  # 1,234 (separators)
+    for share in ("Participación digital", "Satisfacción (CSAT)", "Patrones con pago oportuno"):
+        assert re.fullmatch(r"\d{1,3}\.\d%", table.loc[share, "Periodo"]), share
+        assert re.fullmatch(r"[+-]\d+\.\d pp|—", table.loc[share, "Cambio"]), share
+    assert re.fullmatch(r"-?\$\d{1,3}(,\d{3})*", table.loc["Recaudación a tiempo", "Periodo"])
+    assert re.fullmatch(r"[+-][\d,]+\.\d%|—", table.loc["Contactos", "Cambio"])
+    assert re.fullmatch(r"[+-]\d+\.\d pts|—", table.loc["NPS", "Cambio"])
 
 
 def test_changing_a_filter_changes_the_kpis(sqlite_tiny, monkeypatch):  # noqa: ANN001

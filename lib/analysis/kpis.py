@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from lib.filters import Filters, add_months
+from lib.format import fmt_int, fmt_mxn, fmt_num, fmt_pct, fmt_signed
 
 Sums = Mapping[str, float]
 
@@ -215,3 +216,70 @@ def kpi_table(
             }
         )
     return pd.DataFrame(rows)
+
+
+# how each kind of KPI is written: its value's unit and its change's unit (docs/architecture.md,
+# "Formats and units"); shares are written as percentages (38.7), never as proportions (0.387)
+VALUE_UNITS = {"count": "número", "share": "%", "nps": "puntos NPS (-100 a 100)", "mxn": "MXN"}
+CHANGE_UNITS = {
+    "count": "% (cambio relativo)",
+    "share": "pp",
+    "nps": "puntos",
+    "mxn": "% (cambio relativo)",
+}
+
+
+def _value_text(kind: str, value: float | None) -> str:
+    if kind == "share":
+        return fmt_pct(value)
+    if kind == "nps":
+        return fmt_num(value)
+    if kind == "mxn":
+        return fmt_mxn(value)
+    return fmt_int(value)
+
+
+def _change_text(kind: str, value: float | None) -> str:
+    return fmt_signed(value, {"share": "pp", "nps": "pts"}.get(kind, "%"))
+
+
+def kpi_display_table(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`kpi_table` as the screen shows it: one text per cell, each row in its own unit
+    (38.7%, +3.0 pp, 1,234, $1,461,225,877, —); the table mixes units, so no column format
+    could do it."""
+    return pd.DataFrame(
+        {
+            "Indicador": table["label"],
+            "Periodo": [
+                _value_text(k, v) for k, v in zip(table["kind"], table["value"], strict=True)
+            ],
+            "Comparación": [
+                _value_text(k, v) for k, v in zip(table["kind"], table["previous"], strict=True)
+            ],
+            "Cambio": [
+                _change_text(k, v) for k, v in zip(table["kind"], table["change"], strict=True)
+            ],
+        }
+    )
+
+
+def kpi_export_table(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`kpi_table` for the CSV: numbers stay numbers (a spreadsheet can sum and chart
+    them), shares as percentages, and each number says its unit in the next column."""
+
+    def scaled(kind: str, v: float | None) -> float | None:
+        if v is None or pd.isna(v):
+            return None
+        return 100 * v if kind == "share" else float(v)
+
+    kinds = list(table["kind"])
+    return pd.DataFrame(
+        {
+            "Indicador": table["label"],
+            "Periodo": [scaled(k, v) for k, v in zip(kinds, table["value"], strict=True)],
+            "Comparación": [scaled(k, v) for k, v in zip(kinds, table["previous"], strict=True)],
+            "Unidad": [VALUE_UNITS[k] for k in kinds],
+            "Cambio": [None if v is None or pd.isna(v) else float(v) for v in table["change"]],
+            "Unidad del cambio": [CHANGE_UNITS[k] for k in kinds],
+        }
+    )
