@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
 import numpy as np
 import pandas as pd
@@ -172,3 +173,50 @@ def test_number_format_of_empty_and_text_columns() -> None:
     assert number_format("Nombre", pd.Series([], dtype=object)) is None
     assert number_format("Conteo", pd.Series([1, 2], dtype="Int64")) == "#,##0"
     assert number_format("Mezcla", pd.Series([1, "a"], dtype=object)) is None
+
+
+def test_word_chart_sent_to_kaleido_has_spanish_months(monkeypatch: pytest.MonkeyPatch) -> None:
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from lib.charts.theme import style
+    from lib.planning import export as ex
+
+    sent: list[dict] = []
+
+    def fake_to_image(fig, **kwargs):  # noqa: ANN001, ANN202
+        sent.append(json.loads(fig.to_json()))
+        return b"PNG"
+
+    monkeypatch.setattr(pio, "to_image", fake_to_image)
+    months = [dt.date(2024, m, 1) for m in range(1, 13)] + [dt.date(2025, 1, 1)]
+    fig = style(go.Figure(go.Scatter(x=months, y=list(range(13)))), "Contactos")
+    fig.add_bar(x=["Ventanilla", "En línea"], y=[1, 2], xaxis="x2", yaxis="y2")
+    assert ex.chart_png(fig) == b"PNG"
+    layout = sent[0]["layout"]
+    assert layout["xaxis"]["tickmode"] == "array"
+    assert layout["xaxis"]["ticktext"] == [
+        "ene 2024",
+        "mar 2024",
+        "may 2024",
+        "jul 2024",
+        "sep 2024",
+        "nov 2024",
+        "ene 2025",
+    ]  # fmt: skip  (13 months, at most 12 ticks: every other month)
+    assert layout["xaxis"]["tickvals"][:2] == ["2024-01-01", "2024-03-01"]
+    assert "ticktext" not in layout.get("xaxis2", {})  # categories are not months
+    assert not any(m in json.dumps(layout) for m in ("Jan", "Mar 2024", "Dec"))
+    assert "tickmode" not in fig.layout.xaxis.to_plotly_json()  # the page's figure unchanged
+    assert layout["yaxis"]["exponentformat"] == "none"  # 36,000, never 36k
+
+
+def test_plotly_config_translates_the_mode_bar() -> None:
+    from lib.charts.theme import PLOTLY_CONFIG
+
+    locale = PLOTLY_CONFIG["locales"][PLOTLY_CONFIG["locale"]]
+    words = locale["dictionary"]
+    for key in ("Download plot as a png", "Zoom in", "Zoom out", "Autoscale", "Reset axes",
+                "Pan", "Box Select", "Lasso Select", "Zoom"):  # fmt: skip
+        assert words[key] and words[key] != key
+    assert locale["format"]["shortMonths"][0] == "ene"

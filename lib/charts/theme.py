@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
+import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 
-from lib.format import DAYS, DAYS_SHORT, MONTHS, MONTHS_SHORT
+from lib.filters import add_months
+from lib.format import DAYS, DAYS_SHORT, MONTHS, MONTHS_SHORT, month_label
 
 CHANNEL_COLORS = {
     "Ventanilla única": "#8c2d04",
@@ -20,12 +26,77 @@ GRID = "#e5e5e5"
 PLOTLY_LOCALE_ES = {
     "moduleType": "locale",
     "name": "es-MX",
+    # plotly.js's own strings (mode bar titles, messages, box/candlestick hover labels), keyed
+    # by their English text as in plotly.js's dist/plotly-locale-*.js files
     "dictionary": {
-        "Download plot as a png": "Descargar como PNG",
-        "Zoom": "Acercar",
-        "Pan": "Desplazar",
-        "Reset axes": "Restablecer ejes",
         "Autoscale": "Autoescalar",
+        "Box Select": "Seleccionar con rectángulo",
+        "Click to enter Colorscale title": "Clic para escribir el título de la escala de color",
+        "Click to enter Component A title": "Clic para escribir el título del componente A",
+        "Click to enter Component B title": "Clic para escribir el título del componente B",
+        "Click to enter Component C title": "Clic para escribir el título del componente C",
+        "Click to enter Plot title": "Clic para escribir el título de la gráfica",
+        "Click to enter X axis title": "Clic para escribir el título del eje X",
+        "Click to enter Y axis title": "Clic para escribir el título del eje Y",
+        "Click to enter radial axis title": "Clic para escribir el título del eje radial",
+        "Compare data on hover": "Comparar datos al pasar el cursor",
+        "Double-click on legend to isolate one trace": (
+            "Doble clic en la leyenda para aislar una serie"
+        ),
+        "Double-click to zoom back out": "Doble clic para volver a alejar",
+        "Download plot": "Descargar gráfica",
+        "Download plot as a png": "Descargar gráfica como PNG",
+        "Draw circle": "Dibujar círculo",
+        "Draw closed freeform": "Dibujar forma libre cerrada",
+        "Draw line": "Dibujar línea",
+        "Draw open freeform": "Dibujar forma libre abierta",
+        "Draw rectangle": "Dibujar rectángulo",
+        "Edit in Chart Studio": "Editar en Chart Studio",
+        "Erase active shape": "Borrar la forma activa",
+        "Lasso Select": "Seleccionar con lazo",
+        "Orbital rotation": "Rotación orbital",
+        "Pan": "Desplazar",
+        "Produced with Plotly.js": "Hecho con Plotly.js",
+        "Reset": "Restablecer",
+        "Reset axes": "Restablecer ejes",
+        "Reset camera to default": "Restablecer la cámara",
+        "Reset camera to last save": "Volver a la última cámara guardada",
+        "Reset view": "Restablecer vista",
+        "Reset views": "Restablecer vistas",
+        "Show closest data on hover": "Mostrar el dato más cercano al pasar el cursor",
+        "Snapshot succeeded": "Imagen descargada",
+        "Sorry, there was a problem downloading your snapshot!": (
+            "No se pudo descargar la imagen."
+        ),
+        "Taking snapshot - this may take a few seconds": (
+            "Generando la imagen; puede tardar unos segundos"
+        ),
+        "Toggle Spike Lines": "Mostrar u ocultar líneas guía",
+        "Toggle show closest data on hover": "Mostrar u ocultar el dato más cercano",
+        "Turntable rotation": "Rotación sobre eje",
+        "Zoom": "Acercar área",
+        "Zoom in": "Acercar",
+        "Zoom out": "Alejar",
+        "close:": "cierre:",
+        "high:": "máximo:",
+        "low:": "mínimo:",
+        "open:": "apertura:",
+        "kde:": "densidad:",
+        "lower fence:": "límite inferior:",
+        "upper fence:": "límite superior:",
+        "max:": "máx.:",
+        "mean ± σ:": "media ± σ:",
+        "mean:": "media:",
+        "median:": "mediana:",
+        "min:": "mín.:",
+        "q1:": "Q1:",
+        "q3:": "Q3:",
+        "new text": "texto nuevo",
+        "trace": "serie",
+        "source:": "origen:",
+        "target:": "destino:",
+        "incoming flow count:": "flujos de entrada:",
+        "outgoing flow count:": "flujos de salida:",
     },
     "format": {
         "days": DAYS,
@@ -61,6 +132,52 @@ def style(fig: go.Figure, title: str, subtitle: str | None = None, height: int =
         font={"family": "Source Sans Pro, sans-serif", "size": 13},
         hoverlabel={"namelength": -1},
     )
-    fig.update_xaxes(gridcolor=GRID)
-    fig.update_yaxes(gridcolor=GRID)
+    # full numbers with separators (36,000), never Plotly's SI "36k" (English, and "k" is not
+    # how a Mexican reader abbreviates thousands); a tickformat set by the chart still wins
+    fig.update_xaxes(gridcolor=GRID, exponentformat="none", separatethousands=True)
+    fig.update_yaxes(gridcolor=GRID, exponentformat="none", separatethousands=True)
+    return fig
+
+
+def _as_month(v: object) -> dt.date | None:
+    """A date-like x value as the first of its month; None for anything else (numbers and
+    category labels are not dates)."""
+    if not (isinstance(v, dt.date | np.datetime64) or (isinstance(v, str) and _ISO_DATE.match(v))):
+        return None
+    t = pd.Timestamp(v)
+    return dt.date(t.year, t.month, 1)
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def spanish_month_ticks(fig: go.Figure, max_ticks: int = 12) -> go.Figure:
+    """``fig`` with every date x axis labelled by explicit ticks in Spanish ("ene 2024"), one
+    a month or every few months (at most ``max_ticks``). For images drawn outside the
+    browser (kaleido, Word): there plotly.js has no locale, and its own month names are
+    English whatever the config says; on screen PLOTLY_CONFIG's locale does it."""
+    months: dict[str, set[dt.date]] = {}
+    for trace in fig.data:
+        xs = getattr(trace, "x", None)
+        if xs is None or len(xs) == 0:
+            continue
+        parsed = [_as_month(v) for v in xs]
+        if any(m is None for m in parsed):
+            continue
+        axis = getattr(trace, "xaxis", None) or "x"
+        months.setdefault(axis, set()).update(parsed)
+    for axis, found in months.items():
+        first, last = min(found), max(found)
+        span = (last.year - first.year) * 12 + last.month - first.month + 1
+        step = -(-span // max_ticks)  # ceil
+        ticks = [add_months(first, i) for i in range(0, span, step)]
+        fig.update_layout(
+            {
+                f"xaxis{axis[1:]}": {
+                    "tickmode": "array",
+                    "tickvals": [d.isoformat() for d in ticks],
+                    "ticktext": [month_label(d) for d in ticks],
+                }
+            }
+        )
     return fig

@@ -13,7 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
 
+from lib.charts.theme import spanish_month_ticks
 from lib.export import excel_workbook, word_document
 from lib.planning.drafts import STATUSES
 from lib.planning.validation import LABELS
@@ -87,9 +90,12 @@ def workbook(
 
 
 def chart_png(fig, width: int = 900, height: int = 420) -> bytes | None:  # noqa: ANN001
-    """The figure as PNG, or None when no renderer works here (then: tables only)."""
+    """The figure as PNG, or None when no renderer works here (then: tables only). Months on
+    date axes are written in Spanish by explicit ticks (lib.charts.theme.spanish_month_ticks):
+    kaleido's plotly.js has no locale and would write "Jan 2024"."""
     try:
-        return fig.to_image(format="png", width=width, height=height, scale=1)
+        spanish = spanish_month_ticks(go.Figure(fig))  # a copy: the page's figure is unchanged
+        return pio.to_image(spanish, format="png", width=width, height=height, scale=1)
     except Exception:  # noqa: BLE001 (kaleido/Chromium missing or failing: degrade, say so)
         return None
 

@@ -13,7 +13,7 @@ import streamlit as st
 from lib.access import may, require, sees_identifiers
 from lib.audit import record_event
 from lib.export import csv_bytes, excel_workbook
-from lib.format import date_label, period_label
+from lib.format import date_label, period_label, with_p_text
 from lib.policy import Permission
 from lib.queries.meta import DatasetMeta
 from lib.ui.session import current_user
@@ -30,10 +30,15 @@ def data_table(data: object, *, empty: str | None = None, **kwargs: object) -> o
     value, which is what a Spanish reader expects of a blank cell (an English "None" reads as
     a value). Every page's table goes through here so the defaults hold everywhere.
 
-    ``empty``: what to say instead of an empty grid (Streamlit writes "empty" in English)."""
+    ``empty``: what to say instead of an empty grid (Streamlit writes "empty" in English).
+
+    A p-value column (headed "p", "p ajustada (…)") is shown as text, "< 0.001" rather than
+    "0.000" (lib.format.with_p_text), on every page alike; downloads keep the numbers."""
     if empty is not None and len(data) == 0:  # type: ignore[arg-type]
         st.caption(empty)
         return None
+    if isinstance(data, pd.DataFrame):
+        data = with_p_text(data)
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("width", "stretch")
     kwargs.setdefault("placeholder", MISSING)
