@@ -167,14 +167,23 @@ def procedures() -> None:
     st.markdown("**¿Y si movemos un trámite de canal?**")
     procs = proc.drop_duplicates("procedure_id").set_index("procedure_id")["procedure"]
     c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
-    p_id = c1.selectbox("Trámite", list(procs.index), format_func=procs.get, key="wi_tramite")
-    from_ch = c2.selectbox("De", list(names), format_func=names.get, key="wi_de")
+    p_id = c1.selectbox(
+        "Trámite",
+        list(procs.index),
+        format_func=procs.get,
+        key="wi_tramite",
+        placeholder="Elija una opción",
+    )
+    from_ch = c2.selectbox(
+        "De", list(names), format_func=names.get, key="wi_de", placeholder="Elija una opción"
+    )
     to_ch = c3.selectbox(
         "A",
         list(names),
         index=list(names).index("en_linea") if "en_linea" in names else 0,
         format_func=names.get,
         key="wi_a",
+        placeholder="Elija una opción",
     )
     pct = c4.slider("Proporción a mover (%)", 0, 100, 30, step=5, key="wi_pct")
     try:

@@ -214,6 +214,7 @@ def over_time() -> None:
                 "ventanilla",
             )
         ),
+        placeholder="Elija una opción",
     )
     pc = ev.p_chart(monthly[monthly["channel_id"] == pick])
     if not pc.empty:

@@ -59,7 +59,12 @@ data_table(
 
 codes = list(catalog["code"])
 code = st.selectbox(
-    "Campaña a evaluar (código)", codes, index=len(codes) - 1, key="campana", bind="query-params"
+    "Campaña a evaluar (código)",
+    codes,
+    index=len(codes) - 1,
+    key="campana",
+    bind="query-params",
+    placeholder="Elija una opción",
 )
 campaign = catalog.set_index("code").loc[code].copy()
 campaign["id"] = int(campaign["id"])

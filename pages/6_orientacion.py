@@ -106,9 +106,9 @@ drift = metrics.get("drift") or {}
 c = st.columns(4)
 c[0].metric(
     "Modelo en uso",
-    {"boosting": "Boosting"}.get(kind, MODEL_NAMES.get(kind, kind)),  # fits the card
-    help=f"{MODEL_NAMES.get(kind, kind)}. De los dos modelos calibrados (logística y gradient "
-    "boosting), el de mayor ROC AUC en el corte de evaluación, posterior a los de "
+    {"boosting": "Árboles potenciados"}.get(kind, MODEL_NAMES.get(kind, kind)),  # fits the card
+    help=f"{MODEL_NAMES.get(kind, kind)}. De los dos modelos calibrados (regresión logística "
+    "y árboles potenciados, en inglés gradient boosting), el de mayor ROC AUC en el corte de evaluación, posterior a los de "
     "entrenamiento.",
 )
 c[1].metric(
@@ -226,7 +226,7 @@ def _card() -> None:
             "Modelo": [MODEL_NAMES[n] + (" (en uso)" if n == kind else "") for n in names],
             "ROC AUC": [metrics[n]["roc_auc"] for n in names],
             "PR AUC": [metrics[n]["pr_auc"] for n in names],
-            "Brier": [metrics[n]["brier"] for n in names],
+            "Error de probabilidad (Brier)": [metrics[n]["brier"] for n in names],
             "Precisión en k (%)": [100 * metrics[n]["precision_at_k"] for n in names],
             "Cobertura en k (%)": [100 * metrics[n]["recall_at_k"] for n in names],
         }
@@ -234,8 +234,8 @@ def _card() -> None:
     data_table(table)
     st.caption(
         f"k = {fmt_int(metrics.get('k'))} patrones (el 5 % más riesgoso del corte de "
-        "evaluación). Brier: error cuadrático de la probabilidad, menor es mejor. La regla "
-        "simple sirve de piso: un modelo que no la supera no se usa."
+        "evaluación). Error de probabilidad (puntaje de Brier): error cuadrático medio de la "
+        "probabilidad predicha, menor es mejor. La regla simple sirve de piso: un modelo que no la supera no se usa."
     )
     curves = metrics.get("curves")
     if curves:
@@ -247,7 +247,8 @@ def _card() -> None:
             rule_gain = dict(zip(r["fraction"], r["gain"], strict=True))
             st.caption(
                 f"Orientando al 10 % más riesgoso se alcanza al {fmt_num(100 * g[0.1], 0)}% de "
-                f"quienes pagarán tarde (lift {fmt_num(g[0.1] / 0.1, 1)}×); la regla simple, al "
+                f"quienes pagarán tarde, {fmt_num(g[0.1] / 0.1, 1)} veces lo que se alcanzaría "
+                "eligiendo al azar; la regla simple, al "
                 f"{fmt_num(100 * rule_gain[0.1], 0)}%."
             )
         with right:

@@ -114,6 +114,7 @@ choice = st.selectbox(
     format_func=lambda i: "Nuevo borrador" if i is None else labels[i],
     key="pat_draft",
     help="Los borradores se guardan en la base compartida; cada guardado es una versión.",
+    placeholder="Elija una opción",
 )
 work = st.session_state.get(WORK)
 stale = (  # a new, untouched draft follows the filters' place; an edited one keeps its numbers
@@ -543,7 +544,11 @@ if typed != shown_title:  # typed by the user: replaces the text (masked or not)
     work["title"] = typed
 statuses = list(dr.STATUSES)
 work["status"] = mid.selectbox(
-    "Estado", statuses, index=statuses.index(work["status"]), format_func=dr.STATUSES.get
+    "Estado",
+    statuses,
+    index=statuses.index(work["status"]),
+    format_func=dr.STATUSES.get,
+    placeholder="Elija una opción",
 )
 shown_notes = shown_text(work["notes"], clear)
 typed = st.text_area("Notas generales", value=shown_notes, height=80)

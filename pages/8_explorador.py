@@ -26,6 +26,7 @@ key = left.selectbox(
     format_func=lambda k: CATALOG[k].name,
     key="medida",
     bind="query-params",
+    placeholder="Elija una opción",
 )
 chosen = right.multiselect(
     "Dimensiones (hasta dos)",
@@ -47,6 +48,7 @@ compare = third.selectbox(
     }.get,
     key="comparar",
     bind="query-params",
+    placeholder="Elija una opción",
 )
 m = CATALOG[key]
 dims = [d for d in chosen if d in m.dimensions]

@@ -100,7 +100,9 @@ st.caption(
 )
 
 
-name = st.selectbox("Columnas de la tabla", tables, key="tabla", bind="query-params")
+name = st.selectbox(
+    "Columnas de la tabla", tables, key="tabla", bind="query-params", placeholder="Elija una opción"
+)
 t = Base.metadata.tables[name]
 spec = SPECS.get(name)
 contract = {c.target: c for c in spec.columns} if spec else {}

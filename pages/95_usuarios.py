@@ -52,7 +52,7 @@ st.caption(
 
 st.subheader("Alta o cambio")
 existing = ["(nuevo)", *users["username"]]
-pick = st.selectbox("Usuario a editar", existing, key="editar")
+pick = st.selectbox("Usuario a editar", existing, key="editar", placeholder="Elija una opción")
 row = users[users["username"] == pick].iloc[0] if pick != "(nuevo)" else None
 role_keys = list(ROLES)
 with st.form("usuario"):
@@ -68,6 +68,7 @@ with st.form("usuario"):
         role_keys,
         index=0 if row is None else role_keys.index(row["role"]),
         format_func=ROLES.get,
+        placeholder="Elija una opción",
     )
     ooad_opts = [None, *ooad_names]
     ooad = st.selectbox(
@@ -77,6 +78,7 @@ with st.form("usuario"):
         if row is None or row["ooad_id"] != row["ooad_id"] or not row["ooad_id"]
         else ooad_opts.index(int(row["ooad_id"])),
         format_func=lambda v: "Todo el instituto" if v is None else ooad_names[v],
+        placeholder="Elija una opción",
     )
     sub_opts = [None, *sub_names]
     sub = st.selectbox(
@@ -88,6 +90,7 @@ with st.form("usuario"):
         or not row["subdelegacion_id"]
         else sub_opts.index(int(row["subdelegacion_id"])),
         format_func=lambda v: "Toda la OOAD" if v is None else sub_names[v],
+        placeholder="Elija una opción",
     )
     identifiers = st.checkbox(
         "Puede ver registros patronales completos",

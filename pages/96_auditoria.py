@@ -41,6 +41,7 @@ action = top[0].selectbox(
     key="accion",
     bind="query-params",
     on_change=_first_page,
+    placeholder="Elija una opción",
 )
 who = top[1].text_input("Usuario contiene", key="quien", bind="query-params", on_change=_first_page)
 role = top[2].selectbox(
@@ -50,6 +51,7 @@ role = top[2].selectbox(
     key="rol",
     bind="query-params",
     on_change=_first_page,
+    placeholder="Elija una opción",
 )
 bottom = st.columns([1, 1, 1])
 start = bottom[0].date_input(

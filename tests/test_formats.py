@@ -216,7 +216,7 @@ def test_plotly_config_translates_the_mode_bar() -> None:
 
     locale = PLOTLY_CONFIG["locales"][PLOTLY_CONFIG["locale"]]
     words = locale["dictionary"]
-    for key in ("Download plot as a png", "Zoom in", "Zoom out", "Autoscale", "Reset axes",
+    for key in ("Download plot as a PNG", "Zoom in", "Zoom out", "Autoscale", "Reset axes",
                 "Pan", "Box Select", "Lasso Select", "Zoom"):  # fmt: skip
         assert words[key] and words[key] != key
     assert locale["format"]["shortMonths"][0] == "ene"

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from lib.charts.theme import ACCENT, style
 
 MODEL_NAMES = {
-    "boosting": "Gradient boosting",
+    "boosting": "Árboles potenciados (gradient boosting)",
     "logistic": "Logística",
     "rule_late_last_month": "Regla: pagó tarde el mes pasado",
 }

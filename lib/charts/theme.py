@@ -27,7 +27,8 @@ PLOTLY_LOCALE_ES = {
     "moduleType": "locale",
     "name": "es-MX",
     # plotly.js's own strings (mode bar titles, messages, box/candlestick hover labels), keyed
-    # by their English text as in plotly.js's dist/plotly-locale-*.js files
+    # by their English text as plotly.js's modebar calls _(gd, "…") with it (checked against the
+    # plotly.js bundled in Streamlit 1.67: static/js/PlotlyChart.*.js)
     "dictionary": {
         "Autoscale": "Autoescalar",
         "Box Select": "Seleccionar con rectángulo",
@@ -45,7 +46,21 @@ PLOTLY_LOCALE_ES = {
         ),
         "Double-click to zoom back out": "Doble clic para volver a alejar",
         "Download plot": "Descargar gráfica",
-        "Download plot as a png": "Descargar gráfica como PNG",
+        "Download plot as a PNG": "Descargar gráfica como PNG",  # plotly.js 3 (Streamlit 1.67)
+        "Download plot as a png": "Descargar gráfica como PNG",  # plotly.js 2 (kaleido, older)
+        "Download plot as JSON": "Descargar gráfica como JSON",
+        "Image download succeeded": "Imagen descargada",
+        "JSON download succeeded": "JSON descargado",
+        "Preparing image - this may take a few seconds": (
+            "Preparando la imagen; puede tardar unos segundos"
+        ),
+        "Sorry, there was a problem downloading your image!": "No se pudo descargar la imagen.",
+        "Sorry, there was a problem downloading your JSON file!": (
+            "No se pudo descargar el archivo JSON."
+        ),
+        "Click to enter Plot subtitle": "Clic para escribir el subtítulo de la gráfica",
+        "Share chart": "Compartir gráfica",
+        "Cancel": "Cancelar",
         "Draw circle": "Dibujar círculo",
         "Draw closed freeform": "Dibujar forma libre cerrada",
         "Draw line": "Dibujar línea",

@@ -82,9 +82,16 @@ def filter_bar(
         format_func=labels.get,
         key="desde",
         bind="query-params",
+        placeholder="Elija una opción",
     )
     hasta = right.selectbox(
-        "Hasta", opts, index=len(opts) - 1, format_func=labels.get, key="hasta", bind="query-params"
+        "Hasta",
+        opts,
+        index=len(opts) - 1,
+        format_func=labels.get,
+        key="hasta",
+        bind="query-params",
+        placeholder="Elija una opción",
     )
     if desde > hasta:
         sb.warning("«Desde» es posterior a «Hasta»; se muestran los meses entre ambos.")
@@ -100,6 +107,7 @@ def filter_bar(
         key="ooad",
         bind="query-params",
         format_func=lambda v: "Todas las OOAD" if v == ALL else ooad_names[v],
+        placeholder="Elija una opción",
     )
     subs = subdelegaciones
     if ooad != ALL:
@@ -119,6 +127,7 @@ def filter_bar(
         key="subdel",
         bind="query-params",
         format_func=lambda v: "Todas las subdelegaciones" if v == ALL else sub_names[v],
+        placeholder="Elija una opción",
     )
     ch_names = dict(zip(channels["id"], channels["name"], strict=True))
     canal = sb.selectbox(
@@ -127,6 +136,7 @@ def filter_bar(
         key="canal",
         bind="query-params",
         format_func=lambda v: "Todos los canales" if v == ALL_M else ch_names[v],
+        placeholder="Elija una opción",
     )
     band_names = dict(zip(size_bands["id"], size_bands["name"], strict=True))
     tamano = sb.selectbox(
@@ -135,6 +145,7 @@ def filter_bar(
         key="tamano",
         bind="query-params",
         format_func=lambda v: "Todos los tamaños" if v == ALL_M else f"{v}: {band_names[v]}",
+        placeholder="Elija una opción",
     )
     defaults = {
         "desde": opts[max(0, len(opts) - 12)],
