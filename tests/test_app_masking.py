@@ -286,7 +286,14 @@ def test_hostile_cells_come_out_of_the_page_downloads_as_data(planted, monkeypat
 
     summary = downloads["resumen_indicadores.csv"]
     table = pd.read_csv(io.BytesIO(summary), encoding="utf-8-sig")
-    assert list(table.columns) == ["Indicador", "Periodo", "Comparación", "Cambio"]
+    assert list(table.columns) == [
+        "Indicador",
+        "Periodo",
+        "Comparación",
+        "Unidad",
+        "Cambio",
+        "Unidad del cambio",
+    ]
     assert pd.api.types.is_numeric_dtype(table["Periodo"])
     assert not table["Indicador"].astype(str).str.startswith("'").any()
 
