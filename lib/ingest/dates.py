@@ -48,36 +48,41 @@ class ColumnScan:
     two_digit_count: int = 0
 
     def add(self, raw: pd.Series) -> None:
-        """Classify one chunk of the column (text cells indexed by file row)."""
-        text = raw.dropna()
+        """Classify one chunk of the column (text cells indexed by file row). The cells are cut
+        to their first 11 characters (a d/m/aaaa date is at most 10, and the 11th tells a
+        date followed by a time from a longer number) and each distinct cut is classified
+        once: a column of date-times over a year has a few hundred, not 50,000."""
+        text = raw.dropna().astype(str).str.strip()
         if text.empty:
             return
-        parts = text.astype(str).str.extract(_SHAPE)
+        cut = text.str.slice(0, 11)
+        uniques = pd.Series(pd.unique(cut), dtype=object)
+        parts = uniques.str.extract(_SHAPE)
         shaped = parts[0].notna()
         if not shaped.any():
             return
+        counts = cut.value_counts().reindex(uniques[shaped]).to_numpy()
+        keys = uniques[shaped].to_numpy()
         parts = parts[shaped]
-        cells = text[shaped]
-        first = parts[0].astype(int)
-        second = parts[2].astype(int)
-        self.dated += len(parts)
+        first = parts[0].astype(int).to_numpy()
+        second = parts[2].astype(int).to_numpy()
+        short = (parts[3].str.len() == 2).to_numpy()
         day_first = (first > 12) & (second <= 12)
         month_first = (second > 12) & (first <= 12)
         both_small = (first <= 12) & (second <= 12)
-        short = parts[3].str.len() == 2
-        self.day_first_count += int(day_first.sum())
-        self.month_first_count += int(month_first.sum())
-        self.two_digit_count += int(short.sum())
+        self.dated += int(counts.sum())
+        self.day_first_count += int(counts[day_first].sum())
+        self.month_first_count += int(counts[month_first].sum())
+        self.two_digit_count += int(counts[short].sum())
         for mask, kept in (
             (day_first, self.day_first),
             (month_first, self.month_first),
             (both_small, self.ambiguous),
             (short, self.two_digit),
         ):
-            room = EXAMPLES - len(kept)
-            if room > 0 and mask.any():
-                hits = cells[mask].head(room)
-                kept.extend((int(r), str(v)) for r, v in hits.items())
+            for key in keys[mask][: EXAMPLES - len(kept)]:  # in order of first appearance
+                row = (cut == key).idxmax()
+                kept.append((int(row), str(raw.at[row])))
 
     @property
     def proven(self) -> str | None:
