@@ -195,3 +195,16 @@ def test_the_cfpb_slice_is_month_first():
     by_value = dict(zip(values, parsed, strict=True))
     assert by_value["9/1/2013"] == pd.Timestamp(2013, 9, 1)
     assert by_value["10/15/2013"] == pd.Timestamp(2013, 10, 15)
+
+
+def test_a_repeated_month_key_is_quoted_as_written(catalogs):  # noqa: ANN001
+    assert import_file(catalogs, "patron", patrons("Z97", ["21/03/2010"]), refresh=False).ok
+    header = "registro;mes;subdelegacion;emitido;pagado_a_tiempo;pagado_tarde;saldo_vencido"
+    rows = ["Z9700000001;11/2023;1439;10;10;0;0", "Z9700000001;2023-11;1439;12;12;0;0"]
+    r = import_file(
+        catalogs, "collection_monthly", "\n".join([header, *rows]).encode(), refresh=False
+    )
+    assert r.status == "rechazado"
+    assert r.problems[["fila", "valor", "problema"]].values.tolist() == [
+        [3, "Z9700000001 / 2023-11", "clave repetida: ya aparece en la fila 2"]
+    ]

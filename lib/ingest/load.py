@@ -203,8 +203,15 @@ def _stage_table(spec: TableSpec, target: Table, name: str, postgres: bool) -> T
     for d in spec.derived:
         if d not in {c.name for c in cols}:
             cols.append(Column(d, target.c[d].type))
+    for k in _dated_key(spec):  # quoted as written when the key is repeated
+        cols.append(Column(f"_raw_{k}", String(200)))
     kw = {"postgresql_on_commit": "DROP"} if postgres else {}
     return Table(name, MetaData(), *cols, prefixes=["TEMPORARY"], **kw)
+
+
+def _dated_key(spec: TableSpec) -> list[str]:
+    """Key columns holding a date (collection_monthly's month)."""
+    return [k for k in _file_key(spec) if spec.col(k).kind in DATE_KINDS]
 
 
 def _file_key(spec: TableSpec) -> list[str]:
@@ -234,6 +241,15 @@ def _sql_problems(
         .limit(limit)
     )
     rows = conn.execute(q).all()
+    if _dated_key(spec) and rows:  # the cells as the file wrote them, not the parsed dates
+        shown = [stage.c.get(f"_raw_{k.name}", k) for k in key]
+        raw = {
+            r[0]: r[1:]
+            for r in conn.execute(
+                select(stage.c._row, *shown).where(stage.c._row.in_([r[0] for r in rows]))
+            ).all()
+        }
+        rows = [(r[0], *raw[r[0]], r[-1]) for r in rows]
     problems.add(
         problems_frame(
             [
@@ -612,6 +628,8 @@ def _stage(conn: Connection, job: _Job, reader: TableFile, mapping: dict, stage:
             for c in spec.columns:
                 if c.lookup:
                     frame[c.lookup[0]] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+            for k in _dated_key(spec):
+                frame[f"_raw_{k}"] = raw.loc[good.index, k].to_numpy()
             frame = frame[[c.name for c in stage.columns if c.name in frame]]
             staged += insert_frame(conn, stage, frame)
         job.step(
