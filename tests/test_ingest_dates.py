@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +24,9 @@ from lib.ingest.load import import_file
 from lib.ingest.validate import DateReading, consistency, parse_column, validate_chunk
 from tests.test_ingest import PATRON_HEADER, load_examples
 
-CFPB = Path(__file__).resolve().parents[2] / "shared" / "data" / "public"
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "data" / "examples"
+CFPB = ROOT.parent / "shared" / "data" / "public"
 CFPB = CFPB / "cfpb_complaints_2013_slice.csv"
 
 
@@ -208,3 +211,37 @@ def test_a_repeated_month_key_is_quoted_as_written(catalogs):  # noqa: ANN001
     assert r.problems[["fila", "valor", "problema"]].values.tolist() == [
         [3, "Z9700000001 / 2023-11", "clave repetida: ya aparece en la fila 2"]
     ]
+
+
+def test_the_import_page_states_the_order(sqlite_tiny, tmp_path, monkeypatch):  # noqa: ANN001
+    """«Orden de las fechas»: Detectar refuses a month-first file with small days; «mes-día»
+    loads it (SQLite; the page calls the same import_file as above)."""
+    from streamlit.testing.v1 import AppTest
+
+    url = f"sqlite:///{tmp_path / 'copia.db'}"
+    shutil.copy(sqlite_tiny.removeprefix("sqlite:///"), tmp_path / "copia.db")
+    example = (EXAMPLES / "patron.csv").read_text(encoding="utf-8-sig").splitlines()
+    head, rows = example[0], [r.split(";") for r in example[1:3]]
+    for i, (r, d) in enumerate(zip(rows, ["9/10/2013", "1/2/2013"], strict=True), 1):
+        r[0], r[7] = f"Y98{i:08d}", d
+    content = "\n".join([head] + [";".join(r) for r in rows]).encode()
+    monkeypatch.setenv("MIRADOR_DATABASE_URL", url)
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=90)
+    at.run()
+    at = at.switch_page("pages/92_importar.py").run()
+    at.selectbox(key="imp_tabla").set_value("patron").run()
+    at.file_uploader(key="imp_archivo").set_value(("us.csv", content, "text/csv")).run()
+    at.toggle(key="imp_prueba").set_value(False).run()
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert at.error[0].value.startswith("Carga rechazada")
+    assert "No se puede saber el orden" in at.dataframe[1].value.iloc[0]["Problema"]
+    at.selectbox(key="imp_orden_fechas").set_value("mes-día").run()
+    at.button[0].click().run()
+    assert at.success[0].value.startswith("Carga aceptada")
+    engine = make_engine(url)
+    assert stored(engine, "Y98") == {
+        "Y9800000001": dt.date(2013, 9, 10),
+        "Y9800000002": dt.date(2013, 1, 2),
+    }
+    engine.dispose()
