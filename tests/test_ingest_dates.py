@@ -245,3 +245,15 @@ def test_the_import_page_states_the_order(sqlite_tiny, tmp_path, monkeypatch):  
         "Y9800000002": dt.date(2013, 1, 2),
     }
     engine.dispose()
+
+
+def test_an_impossible_month_first_date_says_the_order():
+    raw = pd.Series(["2/30/2013", "10/25/2013"], index=[2, 3], dtype=object)
+    col = SPECS["patron"].col("registered_on")
+    values, bad = parse_column(col, raw, DateReading({"registered_on": MDY}))
+    assert bad.tolist() == [True, False] and values[3] == pd.Timestamp(2013, 10, 25)
+    frame = pd.DataFrame({"registered_on": raw})
+    _, found = validate_chunk(SPECS["patron"], frame, DateReading({"registered_on": MDY}))
+    assert found.loc[found["columna"] == "registered_on", "problema"].tolist() == [
+        "no es una fecha (mm/dd/aaaa o aaaa-mm-dd)"
+    ]

@@ -227,6 +227,14 @@ def _normalise_choices(spec: TableSpec, typed: pd.DataFrame) -> None:
             typed[col.name] = typed[col.name].where(typed[col.name].notna(), None)
 
 
+def _kind_es(col: Col, reading: DateReading | None) -> str:
+    """What the cell should be, in Spanish; a month-first column says mm/dd/aaaa."""
+    text = KIND_ES[col.kind]
+    if reading is not None and reading.orders.get(col.name) == MDY:
+        text = text.replace("dd/mm/aaaa", "mm/dd/aaaa")
+    return text
+
+
 def _as_written(raw: pd.DataFrame, rows: object, columns: object, fallback: object) -> list[str]:
     """The cells as the file wrote them (never a parsed value: «2015-06-17 00:00:00»)."""
     out = []
@@ -256,7 +264,7 @@ def validate_chunk(
                         "fila": raw.index[bad.to_numpy()],
                         "columna": col.name,
                         "valor": raw[col.name][bad].astype(str).to_numpy(),
-                        "problema": f"no es {KIND_ES[col.kind]}",
+                        "problema": f"no es {_kind_es(col, reading)}",
                     }
                 )
             )
