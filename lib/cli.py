@@ -201,6 +201,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         refresh=not args.no_refresh,
         as_of=as_of,
         limits=limits,
+        date_order=args.orden_fechas,
+        two_digit_years=args.anios_dos_cifras,
     )
     print(result.report())
     if result.status == "interrumpida":
@@ -325,6 +327,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     i.add_argument(
         "--as-of", default=None, help="fecha que describen los datos, AAAA-MM-DD (datos al)"
+    )
+    i.add_argument(
+        "--orden-fechas",
+        choices=("dmy", "mdy"),
+        default=None,
+        help="orden de las fechas d/m/a: dmy (día/mes) o mdy (mes/día); por omisión se "
+        "detecta de todos los valores de cada columna y se rechaza si no se puede saber",
+    )
+    i.add_argument(
+        "--anios-dos-cifras",
+        action="store_true",
+        help="aceptar años de dos cifras (9/10/13): el más reciente de 19aa y 20aa que no pase "
+        "de la fecha de corte",
     )
     i.add_argument("--user", default="línea de comandos", help="quién carga (para la bitácora)")
     i.add_argument("--problems", default=None, help="guardar la lista de problemas en este CSV")

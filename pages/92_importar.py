@@ -85,6 +85,21 @@ sep = c2.selectbox(
     format_func=lambda s: {"\t": "Tabulador", "Detectar": "Detectar"}.get(s, s),
 )
 dry = c3.toggle("Sólo validar (no guarda)", value=True, key="imp_prueba")
+d1, d2 = st.columns(2)
+ORDERS = {"Detectar": None, "día-mes": "dmy", "mes-día": "mdy"}
+date_order = d1.selectbox(
+    "Orden de las fechas",
+    list(ORDERS),
+    key="imp_orden_fechas",
+    help="Detectar: de todos los valores de cada columna de fechas (9/10/2013 sólo se lee si "
+    "otra fecha de la columna muestra el orden, como 25/10/2013); si no se puede saber, la "
+    "carga se rechaza y hay que indicarlo aquí.",
+)
+two_digit = d2.checkbox(
+    "Años de dos cifras",
+    key="imp_anios_dos_cifras",
+    help="Acepta 9/10/13: el año es el más reciente de 19aa y 20aa que no pase de hoy.",
+)
 
 
 def _request() -> None:
@@ -114,6 +129,8 @@ if st.session_state.pop("imp_pendiente", False) and upload is not None:
         sep=None if sep == "Detectar" else sep,
         progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
         limits=limits,
+        date_order=ORDERS[date_order],
+        two_digit_years=two_digit,
     )
     bar.empty()
     st.session_state["imp_resultado"] = result

@@ -309,7 +309,7 @@ def test_sql_and_html_in_draft_text_are_stored_as_text(users_db) -> None:  # noq
 
 
 def _complaint_csv(header: str, folio: str, description: str) -> bytes:
-    row = f"{folio};queja;2;ventanilla;1412;;11/01/2026;25/03/2026;11/02/2026;cerrada;{description}"
+    row = f"{folio};queja;2;ventanilla;1412;;13/01/2026;25/03/2026;13/02/2026;cerrada;{description}"
     return f"{header}\n{row}\n".encode()
 
 

@@ -54,7 +54,10 @@ def catalogs_only(request: pytest.FixtureRequest, tmp_path: Path):
 
 def test_closed_without_date_is_closed_with_unknown_timeliness(catalogs_only):  # noqa: ANN001
     engine = catalogs_only
-    r = import_file(engine, "complaint", PLANTED.encode(), file_name="quejas.csv", as_of=AS_OF)
+    # received dates all on days 1-5: the order is stated (it could not be detected)
+    r = import_file(
+        engine, "complaint", PLANTED.encode(), file_name="quejas.csv", as_of=AS_OF, date_order="dmy"
+    )
     assert r.status == "cargado", r.report()
     assert r.rows_inserted == RECEIVED and r.problem_count == 0
     with engine.connect() as conn:

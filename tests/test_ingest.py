@@ -36,7 +36,8 @@ PATRON_HEADER = (
     "registro;rfc_patron;subdelegacion;division_economica;tamano;puestos;clase_de_riesgo;"
     "fecha_de_registro;tipo_de_persona;competencia_ues"
 )
-GOOD_ROW = "Z9900000001;;1439;6;S2;3;1;11/03/2010;fisica;no"
+# the day over 12 shows the day/month order (a lone 11/03/2010 is refused as ambiguous)
+GOOD_ROW = "Z9900000001;;1439;6;S2;3;1;21/03/2010;fisica;no"
 
 
 def dump(engine) -> dict[str, tuple[int, str]]:  # noqa: ANN001
@@ -180,7 +181,7 @@ BROKEN = {
         "fuera de rango: debe estar entre 1 y 5",
     ),
     "bad_date": (
-        (PATRON_HEADER + "\n" + GOOD_ROW.replace("11/03/2010", "31/02/2010") + "\n").encode(),
+        (PATRON_HEADER + "\n" + GOOD_ROW.replace("21/03/2010", "31/02/2010") + "\n").encode(),
         {},
         "no es una fecha",
     ),
@@ -224,7 +225,7 @@ def test_rejected_files_leave_every_table_byte_for_byte_unchanged(db):  # noqa: 
 def test_problem_list_has_row_column_value_and_explanation(db):  # noqa: ANN001
     rows = [
         GOOD_ROW,
-        GOOD_ROW.replace("Z9900000001", "Z9900000002").replace(";1;11/", ";9;11/"),
+        GOOD_ROW.replace("Z9900000001", "Z9900000002").replace(";1;21/", ";9;21/"),
         GOOD_ROW.replace("Z9900000001", "Z9900000003").replace(";6;S2;", ";6;S9;"),
         GOOD_ROW.replace("Z9900000001", "CORTO"),
     ]
@@ -330,7 +331,7 @@ def test_latin1_excel_and_parquet_files_load_the_same_rows(empty_db, tmp_path): 
 def test_a_big_file_streams_in_chunks_with_progress(empty_db):  # noqa: ANN001
     load_examples(empty_db.engine, upto="patron")
     rows = [
-        f"Z98{i:08d};;1439;6;S2;{i % 40};{1 + i % 5};0{1 + i % 9}/03/2010;moral;0"
+        f"Z98{i:08d};;1439;6;S2;{i % 40};{1 + i % 5};{11 + i % 9}/03/2010;moral;0"
         for i in range(2500)
     ]
     seen: list[float] = []

@@ -34,6 +34,7 @@ class Col:
     choices: tuple[str, ...] | None = None
     max_len: int | None = None
     exact_len: tuple[int, ...] | None = None
+    future_ok: bool = False  # a date that may be after the data date (a deadline, a plan)
 
     @property
     def target(self) -> str:
@@ -543,6 +544,7 @@ _add(
                 "fecha_limite",
                 "vence",
                 "fecha_vencimiento",
+                future_ok=True,
             ),
             _c(
                 "closed_on",
@@ -595,8 +597,8 @@ _add(
                 "asignacion",
                 choices=("aleatoria", "dirigida", "sin_control"),
             ),
-            _c("start_month", "month", "Mes de inicio", "mes_inicio", "inicio"),
-            _c("end_month", "month", "Mes de fin", "mes_fin", "fin"),
+            _c("start_month", "month", "Mes de inicio", "mes_inicio", "inicio", future_ok=True),
+            _c("end_month", "month", "Mes de fin", "mes_fin", "fin", future_ok=True),
             _c("cost", "float", "Costo total (MXN)", "costo", min=0),
             _c("description", "str", "Descripción", "descripcion", required=False, nullable=True),
         ),

@@ -63,10 +63,13 @@ from lib.ingest.attempts import (
     try_lock,
 )
 from lib.ingest.contract import SPECS, TableSpec, match_headers
+from lib.ingest.dates import DMY, MDY, ColumnScan, decide
 from lib.ingest.limits import ImportLimits, import_limits
 from lib.ingest.readers import CHUNK_ROWS, ReadError, TableFile, open_table
 from lib.ingest.validate import (
     PROBLEM_COLUMNS,
+    DateReading,
+    after_cutoff,
     consistency,
     derive,
     problems_frame,
@@ -200,8 +203,15 @@ def _stage_table(spec: TableSpec, target: Table, name: str, postgres: bool) -> T
     for d in spec.derived:
         if d not in {c.name for c in cols}:
             cols.append(Column(d, target.c[d].type))
+    for k in _dated_key(spec):  # quoted as written when the key is repeated
+        cols.append(Column(f"_raw_{k}", String(200)))
     kw = {"postgresql_on_commit": "DROP"} if postgres else {}
     return Table(name, MetaData(), *cols, prefixes=["TEMPORARY"], **kw)
+
+
+def _dated_key(spec: TableSpec) -> list[str]:
+    """Key columns holding a date (collection_monthly's month)."""
+    return [k for k in _file_key(spec) if spec.col(k).kind in DATE_KINDS]
 
 
 def _file_key(spec: TableSpec) -> list[str]:
@@ -231,6 +241,15 @@ def _sql_problems(
         .limit(limit)
     )
     rows = conn.execute(q).all()
+    if _dated_key(spec) and rows:  # the cells as the file wrote them, not the parsed dates
+        shown = [stage.c.get(f"_raw_{k.name}", k) for k in key]
+        raw = {
+            r[0]: r[1:]
+            for r in conn.execute(
+                select(stage.c._row, *shown).where(stage.c._row.in_([r[0] for r in rows]))
+            ).all()
+        }
+        rows = [(r[0], *raw[r[0]], r[-1]) for r in rows]
     problems.add(
         problems_frame(
             [
@@ -492,6 +511,9 @@ class _Job:
     as_of: dt.date | None
     limits: ImportLimits
     result: ImportResult
+    date_order: str | None = None  # dmy | mdy when the user stated it
+    two_digit_years: bool = False
+    reading: DateReading = field(default_factory=DateReading)
     problems: _Problems = field(default_factory=_Problems)
     started: dt.datetime = field(default_factory=dt.datetime.now)
     t0: float = field(default_factory=time.perf_counter)
@@ -536,17 +558,68 @@ def _open_reader(job: _Job) -> tuple[TableFile, dict[str, str]]:
     return reader, match.mapping
 
 
+DATE_KINDS = ("date", "datetime", "month")
+
+
+def _cutoff(job: _Job) -> dt.date:
+    return job.as_of or dt.date.today()
+
+
+def _date_reading(job: _Job, reader: TableFile, mapping: dict) -> tuple[DateReading, bool]:
+    """Each date column's day/month order, decided from all its values: a first pass over the
+    file that looks at the date columns only (lib/ingest/dates.py). Skipped when the order was
+    stated and two-digit years allowed, or the file has no date column. Returns the reading
+    and whether ``reader`` was consumed. Rejected when a column cannot be read honestly."""
+    spec, problems = job.spec, job.problems
+    cutoff_year = _cutoff(job).year if job.two_digit_years else None
+    by_file = {f: c for f, c in mapping.items() if spec.col(c).kind in DATE_KINDS}
+    if not by_file or (job.date_order is not None and job.two_digit_years):
+        orders = dict.fromkeys(by_file.values(), job.date_order or DMY)
+        return DateReading(orders, cutoff_year), False
+    job.step(0.0, "Revisando las fechas")
+    scans = {c: ColumnScan(c) for c in by_file.values()}
+    for raw in reader.chunks():
+        for f, c in by_file.items():
+            scans[c].add(raw[f])
+        job.step(0.15 * reader.fraction_read(), "Revisando las fechas")
+    orders = {}
+    for c, scan in scans.items():
+        decision = decide(scan, job.date_order, job.two_digit_years)
+        if decision.error is not None:
+            message, row = decision.error
+            problems.fatal(message, c, row)
+        orders[c] = decision.order or DMY
+    if problems.count:
+        raise Rejected
+    told = {c: o for c, o in orders.items() if scans[c].dated and job.date_order is None}
+    if told:
+        job.result.notes.append(
+            "Orden de las fechas detectado: "
+            + "; ".join(f"{c} {'día/mes' if o == DMY else 'mes/día'}" for c, o in told.items())
+            + "."
+        )
+    return DateReading(orders, cutoff_year), True
+
+
 def _stage(conn: Connection, job: _Job, reader: TableFile, mapping: dict, stage: Table) -> int:
     """Validate chunk by chunk and write the valid rows to the staging table (until the first
     problem: after it only problems are collected). Returns the rows staged."""
     spec, target, result, problems = job.spec, job.target, job.result, job.problems
-    job.step(0.0, "Leyendo y validando")
+    job.step(0.15, "Leyendo y validando")
     staged = 0
+    cutoff = _cutoff(job)
     for raw in reader.chunks():
         raw = raw[list(mapping)].rename(columns=mapping)
         result.rows_read += len(raw)
-        typed, found = validate_chunk(spec, raw)
-        found = pd.concat([found, consistency(spec, typed)], ignore_index=True)
+        typed, found = validate_chunk(spec, raw, job.reading)
+        found = pd.concat(
+            [
+                found,
+                consistency(spec, typed, raw),
+                after_cutoff(spec, typed, raw, cutoff, job.as_of is not None),
+            ],
+            ignore_index=True,
+        )
         problems.add(found)
         good = typed.drop(index=list(set(found["fila"]) & set(typed.index)))
         if not good.empty and problems.count == 0:
@@ -555,10 +628,12 @@ def _stage(conn: Connection, job: _Job, reader: TableFile, mapping: dict, stage:
             for c in spec.columns:
                 if c.lookup:
                     frame[c.lookup[0]] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+            for k in _dated_key(spec):
+                frame[f"_raw_{k}"] = raw.loc[good.index, k].to_numpy()
             frame = frame[[c.name for c in stage.columns if c.name in frame]]
             staged += insert_frame(conn, stage, frame)
         job.step(
-            0.8 * reader.fraction_read(),
+            0.15 + 0.65 * reader.fraction_read(),
             f"{result.rows_read:,} filas leídas, {problems.count:,} problemas",
         )
     if result.rows_read == 0:
@@ -605,6 +680,11 @@ def _load(conn: Connection, job: _Job) -> None:
     try:
         stage.create(conn)
         reader, mapping = _open_reader(job)
+        job.reading, consumed = _date_reading(job, reader, mapping)
+        if consumed:  # read the file again, now to validate it
+            reader = open_table(
+                job.fh, job.result.file_name, job.encoding, job.sep, job.chunk_rows, job.limits
+            )
         staged = _stage(conn, job, reader, mapping, stage)
         job.step(0.82, "Comprobando claves y catálogos")
         _sql_problems(conn, spec, stage, problems, MAX_PROBLEMS)
@@ -744,6 +824,8 @@ def import_file(
     refresh: bool = True,
     as_of: dt.date | None = None,
     limits: ImportLimits | None = None,
+    date_order: str | None = None,
+    two_digit_years: bool = False,
 ) -> ImportResult:
     """Validate ``source`` against the contract of ``table`` and, if clean, load it.
 
@@ -751,8 +833,15 @@ def import_file(
     happened in Spanish, and the attempt is recorded (lib/ingest/attempts.py). ``limits``
     default to the environment's (lib/ingest/limits.py); a bad setting raises SettingError
     (Spanish, naming the variable) before anything is read or recorded. A user the policy
-    does not let import gets NotPermitted before anything is read, recorded or locked."""
+    does not let import gets NotPermitted before anything is read, recorded or locked.
+
+    ``date_order`` (``"dmy"`` or ``"mdy"``) states the day/month order of every date column;
+    without it each column's order is detected from all its values and a column that does
+    not show it is refused (lib/ingest/dates.py). ``two_digit_years`` allows ``9/10/13``.
+    Dates after ``as_of`` (today when not given) are problems."""
     require(user, Permission.IMPORT)
+    if date_order not in (None, DMY, MDY):
+        raise ValueError(f"date_order debe ser dmy o mdy, no «{date_order}»")
     limits = limits or import_limits()
     if table not in SPECS:
         raise ValueError(
@@ -781,6 +870,8 @@ def import_file(
             as_of=as_of,
             limits=limits,
             result=ImportResult(table, file_name, _sha256(fh)),
+            date_order=date_order,
+            two_digit_years=two_digit_years,
         )
         _outcome(engine, job)
     finally:

@@ -11,14 +11,16 @@ SQL on the staged rows (lib/ingest/load.py).
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from lib.ingest.contract import Col, TableSpec
+from lib.ingest.dates import MDY, expand_two_digit_years
 
 PROBLEM_COLUMNS = ["fila", "columna", "valor", "problema"]
 TRUE = {"1", "true", "verdadero", "si", "s", "yes", "y", "x", "t", "v"}
@@ -32,6 +34,7 @@ KIND_ES = {
     "month": "un mes (mm/aaaa, aaaa-mm o una fecha)",
 }
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%Y/%m/%d", "%d.%m.%Y")
+MDY_FORMATS = ("%m/%d/%Y", "%Y-%m-%d", "%m-%d-%Y", "%Y/%m/%d", "%m.%d.%Y")
 TIME_FORMATS = ("", " %H:%M:%S.%f", " %H:%M:%S", " %H:%M", "T%H:%M:%S", "T%H:%M:%S.%f")
 MONTH_FORMATS = ("%m/%Y", "%Y-%m", "%Y%m", "%m-%Y")
 
@@ -97,11 +100,28 @@ def _dates(s: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     return out
 
 
-def parse_column(col: Col, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+@dataclass(frozen=True)
+class DateReading:
+    """How to read the d/m/a dates of a file: each column's order (lib/ingest/dates.py;
+    absent = day/month), and the year two-digit years are not after (None = not allowed)."""
+
+    orders: dict[str, str] = field(default_factory=dict)
+    two_digit_cutoff_year: int | None = None
+
+
+def parse_column(
+    col: Col, raw: pd.Series, reading: DateReading | None = None
+) -> tuple[pd.Series, pd.Series]:
     """(typed values, mask of cells that were given but could not be parsed)."""
     text = raw.astype("string").str.strip()
     text = text.mask(text == "")
     given = text.notna()
+    dates = DATE_FORMATS
+    if col.kind in ("date", "datetime", "month") and reading is not None:
+        if reading.orders.get(col.name) == MDY:
+            dates = MDY_FORMATS
+        if reading.two_digit_cutoff_year is not None:
+            text = expand_two_digit_years(text, reading.two_digit_cutoff_year)
     if col.kind == "str":
         return text.astype(object).where(given, None), pd.Series(False, index=raw.index)
     if col.kind in ("int", "float"):
@@ -124,14 +144,14 @@ def parse_column(col: Col, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
         bad = given & values.isna()
         return values, bad
     if col.kind == "date":
-        values = _dates(text, DATE_FORMATS).dt.normalize()
+        values = _dates(text, dates).dt.normalize()
         return values, given & values.isna()
     if col.kind == "datetime":
-        fmts = tuple(d + t for t in TIME_FORMATS for d in DATE_FORMATS)
+        fmts = tuple(d + t for t in TIME_FORMATS for d in dates)
         values = _dates(text, fmts)
         return values, given & values.isna()
     if col.kind == "month":
-        values = _dates(text, MONTH_FORMATS + DATE_FORMATS)
+        values = _dates(text, MONTH_FORMATS + dates)
         values = values.dt.to_period("M").dt.to_timestamp()
         return values, given & values.isna()
     raise ValueError(col.kind)
@@ -207,14 +227,35 @@ def _normalise_choices(spec: TableSpec, typed: pd.DataFrame) -> None:
             typed[col.name] = typed[col.name].where(typed[col.name].notna(), None)
 
 
-def validate_chunk(spec: TableSpec, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _kind_es(col: Col, reading: DateReading | None) -> str:
+    """What the cell should be, in Spanish; a month-first column says mm/dd/aaaa."""
+    text = KIND_ES[col.kind]
+    if reading is not None and reading.orders.get(col.name) == MDY:
+        text = text.replace("dd/mm/aaaa", "mm/dd/aaaa")
+    return text
+
+
+def _as_written(raw: pd.DataFrame, rows: object, columns: object, fallback: object) -> list[str]:
+    """The cells as the file wrote them (never a parsed value: «2015-06-17 00:00:00»)."""
+    out = []
+    for r, c, v in zip(rows, columns, fallback, strict=True):
+        cell = raw.at[r, c] if c in raw and r in raw.index else None
+        out.append(
+            str(cell) if cell is not None and not pd.isna(cell) else "" if pd.isna(v) else str(v)
+        )
+    return out
+
+
+def validate_chunk(
+    spec: TableSpec, raw: pd.DataFrame, reading: DateReading | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Typed rows (all rows, bad cells empty) and the problems found in this chunk."""
     problems: list[pd.DataFrame] = []
     typed = pd.DataFrame(index=raw.index)
     for col in spec.columns:
         if col.name not in raw:
             continue
-        values, bad = parse_column(col, raw[col.name])
+        values, bad = parse_column(col, raw[col.name], reading)
         typed[col.name] = values
         if bad.any():
             problems.append(
@@ -223,7 +264,7 @@ def validate_chunk(spec: TableSpec, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd
                         "fila": raw.index[bad.to_numpy()],
                         "columna": col.name,
                         "valor": raw[col.name][bad].astype(str).to_numpy(),
-                        "problema": f"no es {KIND_ES[col.kind]}",
+                        "problema": f"no es {_kind_es(col, reading)}",
                     }
                 )
             )
@@ -246,9 +287,12 @@ def validate_chunk(spec: TableSpec, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd
                     {
                         "fila": fc["index"].astype(int).to_numpy(),
                         "columna": fc["column"].to_numpy(),
-                        "valor": [
-                            "" if pd.isna(v) else str(v) for v in fc["failure_case"].to_numpy()
-                        ],
+                        "valor": _as_written(
+                            raw,
+                            fc["index"].astype(int).to_numpy(),
+                            fc["column"].to_numpy(),
+                            fc["failure_case"].to_numpy(),
+                        ),
                         "problema": msg,
                     }
                 )
@@ -296,18 +340,54 @@ def derive(spec: TableSpec, typed: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def consistency(spec: TableSpec, typed: pd.DataFrame) -> pd.DataFrame:
-    """Checks across columns of one row (dates in order, amounts that add up)."""
+def after_cutoff(
+    spec: TableSpec, typed: pd.DataFrame, raw: pd.DataFrame, cutoff: dt.date, stated: bool
+) -> pd.DataFrame:
+    """Dates after the data date (``--as-of``, or today when not stated) are problems, except
+    in columns that may look ahead (a complaint's due date, a campaign's months). A month
+    column is after it when its month is a later month."""
+    shown = cutoff.strftime("%d/%m/%Y")
+    when = f"la fecha de corte {shown}" if stated else f"la fecha de corte {shown} (hoy)"
+    rows = []
+    day_after = pd.Timestamp(cutoff) + pd.Timedelta(days=1)
+    next_month = pd.Timestamp(cutoff).to_period("M").to_timestamp() + pd.offsets.MonthBegin(1)
+    for col in spec.columns:
+        if col.future_ok or col.name not in typed or col.kind not in ("date", "datetime", "month"):
+            continue
+        values = pd.to_datetime(typed[col.name])
+        late = values >= (next_month if col.kind == "month" else day_after)
+        late = late.fillna(False)
+        if not late.any():
+            continue
+        what = "mes posterior a" if col.kind == "month" else "fecha posterior a"
+        for i in typed.index[late.to_numpy()]:
+            rows.append(
+                {
+                    "fila": i,
+                    "columna": col.name,
+                    "valor": str(raw.at[i, col.name]),
+                    "problema": f"{what} {when}",
+                }
+            )
+    return problems_frame(rows)
+
+
+def consistency(
+    spec: TableSpec, typed: pd.DataFrame, raw: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Checks across columns of one row (dates in order, amounts that add up); the value
+    quoted is the cell as written in ``raw`` when given."""
     rows = []
 
     def flag(mask: pd.Series, column: str, message: str) -> None:
         mask = mask.fillna(False)
         for i in typed.index[mask.to_numpy()]:
+            cell = raw.at[i, column] if raw is not None and column in raw else None
             rows.append(
                 {
                     "fila": i,
                     "columna": column,
-                    "valor": str(typed.at[i, column]),
+                    "valor": str(cell) if cell is not None else str(typed.at[i, column]),
                     "problema": message,
                 }
             )
