@@ -60,11 +60,18 @@ def fmt_pct(share: float | None, decimals: int = 1) -> str:
 
 
 def fmt_signed(x: float | None, unit: str, decimals: int = 1) -> str:
-    """+2.4 pp, -3.0 pts, +12.5% (no space before %, as in the values)."""
+    """+2.4 pp, -3.0 pts, +12.5% (no space before %, as in the values). A change too small for
+    ``decimals`` gets up to two more (-0.04 pp, not "-0.0 pp", which reads as a sign without a
+    size); one smaller still is no change (0.0)."""
     if _missing(x):
         return "—"
     sep = "" if unit == "%" else " "
-    return f"{x:+,.{decimals}f}{sep}{unit}"
+    shown = decimals
+    while x != 0 and round(x, shown) == 0 and shown < decimals + 2:
+        shown += 1
+    if round(x, shown) == 0:
+        return f"{0:+,.{decimals}f}{sep}{unit}"
+    return f"{x:+,.{shown}f}{sep}{unit}"
 
 
 def fmt_mxn(x: float | None, decimals: int = 0) -> str:

@@ -138,6 +138,11 @@ def test_es_mx_formats():
     assert fmt_pct(0.8534) == "85.3%"
     assert fmt_signed(-2.25, "pp") == "-2.2 pp" or fmt_signed(-2.25, "pp") == "-2.3 pp"
     assert fmt_signed(4.1, "%") == "+4.1%"
+    # a change that rounds to zero keeps its size instead of a bare sign ("-0.0 pp")
+    assert fmt_signed(-0.04, "pp") == "-0.04 pp"
+    assert fmt_signed(0.004, "pts") == "+0.004 pts"
+    assert fmt_signed(-0.00004, "pp") == "+0.0 pp"
+    assert fmt_signed(0.0, "pp") == "+0.0 pp"
     assert fmt_mxn_compact(22_300_000_000) == "$22.3 mmdp"
     assert fmt_mxn_compact(4_500_000) == "$4.5 mdp"
     assert fmt_mxn_compact(12_345) == "$12,345"
