@@ -75,10 +75,11 @@ def test_resumen_indicator_table_shows_each_row_in_its_unit(sqlite_tiny, monkeyp
     assert table.loc["Contactos", "Periodo"] == _metric(at, "Contactos")  # 1,234 (separators)
     for share in ("Participación digital", "Satisfacción (CSAT)", "Patrones con pago oportuno"):
         assert re.fullmatch(r"\d{1,3}\.\d%", table.loc[share, "Periodo"]), share
-        assert re.fullmatch(r"[+-]\d+\.\d pp|—", table.loc[share, "Cambio"]), share
+        # one decimal, or up to three when the change is smaller than 0.05 (lib.format.fmt_signed)
+        assert re.fullmatch(r"[+-]\d+\.\d{1,3} pp|—", table.loc[share, "Cambio"]), share
     assert re.fullmatch(r"-?\$\d{1,3}(,\d{3})*", table.loc["Recaudación a tiempo", "Periodo"])
-    assert re.fullmatch(r"[+-][\d,]+\.\d%|—", table.loc["Contactos", "Cambio"])
-    assert re.fullmatch(r"[+-]\d+\.\d pts|—", table.loc["NPS", "Cambio"])
+    assert re.fullmatch(r"[+-][\d,]+\.\d{1,3}%|—", table.loc["Contactos", "Cambio"])
+    assert re.fullmatch(r"[+-]\d+\.\d{1,3} pts|—", table.loc["NPS", "Cambio"])
 
 
 def test_changing_a_filter_changes_the_kpis(sqlite_tiny, monkeypatch):  # noqa: ANN001
