@@ -146,6 +146,24 @@ def clean_db(db):  # noqa: ANN001, ANN201
             )
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def catalogs(request, tmp_path_factory):  # noqa: ANN001, ANN201
+    """A migrated database with the example catalogs (no patrons), on each backend, one per
+    test module: what the importer tests load patrons into."""
+    from lib.db.migrate import upgrade_schema
+    from tests.test_ingest import load_examples
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('catalogs') / 'c.db'}"
+    else:
+        url = request.getfixturevalue("pg_database_factory")()
+    engine = make_engine(url)
+    upgrade_schema(engine)
+    load_examples(engine, upto="patron")
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def own_tiny(request, tmp_path, sqlite_tiny):  # noqa: ANN001, ANN201
     """(backend, engine): a tiny demo institute of the test's own, on each backend, for tests

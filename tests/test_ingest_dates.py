@@ -16,32 +16,17 @@ from sqlalchemy import select
 
 from lib.cli import main
 from lib.db.engine import make_engine
-from lib.db.migrate import upgrade_schema
 from lib.db.schema import Patron
 from lib.ingest.contract import SPECS
 from lib.ingest.dates import DMY, MDY, ColumnScan, decide, detect_order
 from lib.ingest.load import import_file
 from lib.ingest.validate import DateReading, consistency, parse_column, validate_chunk
-from tests.test_ingest import PATRON_HEADER, load_examples
+from tests.test_ingest import PATRON_HEADER
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "data" / "examples"
 CFPB = ROOT.parent / "shared" / "data" / "public"
 CFPB = CFPB / "cfpb_complaints_2013_slice.csv"
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def catalogs(request, tmp_path_factory):  # noqa: ANN001, ANN201
-    """A migrated database with the example catalogs (no patrons), on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('dates') / 'd.db'}"
-    else:
-        url = request.getfixturevalue("pg_database_factory")()
-    engine = make_engine(url)
-    upgrade_schema(engine)
-    load_examples(engine, upto="patron")
-    yield engine
-    engine.dispose()
 
 
 def patrons(prefix: str, dates: list[str]) -> bytes:

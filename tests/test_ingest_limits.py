@@ -33,20 +33,6 @@ HEADER = PATRON_HEADER.split(";")
 PEAK_MB = 300
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def catalogs(request, tmp_path_factory):  # noqa: ANN001, ANN201
-    """A migrated database with the example catalogs (no patrons), on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('limits') / 'l.db'}"
-    else:
-        url = request.getfixturevalue("pg_database_factory")()
-    engine = make_engine(url)
-    upgrade_schema(engine)
-    load_examples(engine, upto="patron")
-    yield engine
-    engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def sqlite_catalogs(tmp_path_factory):  # noqa: ANN001, ANN201
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'f.db'}")

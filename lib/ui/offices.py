@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.analysis.kpis import KPIS
-from lib.analysis.offices import ALPHA, MIN_Z, office_changes, office_ranking
+from lib.analysis.offices import ALPHA, COLUMNS, MIN_Z, office_changes, office_ranking
 from lib.filters import Filters
 from lib.format import period_label
 from lib.queries import overview
@@ -165,22 +165,7 @@ def offices_section(ctx: PageContext, comparison: Filters | None, comparison_lab
     detail = changes.assign(
         value=changes["value"].where(changes["kind"] != "share", 100 * changes["value"]),
         previous=changes["previous"].where(changes["kind"] != "share", 100 * changes["previous"]),
-    )[
-        [
-            "unit_id",
-            "unit",
-            "label",
-            "value",
-            "previous",
-            "change",
-            "change_unit",
-            "z",
-            "p",
-            "p_adjusted",
-            "marked",
-            "good",
-        ]
-    ].rename(
+    )[[c for c in COLUMNS if c not in ("kpi", "kind")]].rename(
         columns={
             "unit_id": "Clave",
             "unit": "Oficina",
