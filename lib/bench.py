@@ -834,7 +834,7 @@ def run_bench(opts: BenchOptions, log: Log = print) -> dict:
                         continue
                     views = [None, *(v for u, v in VIEWS if u == page_url and opts.views)]
                     for view in views:
-                        log(f"Página {title}{' › ' + view_name('', view) if view else ''}…")
+                        log(f"Página {title}{' › ' + ' › '.join(view.values()) if view else ''}…")
                         page = measure_page(
                             path, title, page_url, ooad_id, opts.repeat, recorder, view
                         )
