@@ -10,7 +10,9 @@ all the offices in the table (the national value in a national table, the OOAD's
 for its subdelegaciones): for the shares of ``LEVEL_TESTS`` the one-sample z of the funnel
 plot, (p − p₀) / √(p₀(1 − p₀)/n), and for NPS (s − s₀) / √(v₀/n) with v₀ the reference's
 multinomial variance. An office that is constantly worse than the rest has no change to mark
-but is marked here. Counts and pesos have no level test (their level is the office's size).
+but is marked here. Patrons on time sums patron-months (the same patron every month), so its
+n is patron-months ÷ ``months``. The digital share (set by the patron mix), counts and pesos
+(their level is the office's size) have no level test.
 
 Both marks need |z| ≥ ``MIN_Z`` (the movers' bar) **and** a p value below ``ALPHA`` after one
 Benjamini–Hochberg adjustment over every test in the table, changes and levels together.
