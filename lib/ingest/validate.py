@@ -370,7 +370,11 @@ def _contact_times(df: pd.DataFrame) -> None:
     df["menu_seconds"] = _column(df, "menu_seconds")
     outcome = df["outcome"] if "outcome" in df else pd.Series(None, index=df.index, dtype=object)
     df["outcome"] = outcome.where(outcome.notna(), "atendido").astype(object)
-    known = df["registro_patronal"].notna() if "registro_patronal" in df else False
+    known = (
+        df["registro_patronal"].notna()
+        if "registro_patronal" in df
+        else pd.Series(False, index=df.index)
+    )
     kind = (
         df["caller_kind"] if "caller_kind" in df else pd.Series(None, index=df.index, dtype=object)
     )
