@@ -234,7 +234,7 @@ def test_subdelegacion_level_matches_raw_rows(db):  # noqa: ANN001
             text(
                 "SELECT subdelegacion_id AS unit_id, COUNT(*) AS contacts, SUM(CASE WHEN "
                 "resolved_first_contact THEN 1 ELSE 0 END) AS resolved_first FROM interaction "
-                "WHERE month BETWEEN '2025-11-01' AND '2026-10-01' GROUP BY subdelegacion_id"
+                "WHERE outcome <> 'abandonado' AND month BETWEEN '2025-11-01' AND '2026-10-01' GROUP BY subdelegacion_id"
             ),
             conn,
         ).set_index("unit_id")
@@ -393,7 +393,8 @@ def test_resumen_offices_section_and_row_drill_down(db, monkeypatch):  # noqa: A
             conn.execute(
                 text(
                     "SELECT s.ooad_id, COUNT(*) FROM interaction i JOIN subdelegacion s "
-                    "ON s.id = i.subdelegacion_id WHERE i.month BETWEEN '2025-11-01' "
+                    "ON s.id = i.subdelegacion_id WHERE i.outcome <> 'abandonado' "
+                    "AND i.month BETWEEN '2025-11-01' "
                     "AND '2026-10-01' GROUP BY s.ooad_id"
                 )
             ).all()
