@@ -25,7 +25,7 @@ from lib.queries.meta import FACT_TABLES, DatabaseEmpty, DatasetMeta, dataset_me
 from lib.ui.auth import require, signed_in_user
 from lib.ui.data import cached, engine_for
 from lib.ui.errors import describe
-from lib.ui.filters import filter_bar, remember_page, scope_label
+from lib.ui.filters import filter_bar, remember_page, scope_label, shared_by_every_page
 
 LOGO = Path(__file__).resolve().parent / "assets" / "logo.svg"
 # What each page cannot show anything without: when the tables are not loaded (all of them,
@@ -309,16 +309,17 @@ def _scoped_filter_bar(
         subdelegaciones = subdelegaciones[subdelegaciones["ooad_id"] == own_ooad]
         if own_sub is not None:
             subdelegaciones = subdelegaciones[subdelegaciones["id"] == own_sub]
-    filters = filter_bar(
-        months,
-        ooads,
-        subdelegaciones,
-        channels,
-        size_bands,
-        page=page,
-        ooad_locked=own_ooad is not None,
-        subdel_locked=own_sub is not None,
-    )
+    with shared_by_every_page():
+        filters = filter_bar(
+            months,
+            ooads,
+            subdelegaciones,
+            channels,
+            size_bands,
+            page=page,
+            ooad_locked=own_ooad is not None,
+            subdel_locked=own_sub is not None,
+        )
     return enforce_scope(filters, user, ooad_of)
 
 

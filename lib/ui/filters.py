@@ -3,8 +3,10 @@ be shared by link, survives a reload, and follows the user from page to page."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+from collections.abc import Iterator
 
 import pandas as pd
 import streamlit as st
@@ -52,6 +54,30 @@ def _restore_after_page_switch(page: str) -> None:
     for key in KEYS:
         if key in shadow:  # even when equal: the new page's widget must see it as set
             st.session_state[key] = shadow[key]
+
+
+@contextlib.contextmanager
+def shared_by_every_page() -> Iterator[None]:
+    """Draw the widgets inside as if the entry point (Home.py) drew them.
+
+    Streamlit ties a widget, and the query parameter it is bound to, to the script that
+    drew it: a filter drawn by pages/2_canales.py is a different widget from the same filter
+    drawn by pages/1_resumen.py, and on a page switch Streamlit strips from the URL every
+    parameter bound to another page (``QueryParams.populate_from_query_string``, 1.67). So
+    following the sidebar menu from ``/?ooad=Jalisco`` landed on a bare ``/canales``. Widgets
+    of the entry point are kept across pages, with their parameters, which is what the
+    filters are; but they must be drawn by each page (a page can run without Home.py:
+    STREAMLIT-NOTES §1), so each page draws them under the entry point's script hash, as
+    ``st.Page.run`` itself switches hashes (``ScriptRunContext.run_with_active_hash``).
+    """
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:  # bare mode (no Streamlit run): nothing to share
+        yield
+        return
+    with ctx.run_with_active_hash(ctx.pages_manager.main_script_hash):
+        yield
 
 
 def filter_bar(
