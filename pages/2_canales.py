@@ -83,7 +83,12 @@ def comparison() -> None:
         "csat_mean": "CSAT promedio",
     }
     pick = st.segmented_control(
-        "Indicador", list(options), format_func=options.get, default="fcr", key="canales_indicador"
+        "Indicador",
+        list(options),
+        format_func=options.get,
+        default="fcr",
+        key="indicador",
+        bind="query-params",
     )
     pick = pick or "fcr"
     kind = "share" if pick in ("fcr", "csat", "repeat") else "nps" if pick == "nps" else "score"

@@ -94,7 +94,8 @@ def scores() -> None:
             list(DIMENSIONS),
             format_func=DIMENSIONS.get,
             default="channel",
-            key="eval_dim",
+            key="ver_por",
+            bind="query-params",
         )
         or "channel"
     )
@@ -128,7 +129,8 @@ def offices() -> None:
             ["subdelegacion", "ooad"],
             default="subdelegacion",
             format_func=DIMENSIONS.get,
-            key="eval_level",
+            key="nivel_embudo",
+            bind="query-params",
         )
         or "subdelegacion"
     )
@@ -207,7 +209,8 @@ def over_time() -> None:
         "Gráfica de control del canal",
         list(channel_names),
         format_func=channel_names.get,
-        key="eval_canal_control",
+        key="canal_control",
+        bind="query-params",
         index=list(channel_names).index(
             next(
                 (k for k, v in channel_names.items() if len(sig) and v == sig.iloc[0]["Canal"]),

@@ -75,14 +75,16 @@ def volume() -> None:
             list(BREAKDOWN),
             format_func=BREAKDOWN.get,
             default="kind",
-            key="quejas_desglose",
+            key="desglose",
+            bind="query-params",
         )
         or "kind"
     )
     rate = right.toggle(
         "Tasa por 10,000 contactos",
         value=False,
-        key="quejas_tasa",
+        key="tasa",
+        bind="query-params",
         help="Para comparar oficinas grandes con chicas.",
     )
     d = an.volume_series(query(ctx, q.volumes, f, dim))

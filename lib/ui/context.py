@@ -187,8 +187,11 @@ def page_setup(
         _stop_with_problem(exc, target)
         raise
     require(user, permission, source.write_engine)
+    notices: list[str] = []
     if show_filters:
-        filters = _scoped_filter_bar(source.write_engine, user, meta.months, *lists, page=title)
+        filters = _scoped_filter_bar(
+            source.write_engine, user, meta.months, *lists, page=title, notices=notices
+        )
     else:
         remember_page(title)
         st.sidebar.caption("Esta página no usa los filtros; se conservan para las demás.")
@@ -216,6 +219,8 @@ def page_setup(
     if meta.rollups_refreshed_at:
         fresh += f" · agregados actualizados el {date_label(pd.Timestamp(meta.rollups_refreshed_at).date())}"
     st.caption(" · ".join(x for x in (caption, ctx.scope, fresh) if x))
+    for notice in notices:  # a link parameter that could not be used, said (issue 17)
+        st.warning(notice, icon=":material/link_off:")
     if not meta.is_demo:
         _say_what_is_missing(meta, permission)
     return ctx
@@ -277,6 +282,7 @@ def _scoped_filter_bar(
     channels: pd.DataFrame,
     size_bands: pd.DataFrame,
     page: str,
+    notices: list[str] | None = None,
 ) -> Filters:
     """The filter bar offers only the user's scope; a URL asking for a place outside it is
     ignored, said, and recorded (forged_scope); and whatever comes out is cut to the scope
@@ -319,6 +325,7 @@ def _scoped_filter_bar(
             page=page,
             ooad_locked=own_ooad is not None,
             subdel_locked=own_sub is not None,
+            notices=notices,
         )
     return enforce_scope(filters, user, ooad_of)
 
