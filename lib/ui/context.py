@@ -26,6 +26,7 @@ from lib.ui.auth import require, signed_in_user
 from lib.ui.data import cached, engine_for
 from lib.ui.errors import describe
 from lib.ui.filters import filter_bar, remember_page, scope_label, shared_by_every_page
+from lib.ui.urlstate import copy_link_button
 
 LOGO = Path(__file__).resolve().parent / "assets" / "logo.svg"
 # What each page cannot show anything without: when the tables are not loaded (all of them,
@@ -196,6 +197,7 @@ def page_setup(
         remember_page(title)
         st.sidebar.caption("Esta página no usa los filtros; se conservan para las demás.")
         filters = None
+    copy_link_button()
     ctx = PageContext(target, engine, meta, filters, *lists, user=user)
 
     if meta.demo_with_imports:
