@@ -149,7 +149,7 @@ def narrow(ctx):  # noqa: ANN001, ANN201 (a PageContext in, the same narrowed ou
     if not chosen:
         return ctx
     row = st.container(horizontal=True, vertical_alignment="center")
-    row.caption("Sólo en esta página:")
+    row.caption("Sólo en esta página:", width="content")
     for dim in DIMENSIONS:
         if dim.param in chosen:
             row.button(
