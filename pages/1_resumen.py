@@ -16,12 +16,13 @@ from lib.filters import add_months
 from lib.format import period_label
 from lib.policy import Permission
 from lib.queries import overview
+from lib.ui import crossfilter
 from lib.ui.context import page_setup, query
 from lib.ui.kpi import kpi_grid
 from lib.ui.layout import csv_button, data_table
 from lib.ui.offices import offices_section
 
-ctx = page_setup("Resumen ejecutivo", Permission.PAGE_RESUMEN)
+ctx = crossfilter.narrow(page_setup("Resumen ejecutivo", Permission.PAGE_RESUMEN))
 f = ctx.filters
 comparison, comparison_label = comparison_period(f, ctx.meta.months)
 
@@ -40,8 +41,15 @@ kpi_grid(table, comparison_label, channel_filtered=f.channel_id is not None)
 left, right = st.columns([3, 2])
 with left:
     by_channel = query(ctx, overview.channel_month_contacts, f)
-    st.plotly_chart(channel_volume_figure(by_channel), config=PLOTLY_CONFIG, width="stretch")
-    st.caption(digital_share_reading(by_channel))
+    st.plotly_chart(
+        channel_volume_figure(by_channel),
+        config=PLOTLY_CONFIG,
+        width="stretch",
+        key="resumen_canales",
+        selection_mode="points",
+        on_select=crossfilter.click("resumen_canales", crossfilter.CANAL),
+    )
+    st.caption(digital_share_reading(by_channel) + " Clic en una barra: sólo ese canal.")
 with right:
     unit = "subdelegación" if f.ooad_id is not None else "OOAD"
     st.subheader(

@@ -18,13 +18,16 @@ from lib.format import fmt_int, fmt_mxn, fmt_pct
 from lib.policy import Permission
 from lib.queries import channels as q
 from lib.queries import overview
+from lib.ui import crossfilter
 from lib.ui.context import page_setup, query
 from lib.ui.data import cached_pure
 from lib.ui.drill import breadcrumb, on_unit_click
 from lib.ui.layout import data_table, excel_button, lazy_tabs
 
-ctx = page_setup(
-    "Canales de atención", Permission.PAGE_CANALES, caption="Estudio comparativo de canales"
+ctx = crossfilter.narrow(
+    page_setup(
+        "Canales de atención", Permission.PAGE_CANALES, caption="Estudio comparativo de canales"
+    )
 )
 f = ctx.filters
 
@@ -85,7 +88,12 @@ def comparison() -> None:
         "csat_mean": "CSAT promedio",
     }
     pick = st.segmented_control(
-        "Indicador", list(options), format_func=options.get, default="fcr", key="canales_indicador"
+        "Indicador",
+        list(options),
+        format_func=options.get,
+        default="fcr",
+        key="indicador",
+        bind="query-params",
     )
     pick = pick or "fcr"
     kind = "share" if pick in ("fcr", "csat", "repeat") else "nps" if pick == "nps" else "score"
@@ -105,7 +113,15 @@ def comparison() -> None:
 def trends() -> None:
     """Monthly volume and the move to digital."""
     by_month = query(ctx, overview.channel_month_contacts, f)
-    st.plotly_chart(channel_volume_figure(by_month), config=PLOTLY_CONFIG, width="stretch")
+    st.plotly_chart(
+        channel_volume_figure(by_month),
+        config=PLOTLY_CONFIG,
+        width="stretch",
+        key="canales_meses",
+        selection_mode="points",
+        on_select=crossfilter.click("canales_meses", crossfilter.MES, source="x"),
+    )
+    st.caption("Clic en una barra: sólo ese mes en esta página.")
     st.caption(digital_share_reading(by_month))
 
 
@@ -120,10 +136,21 @@ def segments() -> None:
         chan = ctx.channels.set_index("id")["is_digital"]
         seg = seg.assign(is_digital=seg["channel_id"].map(chan).astype(bool))
         shares = study.digital_share_by(seg, "segment_id", "segment")
+        # a size band is a filter (click narrows the page to it); a division is not
+        clickable = (
+            {
+                "key": "canales_tamanos",
+                "selection_mode": "points",
+                "on_select": crossfilter.click("canales_tamanos", crossfilter.TAMANO),
+            }
+            if dim == "size_band"
+            else {}
+        )
         col.plotly_chart(
             digital_share_bars(shares, "segment_id", "segment", f"{title} (%)"),
             config=PLOTLY_CONFIG,
             width="stretch",
+            **clickable,
         )
         col.caption(segment_share_reading(shares))
     units = query(ctx, q.channel_by_unit, f)

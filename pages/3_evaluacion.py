@@ -15,14 +15,17 @@ from lib.format import date_label, fmt_int, fmt_num, fmt_pct, month_label
 from lib.masking import mask_text
 from lib.policy import Permission
 from lib.queries import service as q
+from lib.ui import crossfilter
 from lib.ui.auth import permitted
 from lib.ui.context import page_setup, query
 from lib.ui.layout import data_table, excel_button, lazy_tabs
 
-ctx = page_setup(
-    "Evaluación del servicio",
-    Permission.PAGE_EVALUACION,
-    caption="Encuestas posteriores al contacto",
+ctx = crossfilter.narrow(
+    page_setup(
+        "Evaluación del servicio",
+        Permission.PAGE_EVALUACION,
+        caption="Encuestas posteriores al contacto",
+    )
 )
 f = ctx.filters
 channel_names = ctx.channels.set_index("id")["name"].to_dict()
@@ -94,7 +97,8 @@ def scores() -> None:
             list(DIMENSIONS),
             format_func=DIMENSIONS.get,
             default="channel",
-            key="eval_dim",
+            key="ver_por",
+            bind="query-params",
         )
         or "channel"
     )
@@ -113,7 +117,10 @@ def scores() -> None:
             score_bars(chart_t, f"Satisfechos por {DIMENSIONS[dim].lower()} (%)"),
             config=PLOTLY_CONFIG,
             width="stretch",
+            **crossfilter.chart_events("evaluacion_puntajes", dim),
         )
+        if crossfilter.hint(dim):
+            st.caption(crossfilter.hint(dim).capitalize() + ".")
     st.caption(
         "IC 95 %: Wilson para porcentajes, t para promedios, varianza multinomial para "
         "NPS. Un intervalo ancho es poca información, no mal servicio."
@@ -128,7 +135,8 @@ def offices() -> None:
             ["subdelegacion", "ooad"],
             default="subdelegacion",
             format_func=DIMENSIONS.get,
-            key="eval_level",
+            key="nivel_embudo",
+            bind="query-params",
         )
         or "subdelegacion"
     )
@@ -207,7 +215,8 @@ def over_time() -> None:
         "Gráfica de control del canal",
         list(channel_names),
         format_func=channel_names.get,
-        key="eval_canal_control",
+        key="canal_control",
+        bind="query-params",
         index=list(channel_names).index(
             next(
                 (k for k, v in channel_names.items() if len(sig) and v == sig.iloc[0]["Canal"]),

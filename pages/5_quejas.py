@@ -16,14 +16,17 @@ from lib.format import date_label, fmt_int, fmt_num, fmt_pct, month_label, perio
 from lib.masking import mask_text
 from lib.policy import Permission
 from lib.queries import complaints as q
+from lib.ui import crossfilter
 from lib.ui.auth import permitted
 from lib.ui.context import Source, page_setup, query
 from lib.ui.layout import data_table, excel_button, lazy_tabs
 
-ctx = page_setup(
-    "Quejas y denuncias",
-    Permission.PAGE_QUEJAS,
-    caption="Quejas, denuncias, PRODECON y sugerencias",
+ctx = crossfilter.narrow(
+    page_setup(
+        "Quejas y denuncias",
+        Permission.PAGE_QUEJAS,
+        caption="Quejas, denuncias, PRODECON y sugerencias",
+    )
 )
 f = ctx.filters
 as_of = ctx.meta.data_as_of or f.end
@@ -75,14 +78,16 @@ def volume() -> None:
             list(BREAKDOWN),
             format_func=BREAKDOWN.get,
             default="kind",
-            key="quejas_desglose",
+            key="desglose",
+            bind="query-params",
         )
         or "kind"
     )
     rate = right.toggle(
         "Tasa por 10,000 contactos",
         value=False,
-        key="quejas_tasa",
+        key="tasa",
+        bind="query-params",
         help="Para comparar oficinas grandes con chicas.",
     )
     d = an.volume_series(query(ctx, q.volumes, f, dim))
@@ -96,6 +101,19 @@ def volume() -> None:
         ),
         config=PLOTLY_CONFIG,
         width="stretch",
+        # a channel or an office is a filter; a kind or category is not, so its month is
+        **(
+            crossfilter.chart_events("quejas_volumen", dim)
+            or crossfilter.chart_events("quejas_volumen", "month", source="x")
+        ),
+    )
+    st.caption(
+        (
+            crossfilter.hint(dim)
+            if dim in ("channel", "ooad", "subdelegacion")
+            else crossfilter.hint("month")
+        ).capitalize()
+        + "."
     )
     totals = an.volume_totals(d)
     data_table(
@@ -158,11 +176,11 @@ def timeliness() -> None:
     st.caption("Sin identificadores de patrones. Ordenadas de la más atrasada a la menos.")
 
 
-def _go_to(subdel_id: int, ooad_id: int, month: dt.date) -> None:
-    st.session_state["ooad"] = str(ooad_id)
-    st.session_state["subdel"] = str(subdel_id)
-    st.session_state["desde"] = month.strftime("%Y-%m")
-    st.session_state["hasta"] = month.strftime("%Y-%m")
+def _go_to(subdel_id: int, month: dt.date) -> None:
+    """The office and month narrow this page only (chips under the title, in the URL), not
+    the sidebar filters of every page (issue 17)."""
+    crossfilter.set_selection(crossfilter.SUBDEL.param, str(subdel_id))
+    crossfilter.set_selection(crossfilter.MES.param, month.strftime("%Y-%m"))
     st.session_state["vista"] = "Oportunidad"
 
 
@@ -191,7 +209,7 @@ def unusual() -> None:
             "Ver vencidas",
             key=f"ver_{r['subdelegacion_id']}_{r['month']}",
             on_click=_go_to,
-            args=(int(r["subdelegacion_id"]), int(r["ooad_id"]), r["month"]),
+            args=(int(r["subdelegacion_id"]), r["month"]),
         )
     top = flagged.iloc[0]
     s = an.expected_counts(series)  # each office's expectation uses every office's history

@@ -24,6 +24,7 @@ from lib.policy import NotPermitted, Permission
 from lib.queries import campaigns as qc
 from lib.queries import overview
 from lib.queries import planning as qp
+from lib.ui import urlstate
 from lib.ui.campaigns import campaign_result, stored_results
 from lib.ui.context import page_setup, query
 from lib.ui.data import cached_pure
@@ -108,6 +109,10 @@ labels = {
     f"{dr.STATUSES.get(r.status, r.status)}"
     for r in drafts.itertuples()
 }
+# the chosen draft is in the URL by id (?borrador=12): its label changes with each version
+missing = urlstate.follow("borrador", "pat_draft", labels, int)
+if missing:
+    st.warning(missing, icon=":material/link_off:")
 choice = st.selectbox(
     "Borrador",
     [None, *labels],
@@ -116,6 +121,7 @@ choice = st.selectbox(
     help="Los borradores se guardan en la base compartida; cada guardado es una versión.",
     placeholder="Elija una opción",
 )
+urlstate.publish("borrador", choice)
 work = st.session_state.get(WORK)
 stale = (  # a new, untouched draft follows the filters' place; an edited one keeps its numbers
     work is not None

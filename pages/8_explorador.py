@@ -9,13 +9,16 @@ from lib.format import fmt_num, fmt_signed, period_label
 from lib.metrics import CATALOG, DIMENSIONS
 from lib.policy import Permission
 from lib.queries.explorer import MAX_DIMENSIONS, explore, explore_compared
+from lib.ui import crossfilter
 from lib.ui.context import page_setup, query
 from lib.ui.layout import data_table, excel_button
 
-ctx = page_setup(
-    "Explorador",
-    Permission.PAGE_EXPLORADOR,
-    caption="Medidas del catálogo por las dimensiones que elija",
+ctx = crossfilter.narrow(
+    page_setup(
+        "Explorador",
+        Permission.PAGE_EXPLORADOR,
+        caption="Medidas del catálogo por las dimensiones que elija",
+    )
 )
 f = ctx.filters
 
@@ -89,8 +92,18 @@ if not dims:
         delta = None if delta == "—" else f"{delta} {COMPARISONS[compare][0]}"
     st.metric(m.name, fmt_num(df["value"].iloc[0], m.decimals) + unit, delta=delta)
 else:
-    st.plotly_chart(explorer_figure(df, m, dims), config=PLOTLY_CONFIG, width="stretch")
-    st.caption(reading(df, m, dims))
+    # months are on the x axis of a line chart; any other first dimension is a bar's code
+    clicked = "month" if "month" in dims else dims[0]
+    st.plotly_chart(
+        explorer_figure(df, m, dims),
+        config=PLOTLY_CONFIG,
+        width="stretch",
+        **crossfilter.chart_events(
+            "explorador_grafica", clicked, source="x" if clicked == "month" else "customdata"
+        ),
+    )
+    hint = crossfilter.hint(clicked)
+    st.caption(reading(df, m, dims) + (f" ({hint}.)" if hint else ""))
 
 names = {label_column(df, d): DIMENSIONS[d][0] for d in dims}
 codes = {d: f"Clave {DIMENSIONS[d][0].lower()}" for d in dims if f"{d}_label" in df}

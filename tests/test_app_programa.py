@@ -184,6 +184,38 @@ def test_save_and_reload_on_each_backend(clean_db, monkeypatch):  # noqa: ANN001
     assert grid.loc[DIGITAL, "target"] == 41.25
 
 
+def test_the_chosen_draft_is_in_the_url(clean_db, monkeypatch):  # noqa: ANN001
+    """A saved or chosen draft is ``?borrador=<id>`` (its label changes with each version),
+    so a copied link opens it; an id that does not exist is said."""
+    db = clean_db
+    at = _page(monkeypatch, db.url)
+    _edit_target(at, DIGITAL, "target", 41.25)
+    at = _save(at)
+    draft_id = int(at.session_state["pat_work"]["draft_id"])
+    assert at.query_params.get("borrador") == str(draft_id)
+
+    monkeypatch.setenv("MIRADOR_DATABASE_URL", db.url)
+    link = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120)
+    link.query_params.update({"vista": "Metas", "borrador": str(draft_id)})
+    link.run()
+    link.switch_page("pages/7_programa.py").run()
+    assert not link.exception, link.exception
+    assert link.selectbox(key="pat_draft").value == draft_id
+    assert link.dataframe[0].value.set_index("indicator").loc[DIGITAL, "target"] == 41.25
+
+    # back to a new draft: the parameter leaves the URL
+    link.selectbox(key="pat_draft").set_value(None).run()
+    assert "borrador" not in link.query_params
+
+    missing = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120)
+    missing.query_params.update({"vista": "Metas", "borrador": "99999"})
+    missing.run()
+    missing.switch_page("pages/7_programa.py").run()
+    assert not missing.exception, missing.exception
+    assert any("«borrador=99999»" in w.value for w in missing.warning)
+    assert missing.selectbox(key="pat_draft").value is None
+
+
 def test_a_new_untouched_draft_follows_the_filters_place(url, monkeypatch):  # noqa: ANN001
     at = _page(monkeypatch, url, vista="Línea base")
     national = at.dataframe[0].value.set_index("Indicador").loc["Contactos (todos los canales)"]

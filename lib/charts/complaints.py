@@ -25,6 +25,7 @@ def volume_figure(d: pd.DataFrame, x: str, title: str, rate: bool) -> go.Figure:
                 mode="lines+markers",
                 name=str(label),
                 line={"color": PALETTE[i % len(PALETTE)]},
+                customdata=[str(key)] * len(rows),  # what a click filters by (crossfilter)
             )
         )
     fig.update_yaxes(title_text="Por 10,000 contactos" if rate else "Recibidas", rangemode="tozero")

@@ -39,6 +39,7 @@ def explorer_figure(df: pd.DataFrame, metric: Metric, dims: list[str]) -> go.Fig
             x=x,
             y="value",
             color=second,
+            custom_data=[dims[0]],  # the clicked bar's code, for click to filter
             barmode="group",
             color_discrete_sequence=None if second else [ACCENT],
         )

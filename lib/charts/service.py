@@ -131,8 +131,9 @@ def score_bars(t: pd.DataFrame, title: str) -> go.Figure:
                 "array": 100 * (d["satisfied_high"] - d["satisfied"]),
                 "arrayminus": 100 * (d["satisfied"] - d["satisfied_low"]),
             },
-            customdata=d["responses"],
-            hovertemplate="%{y}: %{x:.1f}% de %{customdata:,} respuestas<extra></extra>",
+            # the row's key first, so a click can filter or drill by it (lib/ui/crossfilter.py)
+            customdata=d.assign(key=d["key"].astype(str))[["key", "responses"]].to_numpy(object),
+            hovertemplate="%{y}: %{x:.1f}% de %{customdata[1]:,} respuestas<extra></extra>",
         )
     )
     fig.update_xaxes(title_text="Satisfechos (%) con IC 95 %", ticksuffix="%", range=[0, 100])

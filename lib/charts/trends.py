@@ -25,6 +25,8 @@ def channel_volume_figure(by_channel: pd.DataFrame) -> go.Figure:
                 y=rows["contacts"],
                 name=channel,
                 marker_color=CHANNEL_COLORS.get(channel),
+                # the channel's id, so a click can filter by it (lib/ui/crossfilter.py)
+                customdata=rows.get("channel_id"),
                 hovertemplate="%{x|%b %Y}: %{y:,.0f} contactos<extra>" + channel + "</extra>",
             ),
             secondary_y=False,

@@ -25,7 +25,8 @@ from lib.queries.meta import FACT_TABLES, DatabaseEmpty, DatasetMeta, dataset_me
 from lib.ui.auth import require, signed_in_user
 from lib.ui.data import cached, engine_for
 from lib.ui.errors import describe
-from lib.ui.filters import filter_bar, remember_page, scope_label
+from lib.ui.filters import filter_bar, remember_page, scope_label, shared_by_every_page
+from lib.ui.urlstate import copy_link_button
 
 LOGO = Path(__file__).resolve().parent / "assets" / "logo.svg"
 # What each page cannot show anything without: when the tables are not loaded (all of them,
@@ -187,12 +188,16 @@ def page_setup(
         _stop_with_problem(exc, target)
         raise
     require(user, permission, source.write_engine)
+    notices: list[str] = []
     if show_filters:
-        filters = _scoped_filter_bar(source.write_engine, user, meta.months, *lists, page=title)
+        filters = _scoped_filter_bar(
+            source.write_engine, user, meta.months, *lists, page=title, notices=notices
+        )
     else:
         remember_page(title)
         st.sidebar.caption("Esta página no usa los filtros; se conservan para las demás.")
         filters = None
+    copy_link_button()
     ctx = PageContext(target, engine, meta, filters, *lists, user=user)
 
     if meta.demo_with_imports:
@@ -216,6 +221,8 @@ def page_setup(
     if meta.rollups_refreshed_at:
         fresh += f" · agregados actualizados el {date_label(pd.Timestamp(meta.rollups_refreshed_at).date())}"
     st.caption(" · ".join(x for x in (caption, ctx.scope, fresh) if x))
+    for notice in notices:  # a link parameter that could not be used, said (issue 17)
+        st.warning(notice, icon=":material/link_off:")
     if not meta.is_demo:
         _say_what_is_missing(meta, permission)
     return ctx
@@ -277,6 +284,7 @@ def _scoped_filter_bar(
     channels: pd.DataFrame,
     size_bands: pd.DataFrame,
     page: str,
+    notices: list[str] | None = None,
 ) -> Filters:
     """The filter bar offers only the user's scope; a URL asking for a place outside it is
     ignored, said, and recorded (forged_scope); and whatever comes out is cut to the scope
@@ -309,16 +317,18 @@ def _scoped_filter_bar(
         subdelegaciones = subdelegaciones[subdelegaciones["ooad_id"] == own_ooad]
         if own_sub is not None:
             subdelegaciones = subdelegaciones[subdelegaciones["id"] == own_sub]
-    filters = filter_bar(
-        months,
-        ooads,
-        subdelegaciones,
-        channels,
-        size_bands,
-        page=page,
-        ooad_locked=own_ooad is not None,
-        subdel_locked=own_sub is not None,
-    )
+    with shared_by_every_page():
+        filters = filter_bar(
+            months,
+            ooads,
+            subdelegaciones,
+            channels,
+            size_bands,
+            page=page,
+            ooad_locked=own_ooad is not None,
+            subdel_locked=own_sub is not None,
+            notices=notices,
+        )
     return enforce_scope(filters, user, ooad_of)
 
 

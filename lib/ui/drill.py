@@ -9,6 +9,19 @@ from lib.filters import Filters
 from lib.ui.filters import ALL
 
 
+def point_customdata(point: dict) -> list | None:
+    """A clicked point's ``customdata`` as a list. The browser sends an array as an object
+    ``{"0": ..., "1": ...}`` and a single value as itself; AppTest passes lists."""
+    custom = point.get("customdata")
+    if custom is None:
+        return None
+    if isinstance(custom, dict):
+        return [custom[k] for k in sorted(custom, key=int)]
+    if isinstance(custom, list | tuple):
+        return list(custom)
+    return [custom]
+
+
 def on_unit_click(chart_key: str, level: str) -> None:
     """Callback for st.plotly_chart(on_select=...): the clicked bar's customdata[0] is the id
     of an OOAD (level "ooad") or a subdelegación (level "subdel")."""
@@ -16,11 +29,9 @@ def on_unit_click(chart_key: str, level: str) -> None:
     points = (event.get("selection") or {}).get("points") or []
     if not points:
         return
-    custom = points[0].get("customdata")
-    if isinstance(custom, dict):  # the browser sends arrays as {"0": ..., "1": ...}
-        custom = [custom[k] for k in sorted(custom, key=int)]
+    custom = point_customdata(points[0])
     try:
-        unit_id = str(int(custom[0]))
+        unit_id = str(int(custom[0]))  # type: ignore[index]
     except (TypeError, ValueError, IndexError, KeyError):
         return  # a click that carries no office id: nothing to drill into
     if level == "ooad":

@@ -3,14 +3,17 @@ be shared by link, survives a reload, and follows the user from page to page."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+from collections.abc import Iterator
 
 import pandas as pd
 import streamlit as st
 
 from lib.filters import Filters
 from lib.format import month_label
+from lib.urlparams import reversed_period, unknown_values
 
 ALL = "todas"
 ALL_M = "todos"
@@ -54,6 +57,101 @@ def _restore_after_page_switch(page: str) -> None:
             st.session_state[key] = shadow[key]
 
 
+@contextlib.contextmanager
+def shared_by_every_page() -> Iterator[None]:
+    """Draw the widgets inside as if the entry point (Home.py) drew them.
+
+    Streamlit ties a widget, and the query parameter it is bound to, to the script that
+    drew it: a filter drawn by pages/2_canales.py is a different widget from the same filter
+    drawn by pages/1_resumen.py, and on a page switch Streamlit strips from the URL every
+    parameter bound to another page (``QueryParams.populate_from_query_string``, 1.67). So
+    following the sidebar menu from ``/?ooad=Jalisco`` landed on a bare ``/canales``. Widgets
+    of the entry point are kept across pages, with their parameters, which is what the
+    filters are; but they must be drawn by each page (a page can run without Home.py:
+    STREAMLIT-NOTES §1), so each page draws them under the entry point's script hash, as
+    ``st.Page.run`` itself switches hashes (``ScriptRunContext.run_with_active_hash``).
+    """
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:  # bare mode (no Streamlit run): nothing to share
+        yield
+        return
+    with ctx.run_with_active_hash(ctx.pages_manager.main_script_hash):
+        yield
+
+
+def _option_labels(
+    months: tuple[dt.date, ...],
+    ooads: pd.DataFrame,
+    subdelegaciones: pd.DataFrame,
+    channels: pd.DataFrame,
+    size_bands: pd.DataFrame,
+    ooad_locked: bool,
+    ooad_label: str | None,
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """The labels each filter offers (what Streamlit writes in the URL) and each default's
+    label, as ``filter_bar`` draws them. ``ooad_label``: the OOAD the link asks for, which
+    decides how subdelegaciones are named ("Juárez" under an OOAD, "Juárez (Chihuahua)")."""
+    month_labels = [month_label(m) for m in months] or [month_label(dt.date.today())]
+    names = dict(zip(ooads["id"].astype(int), ooads["name"], strict=True))
+    ooad_labels = list(names.values()) if ooad_locked else ["Todas las OOAD", *names.values()]
+    chosen = next((i for i, n in names.items() if n == ooad_label), None)
+    subs = subdelegaciones
+    if chosen is not None:
+        sub_labels = list(subs.loc[subs["ooad_id"] == chosen, "name"])
+    else:
+        sub_labels = [
+            f"{n} ({names.get(int(o), o)})"
+            for n, o in zip(subs["name"], subs["ooad_id"], strict=True)
+        ]
+    options = {
+        "desde": month_labels,
+        "hasta": month_labels,
+        "ooad": ooad_labels,
+        "subdel": ["Todas las subdelegaciones", *sub_labels],
+        "canal": ["Todos los canales", *channels["name"]],
+        "tamano": [
+            "Todos los tamaños",
+            *(f"{i}: {n}" for i, n in zip(size_bands["id"], size_bands["name"], strict=True)),
+        ],
+    }
+    used = {
+        "desde": month_labels[max(0, len(month_labels) - 12)],
+        "hasta": month_labels[-1],
+        "ooad": ooad_labels[0],
+        "subdel": "Todas las subdelegaciones",
+        "canal": "Todos los canales",
+        "tamano": "Todos los tamaños",
+    }
+    return options, used
+
+
+def _check_link(
+    months: tuple[dt.date, ...],
+    ooads: pd.DataFrame,
+    subdelegaciones: pd.DataFrame,
+    channels: pd.DataFrame,
+    size_bands: pd.DataFrame,
+    ooad_locked: bool,
+    notices: list[str],
+) -> None:
+    """Say which filter parameters of the URL are no option (``?ooad=Narnia``, a month
+    outside the data): Streamlit would drop them without a word and show the default."""
+    params = st.query_params.to_dict()
+    if not any(k in params for k in KEYS):
+        return
+    options, used = _option_labels(
+        months, ooads, subdelegaciones, channels, size_bands, ooad_locked, params.get("ooad")
+    )
+    if params.get("ooad") not in options["ooad"]:
+        # the subdelegación is then read as it would be without an OOAD
+        options, _ = _option_labels(
+            months, ooads, subdelegaciones, channels, size_bands, ooad_locked, None
+        )
+    notices.extend(p.message for p in unknown_values(params, options, used))
+
+
 def filter_bar(
     months: tuple[dt.date, ...],
     ooads: pd.DataFrame,
@@ -63,10 +161,14 @@ def filter_bar(
     page: str = "",
     ooad_locked: bool = False,
     subdel_locked: bool = False,
+    notices: list[str] | None = None,
 ) -> Filters:
     """``*_locked``: the user's scope is that one place (the lists hold only it), so the
-    choice of "all" is not offered."""
+    choice of "all" is not offered. ``notices`` receives, in Spanish, each parameter of the
+    link that could not be used and what is shown instead (the page shows them)."""
+    notices = [] if notices is None else notices
     _restore_after_page_switch(page)
+    _check_link(months, ooads, subdelegaciones, channels, size_bands, ooad_locked, notices)
     sb = st.sidebar
     sb.markdown("### Filtros")
     if not months:  # no facts with a date loaded yet: the current month, said
@@ -94,6 +196,7 @@ def filter_bar(
         placeholder="Elija una opción",
     )
     if desde > hasta:
+        notices.append(reversed_period(desde, hasta, labels) or "")
         sb.warning("«Desde» es posterior a «Hasta»; se muestran los meses entre ambos.")
         desde, hasta = hasta, desde
 

@@ -4,6 +4,7 @@ pick the saved draft and download it as Excel with the number typed."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -72,4 +73,68 @@ def test_type_a_target_save_reload_and_export(page: Page):
     cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
     assert "45.5" in cells
     assert len(doc.inline_shapes) == 2 or any("sólo las tablas" in p.text for p in doc.paragraphs)
+    assert_no_exception(page)
+
+
+def _cell(page: Page, row: int, col: int):  # noqa: ANN202
+    """A cell of the Metas grid (0-based), from the accessible table the grid keeps behind
+    its canvas: its text and ``aria-readonly``."""
+    grid = page.get_by_test_id("stMain").get_by_test_id("stDataFrame").first
+    cell = grid.get_by_test_id(f"glide-cell-{col + 1}-{row}")
+    cell.wait_for(state="attached")
+    return cell
+
+
+def _open_cell(page: Page, row: int, col: int) -> None:
+    grid = page.get_by_test_id("stMain").get_by_test_id("stDataFrame").first
+    expect(grid.locator("canvas").first).to_be_visible()
+    grid.click(position={"x": 80, "y": ROW_PX + ROW_PX // 2})
+    for _ in range(row):
+        page.keyboard.press("ArrowDown")
+    for _ in range(col):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+
+
+@pytest.mark.browser
+def test_metas_grid_refuses_letters_and_negatives_and_keeps_the_baseline(page: Page):
+    """Issue 17: typing "-5" stored 5, "abc" stored 0, and the baseline took any number."""
+    page.goto("/programa?vista=Metas")
+    wait_for_app_run(page, timeout=90_000)
+    main = page.get_by_test_id("stMain")
+    base_cell = _cell(page, DIGITAL_ROW, TARGET_COL - 1)
+    expect(base_cell).to_have_attribute("aria-readonly", "true")
+    baseline = base_cell.inner_text()
+    assert re.fullmatch(r"\d+(\.\d+)?", baseline), baseline
+    target = _cell(page, DIGITAL_ROW, TARGET_COL).inner_text()
+
+    # letters: the number editor does not take them, and nothing is stored (not 0)
+    _open_cell(page, DIGITAL_ROW, TARGET_COL)
+    cell_input = page.locator(".gdg-input").first
+    expect(cell_input).to_be_visible()
+    page.keyboard.type("abc")
+    assert cell_input.input_value() == ""
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(1000)
+    wait_for_app_run(page)
+    expect(_cell(page, DIGITAL_ROW, TARGET_COL)).to_have_text(target)
+
+    # a negative number: refused at edit time, said in Spanish, the cell keeps its value
+    _open_cell(page, DIGITAL_ROW, TARGET_COL)
+    cell_input = page.locator(".gdg-input").first
+    expect(cell_input).to_be_visible()
+    cell_input.fill("-5")
+    page.keyboard.press("Enter")
+    refused = main.get_by_test_id("stAlert").filter(has_text="Estos cambios no se aplicaron")
+    expect(refused).to_contain_text("Meta: -5 es negativo")
+    wait_for_app_run(page)
+    expect(_cell(page, DIGITAL_ROW, TARGET_COL)).to_have_text(target)
+
+    # the baseline comes from the data: read-only, a typed number does not take
+    _open_cell(page, DIGITAL_ROW, TARGET_COL - 1)
+    page.keyboard.type("1")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(1000)
+    wait_for_app_run(page)
+    expect(_cell(page, DIGITAL_ROW, TARGET_COL - 1)).to_have_text(baseline)
     assert_no_exception(page)

@@ -1,0 +1,179 @@
+"""The URL is the state (issue 17) under AppTest: link parameters that are no option are
+said, page-local selections narrow the page and their chips remove them, «Ver vencidas»
+narrows Quejas only, in-tab controls come from the URL. The pure pieces (lib/urlparams.py,
+lib.ui.crossfilter.narrowed) are tested on hand-made inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
+
+from lib.filters import Filters
+from lib.ui import crossfilter
+from lib.urlparams import reversed_period, unknown_values
+
+ROOT = Path(__file__).resolve().parents[1]
+PERIOD = "i.month BETWEEN '2025-11-01' AND '2026-10-01'"
+
+
+def _app(monkeypatch, url: str, page: str | None = None, **params: str) -> AppTest:  # noqa: ANN001
+    monkeypatch.setenv("MIRADOR_DATABASE_URL", url)
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=90)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _count(engine, sql: str) -> int:  # noqa: ANN001
+    with engine.connect() as conn:
+        return conn.execute(text(sql)).scalar_one()
+
+
+def _warnings(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning]
+
+
+# ---- pure ----------------------------------------------------------------------------------
+
+
+def test_unknown_values_names_the_parameter_and_what_is_used():
+    options = {"ooad": ["Todas las OOAD", "Jalisco"], "canal": ["Todos los canales", "Web"]}
+    used = {"ooad": "Todas las OOAD", "canal": "Todos los canales"}
+    problems = unknown_values({"ooad": "Narnia", "canal": "Web", "vista": "x"}, options, used)
+    assert [(p.param, p.value, p.used) for p in problems] == [("ooad", "Narnia", "Todas las OOAD")]
+    assert problems[0].message == (
+        "El enlace pide «ooad=Narnia», que no es una opción de «OOAD»; se usa «Todas las OOAD»."
+    )
+    assert unknown_values({"ooad": ""}, options, used)[0].value == ""  # empty is no option
+    assert unknown_values({}, options, used) == []
+
+
+def test_reversed_period_is_said_with_both_months():
+    labels = {"2026-01": "ene 2026", "2026-10": "oct 2026"}
+    assert reversed_period("2026-01", "2026-10", labels) is None
+    assert reversed_period("2026-01", "2026-01", labels) is None
+    said = reversed_period("2026-10", "2026-01", labels)
+    assert "«desde=oct 2026»" in said and "«hasta=ene 2026»" in said
+    assert "de ene 2026 a oct 2026" in said
+
+
+def test_narrowed_applies_each_selection_within_the_scope():
+    f = Filters(dt.date(2025, 11, 1), dt.date(2026, 10, 1), ooad_id=14)
+    out = crossfilter.narrowed(
+        f,
+        {"sel_canal": "web", "sel_tamano": "S1", "sel_mes": "2026-06", "sel_subdel": "1439"},
+        {1439: 14},
+    )
+    assert (out.channel_id, out.size_band_id) == ("web", "S1")
+    assert (out.start, out.end) == (dt.date(2026, 6, 1), dt.date(2026, 6, 1))
+    assert (out.ooad_id, out.subdelegacion_id) == (14, 1439)
+    assert out.scope == f.scope  # the user's place is kept: a selection never widens
+    assert crossfilter.narrowed(f, {}, {}) == f
+
+
+@pytest.mark.parametrize(
+    ("point", "source", "expected"),
+    [
+        ({"customdata": {"0": "web", "1": 12}}, "customdata", "web"),  # the browser's shape
+        ({"customdata": ["S1", 12]}, "customdata", "S1"),
+        ({"customdata": "ventanilla"}, "customdata", "ventanilla"),  # one value per point
+        ({"x": "2026-03-01"}, "x", "2026-03-01"),
+        ({"x": "2026-03-01"}, "customdata", None),  # nothing to filter by
+    ],
+)
+def test_a_clicked_point_gives_its_value(point, source, expected):  # noqa: ANN001
+    assert crossfilter._value(point, source) == expected
+
+
+# ---- pages, on both backends -----------------------------------------------------------------
+
+
+def test_invalid_link_parameters_are_said(db, monkeypatch):  # noqa: ANN001
+    at = _app(
+        monkeypatch,
+        db.url,
+        ooad="Narnia",
+        canal="Paloma",
+        tamano="XXL",
+        desde="ene 2019",
+        subdel="Atlántida",
+    )
+    said = " ".join(_warnings(at))
+    assert "«ooad=Narnia»" in said and "se usa «Todas las OOAD»" in said
+    assert "«canal=Paloma»" in said and "«Todos los canales»" in said
+    assert "«tamano=XXL»" in said
+    assert "«desde=ene 2019»" in said and "se usa «nov 2025»" in said
+    assert "«subdel=Atlántida»" in said
+    assert at.sidebar.selectbox(key="ooad").value == "todas"
+    assert at.caption[0].value.startswith("Nacional")
+
+    at = _app(monkeypatch, db.url, desde="oct 2026", hasta="ene 2026")
+    assert any("«desde=oct 2026»" in w and "«hasta=ene 2026»" in w for w in _warnings(at))
+
+    # a valid link says nothing
+    at = _app(
+        monkeypatch, db.url, ooad="Jalisco", subdel="Libertad Reforma", canal="Contact center"
+    )
+    assert not [w for w in _warnings(at) if "enlace" in w]
+
+
+def test_a_page_selection_narrows_the_page_and_its_chip_removes_it(db, monkeypatch):  # noqa: ANN001
+    channel = _count(db.engine, "SELECT id FROM channel ORDER BY sort_order LIMIT 1")
+    name = _count(db.engine, f"SELECT name FROM channel WHERE id = '{channel}'")
+    national = _count(db.engine, f"SELECT COUNT(*) FROM interaction i WHERE {PERIOD}")
+    one = _count(
+        db.engine,
+        f"SELECT COUNT(*) FROM interaction i WHERE {PERIOD} AND i.channel_id = '{channel}'",
+    )
+    at = _app(monkeypatch, db.url, sel_canal=channel)
+    assert _metric(at, "Contactos") == f"{one:,}"
+    chip = at.button(key="chip_sel_canal")
+    assert chip.label == f"Canal: {name}"
+    assert at.sidebar.selectbox(key="canal").value == "todos"  # the sidebar is untouched
+    chip.click().run()
+    assert not at.exception
+    assert "sel_canal" not in at.query_params
+    assert _metric(at, "Contactos") == f"{national:,}"
+    assert not [b for b in at.button if b.key == "chip_sel_canal"]
+
+    # a value that is no channel is said and dropped
+    at = _app(monkeypatch, db.url, sel_canal="paloma")
+    assert any("«sel_canal=paloma»" in w for w in _warnings(at))
+    assert "sel_canal" not in at.query_params
+    assert _metric(at, "Contactos") == f"{national:,}"
+
+
+def test_ver_vencidas_narrows_quejas_only(db, monkeypatch):  # noqa: ANN001
+    at = _app(monkeypatch, db.url, page="pages/5_quejas.py", vista="Lo inusual")
+    next(b for b in at.button if b.label == "Ver vencidas").click().run()
+    assert not at.exception, at.exception
+    assert at.query_params.get("sel_subdel") == "1439"  # Libertad Reforma, planted surge
+    assert at.query_params.get("sel_mes") == "2026-06"
+    # the sidebar filters, which every page shares, are untouched
+    assert at.sidebar.selectbox(key="ooad").value == "todas"
+    assert at.sidebar.selectbox(key="desde").value == "2025-11"
+    labels = {b.label for b in at.button}
+    assert "Subdelegación: Libertad Reforma" in labels and "Mes: jun 2026" in labels
+    said = [m.value for m in at.markdown if m.value.startswith("**Vencidas abiertas:")]
+    assert said and said[0] != "**Vencidas abiertas: 0**", said
+    overdue = at.dataframe[-1].value
+    assert set(overdue["Subdelegación"]) == {"Libertad Reforma"}
+
+
+def test_in_tab_controls_come_from_the_url(db, monkeypatch):  # noqa: ANN001
+    at = _app(monkeypatch, db.url, page="pages/5_quejas.py", vista="Volumen", desglose="Canal")
+    assert "Canal" in at.dataframe[0].value.columns
+    at = _app(monkeypatch, db.url, page="pages/3_evaluacion.py", vista="Puntajes", ver_por="OOAD")
+    assert "OOAD" in at.dataframe[0].value.columns
