@@ -74,6 +74,8 @@ def comparison() -> None:
             "Contactos": st.column_config.NumberColumn(format="localized"),
             "Encuestas": st.column_config.NumberColumn(format="localized"),
         },
+        first=study.KEY_COLUMNS,
+        short=study.SHORT_HEADERS,
     )
     options = {
         "fcr": "Resolución al primer contacto",
