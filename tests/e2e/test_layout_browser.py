@@ -60,6 +60,7 @@ CHART_BOXES_JS = """el => {
     xlabels: boxes('.xaxislayer-above .xtick text'),
     xtitle: boxes('.g-xtitle text'),
     modebar: boxes('.modebar'),
+    chart: [el.getBoundingClientRect()].map(b => [b.left, b.top, b.right, b.bottom])[0],
     ticks: [...el.querySelectorAll('.xtick text, .ytick text')].map(n => n.textContent),
   };
 }"""
@@ -83,12 +84,14 @@ def visible_headers(grid: Locator) -> list[str]:
     table in the DOM with only the columns it draws, under their on-screen labels."""
     expect(grid.locator("canvas").first).to_be_visible()
     grid.scroll_into_view_if_needed()
-    return [t.strip() for t in grid.locator("th, [role=columnheader]").all_text_contents()]
+    headers = grid.locator("th, [role=columnheader]")
+    expect(headers.first).to_be_attached()  # drawn a moment after the canvas
+    return [t.strip() for t in headers.all_text_contents()]
 
 
 def check_charts(page: Page, where: str) -> None:
-    """Every drawn chart: the legend covers neither the x axis (its labels and title) nor the
-    title; no tick says 36k."""
+    """Every drawn chart: the title fits in the chart's width; the legend covers neither the
+    x axis (its labels and title) nor the title; no tick says 36k."""
     for chart in page.get_by_test_id("stPlotlyChart").all():
         if not chart.is_visible():
             continue
@@ -97,6 +100,8 @@ def check_charts(page: Page, where: str) -> None:
         for legend in boxes["legend"]:
             for other in boxes["xlabels"] + boxes["xtitle"] + boxes["title"]:
                 assert not _overlap(legend, other), f"{where}: la leyenda tapa {other}: {boxes}"
+        for title in boxes["title"]:  # plotly does not wrap a title: it runs off the edge
+            assert title[2] <= boxes["chart"][2] + 1, f"{where}: título cortado {boxes}"
         si = [t for t in boxes["ticks"] if re.fullmatch(r"-?[\d.]+[kMG]", t.strip())]
         assert not si, f"{where}: abreviaturas en inglés en los ejes: {si}"
 
