@@ -206,3 +206,17 @@ def test_every_select_box_has_a_spanish_placeholder():
         if "placeholder" not in {k.arg for k in call.keywords}
     ]
     assert not missing, missing
+
+
+def test_no_multiselect_offers_streamlits_english_select_all():
+    """st.multiselect lists a "Select all" option (English) unless select_all=False."""
+    offering = [
+        f"{path.relative_to(ROOT)}:{call.lineno}"
+        for path in [*(ROOT / "pages").glob("*.py"), *(ROOT / "lib" / "ui").glob("*.py")]
+        for call in _calls(path, {"multiselect"})
+        if not any(
+            k.arg == "select_all" and isinstance(k.value, ast.Constant) and k.value.value is False
+            for k in call.keywords
+        )
+    ]
+    assert not offering, offering

@@ -109,6 +109,10 @@ def check_charts(page: Page, where: str) -> None:
 def open_page(page: Page, base_url: str, path: str) -> None:
     page.goto(f"{base_url}/{path}")
     wait_for_app_run(page, timeout=90_000)
+    # on a freshly started server the first page reruns once through the router
+    # (lib.ui.context._leave_legacy_routing): the run above may be that empty first one
+    expect(page.get_by_test_id("stMain").locator("h1").first).to_be_visible(timeout=90_000)
+    wait_for_app_run(page, timeout=90_000)
     assert_no_exception(page)
 
 
@@ -182,8 +186,16 @@ def test_every_page_at_width(page: Page, base_url: str, width: int):
 @pytest.mark.browser
 def test_explorer_two_dimensions_speaks_spanish_and_says_the_n(page: Page, base_url: str):
     """The explorer by OOAD and channel: the legend is titled «Canal», not channel_label, and
-    the reading gives each headline group's n and leaves out groups under 30 responses."""
+    the reading gives each headline group's n and leaves out groups under 30 responses; the
+    dimensions' list has no English "Select all"."""
     page.set_viewport_size({"width": 1440, "height": 900})
+    # with one dimension chosen, the list offers the others and no English "Select all"
+    open_page(page, base_url, "explorador")
+    page.get_by_test_id("stMultiSelect").first.locator("input").click()
+    options = page.get_by_role("option")
+    expect(options.filter(has_text="Canal")).to_be_visible()
+    assert "Select all" not in options.all_inner_texts(), options.all_inner_texts()
+    page.keyboard.press("Escape")
     # bound widgets keep their shown labels in the URL
     query = urlencode(
         [("medida", CATALOG["satisfechos"].name), ("dims", "OOAD"), ("dims", "Canal")]
