@@ -211,8 +211,9 @@ def test_explorer_two_dimensions_speaks_spanish_and_says_the_n(page: Page, base_
 
 @pytest.mark.browser
 def test_print_hides_the_chrome_and_keeps_the_page(page: Page, base_url: str):
-    """Ctrl+P on Canales: no sidebar, no header; the page runs over several sheets (Streamlit
-    scrolls inside one screen, which prints as one sheet); tables are not split."""
+    """Ctrl+P on Canales: no sidebar, no header; tables are marked not to split; the page
+    runs over several sheets (it did before the print stylesheet too: a guard that hiding
+    the chrome does not cut it to one)."""
     page.set_viewport_size({"width": 1440, "height": 900})
     open_page(page, base_url, "canales")
     page.emulate_media(media="print")
@@ -220,7 +221,7 @@ def test_print_hides_the_chrome_and_keeps_the_page(page: Page, base_url: str):
         expect(page.get_by_test_id("stSidebar")).to_be_hidden()
         expect(page.get_by_test_id("stHeader")).to_be_hidden()
         grid = page.get_by_test_id("stMain").get_by_test_id("stDataFrame").first
-        assert grid.evaluate("e => getComputedStyle(e).breakInside") == "avoid"
+        assert grid.evaluate("e => getComputedStyle(e).breakInside") == "avoid", "tabla cortable"
         pdf = page.pdf(prefer_css_page_size=True, print_background=True)
     finally:
         page.emulate_media(media="screen")
