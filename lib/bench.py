@@ -460,21 +460,46 @@ def measure_floor(counts: dict[str, int], repeat: int, cache: dict) -> dict:
     return cache[key]
 
 
+# Tabs measured on their own (issue 17: slow on the demo), as (page url, URL parameters):
+# the page's default view is its first tab, so these would otherwise never be measured.
+VIEWS: tuple[tuple[str, dict[str, str]], ...] = (
+    ("programa", {"vista": "Pronóstico"}),
+    ("programa", {"vista": "Capacidad"}),
+    ("evaluacion", {"vista": "Oficinas"}),
+)
+
+
+def view_name(url: str, params: dict[str, str]) -> str:
+    """'programa›Pronóstico': the page and the tab (or other URL parameters) measured."""
+    return "›".join([url, *params.values()])
+
+
 def measure_page(
-    path: str, title: str, url: str, ooad_id: int, repeat: int, recorder: Recorder
+    path: str,
+    title: str,
+    url: str,
+    ooad_id: int,
+    repeat: int,
+    recorder: Recorder,
+    view: dict[str, str] | None = None,
 ) -> dict:
+    """Cold, warm and one filter change of a page, or of one of its tabs (``view``: the URL
+    parameters that open it, kept in every render)."""
     file = ROOT / path
+    view = view or {}
+    name = view_name(url, view)
     _clear_caches()
     _reset_peak()
-    recorder.label = (url, "default-cold")
-    cold, at = _render(file, {})
+    recorder.label = (name, "default-cold")
+    cold, at = _render(file, view)
     elements = _elements(at)
     problems = _problems(at)
-    recorder.label = (url, "default-warm")
-    warm = [_render(file, {})[0] for _ in range(repeat)]
+    recorder.label = (name, "default-warm")
+    warm = [_render(file, view)[0] for _ in range(repeat)]
     change, params = _filter_change(at, ooad_id)
+    params = {**view, **params} if params else {}
     out: dict[str, Any] = {
-        "page": url,
+        "page": name,
         "title": title,
         "file": path,
         **elements,
@@ -485,10 +510,10 @@ def measure_page(
         "filter_warm_ms": None,
     }
     if params:
-        recorder.label = (url, "filter-cold")
+        recorder.label = (name, "filter-cold")
         fcold, fat = _render(file, params)
         problems += _problems(fat)
-        recorder.label = (url, "filter-warm")
+        recorder.label = (name, "filter-warm")
         fwarm = [_render(file, params)[0] for _ in range(repeat)]
         out["filter_cold_ms"] = round(fcold, 1)
         out["filter_warm_ms"] = _median(fwarm)
@@ -676,7 +701,7 @@ def format_table(report: dict) -> str:
             peak = f", pico {p['peak_rss_mb']:.0f} MB" if p.get("peak_rss_mb") else ""
             lines.append(f"  {name:<8} {p['seconds']:>9.1f} s{extra}{peak}")
     header = (
-        f"{'página':<12} {'frío':>7} {'tibio':>7} {'piso':>6} {'×piso':>6} "
+        f"{'página':<22} {'frío':>7} {'tibio':>7} {'piso':>6} {'×piso':>6} "
         f"{'filtro':>7} {'f.tibio':>7} {'SQL':>7} {'sent.':>5} {'filas':>7} {'MB':>6}  "
         "gráf/tab/tarj"
     )
@@ -687,7 +712,7 @@ def format_table(report: dict) -> str:
             return "—" if v is None else f"{v:.0f}"
 
         lines.append(
-            f"{p['page']:<12} {ms(p['default_cold_ms']):>7} {ms(p['default_warm_ms']):>7} "
+            f"{p['page']:<22} {ms(p['default_cold_ms']):>7} {ms(p['default_warm_ms']):>7} "
             f"{ms(p['floor_warm_ms']):>6} {p['warm_ratio']:>6.1f} {ms(p['filter_cold_ms']):>7} "
             f"{ms(p['filter_warm_ms']):>7} {ms(p['sql_cold_ms']):>7} {p['statements_cold']:>5} "
             f"{p['rows_cold']:>7} {ms(p['peak_rss_mb']):>6}  "
@@ -703,7 +728,7 @@ def format_table(report: dict) -> str:
         lines += ["", "consultas más lentas (SQL en frío, ms)"]
         for q in slow:
             lines.append(
-                f"  {q['sql_ms']:>8.0f} {q['page']:<12} {q['view']:<13} {q['function']:<45} "
+                f"  {q['sql_ms']:>8.0f} {q['page']:<22} {q['view']:<13} {q['function']:<45} "
                 f"{q['statements']:>3} sent. {q['rows'] if q['rows'] is not None else '—':>7} filas"
             )
     if report["targets"]:
@@ -744,6 +769,7 @@ class BenchOptions:
     seed: int = 7
     skip: frozenset[str] = frozenset()  # refresh, model, pages, import
     pages: tuple[str, ...] = ()  # url paths; empty = all
+    views: bool = True  # also the tabs of VIEWS, each on its own
 
 
 def run_bench(opts: BenchOptions, log: Log = print) -> dict:
@@ -806,16 +832,22 @@ def run_bench(opts: BenchOptions, log: Log = print) -> dict:
                 for path, title, page_url in nav_pages():
                     if opts.pages and page_url not in opts.pages:
                         continue
-                    log(f"Página {title}…")
-                    page = measure_page(path, title, page_url, ooad_id, opts.repeat, recorder)
-                    floor = measure_floor(
-                        {k: page[k] for k in ("metrics", "charts", "tables")}, opts.repeat, floors
-                    )
-                    page["floor_cold_ms"] = floor["cold_ms"]
-                    page["floor_warm_ms"] = floor["warm_ms"]
-                    page["warm_ratio"] = round(page["default_warm_ms"] / floor["warm_ms"], 2)
-                    page["cold_ratio"] = round(page["default_cold_ms"] / floor["cold_ms"], 2)
-                    report["pages"].append(page)
+                    views = [None, *(v for u, v in VIEWS if u == page_url and opts.views)]
+                    for view in views:
+                        log(f"Página {title}{' › ' + ' › '.join(view.values()) if view else ''}…")
+                        page = measure_page(
+                            path, title, page_url, ooad_id, opts.repeat, recorder, view
+                        )
+                        floor = measure_floor(
+                            {k: page[k] for k in ("metrics", "charts", "tables")},
+                            opts.repeat,
+                            floors,
+                        )
+                        page["floor_cold_ms"] = floor["cold_ms"]
+                        page["floor_warm_ms"] = floor["warm_ms"]
+                        page["warm_ratio"] = round(page["default_warm_ms"] / floor["warm_ms"], 2)
+                        page["cold_ratio"] = round(page["default_cold_ms"] / floor["cold_ms"], 2)
+                        report["pages"].append(page)
         finally:
             _clear_caches()
             if previous is None:

@@ -186,6 +186,24 @@ def cmd_import(args: argparse.Namespace) -> int:
     except SettingError as exc:
         print(f"Un ajuste de Mirador no es válido: {exc} (variable de entorno).", file=sys.stderr)
         return 2
+    params = {}
+    for item in args.param or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            print(f"--param debe ser nombre=valor, no «{item}»", file=sys.stderr)
+            return 2
+        params[name.strip()] = value.strip()
+    if args.perfil:
+        from lib.ingest.profiles import ProfileError, get_profile
+
+        try:
+            get_profile(args.perfil, args.table).resolve(params)
+        except ProfileError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+    elif params:
+        print("--param sólo se usa con --perfil", file=sys.stderr)
+        return 2
     target = database_target()
     print(f"Base de datos: {target.display} ({target.source})")
     engine = make_engine(target.url)
@@ -203,6 +221,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         limits=limits,
         date_order=args.orden_fechas,
         two_digit_years=args.anios_dos_cifras,
+        profile=args.perfil,
+        profile_params=params,
     )
     print(result.report())
     if result.status == "interrumpida":
@@ -340,6 +360,19 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="aceptar años de dos cifras (9/10/13): el más reciente de 19aa y 20aa que no pase "
         "de la fecha de corte",
+    )
+    i.add_argument(
+        "--perfil",
+        default=None,
+        help="perfil de columnas de un formato de origen conocido (llamadas_see, "
+        "quejas_cfpb; docs/import.md)",
+    )
+    i.add_argument(
+        "--param",
+        action="append",
+        metavar="NOMBRE=VALOR",
+        help="valor que el perfil necesita para todas las filas (repetible), p. ej. "
+        "subdelegacion_id=1439",
     )
     i.add_argument("--user", default="línea de comandos", help="quién carga (para la bitácora)")
     i.add_argument("--problems", default=None, help="guardar la lista de problemas en este CSV")

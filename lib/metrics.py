@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Table
+from sqlalchemy import Table, case
 
+from lib.contact import DEFAULT_SERVICE_SECONDS
 from lib.db.schema import (
     AggCollectionMonth,
     AggComplaintMonth,
     AggInteractionMonth,
+    AggQueueWaitMonth,
     AggSurveyMonth,
 )
 
@@ -24,6 +26,7 @@ IM = AggInteractionMonth.__table__
 SM = AggSurveyMonth.__table__
 CM = AggComplaintMonth.__table__
 COL = AggCollectionMonth.__table__
+QW = AggQueueWaitMonth.__table__
 
 # dimension key → (Spanish label, rollup column)
 DIMENSIONS: dict[str, tuple[str, str]] = {
@@ -53,6 +56,10 @@ class Metric:
     caveats: str = ""
     decimals: int = 1
     stock: bool = False  # a balance: divided by the number of months instead of summed
+    # a quantile of ``value_column`` weighted by the numerator (e.g. the median wait of the
+    # answered): not a ratio, computed from the rollup's histogram (lib/queries/explorer.py)
+    quantile: float | None = None
+    value_column: str | None = None
 
     @property
     def source(self) -> str:
@@ -137,6 +144,70 @@ CATALOG: dict[str, Metric] = {
             lambda t: t.c.contacts,
             decimals=2,
             caveats="Costo unitario de planeación por canal, no costo contable.",
+        ),
+        _m(
+            "abandono",
+            "Abandono en cola",
+            "%",
+            "100 × Σ abandonadas en cola / Σ que entraron a la cola",
+            QW,
+            ("interaction",),
+            lambda t: t.c.abandoned,
+            lambda t: t.c.queued,
+            100,
+            caveats="Sólo contactos con espera registrada (teléfono, ventanilla); quien colgó "
+            "en el menú no entró a la cola. Sin tamaño de patrón: la mayoría es anónima.",
+        ),
+        _m(
+            "nivel_servicio",
+            f"Nivel de servicio ({DEFAULT_SERVICE_SECONDS} s)",
+            "%",
+            f"100 × Σ atendidas con espera ≤ {DEFAULT_SERVICE_SECONDS} s / Σ que entraron a "
+            "la cola",
+            QW,
+            ("interaction",),
+            lambda t: case((t.c.wait_s <= DEFAULT_SERVICE_SECONDS, t.c.answered), else_=0),
+            lambda t: t.c.queued,
+            100,
+            caveats="Las abandonadas cuentan en el denominador. En la página de canales el "
+            "umbral se cambia.",
+        ),
+        _m(
+            "velocidad_respuesta",
+            "Velocidad media de respuesta",
+            "segundos",
+            "Σ segundos de espera de las atendidas / Σ atendidas",
+            QW,
+            ("interaction",),
+            lambda t: t.c.answered_wait_sum,
+            lambda t: t.c.answered,
+            caveats="Promedio: sensible a esperas muy largas; vea la mediana y el P90.",
+        ),
+        _m(
+            "espera_mediana_s",
+            "Espera mediana de las atendidas",
+            "segundos",
+            "mediana de la espera de las atendidas (rango más cercano, al segundo)",
+            QW,
+            ("interaction",),
+            lambda t: t.c.answered,
+            decimals=0,
+            quantile=0.5,
+            value_column="wait_s",
+            caveats="Exacta al segundo por debajo de 20 minutos; arriba, al minuto.",
+        ),
+        _m(
+            "espera_p90_s",
+            "Espera P90 de las atendidas",
+            "segundos",
+            "percentil 90 de la espera de las atendidas (rango más cercano, al segundo)",
+            QW,
+            ("interaction",),
+            lambda t: t.c.answered,
+            decimals=0,
+            quantile=0.9,
+            value_column="wait_s",
+            caveats="Exacta al segundo por debajo de 20 minutos; arriba, al minuto.",
         ),
         _m(
             "respuestas",

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from lib.analysis import channels as study
+from lib.analysis import queue
 from lib.analysis.readings import digital_share_reading, segment_share_reading
 from lib.charts.channels import (
     digital_share_bars,
@@ -12,7 +13,8 @@ from lib.charts.channels import (
 )
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.charts.trends import channel_volume_figure
-from lib.format import fmt_int, fmt_mxn
+from lib.contact import DEFAULT_SERVICE_SECONDS
+from lib.format import fmt_int, fmt_mxn, fmt_pct
 from lib.policy import Permission
 from lib.queries import channels as q
 from lib.queries import overview
@@ -207,13 +209,105 @@ def procedures() -> None:
         )
 
 
+def queues() -> None:
+    """Contact-centre measures of every channel where contacts queue."""
+    waits = query(ctx, q.queue_waits, f)
+    threshold = st.number_input(
+        "Umbral del nivel de servicio (segundos)",
+        min_value=1,
+        max_value=3600,
+        value=DEFAULT_SERVICE_SECONDS,
+        step=5,
+        key="umbral_servicio",
+        help="Nivel de servicio = atendidas con espera de hasta este umbral, entre todas las "
+        "que entraron a la cola (las abandonadas cuentan).",
+    )
+    qt = cached_pure(queue.queue_table, waits, float(threshold))
+    if qt.empty:
+        st.info(
+            "No hay contactos con espera en cola registrada en este periodo y alcance. Se "
+            "cargan con la tabla «interaction» (columnas resultado y segundos_espera): "
+            "`python -m lib import interaction ARCHIVO`."
+        )
+        return
+    all_names = ctx.channels.set_index("id")["name"].to_dict()
+    kinds = sums.set_index("channel_id")["kind"]
+    phone = [c for c in qt.index if kinds.get(c) == "telefónico"]
+    ordered = sorted(qt.index, key=lambda c: (c not in phone, -qt.loc[c, "queued"]))
+    pick = st.selectbox(
+        "Cola", ordered, format_func=lambda c: all_names.get(c, c), key="canales_cola"
+    )
+    r = qt.loc[pick]
+    cols = st.columns(5)
+    cols[0].metric(
+        "Abandono",
+        fmt_pct(r["abandonment"]),
+        help=f"IC 95 %: {fmt_pct(r['abandonment_low'])} – {fmt_pct(r['abandonment_high'])}; "
+        f"{fmt_int(r['abandoned'])} de {fmt_int(r['queued'])} en cola.",
+    )
+    cols[1].metric(
+        f"Nivel de servicio ({threshold:g} s)",
+        fmt_pct(r["service_level"]),
+        help=f"IC 95 %: {fmt_pct(r['service_level_low'])} – {fmt_pct(r['service_level_high'])}"
+        f"; {fmt_int(r['answered_within'])} atendidas a tiempo.",
+    )
+    cols[2].metric(
+        "Velocidad media de respuesta",
+        queue.seconds(r["asa"]),
+        help=f"IC 95 %: {queue.seconds(r['asa_low'])} – {queue.seconds(r['asa_high'])}; "
+        f"espera promedio de {fmt_int(r['answered'])} atendidas.",
+    )
+    cols[3].metric(
+        "Espera mediana",
+        queue.seconds(r["wait_median"]),
+        help=f"IC 95 %: {queue.seconds(r['wait_median_low'])} – "
+        f"{queue.seconds(r['wait_median_high'])}.",
+    )
+    cols[4].metric(
+        "Espera P90",
+        queue.seconds(r["wait_p90"]),
+        help=f"IC 95 %: {queue.seconds(r['wait_p90_low'])} – {queue.seconds(r['wait_p90_high'])}.",
+    )
+    if not r["exact"]:
+        st.caption("Esperas de más de 20 minutos se guardan por minuto: el P90 es el minuto.")
+    if f.size_band_id is not None:
+        st.caption(
+            "El filtro de tamaño de patrón no se aplica a las colas: la mayoría de las "
+            "llamadas en cola son anónimas."
+        )
+    qtests = cached_pure(queue.pairwise, qt)
+    for sentence in queue.verdicts(qt, qtests, all_names):
+        st.markdown(f"- {sentence}")
+    noise = queue.noise_sentences(qtests, qt, all_names)
+    if noise:
+        with st.expander(f"Diferencias entre colas que son ruido ({len(noise)})"):
+            for n in noise:
+                st.markdown(f"- {n}")
+    readable = queue.readable(qt, all_names, float(threshold))
+    data_table(
+        readable,
+        column_config={
+            c: st.column_config.NumberColumn(format="%,.1f")
+            for c in readable.columns
+            if c not in ("Canal", "En cola", "Atendidas", "Abandonadas")
+        },
+    )
+    st.caption(
+        "En cola = contactos con espera registrada (0 s incluido); quien colgó en el menú no "
+        "entró. Atendidas = atendido o transferido. IC 95 %: Wilson (proporciones), t "
+        "(velocidad), estadísticos de orden (mediana). Pruebas entre colas ajustadas por Holm."
+    )
+
+
 def export() -> None:
     """Excel workbook of the study."""
     proc = query(ctx, q.procedure_by_channel, f)
     cand = study.online_candidates(proc)
+    qt = cached_pure(queue.queue_table, query(ctx, q.queue_waits, f), DEFAULT_SERVICE_SECONDS)
     sheets = {
         "Canales": study.readable_table(table),
         "Pruebas": study.readable_tests(tests, names),
+        "Colas": queue.readable(qt, names, DEFAULT_SERVICE_SECONDS),
         "Trámites por canal": study.readable_procedures(proc),
         "Candidatos en línea": study.readable_candidates(cand),
     }
@@ -243,6 +337,7 @@ TABS = {
     "Tendencias": trends,
     "Segmentos y oficinas": segments,
     "Trámites": procedures,
+    "Colas y abandono": queues,
     "Exportar": export,
 }
 lazy_tabs(TABS)

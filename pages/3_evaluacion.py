@@ -230,18 +230,15 @@ def over_time() -> None:
         ),
         placeholder="Elija una opción",
     )
-    pc = ev.p_chart(monthly[monthly["channel_id"] == pick])
+    shift = ev.detected_shift(cps, pick)  # limits per phase after a significant level shift
+    pc = ev.p_chart(monthly[monthly["channel_id"] == pick], shift)
     if not pc.empty:
         st.plotly_chart(
             p_chart_figure(pc, f"{channel_names[pick]}: satisfechos por mes (p-chart, %)"),
             config=PLOTLY_CONFIG,
             width="stretch",
         )
-        st.caption(
-            f"En rojo: {int(pc['outside'].sum())} mes(es) fuera de los límites de 3σ y "
-            f"{int(pc['in_run'].sum())} en rachas de {ev.RUN_LENGTH} o más del mismo lado "
-            "de la línea central."
-        )
+        st.caption(ev.p_chart_reading(pc, month_label(shift) if shift else None))
     with st.expander("Cambio de nivel por canal (todos)"):
         data_table(changes)
     st.markdown("**Antes y después de una fecha**")

@@ -12,6 +12,7 @@ from lib.ingest.attempts import close_stale_attempts
 from lib.ingest.contract import IMPORT_ORDER, SPECS
 from lib.ingest.limits import describe_limits, import_limits
 from lib.ingest.load import import_file
+from lib.ingest.profiles import PROFILES, ProfileError
 from lib.policy import Permission
 from lib.queries.ingest import recent_loads
 from lib.sessions import SettingError
@@ -76,6 +77,29 @@ with st.expander(f"Columnas que espera «{spec.label}»"):
         "actualizan; las nuevas se agregan. Importe primero los catálogos y los patrones."
     )
 
+profiles = {"": "Ninguno: el archivo trae las columnas del contrato"} | {
+    p.key: p.label for p in PROFILES.values() if p.table == table
+}
+profile_key = st.selectbox(
+    "Formato de origen (perfil de columnas)",
+    list(profiles),
+    format_func=profiles.get,
+    key="imp_perfil",
+    help="Un perfil traduce un formato de exportación conocido (p. ej. el registro de "
+    "llamadas de un conmutador) a las columnas del contrato; vea docs/import.md.",
+)
+profile = PROFILES.get(profile_key)
+profile_params: dict[str, str] = {}
+if profile is not None:
+    st.caption(f"Lee {profile.source}.")
+    cols = st.columns(len(profile.params))
+    for col, param in zip(cols, profile.params, strict=True):
+        profile_params[param.name] = col.text_input(
+            param.label[0].upper() + param.label[1:],
+            value=param.default or "",
+            key=f"imp_param_{param.name}",
+        ).strip()
+
 upload = st.file_uploader("Archivo", type=["csv", "txt", "xlsx", "parquet"], key="imp_archivo")
 st.caption(
     "CSV, TXT, XLSX o Parquet de hasta "
@@ -126,6 +150,12 @@ st.button(
     on_click=_request,
 )
 if st.session_state.pop("imp_pendiente", False) and upload is not None:
+    if profile is not None:
+        try:
+            profile.resolve(profile_params)
+        except ProfileError as exc:
+            st.error(str(exc))
+            st.stop()
     bar = st.progress(0.0, text="Preparando…")
     result = import_file(
         ctx.write_engine,
@@ -140,6 +170,8 @@ if st.session_state.pop("imp_pendiente", False) and upload is not None:
         limits=limits,
         date_order=ORDERS[date_order],
         two_digit_years=two_digit,
+        profile=profile.key if profile is not None else None,
+        profile_params=profile_params if profile is not None else None,
     )
     bar.empty()
     st.session_state["imp_resultado"] = result

@@ -8,6 +8,7 @@ in which case they fail.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -114,9 +115,15 @@ def _fresh_streamlit_caches() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def sqlite_demo(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The demo-scale institute (50,000 patrons): for the analyses whose acceptance is stated
-    on the demo data (detection power needs its size). Built once per run, SQLite only."""
+    on the demo data (detection power needs its size). Built once per run, SQLite only.
+    ``MIRADOR_TEST_DEMO_SQLITE``: a file already seeded with ``seed --scale demo --seed 7``
+    to copy instead of seeding (saves minutes when running a few tests locally)."""
     path = tmp_path_factory.mktemp("demo") / "demo.db"
-    seed_sqlite_file(path, "demo", 7)
+    seeded = os.environ.get("MIRADOR_TEST_DEMO_SQLITE")
+    if seeded:
+        shutil.copyfile(seeded, path)
+    else:
+        seed_sqlite_file(path, "demo", 7)
     return f"sqlite:///{path}"
 
 

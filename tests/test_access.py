@@ -79,7 +79,7 @@ def test_scoped_queries_return_only_the_office(db) -> None:  # noqa: ANN001
         jalisco = conn.execute(
             text(
                 "SELECT COUNT(*) FROM interaction i JOIN subdelegacion s "
-                "ON s.id = i.subdelegacion_id WHERE s.ooad_id = 14 "
+                "ON s.id = i.subdelegacion_id WHERE s.ooad_id = 14 AND i.outcome <> 'abandonado' "
                 "AND i.month BETWEEN '2025-11-01' AND '2026-10-01'"
             )
         ).scalar_one()

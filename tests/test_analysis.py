@@ -179,3 +179,91 @@ def test_segment_reading_is_true_for_one_group_ties_and_none():
     )
     empty = pd.DataFrame({"segment": [], "digital_share": []})
     assert segment_share_reading(empty) == "Lectura: sin contactos en esta selección."
+
+
+def _by_channel(contacts: list[int], months: int = 2) -> pd.DataFrame:
+    per = len(contacts) // months
+    return pd.DataFrame(
+        {
+            "month": [dt.date(2026, 1 + i, 1) for i in range(months) for _ in range(per)],
+            "channel": ["Ventanilla única", "Servicios en línea", "Contact center"][:per] * months,
+            "is_digital": [False, True, False][:per] * months,
+            "contacts": contacts,
+        }
+    )
+
+
+def test_digital_share_reading_on_degenerate_input():
+    # no contacts at all (rows with zeros, or no rows): said, no crash, no 'nan'
+    assert digital_share_reading(_by_channel([0, 0, 0, 0])) == (
+        "Sin contactos en el periodo y alcance elegidos."
+    )
+    assert digital_share_reading(_by_channel([0, 0, 0, 0])[0:0]) == (
+        "Sin contactos en el periodo y alcance elegidos."
+    )
+    # one month with contacts (the other empty): a level, not a move from a month to itself
+    one = digital_share_reading(_by_channel([0, 0, 70, 30]))
+    assert one == (
+        "Ventanilla única concentra 70% de los contactos; la participación digital fue "
+        "30.0% en feb 2026."
+    )
+    # unchanged share: 'se mantuvo en', never 'se mantuvo de 20.0% a 20.0%'
+    flat = digital_share_reading(_by_channel([80, 20, 160, 40]))
+    assert flat.endswith("se mantuvo en 20.0% entre ene 2026 y feb 2026.")
+    assert "subió" not in flat and "bajó" not in flat
+    # channels tied at the top: neither is said to concentrate more than the other
+    tie = digital_share_reading(_by_channel([40, 20, 40, 40, 20, 40], months=2))
+    assert tie.startswith(
+        "Contact center y Ventanilla única concentran 40% de los contactos cada uno."
+    )
+    # a tiny change keeps its sign and size
+    small = digital_share_reading(_by_channel([9999, 1, 9998, 2]))
+    assert "subió de 0.0% en ene 2026 a 0.0% en feb 2026 (+0.01 pp)" in small
+
+
+def test_mover_sentence_never_contradicts_itself():
+    base = {"unit": "Jalisco", "z": -5.0, "change_unit": "%"}
+    # a count flat while all offices rose 30 %: tested against everyone (good news), and the
+    # sentence says 'se mantuvieron en', not 'bajaron de 1,000 a 1,000'
+    flat = pd.Series(
+        {
+            **base,
+            "metric_label": "las quejas recibidas",
+            "before": 1000,
+            "after": 1000,
+            "change": 0.0,
+            "good": True,
+            "overall": 30.0,
+        }
+    )
+    text = mover_sentence(flat)
+    assert text == (
+        ":green[■] **Jalisco**: las quejas recibidas se mantuvieron en 1,000, frente a +30% "
+        "del conjunto de oficinas"
+    )
+    # a rise smaller than everyone's is good news: the sentence gives the reason
+    rise = pd.Series({**flat.to_dict(), "after": 1100, "change": 10.0})
+    text = mover_sentence(rise)
+    assert text.startswith(":green[▲]") and "subieron de 1,000 a 1,100 (+10%)" in text
+    assert text.endswith("frente a +30% del conjunto de oficinas")
+
+
+def test_top_movers_carry_the_overall_change_for_counts():
+    prev = _units([{"unit_id": 1, "complaints": 1000}, {"unit_id": 2, "complaints": 1000}])
+    cur = _units([{"unit_id": 1, "complaints": 1000}, {"unit_id": 2, "complaints": 1600}])
+    movers = top_movers(cur, prev, {1: "Uno", 2: "Dos"}).set_index("unit")
+    assert movers.loc["Uno", "overall"] == pytest.approx(30.0)
+    assert movers.loc["Uno", "good"]  # flat while everyone rose: fewer than expected
+    uno = movers.reset_index().query("unit == 'Uno'").iloc[0]
+    assert "se mantuvieron en 1,000" in mover_sentence(uno)
+
+
+def test_segment_reading_names_every_group_tied_at_either_end():
+    from lib.analysis.readings import segment_share_reading
+
+    three = pd.DataFrame(  # unsorted on purpose; A and C tie at the top as shown
+        {"segment": ["B", "A", "C"], "digital_share": [0.2, 0.6, 0.6001]}
+    )
+    assert segment_share_reading(three) == (
+        "Lectura: C y A usan más los canales digitales (60.0%); B, menos (20.0%)."
+    )

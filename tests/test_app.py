@@ -49,7 +49,8 @@ def _contacts(url: str, sql_filter: str = "") -> int:
         n = conn.execute(
             text(
                 "SELECT COUNT(*) FROM interaction i JOIN subdelegacion s ON s.id = i.subdelegacion_id "
-                f"WHERE i.month BETWEEN '2025-11-01' AND '2026-10-01' {sql_filter}"
+                f"WHERE i.outcome <> 'abandonado' AND i.month BETWEEN '2025-11-01' AND '2026-10-01' "
+                f"{sql_filter}"
             )
         ).scalar_one()
     engine.dispose()

@@ -60,7 +60,8 @@ def _contacts_last12(url: str) -> int:
     with engine.connect() as conn:
         n = conn.execute(
             text(
-                "SELECT COUNT(*) FROM interaction WHERE month BETWEEN '2025-11-01' AND '2026-10-01'"
+                "SELECT COUNT(*) FROM interaction WHERE outcome <> 'abandonado' "
+                "AND month BETWEEN '2025-11-01' AND '2026-10-01'"
             )
         ).scalar_one()
     engine.dispose()

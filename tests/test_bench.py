@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.bench import BenchOptions, format_table, nav_pages, run_bench
+from lib.bench import VIEWS, BenchOptions, format_table, nav_pages, run_bench, view_name
 from lib.cli import main
 
 
@@ -51,8 +51,13 @@ def test_bench_measures_every_page_at_tiny_scale(empty_database, tmp_path):  # n
         assert 0.5 < report["phases"]["train"]["roc_auc"] <= 1
         assert report["phases"]["score"]["patrons"] == report["rows"]["patron"]
 
-    # every page of the menu, in menu order, rendered without a problem
-    assert [p["page"] for p in report["pages"]] == [url for _, _, url in nav_pages()]
+    # every page of the menu, in menu order, each followed by its tabs measured on their own
+    # (VIEWS), rendered without a problem
+    expected = []
+    for _, _, page_url in nav_pages():
+        expected += [page_url] + [view_name(u, v) for u, v in VIEWS if u == page_url]
+    assert [p["page"] for p in report["pages"]] == expected
+    assert "programa›Pronóstico" in expected and "evaluacion›Oficinas" in expected
     for p in report["pages"]:
         assert p["problems"] == [], (p["page"], p["problems"])
         assert p["default_cold_ms"] > 0 and p["default_warm_ms"] > 0

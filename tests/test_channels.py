@@ -36,7 +36,8 @@ def test_channel_sums_equal_raw_rows(db):  # noqa: ANN001
                SUM(CASE WHEN i.resolved_first_contact THEN 1 ELSE 0 END) AS resolved,
                SUM(i.cost) AS cost, COUNT(DISTINCT i.patron_id || '-' || i.month) AS pm
         FROM interaction i JOIN subdelegacion s ON s.id = i.subdelegacion_id
-        WHERE i.month BETWEEN :a AND :b AND s.ooad_id = 14 GROUP BY i.channel_id""",
+        WHERE i.outcome <> 'abandonado' AND i.month BETWEEN :a AND :b AND s.ooad_id = 14
+        GROUP BY i.channel_id""",
         a=f.start,
         b=f.end,
     ).set_index("channel_id")
@@ -64,7 +65,8 @@ def test_channel_sums_equal_raw_rows(db):  # noqa: ANN001
 def test_repeat_contacts_match_a_python_count(db):  # noqa: ANN001
     raw = _raw(
         db,
-        "SELECT patron_id, procedure_id, channel_id, started_at, day, month, id FROM interaction",
+        "SELECT patron_id, procedure_id, channel_id, started_at, day, month, id FROM interaction "
+        "WHERE outcome <> 'abandonado'",
     )
     raw["day"] = pd.to_datetime(raw["day"])
     raw["started_at"] = pd.to_datetime(raw["started_at"])

@@ -24,11 +24,13 @@ def scalar(db, sql: str) -> float:  # noqa: ANN001
         return float(conn.execute(text(sql)).scalar_one())
 
 
+# handled contacts: those abandoned in a queue are in the queue measures only
+HANDLED = "outcome <> 'abandonado'"
 FACTS = {
-    "contactos": f"SELECT COUNT(*) FROM interaction WHERE month {PERIOD}",
-    "espera_promedio": f"SELECT AVG(wait_minutes) FROM interaction WHERE month {PERIOD}",
+    "contactos": f"SELECT COUNT(*) FROM interaction WHERE {HANDLED} AND month {PERIOD}",
+    "espera_promedio": f"SELECT AVG(wait_minutes) FROM interaction WHERE {HANDLED} AND month {PERIOD}",
     "resolucion_primer_contacto": "SELECT 100.0 * SUM(CASE WHEN resolved_first_contact "
-    f"THEN 1 ELSE 0 END) / COUNT(*) FROM interaction WHERE month {PERIOD}",
+    f"THEN 1 ELSE 0 END) / COUNT(*) FROM interaction WHERE {HANDLED} AND month {PERIOD}",
     "csat": f"SELECT AVG(1.0 * csat) FROM survey_response WHERE month {PERIOD}",
     "nps": "SELECT 100.0 * (SUM(CASE WHEN nps >= 9 THEN 1 ELSE 0 END) - SUM(CASE WHEN nps <= 6 "
     f"THEN 1 ELSE 0 END)) / COUNT(*) FROM survey_response WHERE month {PERIOD}",
@@ -64,7 +66,7 @@ def test_filters_and_two_dimensions(db):  # noqa: ANN001
     n = scalar(
         db,
         "SELECT COUNT(*) FROM interaction i JOIN subdelegacion s ON s.id = i.subdelegacion_id "
-        f"WHERE i.month {PERIOD} AND s.ooad_id = 14 AND i.channel_id = 'ventanilla'",
+        f"WHERE i.outcome <> 'abandonado' AND i.month {PERIOD} AND s.ooad_id = 14 AND i.channel_id = 'ventanilla'",
     )
     assert df["value"].sum() == n
     assert set(df["subdelegacion"]) <= set(range(1400, 1500))
@@ -93,7 +95,7 @@ def test_comparison_against_raw_sql(db):  # noqa: ANN001
     sql = (
         "SELECT s.ooad_id, 100.0 * SUM(CASE WHEN resolved_first_contact THEN 1 ELSE 0 END) "
         "/ COUNT(*) FROM interaction i JOIN subdelegacion s ON s.id = i.subdelegacion_id "
-        "WHERE i.month BETWEEN '{}' AND '{}' GROUP BY s.ooad_id"
+        "WHERE i.outcome <> 'abandonado' AND i.month BETWEEN '{}' AND '{}' GROUP BY s.ooad_id"
     )
     with db.engine.connect() as conn:
         now = {k: float(v) for k, v in conn.execute(text(sql.format("2025-11-01", "2026-10-01")))}

@@ -82,10 +82,14 @@ def test_known_answers_and_direction():
     assert cell(out, 2, "complaints")["z"] == pytest.approx(count_z(40, 40, 2.0))
     assert cell(out, 2, "complaints")["marked"] and news(cell(out, 2, "complaints")) is True
     assert not cell(out, 2, "csat")["marked"]  # 75.2 % vs 75.0 %: noise
-    # the adjustment is Benjamini-Hochberg over every tested office x KPI
-    tested = out[out["p"].notna()]
-    expected = multipletests(tested["p"], method="fdr_bh")[1]
-    assert list(tested["p_adjusted"]) == pytest.approx(list(expected))
+    # the adjustment is one Benjamini-Hochberg over every test of the table: the changes of
+    # every office x KPI and the levels against the reference
+    tested = pd.concat([out["p"], out["level_p"]]).dropna()
+    expected = pd.Series(multipletests(tested, method="fdr_bh")[1], index=tested.index)
+    n = len(out)
+    both = pd.concat([out["p_adjusted"], out["level_p_adjusted"]]).dropna()
+    assert list(both) == pytest.approx(list(expected))
+    assert len(both) == n - out["p"].isna().sum() + n - out["level_p"].isna().sum()
     # untestable KPIs: pesos never; shares with empty denominators neither
     assert pd.isna(cell(out, 1, "collection_on_time")["p"])
     assert pd.isna(cell(out, 1, "fcr")["z"]) and pd.isna(cell(out, 1, "fcr")["value"])
@@ -93,6 +97,14 @@ def test_known_answers_and_direction():
     assert list(ranking["unit"]) == ["Norte", "Sur"]
     assert ranking.iloc[0]["worse"] == 2 and ranking.iloc[1]["better"] == 1
     assert ranking.iloc[0]["marked_worse"] == "Satisfacción (CSAT), Quejas recibidas"
+    # Norte's 60 % against the pooled 67.6 % is also a level beyond noise; Sur's 75.2 % above
+    csat = cell(out, 1, "csat")
+    assert csat["reference"] == pytest.approx(1352 / 2000)
+    assert csat["level_z"] == pytest.approx((0.6 - 0.676) / math.sqrt(0.676 * 0.324 / 1000))
+    assert csat["level_marked"] and csat["level_good"] == False  # noqa: E712
+    assert cell(out, 2, "csat")["level_marked"] and cell(out, 2, "csat")["level_good"] == True  # noqa: E712
+    assert ranking.iloc[0]["below"] == 1 and ranking.iloc[1]["above"] == 1
+    assert pd.isna(cell(out, 1, "complaints")["level_z"])  # counts have no level test
 
 
 def test_better_news_is_good_in_each_direction():
@@ -142,6 +154,67 @@ def test_ties_and_zero_events_in_one_period():
     assert list(office_ranking(flat)["unit"]) == ["Centro", "Norte", "Sur"]
 
 
+def test_a_constantly_weak_office_is_marked_by_its_level_and_ranked_first():
+    """The planted weak offices' case: worse than everyone in both periods, so nothing about
+    it changed; the level mark catches it and the ranking puts it first."""
+    rows = [
+        {"unit_id": 1, "responses": 900, "csat_satisfied": 720, "contacts": 5000},
+        {"unit_id": 2, "responses": 900, "csat_satisfied": 730, "contacts": 5000},
+        {"unit_id": 3, "responses": 900, "csat_satisfied": 540, "contacts": 5000},  # weak
+    ]
+    out = office_changes(frame(rows), frame(rows), NAMES)
+    assert not out["marked"].any()  # identical periods: no change anywhere
+    weak = cell(out, 3, "csat")
+    assert weak["level_marked"] and weak["level_good"] == False  # noqa: E712
+    # the weak office pulls the pooled 73.3 % down, so the others are above it: marked good
+    assert cell(out, 1, "csat")["level_good"] == True  # noqa: E712
+    ranking = office_ranking(out)
+    assert list(ranking["unit"]) == ["Centro", "Sur", "Norte"]  # bad marks first, then p
+    assert ranking.iloc[0]["below"] == 1 and ranking.iloc[0]["above"] == 0
+    assert ranking.iloc[0]["marked_below"] == "Satisfacción (CSAT)"
+    # with no comparison period at all, the level is still tested
+    alone = office_changes(frame(rows), None, NAMES)
+    assert cell(alone, 3, "csat")["level_marked"] and not alone["marked"].any()
+    # a single office is its own reference: never marked by level
+    one = office_changes(frame(rows[2:]), frame(rows[2:]), NAMES)
+    assert cell(one, 3, "csat")["level_z"] == pytest.approx(0.0)
+    assert not one["level_marked"].any()
+
+
+def test_level_of_nps_and_of_patron_months():
+    # NPS: 30 promoters and 40 detractors of 100 (-10) against the pooled 30 + 10 of 200 ...
+    rows = [
+        {"unit_id": 1, "responses": 100, "nps_promoters": 30, "nps_detractors": 40},
+        {"unit_id": 2, "responses": 100, "nps_promoters": 70, "nps_detractors": 10},
+    ]
+    out = office_changes(frame(rows), None, NAMES)
+    s0 = (100 - 50) / 200
+    v0 = (100 + 50) / 200 - s0 * s0
+    assert cell(out, 1, "nps")["level_z"] == pytest.approx((-0.1 - s0) / math.sqrt(v0 / 100))
+    assert cell(out, 1, "nps")["reference"] == pytest.approx(25.0)
+    # patrons on time: patron-months of the same patrons; n is patron-months / months
+    rows = [
+        {"unit_id": 1, "patrons": 12000, "patrons_on_time": 10000},
+        {"unit_id": 2, "patrons": 12000, "patrons_on_time": 10500},
+    ]
+    one_month = cell(office_changes(frame(rows), None, NAMES), 1, "patrons_on_time")
+    year = cell(office_changes(frame(rows), None, NAMES, months=12), 1, "patrons_on_time")
+    assert year["level_z"] == pytest.approx(one_month["level_z"] / math.sqrt(12))
+    assert year["value"] == one_month["value"]  # the value itself is unchanged
+
+
+def test_complaints_on_time_denominator_is_the_cards():
+    """Closed without a closing date leave the denominator, as on the KPI card."""
+    from lib.analysis.kpis import KPI_BY_KEY
+
+    row = {"unit_id": 1, "complaints": 100, "complaints_on_time": 60, "complaints_pending": 10}
+    row["complaints_no_date"] = 20
+    out = office_changes(frame([row]), frame([row]), NAMES)
+    assert cell(out, 1, "complaints_on_time")["value"] == pytest.approx(60 / 70)
+    card = KPI_BY_KEY["complaints_on_time"].value(pd.Series(row))
+    assert cell(out, 1, "complaints_on_time")["value"] == pytest.approx(card)
+
+
 def test_small_counts_and_no_comparison():
     cur = frame([{"unit_id": 1, "complaints": 12}, {"unit_id": 2, "complaints": 1}])
     prev = frame([{"unit_id": 1, "complaints": 0}, {"unit_id": 2, "complaints": 6}])
@@ -161,7 +234,7 @@ def test_subdelegacion_level_matches_raw_rows(db):  # noqa: ANN001
             text(
                 "SELECT subdelegacion_id AS unit_id, COUNT(*) AS contacts, SUM(CASE WHEN "
                 "resolved_first_contact THEN 1 ELSE 0 END) AS resolved_first FROM interaction "
-                "WHERE month BETWEEN '2025-11-01' AND '2026-10-01' GROUP BY subdelegacion_id"
+                "WHERE outcome <> 'abandonado' AND month BETWEEN '2025-11-01' AND '2026-10-01' GROUP BY subdelegacion_id"
             ),
             conn,
         ).set_index("unit_id")
@@ -211,6 +284,90 @@ def test_demo_marks_the_planted_complaint_surge(sqlite_demo):  # noqa: ANN001
     assert not csat[csat["unit_id"].isin([1554, 2033])]["marked"].any()
 
 
+def _raw_csat(conn, f: Filters) -> pd.DataFrame:  # noqa: ANN001
+    """Independent oracle: per subdelegación, responses and CSAT 4-5 from the raw survey rows."""
+    rows = pd.read_sql(text("SELECT subdelegacion_id, month, csat FROM survey_response"), conn)
+    rows["month"] = pd.to_datetime(rows["month"]).dt.date
+    rows = rows[(rows["month"] >= f.start) & (rows["month"] <= f.end)]
+    return (
+        rows.assign(sat=rows["csat"] >= 4).groupby("subdelegacion_id")["sat"].agg(["count", "sum"])
+    )
+
+
+def _raw_complaints(conn, f: Filters) -> pd.Series:  # noqa: ANN001
+    rows = pd.read_sql(text("SELECT subdelegacion_id, month FROM complaint"), conn)
+    rows["month"] = pd.to_datetime(rows["month"]).dt.date
+    rows = rows[(rows["month"] >= f.start) & (rows["month"] <= f.end)]
+    return rows.groupby("subdelegacion_id").size()
+
+
+def _level_z_oracle(raw: pd.DataFrame, unit: int) -> tuple[float, float, float]:
+    p0 = raw["sum"].sum() / raw["count"].sum()
+    n, x = raw.loc[unit, "count"], raw.loc[unit, "sum"]
+    return x / n, p0, (x / n - p0) / math.sqrt(p0 * (1 - p0) / n)
+
+
+def test_level_against_raw_rows(db):  # noqa: ANN001
+    """Every subdelegación's CSAT, the national reference and the level z, against pandas
+    over the raw survey rows, on both backends."""
+    changes = office_changes(
+        unit_indicators(db.engine, YEAR, level="subdelegacion"),
+        unit_indicators(db.engine, YEAR.shifted(-12), level="subdelegacion"),
+        {},
+    )
+    with db.engine.connect() as conn:
+        raw = _raw_csat(conn, YEAR)
+    csat = changes[changes["kpi"] == "csat"].set_index("unit_id")
+    for unit in raw.index:
+        value, reference, z = _level_z_oracle(raw, unit)
+        assert csat.loc[unit, "value"] == pytest.approx(value)
+        assert csat.loc[unit, "reference"] == pytest.approx(reference)
+        assert csat.loc[unit, "level_z"] == pytest.approx(z)
+
+
+def test_demo_marks_the_planted_weak_and_surge_offices(sqlite_demo):  # noqa: ANN001
+    """Acceptance (issue 17): on the demo institute, the default view (Nov 2025 - Oct 2026 vs
+    the year before) at subdelegación level marks the two planted weak offices (1554, 2033)
+    by their CSAT level below the national value, and the complaint surge office (1439) by
+    its change in complaints; each ranks among the marked offices. The values and statistics
+    are checked against the raw fact rows."""
+    engine = make_engine(sqlite_demo)
+    year = office_changes(
+        unit_indicators(engine, YEAR, "subdelegacion"),
+        unit_indicators(engine, YEAR.shifted(-12), "subdelegacion"),
+        {},
+        months=YEAR.n_months,
+    )
+    with engine.connect() as conn:
+        raw = _raw_csat(conn, YEAR)
+        now, before = _raw_complaints(conn, YEAR), _raw_complaints(conn, YEAR.shifted(-12))
+    engine.dispose()
+    ranking = office_ranking(year)
+    any_mark = set(year.loc[year["marked"] | year["level_marked"], "unit_id"])
+    marked = ranking[ranking["unit_id"].isin(any_mark)]
+    assert len(marked) < len(ranking)  # a screening list, not every office
+    assert list(ranking.index[: len(marked)]) == list(marked.index)  # marked first
+    for weak in (1554, 2033):
+        row = cell(year, weak, "csat")
+        value, reference, z = _level_z_oracle(raw, weak)
+        assert row["value"] == pytest.approx(value) and row["reference"] == pytest.approx(reference)
+        assert row["level_z"] == pytest.approx(z) and z < -5  # 56.7 %, 57.8 % vs 72.7 %
+        assert row["level_marked"]
+        assert not row["marked"]
+        assert weak in set(marked["unit_id"])
+        assert "Satisfacción (CSAT)" in ranking.set_index("unit_id").loc[weak, "marked_below"]
+    surge = cell(year, 1439, "complaints")
+    ratio = now.sum() / before.sum()  # every subdelegación has contacts in both periods
+    c1, c0 = now.get(1439, 0), before.get(1439, 0)
+    p = ratio / (1 + ratio)
+    z = (c1 - (c1 + c0) * p) / math.sqrt((c1 + c0) * p * (1 - p))
+    assert (surge["value"], surge["previous"]) == (c1, c0)
+    assert surge["z"] == pytest.approx(z) and z > 3
+    assert surge["marked"] and news(surge) is False
+    assert 1439 in set(marked["unit_id"])
+    assert "Quejas recibidas" in ranking.set_index("unit_id").loc[1439, "marked_worse"]
+
+
 def _offices_table(at):  # noqa: ANN001, ANN202
     return next(d.value for d in at.dataframe if "Oficina" in d.value.columns)
 
@@ -236,14 +393,16 @@ def test_resumen_offices_section_and_row_drill_down(db, monkeypatch):  # noqa: A
             conn.execute(
                 text(
                     "SELECT s.ooad_id, COUNT(*) FROM interaction i JOIN subdelegacion s "
-                    "ON s.id = i.subdelegacion_id WHERE i.month BETWEEN '2025-11-01' "
+                    "ON s.id = i.subdelegacion_id WHERE i.outcome <> 'abandonado' "
+                    "AND i.month BETWEEN '2025-11-01' "
                     "AND '2026-10-01' GROUP BY s.ooad_id"
                 )
             ).all()
         )
     assert sorted(table["Contactos"].astype(int)) == sorted(raw.values())
-    # ranked: offices with more marked-worse changes first
-    assert list(table["Empeoró"]) == sorted(table["Empeoró"], reverse=True)
+    # ranked: offices with more bad marks (changes worse, levels below the national) first
+    bad = list(table["Empeoró"] + table["Peor que ref."])
+    assert bad == sorted(bad, reverse=True)
     assert any(b.label == "Descargar oficinas (Excel)" for b in at.get("download_button"))
     # a click on the first row drills into that OOAD
     first = table.iloc[0]["Oficina"]

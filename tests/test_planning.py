@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import text
 
 from lib.access import User
 from lib.audit import audit_events
@@ -314,6 +315,33 @@ def test_diff_lists_added_removed_and_changed_rows():
 
 
 # ------------------------------------------------------------------------- baseline/query
+
+
+@pytest.mark.parametrize("size", [None, "S3"])
+def test_channel_ooad_month_matches_raw_rows(db, size):  # noqa: ANN001
+    """The forecast's history (read from the coarse rollup, without procedure) against the
+    raw contacts: the same contacts and handling minutes per month, channel and OOAD."""
+    f = Filters(dt.date(2023, 11, 1), dt.date(2026, 10, 1), size_band_id=size)
+    got = qp.channel_ooad_month(db.engine, f)
+    where = "" if size is None else "WHERE p.size_band_id = 'S3'"
+    with db.engine.connect() as conn:
+        raw = pd.read_sql(
+            text(
+                "SELECT i.month, i.channel_id, s.ooad_id, COUNT(*) AS contacts, "
+                "SUM(i.handle_minutes) AS handle_minutes_sum FROM interaction i "
+                "JOIN subdelegacion s ON s.id = i.subdelegacion_id "
+                f"JOIN patron p ON p.id = i.patron_id {where} "
+                "GROUP BY i.month, i.channel_id, s.ooad_id ORDER BY i.month, i.channel_id, s.ooad_id"
+            ),
+            conn,
+        )
+    raw["month"] = pd.to_datetime(raw["month"]).dt.date
+    assert len(got) == len(raw) > 0
+    assert list(got["month"]) == list(raw["month"])
+    assert list(got["channel_id"]) == list(raw["channel_id"])
+    assert list(got["ooad_id"]) == list(raw["ooad_id"].astype(int))
+    assert list(got["contacts"].astype(int)) == list(raw["contacts"].astype(int))
+    assert list(got["handle_minutes_sum"]) == pytest.approx(list(raw["handle_minutes_sum"]))
 
 
 def test_baseline_matches_the_overview_sums(db):  # noqa: ANN001

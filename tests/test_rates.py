@@ -46,7 +46,8 @@ def _raw_contacts(db, by: list[str]) -> pd.Series:  # noqa: ANN001
     cols = ", ".join(by)
     return _raw(
         db,
-        f"SELECT {cols}, COUNT(*) AS n FROM interaction WHERE month BETWEEN :a AND :b "
+        f"SELECT {cols}, COUNT(*) AS n FROM interaction WHERE outcome <> 'abandonado' "
+        "AND month BETWEEN :a AND :b "
         f"GROUP BY {cols}",
     ).set_index(by)["n"]
 
@@ -159,7 +160,7 @@ def test_a_filtered_office_and_channel_keep_their_zero_months(db):  # noqa: ANN0
     assert list(vol["key"].unique()) == ["ventanilla"] and len(vol) == len(MONTHS)
     raw_c = _raw(
         db,
-        "SELECT COUNT(*) AS n FROM interaction WHERE month BETWEEN :a AND :b "
+        "SELECT COUNT(*) AS n FROM interaction WHERE outcome <> 'abandonado' AND month BETWEEN :a AND :b "
         f"AND subdelegacion_id = {LIBERTAD_REFORMA} AND channel_id = 'ventanilla'",
     )["n"][0]
     raw_q = _raw(
@@ -189,8 +190,8 @@ def test_complaints_page_rates_count_every_month(sqlite_tiny, monkeypatch):  # n
     with engine.connect() as conn:
         contacts = conn.execute(
             text(
-                "SELECT COUNT(*) FROM interaction WHERE month BETWEEN :a AND :b "
-                "AND subdelegacion_id = :s"
+                "SELECT COUNT(*) FROM interaction WHERE outcome <> 'abandonado' "
+                "AND month BETWEEN :a AND :b AND subdelegacion_id = :s"
             ),
             {"a": YEAR.start, "b": YEAR.end, "s": LIBERTAD_REFORMA},
         ).scalar_one()

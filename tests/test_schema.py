@@ -147,3 +147,75 @@ def test_migration_0008_adds_an_empty_campaign_result_to_a_0007_database(db, tmp
     with engine.connect() as conn:
         assert conn.execute(select(CampaignResult.result)).scalar_one() == result
     engine.dispose()
+
+
+def test_migration_0012_keeps_contacts_and_backfills_seconds(db, tmp_path, request):  # noqa: ANN001
+    """A database at 0011 holding contacts (one with a wait, one online with none) and their
+    rollup: the upgrade keeps every row, backfills the seconds from the minutes, marks them
+    attended contacts of a patron, and then takes an anonymous abandoned call."""
+    from alembic import command
+
+    from lib.db.migrate import alembic_config
+
+    engine = _fresh_engine(db.name, tmp_path, request)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0011")
+    catalogs = [
+        "INSERT INTO ooad (id, name, kind) VALUES (14, 'Jalisco', 'estatal')",
+        "INSERT INTO subdelegacion (id, ooad_id, code, name) VALUES (1439, 14, 39, 'Libertad')",
+        "INSERT INTO channel (id, name, kind, is_digital, unit_cost, sort_order) VALUES "
+        "('contact_center', 'Contact center', 'telefónico', false, 55, 1), "
+        "('en_linea', 'En línea', 'digital', true, 6, 2)",
+        "INSERT INTO procedure (id, name, online_capable) VALUES ('alta', 'Alta', true)",
+        "INSERT INTO economic_division (id, name) VALUES (8, 'Servicios')",
+        "INSERT INTO size_band (id, name, min_jobs, max_jobs) VALUES ('S1', '1', 1, 1)",
+        "INSERT INTO patron (id, registro_patronal, rfc, subdelegacion_id, economic_division_id, "
+        "size_band_id, workers, risk_class, registered_on, persona, use_competence) VALUES "
+        "(1, 'Z0000000001', NULL, 1439, 8, 'S1', 1, 1, '2020-01-01', 'moral', false)",
+    ]
+    contact = (
+        "INSERT INTO interaction (id, patron_id, subdelegacion_id, channel_id, procedure_id, "
+        "started_at, day, month, iso_week, wait_minutes, handle_minutes, "
+        "resolved_first_contact, cost) VALUES (:id, 1, 1439, :ch, 'alta', "
+        "'2026-03-02 10:00:00', '2026-03-02', '2026-03-01', 202610, :w, 2.5, true, 55)"
+    )
+    with engine.begin() as conn:
+        for statement in catalogs:
+            conn.execute(text(statement))
+        conn.execute(text(contact), [{"id": 1, "ch": "contact_center", "w": 0.1}])
+        conn.execute(text(contact), [{"id": 2, "ch": "en_linea", "w": 0.0}])
+        conn.execute(
+            text(
+                "INSERT INTO agg_interaction_month (month, subdelegacion_id, channel_id, "
+                "procedure_id, size_band_id, ooad_id, contacts, resolved_first, "
+                "wait_minutes_sum, handle_minutes_sum, cost_sum, repeat_30d) VALUES "
+                "('2026-03-01', 1439, 'contact_center', 'alta', 'S1', 14, 1, 1, 0.1, 2.5, 55, 0)"
+            )
+        )
+    upgrade_schema(engine)
+    assert current_revision(engine) == head_revision()
+    query = (
+        "SELECT id, patron_id, outcome, caller_kind, wait_seconds, handle_seconds, "
+        "wait_minutes, cost FROM interaction ORDER BY id"
+    )
+    with engine.begin() as conn:
+        rows = [tuple(r) for r in conn.execute(text(query))]
+        assert rows[0][:4] == (1, 1, "atendido", "patron")
+        assert abs(rows[0][4] - 6.0) < 1e-9 and abs(rows[0][5] - 150.0) < 1e-9
+        # an online contact had no queue: its zero wait does not become a queued contact
+        assert rows[1][:4] == (2, 1, "atendido", "patron") and rows[1][4] is None
+        assert conn.execute(text("SELECT contacts FROM agg_interaction_month")).scalar_one() == 1
+        assert conn.execute(text("SELECT count(*) FROM agg_queue_wait_month")).scalar_one() == 0
+        # the revised contract: an anonymous abandoned call without cost or resolution
+        conn.execute(
+            text(
+                "INSERT INTO interaction (id, patron_id, subdelegacion_id, channel_id, "
+                "procedure_id, started_at, day, month, iso_week, wait_minutes, "
+                "handle_minutes, outcome, caller_kind, wait_seconds) VALUES (3, NULL, 1439, "
+                "'contact_center', 'alta', '2026-03-02 11:00:00', '2026-03-02', "
+                "'2026-03-01', 202610, 0.5, 0, 'abandonado', 'anonimo', 30)"
+            )
+        )
+    engine.dispose()

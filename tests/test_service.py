@@ -56,6 +56,98 @@ def test_p_chart_marks_points_outside_and_runs():
     assert d["outside"].all()  # 0.80 and 0.70 are 3.65 sigma from 0.75 with n = 1000
 
 
+def test_p_chart_limits_per_phase_after_a_shift():
+    months = pd.date_range("2024-01-01", periods=20, freq="MS").date
+    sat = [800] * 10 + [700] * 10
+    d = ev.p_chart(
+        pd.DataFrame({"month": months, "responses": 1000, "csat_satisfied": sat}), months[10]
+    )
+    assert list(d["phase"]) == [0] * 10 + [1] * 10
+    assert list(d["centre"]) == pytest.approx([0.8] * 10 + [0.7] * 10)
+    assert d.loc[10, "lcl"] == pytest.approx(0.7 - 3 * math.sqrt(0.7 * 0.3 / 1000))
+    # each phase sits on its own centre line: nothing to signal
+    assert not d["signal"].any()
+    assert ev.p_chart_reading(d, "nov 2024").startswith(
+        "Línea central y límites recalculados desde nov 2024"
+    )
+    assert "Ningún mes con señal" in ev.p_chart_reading(d, "nov 2024")
+    # a run never spans the two phases: 5 high months before the shift and 5 after are not
+    # a run of 10 (each phase's centre is its own mean, so both sides of each phase appear)
+    sat = [800] * 5 + [780] * 5 + [720] * 5 + [700] * 5
+    d = ev.p_chart(
+        pd.DataFrame({"month": months, "responses": 1000, "csat_satisfied": sat}), months[10]
+    )
+    assert not d["in_run"].any()
+
+
+def _red_markers(fig) -> int:  # noqa: ANN001
+    from lib.charts.service import BAD
+
+    points = next(t for t in fig.data if t.name == "Satisfechos (%)")
+    return int(sum(c == BAD for c in points.marker.color))
+
+
+def test_p_chart_caption_counts_what_is_drawn_red():
+    from lib.charts.service import p_chart_figure
+
+    months = pd.date_range("2024-01-01", periods=24, freq="MS").date
+    rng = np.random.default_rng(5)
+    sat = list(rng.binomial(1000, 0.75, 12)) + list(rng.binomial(1000, 0.6, 12))
+    sat[3] = 600  # one month far below the first phase (and below the overall centre)
+    series = pd.DataFrame({"month": months, "responses": 1000, "csat_satisfied": sat})
+    for shift in (None, months[12]):
+        d = ev.p_chart(series, shift)
+        red = _red_markers(p_chart_figure(d, "t"))
+        text = ev.p_chart_reading(d, "ene 2025" if shift else None)
+        assert red == int(d["signal"].sum())
+        if red:
+            assert f"En rojo: {red} mes" in text
+        else:
+            assert "Ningún mes con señal" in text
+    # one phase over a shift: every month is red (outside and/or in a run), and the caption
+    # says so, with how many of them carry both signals
+    d = ev.p_chart(series)
+    assert d["signal"].all()
+    text = ev.p_chart_reading(d)
+    assert text.startswith(f"En rojo: 24 meses con señal de 24: {int(d['outside'].sum())} fuera")
+    assert "con ambas señales" in text
+    # per phase, only the planted bad month is out
+    d = ev.p_chart(series, months[12])
+    assert list(d.loc[d["outside"], "month"]) == [months[3]]
+
+
+def test_p_chart_degenerate_series():
+    months = pd.date_range("2024-01-01", periods=3, freq="MS").date
+    empty = ev.p_chart(pd.DataFrame({"month": months, "responses": 0, "csat_satisfied": 0}))
+    assert empty.empty and ev.p_chart_reading(empty) == "Sin respuestas en la serie elegida."
+    one = ev.p_chart(pd.DataFrame({"month": months[:1], "responses": [50], "csat_satisfied": [40]}))
+    assert len(one) == 1 and not one["signal"].any()
+    assert "Ningún mes con señal" in ev.p_chart_reading(one)
+    for value in (0, 100):  # all unsatisfied / all satisfied: zero-width limits, no signal
+        d = ev.p_chart(pd.DataFrame({"month": months, "responses": 100, "csat_satisfied": value}))
+        assert (d["lcl"] == d["ucl"]).all() and not d["signal"].any()
+    # a shift outside the series leaves one phase; the caption does not claim a recomputation
+    d = ev.p_chart(
+        pd.DataFrame({"month": months, "responses": 100, "csat_satisfied": [70, 80, 75]}),
+        dt.date(2030, 1, 1),
+    )
+    assert set(d["phase"]) == {0}
+    assert "recalculados" not in ev.p_chart_reading(d, "ene 2030")
+
+
+def test_detected_shift_only_when_significant():
+    points = pd.DataFrame(
+        {
+            "channel_id": ["a", "b"],
+            "month": [dt.date(2026, 4, 1), dt.date(2025, 1, 1)],
+            "significant": [True, False],
+        }
+    )
+    assert ev.detected_shift(points, "a") == dt.date(2026, 4, 1)
+    assert ev.detected_shift(points, "b") is None
+    assert ev.detected_shift(points, "zz") is None
+
+
 def test_change_point_finds_the_shift():
     months = pd.date_range("2024-01-01", periods=24, freq="MS").date
     sat = [700] * 15 + [550] * 9
@@ -225,9 +317,19 @@ def test_planted_drop_found_at_the_planted_channel_and_date(demo):  # noqa: ANN0
     assert found["contact_center"]["shift"] < -0.15
     ba = ev.compare_before_after(q.before_after(demo, ALL, dt.date(2026, 4, 1), 90))
     assert set(ba.loc[ba["significant"], "channel_id"]) == {"contact_center"}
-    pc = ev.p_chart(monthly[monthly["channel_id"] == "contact_center"])
+    cc = monthly[monthly["channel_id"] == "contact_center"]
+    pc = ev.p_chart(cc)  # one centre line over the shift: the first month below is April 2026
     flagged = set(pc.loc[pc["outside"] & (pc["p"] < pc["centre"]), "month"])
     assert flagged and min(flagged) == dt.date(2026, 4, 1)
+    # limits per phase from the detected shift: each phase's centre is its own level, and far
+    # fewer months signal than with one centre line over both levels
+    shift = ev.detected_shift(ev.change_points(monthly), "contact_center")
+    assert shift == dt.date(2026, 4, 1)
+    phased = ev.p_chart(cc, shift)
+    before, after = phased[phased["phase"] == 0], phased[phased["phase"] == 1]
+    assert before["month"].max() < shift <= after["month"].min()
+    assert after["centre"].iloc[0] < before["centre"].iloc[0] - 0.15
+    assert phased["signal"].sum() < pc["signal"].sum() / 2
 
 
 def test_drivers_recover_the_planted_weights(demo):  # noqa: ANN001

@@ -77,7 +77,8 @@ def top_movers(
     n: int = 5,
     min_z: float = 3.0,
 ) -> pd.DataFrame:
-    """Rows (unit, metric, before, after, change, z, direction) for the biggest credible moves."""
+    """Rows (unit, metric, before, after, change, z, good, overall) for the biggest credible
+    moves; ``overall`` is the change of all offices together (%) for counts, None for rates."""
     merged = current.merge(previous, on="unit_id", suffixes=("", "_prev"), how="inner")
     ratios = {
         key: (merged[num].sum() / merged[f"{num}_prev"].sum())
@@ -95,13 +96,13 @@ def top_movers(
                 z = count_z(r[num], r[f"{num}_prev"], ratios[key])
                 before, after = r[f"{num}_prev"], r[num]
                 delta = None if before == 0 else 100 * (after - before) / before
-                unit = "%"
+                unit, overall = "%", 100 * (ratios[key] - 1)
             else:
                 z = proportion_z(r[num], r[den], r[f"{num}_prev"], r[f"{den}_prev"])
                 if z is None:
                     continue
                 before, after = r[f"{num}_prev"] / r[f"{den}_prev"], r[num] / r[den]
-                delta, unit = 100 * (after - before), "pp"
+                delta, unit, overall = 100 * (after - before), "pp", None
             if z is None or abs(z) < min_z:
                 continue
             good = None if better is None else bool((z > 0) == better)
@@ -117,6 +118,7 @@ def top_movers(
                     "change_unit": unit,
                     "z": z,
                     "good": good,
+                    "overall": overall,
                 }
             )
     out = pd.DataFrame(
@@ -132,6 +134,7 @@ def top_movers(
             "change_unit",
             "z",
             "good",
+            "overall",
         ],
     )
     if out.empty:

@@ -87,28 +87,65 @@ def funnel(offices: pd.DataFrame, p0: float | None = None) -> pd.DataFrame:
     return d.sort_values("z").reset_index(drop=True)
 
 
-def p_chart(series: pd.DataFrame) -> pd.DataFrame:
-    """p-chart of monthly % satisfied (columns month, responses, csat_satisfied): centre line
-    over the whole series, 3-sigma limits per point, and two signals — a point outside the
-    limits, or a run of RUN_LENGTH points on one side of the centre line."""
+def p_chart(series: pd.DataFrame, shift: object | None = None) -> pd.DataFrame:
+    """p-chart of monthly % satisfied (columns month, responses, csat_satisfied): centre line,
+    3-sigma limits per point, and two signals — a point outside the limits, or a run of
+    RUN_LENGTH points on one side of the centre line.
+
+    ``shift``: the first month of a new level (a detected change point). The months before
+    it and the months from it on are two phases, each with its own centre line and limits,
+    and runs are counted within a phase; without it the whole series is one phase (a level
+    shift then flags both sides). Columns added: phase (0, 1), p, centre, lcl, ucl, outside,
+    in_run and signal (outside or in a run: what the chart draws red)."""
     d = series[series["responses"] > 0].sort_values("month").reset_index(drop=True).copy()
     if d.empty:
         return d
-    p_bar = d["csat_satisfied"].sum() / d["responses"].sum()
+    d["phase"] = 0 if shift is None else (d["month"] >= shift).astype(int)
     d["p"] = d["csat_satisfied"] / d["responses"]
-    d["centre"] = p_bar
-    d["lcl"], d["ucl"] = funnel_limits(p_bar, d["responses"], 3.0)
+    d["centre"] = d.groupby("phase")["csat_satisfied"].transform("sum") / d.groupby("phase")[
+        "responses"
+    ].transform("sum")
+    half = 3.0 * np.sqrt(d["centre"] * (1 - d["centre"]) / d["responses"])
+    d["lcl"], d["ucl"] = (d["centre"] - half).clip(0, 1), (d["centre"] + half).clip(0, 1)
     d["outside"] = (d["p"] < d["lcl"]) | (d["p"] > d["ucl"])
-    side = np.sign(d["p"] - p_bar).to_numpy()
+    side = np.sign(d["p"] - d["centre"]).to_numpy()
+    phase = d["phase"].to_numpy()
     run = np.zeros(len(d), dtype=bool)
     start = 0
     for i in range(1, len(d) + 1):
-        if i == len(d) or side[i] != side[start] or side[i] == 0:
+        if i == len(d) or side[i] != side[start] or side[i] == 0 or phase[i] != phase[start]:
             if i - start >= RUN_LENGTH and side[start] != 0:
                 run[start:i] = True
             start = i
     d["in_run"] = run
+    d["signal"] = d["outside"] | d["in_run"]
     return d
+
+
+def p_chart_reading(d: pd.DataFrame, shift_label: str | None = None) -> str:
+    """The caption under a p-chart, counting exactly what the chart draws red (``signal``):
+    how many months, and of them how many are outside the limits and how many in runs."""
+    if d.empty:
+        return "Sin respuestas en la serie elegida."
+    phases = (
+        f"Línea central y límites recalculados desde {shift_label}, donde se detectó un "
+        "cambio de nivel. "
+        if shift_label and d["phase"].nunique() > 1
+        else ""
+    )
+    red, out, run = int(d["signal"].sum()), int(d["outside"].sum()), int(d["in_run"].sum())
+    if red == 0:
+        return (
+            f"{phases}Ningún mes con señal: todos dentro de los límites de 3σ y sin rachas "
+            f"de {RUN_LENGTH} o más del mismo lado de la línea central."
+        )
+    both = out + run - red
+    parts = [f"{out} fuera de los límites de 3σ"] if out else []
+    if run:
+        parts.append(f"{run} en rachas de {RUN_LENGTH} o más del mismo lado de la línea central")
+    detail = " y ".join(parts) + (f" ({both} con ambas señales)" if both else "")
+    months = "mes" if red == 1 else "meses"
+    return f"{phases}En rojo: {red} {months} con señal de {len(d)}: {detail}."
 
 
 def change_point(series: pd.DataFrame, min_segment: int = 3) -> dict | None:
@@ -280,3 +317,10 @@ def change_points(monthly: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     return pd.DataFrame(
         rows, columns=["channel_id", "month", "before", "after", "shift", "p_value", "significant"]
     )
+
+
+def detected_shift(points: pd.DataFrame, channel_id: str) -> object | None:
+    """The month a channel's level significantly shifted (a row of ``change_points`` marked
+    significant), else None: where its p-chart starts a new phase."""
+    hit = points[(points["channel_id"] == channel_id) & points["significant"]]
+    return None if hit.empty else hit["month"].iloc[0]

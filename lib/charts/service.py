@@ -58,36 +58,28 @@ def funnel_figure(f: pd.DataFrame, title: str) -> go.Figure:
 
 
 def p_chart_figure(d: pd.DataFrame, title: str) -> go.Figure:
-    """Monthly % satisfied with centre line and 3-sigma limits; signals in red."""
+    """Monthly % satisfied with centre line and 3-sigma limits (drawn per phase, so they
+    break at a detected level shift); months with a signal (``signal``) in red."""
     fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=d["month"],
-            y=100 * d["ucl"],
-            mode="lines",
-            name="Límites 3σ",
-            line={"color": NEUTRAL, "dash": "dash", "width": 1},
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=d["month"],
-            y=100 * d["lcl"],
-            mode="lines",
-            showlegend=False,
-            line={"color": NEUTRAL, "dash": "dash", "width": 1},
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=d["month"],
-            y=100 * d["centre"],
-            mode="lines",
-            name="Línea central",
-            line={"color": ACCENT, "width": 1},
-        )
-    )
-    signal = d["outside"] | d["in_run"]
+    phases = d["phase"] if "phase" in d else pd.Series(0, index=d.index)
+    for i, (_, g) in enumerate(d.groupby(phases, sort=True)):
+        for col, name, line in (
+            ("ucl", "Límites 3σ", {"color": NEUTRAL, "dash": "dash", "width": 1}),
+            ("lcl", None, {"color": NEUTRAL, "dash": "dash", "width": 1}),
+            ("centre", "Línea central", {"color": ACCENT, "width": 1}),
+        ):
+            fig.add_trace(
+                go.Scatter(
+                    x=g["month"],
+                    y=100 * g[col],
+                    mode="lines",
+                    name=name,
+                    showlegend=name is not None and i == 0,
+                    legendgroup=col if col != "lcl" else "ucl",
+                    line=line,
+                )
+            )
+    signal = d["signal"] if "signal" in d else d["outside"] | d["in_run"]
     fig.add_trace(
         go.Scatter(
             x=d["month"],

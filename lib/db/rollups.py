@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import (
     Connection,
+    Integer,
     MetaData,
     Table,
     case,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     text,
@@ -28,6 +30,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from lib.contact import ANSWERED, EXACT_WAIT_S, WAIT_CAP_S, WAIT_COARSE_S, Outcome
 from lib.db.schema import (
     AggChannelSegmentMonth,
     AggCollectionMonth,
@@ -38,6 +41,8 @@ from lib.db.schema import (
     AggInteractionTimeMonth,
     AggInteractionTimeNationalMonth,
     AggInteractionUnitMonth,
+    AggQueueWaitMonth,
+    AggQueueWaitNationalMonth,
     AggSurveyDay,
     AggSurveyMonth,
     AggSurveyUnitMonth,
@@ -113,6 +118,24 @@ def _time_bin(col):  # noqa: ANN001, ANN202
     return case(*steps, else_=len(edges) - 2)
 
 
+# An anonymous contact (no patron) has no size band or division: it is kept in every
+# rollup under these placeholders, so contacts add up whoever made them.
+NO_BAND = "--"
+NO_DIVISION = -1
+
+
+def _band():  # noqa: ANN202
+    # inline literal: the same text in SELECT and GROUP BY (PostgreSQL compares the two)
+    return func.coalesce(P.c.size_band_id, literal_column(f"'{NO_BAND}'"))
+
+
+def _handled():  # noqa: ANN202
+    """Contacts the contact rollups count: every one except those abandoned in the queue,
+    which never reached anyone and live in the queue rollup only (agg_queue_wait_month), so
+    volumes, resolution, handling time and cost stay those of handled contacts."""
+    return IT.c.outcome != Outcome.ABANDONADO.value
+
+
 def _since(col, lo: dt.date | None) -> list:  # noqa: ANN001
     """The condition a partial refresh adds (rows from ``lo`` on), or none for a full one."""
     return [] if lo is None else [col >= lo]
@@ -120,7 +143,7 @@ def _since(col, lo: dt.date | None) -> list:  # noqa: ANN001
 
 def _interaction_month(lo: dt.date | None = None):  # noqa: ANN202
     # A contact is "repeated" when the same patron comes back for the same procedure within
-    # 30 days, through any channel.
+    # 30 days, through any channel. Anonymous contacts cannot be followed: never repeated.
     next_day = func.lead(IT.c.day).over(
         partition_by=[IT.c.patron_id, IT.c.procedure_id], order_by=[IT.c.started_at, IT.c.id]
     )
@@ -134,32 +157,35 @@ def _interaction_month(lo: dt.date | None = None):  # noqa: ANN202
         IT.c.wait_minutes,
         IT.c.handle_minutes,
         IT.c.cost,
-        case((next_day <= date_plus_days(IT.c.day, 30), 1), else_=0).label("repeat"),
+        case(
+            (IT.c.patron_id.is_not(None) & (next_day <= date_plus_days(IT.c.day, 30)), 1),
+            else_=0,
+        ).label("repeat"),
     )
     # the window looks forward only: contacts from ``lo`` on see every later contact
-    src = src.where(*_since(IT.c.month, lo)).subquery("contacts")
+    src = src.where(_handled(), *_since(IT.c.month, lo)).subquery("contacts")
     cols = [
         src.c.month,
         src.c.subdelegacion_id,
         src.c.channel_id,
         src.c.procedure_id,
-        P.c.size_band_id,
     ]
     return (
         select(
             *cols,
+            _band().label("size_band_id"),
             S.c.ooad_id,
             func.count().label("contacts"),
             _count_true(src.c.resolved_first_contact).label("resolved_first"),
             func.sum(src.c.wait_minutes).label("wait_minutes_sum"),
             func.sum(src.c.handle_minutes).label("handle_minutes_sum"),
-            func.sum(src.c.cost).label("cost_sum"),
+            func.coalesce(func.sum(src.c.cost), 0).label("cost_sum"),
             func.sum(src.c.repeat).label("repeat_30d"),
         )
         .select_from(
-            src.join(P, P.c.id == src.c.patron_id).join(S, S.c.id == src.c.subdelegacion_id)
+            src.outerjoin(P, P.c.id == src.c.patron_id).join(S, S.c.id == src.c.subdelegacion_id)
         )
-        .group_by(*cols, S.c.ooad_id)
+        .group_by(*cols, _band(), S.c.ooad_id)
     )
 
 
@@ -174,16 +200,17 @@ def _interaction_day(lo: dt.date | None = None):  # noqa: ANN202
             _count_true(IT.c.resolved_first_contact).label("resolved_first"),
         )
         .select_from(IT.join(S, S.c.id == IT.c.subdelegacion_id))
-        .where(*_since(IT.c.day, lo))
+        .where(_handled(), *_since(IT.c.day, lo))
         .group_by(*cols, S.c.ooad_id)
     )
 
 
 def _survey_month(lo: dt.date | None = None):  # noqa: ANN202
-    cols = [SR.c.month, SR.c.subdelegacion_id, SR.c.channel_id, SR.c.procedure_id, P.c.size_band_id]
+    cols = [SR.c.month, SR.c.subdelegacion_id, SR.c.channel_id, SR.c.procedure_id]
     return (
         select(
             *cols,
+            _band().label("size_band_id"),
             S.c.ooad_id,
             func.count().label("responses"),
             func.sum(SR.c.csat).label("csat_sum"),
@@ -200,11 +227,11 @@ def _survey_month(lo: dt.date | None = None):  # noqa: ANN202
         )
         .select_from(
             SR.join(IT, IT.c.id == SR.c.interaction_id)
-            .join(P, P.c.id == IT.c.patron_id)
+            .outerjoin(P, P.c.id == IT.c.patron_id)
             .join(S, S.c.id == SR.c.subdelegacion_id)
         )
         .where(*_since(SR.c.month, lo))
-        .group_by(*cols, S.c.ooad_id)
+        .group_by(*cols, _band(), S.c.ooad_id)
     )
 
 
@@ -259,23 +286,22 @@ def _collection_month(lo: dt.date | None = None):  # noqa: ANN202
 
 
 def _channel_segment_month(lo: dt.date | None = None):  # noqa: ANN202
-    cols = [
-        IT.c.month,
-        IT.c.subdelegacion_id,
-        IT.c.channel_id,
-        P.c.size_band_id,
-        P.c.economic_division_id,
-    ]
+    cols = [IT.c.month, IT.c.subdelegacion_id, IT.c.channel_id]
+    division = func.coalesce(P.c.economic_division_id, literal_column(str(NO_DIVISION)))
     return (
         select(
             *cols,
+            _band().label("size_band_id"),
+            division.label("economic_division_id"),
             S.c.ooad_id,
             func.count().label("contacts"),
             func.count(IT.c.patron_id.distinct()).label("patrons"),
         )
-        .select_from(IT.join(P, P.c.id == IT.c.patron_id).join(S, S.c.id == IT.c.subdelegacion_id))
-        .where(*_since(IT.c.month, lo))
-        .group_by(*cols, S.c.ooad_id)
+        .select_from(
+            IT.outerjoin(P, P.c.id == IT.c.patron_id).join(S, S.c.id == IT.c.subdelegacion_id)
+        )
+        .where(_handled(), *_since(IT.c.month, lo))
+        .group_by(*cols, _band(), division, S.c.ooad_id)
     )
 
 
@@ -287,27 +313,67 @@ def _time_histograms(lo: dt.date | None = None):  # noqa: ANN202
     ).subquery("measures")
     minutes = case((measures.c.measure == "wait", IT.c.wait_minutes), else_=IT.c.handle_minutes)
     b = _time_bin(minutes)
-    cols = [IT.c.month, IT.c.subdelegacion_id, IT.c.channel_id, P.c.size_band_id]
+    cols = [IT.c.month, IT.c.subdelegacion_id, IT.c.channel_id]
     return (
         select(
-            *cols, measures.c.measure, b.label("bin"), S.c.ooad_id, func.count().label("contacts")
+            *cols,
+            _band().label("size_band_id"),
+            measures.c.measure,
+            b.label("bin"),
+            S.c.ooad_id,
+            func.count().label("contacts"),
         )
         .select_from(
-            IT.join(P, P.c.id == IT.c.patron_id)
+            IT.outerjoin(P, P.c.id == IT.c.patron_id)
             .join(S, S.c.id == IT.c.subdelegacion_id)
             .join(measures, true())
         )
-        .where(*_since(IT.c.month, lo))
-        .group_by(*cols, measures.c.measure, b, S.c.ooad_id)
+        .where(_handled(), *_since(IT.c.month, lo))
+        .group_by(*cols, _band(), measures.c.measure, b, S.c.ooad_id)
+    )
+
+
+def wait_bin(seconds):  # noqa: ANN001, ANN201
+    """SQL twin of lib.contact.wait_bin_seconds: exact seconds, then minute bins, then a cap."""
+    s = func.round(seconds)
+    return case(
+        (s < EXACT_WAIT_S, s),
+        (s >= WAIT_CAP_S, WAIT_CAP_S),
+        else_=func.floor(s / WAIT_COARSE_S) * WAIT_COARSE_S,
+    ).cast(Integer)
+
+
+def _queue_waits(lo: dt.date | None = None):  # noqa: ANN202
+    """Queued contacts (a wait recorded, zero included) by wait second; see lib/contact.py."""
+    b = wait_bin(IT.c.wait_seconds)
+    answered = IT.c.outcome.in_(ANSWERED)
+    cols = [IT.c.month, IT.c.subdelegacion_id, IT.c.channel_id]
+    return (
+        select(
+            *cols,
+            b.label("wait_s"),
+            S.c.ooad_id,
+            func.count().label("queued"),
+            _count_true(answered).label("answered"),
+            _count_true(IT.c.outcome == Outcome.ABANDONADO.value).label("abandoned"),
+            func.sum(IT.c.wait_seconds).label("wait_seconds_sum"),
+            func.coalesce(func.sum(case((answered, IT.c.wait_seconds), else_=0.0)), 0.0).label(
+                "answered_wait_sum"
+            ),
+        )
+        .select_from(IT.join(S, S.c.id == IT.c.subdelegacion_id))
+        .where(IT.c.wait_seconds.is_not(None), *_since(IT.c.month, lo))
+        .group_by(*cols, b, S.c.ooad_id)
     )
 
 
 def _survey_day(lo: dt.date | None = None):  # noqa: ANN202
-    cols = [SR.c.subdelegacion_id, SR.c.channel_id, P.c.size_band_id]
+    cols = [SR.c.subdelegacion_id, SR.c.channel_id]
     return (
         select(
             SR.c.responded_on.label("day"),
             *cols,
+            _band().label("size_band_id"),
             S.c.ooad_id,
             func.min(SR.c.month).label("month"),
             func.count().label("responses"),
@@ -319,11 +385,11 @@ def _survey_day(lo: dt.date | None = None):  # noqa: ANN202
         )
         .select_from(
             SR.join(IT, IT.c.id == SR.c.interaction_id)
-            .join(P, P.c.id == IT.c.patron_id)
+            .outerjoin(P, P.c.id == IT.c.patron_id)
             .join(S, S.c.id == SR.c.subdelegacion_id)
         )
         .where(*_since(SR.c.responded_on, lo))
-        .group_by(SR.c.responded_on, *cols, S.c.ooad_id)
+        .group_by(SR.c.responded_on, *cols, _band(), S.c.ooad_id)
     )
 
 
@@ -373,6 +439,12 @@ def _time_national_month(b: _Build):  # noqa: ANN202
     )
 
 
+def _queue_national_month(b: _Build):  # noqa: ANN202
+    return coarse(
+        b.fresh(AggQueueWaitMonth.__table__), AggQueueWaitNationalMonth.__table__, b.since
+    )
+
+
 # Order matters: the coarse rollups are summed from the fine ones refreshed before them.
 ROLLUPS: list[tuple[Table, Callable[[_Build], object]]] = [
     (AggInteractionMonth.__table__, lambda b: _interaction_month(b.since)),
@@ -383,10 +455,12 @@ ROLLUPS: list[tuple[Table, Callable[[_Build], object]]] = [
     (AggChannelSegmentMonth.__table__, lambda b: _channel_segment_month(b.since)),
     (AggInteractionTimeMonth.__table__, lambda b: _time_histograms(b.since)),
     (AggSurveyDay.__table__, lambda b: _survey_day(b.since)),
+    (AggQueueWaitMonth.__table__, lambda b: _queue_waits(b.since)),
     (AggInteractionUnitMonth.__table__, _interaction_unit_month),
     (AggSurveyUnitMonth.__table__, _survey_unit_month),
     (AggCollectionUnitMonth.__table__, _collection_unit_month),
     (AggInteractionTimeNationalMonth.__table__, _time_national_month),
+    (AggQueueWaitNationalMonth.__table__, _queue_national_month),
 ]
 
 

@@ -76,7 +76,8 @@ class Channel(Base):
     __tablename__ = "channel"
     id: Mapped[str] = mapped_column(String(20), primary_key=True)
     name: Mapped[str] = mapped_column(String(60))
-    kind: Mapped[str] = mapped_column(String(20))  # presencial | digital | telefónico | impreso
+    # presencial | digital | telefónico | impreso | otro (lib.contact.ChannelKind)
+    kind: Mapped[str] = mapped_column(String(20))
     is_digital: Mapped[bool] = mapped_column(Boolean)
     unit_cost: Mapped[float] = mapped_column(Float)  # MXN per contact, planning figure
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
@@ -143,11 +144,15 @@ class Patron(Base):
 
 
 class Interaction(Base):
-    """One contact of a patron with a channel for a procedure."""
+    """One contact with a channel for a procedure: of a known patron, or anonymous (a call
+    centre's log is mostly anonymous callers). Queue, menu and handling times are kept in
+    seconds as the source measured them; the minute columns are derived from them at load
+    (0 when absent) for the rollups that were built on minutes."""
 
     __tablename__ = "interaction"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    patron_id: Mapped[int] = mapped_column(ForeignKey("patron.id"), index=True)
+    # NULL: the caller is not a known patron (anonymous, or identified outside the register)
+    patron_id: Mapped[int | None] = mapped_column(ForeignKey("patron.id"), index=True)
     subdelegacion_id: Mapped[int] = mapped_column(ForeignKey("subdelegacion.id"))
     channel_id: Mapped[str] = mapped_column(ForeignKey("channel.id"))
     procedure_id: Mapped[str] = mapped_column(ForeignKey("procedure.id"))
@@ -157,11 +162,26 @@ class Interaction(Base):
     iso_week: Mapped[int] = mapped_column(Integer)
     wait_minutes: Mapped[float] = mapped_column(Float)
     handle_minutes: Mapped[float] = mapped_column(Float)
-    resolved_first_contact: Mapped[bool] = mapped_column(Boolean)
-    cost: Mapped[float] = mapped_column(Float)
+    # NULL: not known (a call log carries no first-contact resolution)
+    resolved_first_contact: Mapped[bool | None] = mapped_column(Boolean)
+    cost: Mapped[float | None] = mapped_column(Float)  # NULL: not known
+    # lib.contact.Outcome; rows loaded before revision 0012 were all attended
+    outcome: Mapped[str] = mapped_column(String(20), server_default=text("'atendido'"))
+    caller_kind: Mapped[str | None] = mapped_column(String(12))  # lib.contact.CallerKind
+    # seconds in the queue; NULL = never queued (e.g. hung up in the phone menu)
+    wait_seconds: Mapped[float | None] = mapped_column(Float)
+    handle_seconds: Mapped[float | None] = mapped_column(Float)  # NULL = not attended
+    menu_seconds: Mapped[float | None] = mapped_column(Float)  # in the phone menu (IVR)
+    agent: Mapped[str | None] = mapped_column(String(60))  # agent or window
     __table_args__ = (
         Index("ix_interaction_month_subdel", "month", "subdelegacion_id"),
         CheckConstraint("wait_minutes >= 0 AND handle_minutes >= 0", name="times"),
+        CheckConstraint(
+            "(wait_seconds IS NULL OR wait_seconds >= 0) "
+            "AND (handle_seconds IS NULL OR handle_seconds >= 0) "
+            "AND (menu_seconds IS NULL OR menu_seconds >= 0)",
+            name="seconds",
+        ),
     )
 
 
@@ -585,6 +605,40 @@ class AggInteractionTimeMonth(Base):
     __table_args__ = (Index("ix_agg_interaction_time_month_ooad", "ooad_id", "month"),)
 
 
+class AggQueueWaitMonth(Base):
+    """Queued contacts by their wait in seconds (exact below lib.contact.EXACT_WAIT_S, then
+    minute bins): abandonment, service level at any threshold, the average speed of answer and
+    exact median/P90 waits are sums over it. No size band: most queued calls are anonymous,
+    and a second-level grain per band would multiply the rows by seven at national scale."""
+
+    __tablename__ = "agg_queue_wait_month"
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    subdelegacion_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    wait_s: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ooad_id: Mapped[int] = mapped_column(Integer)
+    queued: Mapped[int] = mapped_column(BigInteger)
+    answered: Mapped[int] = mapped_column(BigInteger)
+    abandoned: Mapped[int] = mapped_column(BigInteger)
+    wait_seconds_sum: Mapped[float] = mapped_column(Float)  # exact, before binning
+    answered_wait_sum: Mapped[float] = mapped_column(Float)  # exact, answered only
+    __table_args__ = (Index("ix_agg_queue_wait_month_ooad", "ooad_id", "month"),)
+
+
+class AggQueueWaitNationalMonth(Base):
+    """agg_queue_wait_month summed over offices: the national view reads this one."""
+
+    __tablename__ = "agg_queue_wait_national_month"
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    wait_s: Mapped[int] = mapped_column(Integer, primary_key=True)
+    queued: Mapped[int] = mapped_column(BigInteger)
+    answered: Mapped[int] = mapped_column(BigInteger)
+    abandoned: Mapped[int] = mapped_column(BigInteger)
+    wait_seconds_sum: Mapped[float] = mapped_column(Float)
+    answered_wait_sum: Mapped[float] = mapped_column(Float)
+
+
 class AggSurveyDay(Base):
     """Daily survey sums per office and channel: before/after comparisons around any date."""
 
@@ -613,6 +667,7 @@ ROLLUP_TABLES = [
     AggChannelSegmentMonth.__table__,
     AggInteractionTimeMonth.__table__,
     AggSurveyDay.__table__,
+    AggQueueWaitMonth.__table__,
 ]
 FACT_TABLES = [
     Patron.__table__,

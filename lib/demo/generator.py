@@ -113,6 +113,19 @@ PROC_BY_CHANNEL = np.array(
     ]
 )
 WAIT_MEDIAN = np.array([22.0, 8.0, 0.0, 6.0, 0.0, 0.0])  # minutes
+# Abandonment in the contact centre's queue grows with the wait: each caller has an
+# exponential patience with this mean and hangs up when the wait would outlast it, so
+# P(abandon | would-be wait w) = 1 - exp(-w / PATIENCE_S). The answered calls are the
+# contacts above; for each, Poisson(exp(w / PATIENCE_S) - 1) callers with the same would-be
+# wait gave up first (the ratio abandoned : answered at w), each after a patience drawn below
+# w. Those callers never reached an agent: anonymous, no resolution, no cost. Drawn from their
+# own random stream (ABANDON_STREAM), so every other planted figure is unchanged. The patience
+# is recovered as (seconds waited by all queued calls) / (abandoned calls): the exponential
+# model's maximum-likelihood estimate (docs/demo-data.md).
+PATIENCE_S = 3600.0
+ABANDON_CHANNEL = "contact_center"
+ABANDON_STREAM = 18
+ABANDONED_ID_BASE = 900_000_000  # ids of abandoned calls, apart from the handled contacts'
 HANDLE_MEDIAN = np.array([18.0, 35.0, 12.0, 9.0, 5.0, 3.0])
 # First-contact resolution. Contact center and Buzón IMSS are planted EQUAL: a comparison
 # that calls them different is reporting noise.
@@ -414,6 +427,9 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
         for s in specs
     }
     next_interaction_id = 1
+    abandon_rng = np.random.default_rng([seed, ABANDON_STREAM])
+    next_abandoned_id = ABANDONED_ID_BASE
+    abandoned_total = answered_total = 0
     pending = {  # returns that fall in a later month
         "who": np.array([], dtype=int),
         "ch": np.array([], dtype=int),
@@ -638,9 +654,54 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
                     "handle_minutes": handle[order],
                     "resolved_first_contact": resolved[order],
                     "cost": cost[order],
+                    "outcome": "atendido",
+                    "caller_kind": "patron",
+                    # queue channels only: a contact online or on paper never queued
+                    "wait_seconds": np.where(WAIT_MEDIAN[ch] > 0, wait * 60, np.nan)[order],
+                    "handle_seconds": handle[order] * 60,
                 }
             ),
         )
+        cc = np.flatnonzero(ch[order] == CH[ABANDON_CHANNEL])
+        w_s = wait[order][cc] * 60
+        gave_up = abandon_rng.poisson(np.expm1(w_s / PATIENCE_S))
+        src = np.repeat(cc, gave_up)
+        k = len(src)
+        answered_total += len(cc)
+        abandoned_total += k
+        if k:
+            w_src = wait[order][src] * 60
+            u = abandon_rng.random(k)
+            patience = -PATIENCE_S * np.log1p(-u * -np.expm1(-w_src / PATIENCE_S))
+            waited = np.round(patience)  # whole seconds, as a switch logs them
+            ids = np.arange(next_abandoned_id, next_abandoned_id + k)
+            next_abandoned_id += k
+            yield (
+                "interaction",
+                pd.DataFrame(
+                    {
+                        "id": ids,
+                        "patron_id": pd.array([pd.NA] * k, dtype="Int64"),
+                        "subdelegacion_id": subdel[who[order][src]],
+                        "channel_id": ABANDON_CHANNEL,
+                        "procedure_id": np.array(PROC_IDS)[proc[order][src]],
+                        "started_at": started[order][src],
+                        "day": day[order][src],
+                        "month": month,
+                        "iso_week": (iso["year"].to_numpy() * 100 + iso["week"].to_numpy())[order][
+                            src
+                        ],
+                        "wait_minutes": waited / 60,
+                        "handle_minutes": 0.0,
+                        "resolved_first_contact": pd.array([pd.NA] * k, dtype="boolean"),
+                        "cost": np.nan,
+                        "outcome": "abandonado",
+                        "caller_kind": "anonimo",
+                        "wait_seconds": waited,
+                        "handle_seconds": np.nan,
+                    }
+                ),
+            )
         # keep arrays in id order for surveys and complaints
         who, ch, proc, day, peak, wait, resolved, weak = (
             who[order],
@@ -917,6 +978,17 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
         truth.add(
             f"survey_driver.{k}", v, "peso", f"Peso de la dimensión {k} en la satisfacción general"
         )
+    truth.add(
+        "contact_center.patience_seconds",
+        PATIENCE_S,
+        "segundos",
+        "Paciencia media de quien llama al contact center: el abandono crece con la espera, "
+        "P(abandonar | espera w) = 1 - exp(-w / paciencia)",
+        channel=ABANDON_CHANNEL,
+        abandoned=int(abandoned_total),
+        answered=int(answered_total),
+        abandonment_rate=abandoned_total / max(abandoned_total + answered_total, 1),
+    )
     truth.add(
         "digital_share.drift",
         float(CHANNEL_DRIFT[[CH["en_linea"], CH["buzon"]]].sum()),

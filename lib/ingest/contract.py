@@ -16,6 +16,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 
+from lib.contact import CallerKind, ChannelKind, Outcome
+
 # kinds: int | float | str | bool | date | datetime | month (first day of a month)
 
 
@@ -183,7 +185,7 @@ _add(
                 "str",
                 "Tipo",
                 "tipo",
-                choices=("presencial", "digital", "telefónico", "impreso"),
+                choices=tuple(k.value for k in ChannelKind),
             ),
             _c("is_digital", "bool", "Es digital", "digital", "es_digital"),
             _c(
@@ -403,7 +405,25 @@ _add(
                 "folio_contacto",
                 min=1,
             ),
-            PATRON,
+            replace(
+                PATRON,
+                required=False,
+                nullable=True,
+                label="Registro patronal (vacío = contacto anónimo o no identificado)",
+            ),
+            _c(
+                "caller_kind",
+                "str",
+                "Quién contactó: patron, identificado (cliente fuera del padrón), anonimo "
+                "(vacío = patron si hay registro patronal, si no desconocido)",
+                "tipo_de_contacto",
+                "tipo_contacto",
+                "tipo_llamante",
+                "quien_llama",
+                required=False,
+                nullable=True,
+                choices=tuple(k.value for k in CallerKind),
+            ),
             SUBDEL,
             CHANNEL,
             PROCEDURE,
@@ -418,35 +438,111 @@ _add(
                 "fecha",
             ),
             _c(
+                "outcome",
+                "str",
+                "Resultado: atendido, abandonado, transferido, devolucion_llamada, otro "
+                "(vacío = atendido)",
+                "resultado",
+                "desenlace",
+                "estatus_llamada",
+                required=False,
+                nullable=True,
+                choices=tuple(k.value for k in Outcome),
+            ),
+            _c(
+                "wait_seconds",
+                "float",
+                "Segundos en cola (vacío = no entró a la cola; 0 = atendido al instante)",
+                "segundos_espera",
+                "espera_segundos",
+                "segundos_en_cola",
+                "tiempo_en_cola",
+                required=False,
+                nullable=True,
+                min=0,
+            ),
+            _c(
                 "wait_minutes",
                 "float",
-                "Minutos de espera",
+                "Minutos de espera (si no hay segundos; 0 = sin cola)",
                 "espera",
                 "minutos_espera",
                 "tiempo_espera",
+                required=False,
+                nullable=True,
+                min=0,
+            ),
+            _c(
+                "handle_seconds",
+                "float",
+                "Segundos de atención",
+                "segundos_atencion",
+                "atencion_segundos",
+                "duracion_atencion",
+                required=False,
+                nullable=True,
                 min=0,
             ),
             _c(
                 "handle_minutes",
                 "float",
-                "Minutos de atención",
+                "Minutos de atención (si no hay segundos)",
                 "atencion",
                 "minutos_atencion",
                 "tiempo_atencion",
+                required=False,
+                nullable=True,
                 min=0,
+            ),
+            _c(
+                "menu_seconds",
+                "float",
+                "Segundos en el menú telefónico (IVR)",
+                "segundos_menu",
+                "tiempo_menu",
+                "ivr",
+                required=False,
+                nullable=True,
+                min=0,
+            ),
+            _c(
+                "agent",
+                "str",
+                "Agente o ventanilla que atendió",
+                "agente",
+                "asesor",
+                "ventanilla",
+                "operador",
+                required=False,
+                nullable=True,
+                max_len=60,
             ),
             _c(
                 "resolved_first_contact",
                 "bool",
-                "Resuelto al primer contacto",
+                "Resuelto al primer contacto (vacío = no se sabe)",
                 "resuelto_primer_contacto",
                 "resuelto_al_primer_contacto",
                 "resuelto",
                 "primer_contacto",
+                required=False,
+                nullable=True,
             ),
-            _c("cost", "float", "Costo (MXN)", "costo", min=0),
+            _c(
+                "cost",
+                "float",
+                "Costo (MXN; vacío = no se sabe)",
+                "costo",
+                min=0,
+                required=False,
+                nullable=True,
+            ),
         ),
         derived=("day", "month", "iso_week"),
+        notes=(
+            "Tiempos en segundos o en minutos (si vienen ambos, mandan los segundos). Un "
+            "contacto anónimo lleva el registro patronal vacío."
+        ),
     )
 )
 _add(

@@ -65,6 +65,7 @@ from lib.ingest.attempts import (
 from lib.ingest.contract import SPECS, TableSpec, match_headers
 from lib.ingest.dates import DMY, MDY, ColumnScan, decide
 from lib.ingest.limits import ImportLimits, import_limits
+from lib.ingest.profiles import Profile, ProfileError, get_profile
 from lib.ingest.readers import CHUNK_ROWS, ReadError, TableFile, open_table
 from lib.ingest.validate import (
     PROBLEM_COLUMNS,
@@ -513,6 +514,9 @@ class _Job:
     result: ImportResult
     date_order: str | None = None  # dmy | mdy when the user stated it
     two_digit_years: bool = False
+    profile: Profile | None = None  # a source layout mapped onto the contract (profiles.py)
+    profile_params: dict[str, str] = field(default_factory=dict)
+    names: dict[str, dict[str, str]] = field(default_factory=dict)  # by_name lookups
     reading: DateReading = field(default_factory=DateReading)
     problems: _Problems = field(default_factory=_Problems)
     started: dt.datetime = field(default_factory=dt.datetime.now)
@@ -520,16 +524,56 @@ class _Job:
     extra: dict = field(default_factory=dict)
 
 
+def _profiled(job: _Job, reader: TableFile) -> TableFile:
+    """The file seen through its profile: contract columns, chunk by chunk, same row numbers."""
+    profile = job.profile
+    if profile is None:
+        return reader
+    try:
+        rename = profile.source_mapping(reader.headers)
+    except ProfileError as exc:
+        job.problems.fatal(str(exc))
+        raise Rejected from exc
+    params = job.profile_params
+
+    def chunks():  # noqa: ANN202
+        for raw in reader.chunks():
+            out = profile.transform(raw.rename(columns=rename), params)
+            for column, _table in profile.by_name:
+                names = job.names.get(column, {})
+                out[column] = out[column].map(lambda v, n=names: n.get(v, v))
+            yield out.astype(object).where(out.notna() & out.ne(""), None)
+
+    sample = profile.transform(
+        pd.DataFrame({c: pd.Series(dtype=object) for c in profile.columns}), params
+    )
+    return TableFile(
+        fmt=reader.fmt,
+        headers=list(sample.columns),
+        encoding=reader.encoding,
+        sep=reader.sep,
+        _chunks=chunks(),
+        _progress=reader._progress,
+        notes=reader.notes,
+        cells_checked=reader.cells_checked,
+    )
+
+
+def _open(job: _Job) -> TableFile:
+    try:
+        reader = open_table(
+            job.fh, job.result.file_name, job.encoding, job.sep, job.chunk_rows, job.limits
+        )
+    except ReadError as exc:
+        job.problems.fatal(str(exc), exc.column, exc.row)
+        raise Rejected from exc
+    return _profiled(job, reader)
+
+
 def _open_reader(job: _Job) -> tuple[TableFile, dict[str, str]]:
     """The opened file and its header mapping; Rejected when a column is missing or doubled."""
     spec, result, problems = job.spec, job.result, job.problems
-    try:
-        reader = open_table(
-            job.fh, result.file_name, job.encoding, job.sep, job.chunk_rows, job.limits
-        )
-    except ReadError as exc:
-        problems.fatal(str(exc), exc.column, exc.row)
-        raise Rejected from exc
+    reader = _open(job)
     result.fmt = reader.description
     result.notes += reader.notes
     job.extra = {"codificacion": reader.encoding, "separador": reader.sep}
@@ -679,12 +723,15 @@ def _load(conn: Connection, job: _Job) -> None:
     trans = conn.begin()
     try:
         stage.create(conn)
+        for column, table in job.profile.by_name if job.profile else ():
+            cat = Base.metadata.tables[table]
+            job.names[column] = {
+                str(name): str(i) for i, name in conn.execute(select(cat.c.id, cat.c.name))
+            }
         reader, mapping = _open_reader(job)
         job.reading, consumed = _date_reading(job, reader, mapping)
         if consumed:  # read the file again, now to validate it
-            reader = open_table(
-                job.fh, job.result.file_name, job.encoding, job.sep, job.chunk_rows, job.limits
-            )
+            reader = _open(job)
         staged = _stage(conn, job, reader, mapping, stage)
         job.step(0.82, "Comprobando claves y catálogos")
         _sql_problems(conn, spec, stage, problems, MAX_PROBLEMS)
@@ -826,6 +873,8 @@ def import_file(
     limits: ImportLimits | None = None,
     date_order: str | None = None,
     two_digit_years: bool = False,
+    profile: str | None = None,
+    profile_params: dict[str, str] | None = None,
 ) -> ImportResult:
     """Validate ``source`` against the contract of ``table`` and, if clean, load it.
 
@@ -838,7 +887,12 @@ def import_file(
     ``date_order`` (``"dmy"`` or ``"mdy"``) states the day/month order of every date column;
     without it each column's order is detected from all its values and a column that does
     not show it is refused (lib/ingest/dates.py). ``two_digit_years`` allows ``9/10/13``.
-    Dates after ``as_of`` (today when not given) are problems."""
+    Dates after ``as_of`` (today when not given) are problems.
+
+    ``profile`` names a column-mapping profile (lib/ingest/profiles.py) that turns a known
+    source layout into this table's contract, with ``profile_params`` for the values every
+    row shares; a bad profile or parameter raises ProfileError (Spanish) before anything is
+    read or recorded. A profile's stated date order applies unless ``date_order`` is given."""
     require(user, Permission.IMPORT)
     if date_order not in (None, DMY, MDY):
         raise ValueError(f"date_order debe ser dmy o mdy, no «{date_order}»")
@@ -847,6 +901,10 @@ def import_file(
         raise ValueError(
             f"La tabla «{table}» no se importa; tablas disponibles: {', '.join(SPECS)}"
         )
+    chosen = get_profile(profile, table) if profile else None
+    params = chosen.resolve(profile_params) if chosen else {}
+    if chosen is not None and date_order is None:
+        date_order = chosen.date_order
     if isinstance(source, (str, Path)):
         file_name = file_name or Path(source).name
         fh: BinaryIO = open(source, "rb")  # noqa: SIM115
@@ -872,7 +930,15 @@ def import_file(
             result=ImportResult(table, file_name, _sha256(fh)),
             date_order=date_order,
             two_digit_years=two_digit_years,
+            profile=chosen,
+            profile_params=params,
         )
+        if chosen is not None:
+            job.result.notes.append(
+                f"Leído con el perfil «{chosen.key}» ({chosen.label}); parámetros: "
+                + ", ".join(f"{k} = {v}" for k, v in params.items())
+                + "."
+            )
         _outcome(engine, job)
     finally:
         if isinstance(source, (str, Path)):

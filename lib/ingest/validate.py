@@ -314,6 +314,7 @@ def derive(spec: TableSpec, typed: pd.DataFrame) -> pd.DataFrame:
         df["month"] = start.dt.to_period("M").dt.to_timestamp()
         iso = start.dt.isocalendar()
         df["iso_week"] = iso["year"].astype("Int64") * 100 + iso["week"].astype("Int64")
+        _contact_times(df)
     elif spec.name == "survey_response":
         resp = pd.to_datetime(df["responded_on"]).dt.to_period("M").dt.to_timestamp()
         df["month"] = df["month"].where(df["month"].notna(), resp) if "month" in df else resp
@@ -338,6 +339,49 @@ def derive(spec: TableSpec, typed: pd.DataFrame) -> pd.DataFrame:
     elif spec.name == "orientation":
         df["month"] = pd.to_datetime(df["oriented_on"]).dt.to_period("M").dt.to_timestamp()
     return df
+
+
+def _column(df: pd.DataFrame, name: str) -> pd.Series:
+    if name in df:
+        return pd.to_numeric(df[name], errors="coerce").astype("float64")
+    return pd.Series(np.nan, index=df.index, dtype="float64")
+
+
+def _contact_times(df: pd.DataFrame) -> None:
+    """Seconds are the truth; minutes are derived from them (0 when absent) for the rollups
+    built on minutes. When the file has a seconds column it rules (an empty cell: never
+    queued, not attended). A file with minutes only gives seconds = minutes × 60 where the
+    wait is above zero: a zero there cannot tell "answered at once" from "no queue" (an online
+    channel), so it is not counted as queued (the same rule as migration 0012). The outcome
+    defaults to atendido (what every contact was before outcomes existed) and the caller to
+    patron when a registro patronal is given."""
+    if "wait_seconds" in df:  # a file with seconds: they rule, empty = never queued
+        wait_s = _column(df, "wait_seconds")
+    else:
+        wait_m = _column(df, "wait_minutes")
+        wait_s = (wait_m * 60).where(wait_m > 0)
+    if "handle_seconds" in df:
+        handle_s = _column(df, "handle_seconds")
+    else:
+        handle_s = _column(df, "handle_minutes") * 60
+    df["wait_seconds"], df["handle_seconds"] = wait_s, handle_s
+    df["wait_minutes"] = (wait_s / 60).fillna(0.0)
+    df["handle_minutes"] = (handle_s / 60).fillna(0.0)
+    df["menu_seconds"] = _column(df, "menu_seconds")
+    outcome = df["outcome"] if "outcome" in df else pd.Series(None, index=df.index, dtype=object)
+    df["outcome"] = outcome.where(outcome.notna(), "atendido").astype(object)
+    known = (
+        df["registro_patronal"].notna()
+        if "registro_patronal" in df
+        else pd.Series(False, index=df.index)
+    )
+    kind = (
+        df["caller_kind"] if "caller_kind" in df else pd.Series(None, index=df.index, dtype=object)
+    )
+    df["caller_kind"] = kind.where(kind.notna() | ~known, "patron").astype(object)
+    for name in ("agent", "resolved_first_contact", "cost"):
+        if name not in df:
+            df[name] = None
 
 
 def after_cutoff(
@@ -402,6 +446,21 @@ def consistency(
             typed["due_on"] < typed["received_on"],
             "due_on",
             "la fecha límite es anterior a la de recepción",
+        )
+    if spec.name == "complaint" and "closed_on" in typed and "status" in typed:
+        # status and closing date must agree: «abierta» with a closing date is one or the other
+        flag(
+            (typed["status"] == "abierta") & typed["closed_on"].notna(),
+            "status",
+            "estado abierta pero con fecha de cierre: corrija el estado o la fecha",
+        )
+    if spec.name == "interaction" and "caller_kind" in typed and "registro_patronal" in typed:
+        flag(
+            typed["registro_patronal"].notna()
+            & typed["caller_kind"].notna()
+            & (typed["caller_kind"] != "patron"),
+            "caller_kind",
+            "el contacto trae registro patronal pero el tipo de contacto no es patron",
         )
     if spec.name == "campaign":
         flag(

@@ -15,6 +15,8 @@ from lib.db.schema import (
     AggInteractionTimeMonth,
     AggInteractionTimeNationalMonth,
     AggInteractionUnitMonth,
+    AggQueueWaitMonth,
+    AggQueueWaitNationalMonth,
     AggSurveyUnitMonth,
     Channel,
     EconomicDivision,
@@ -32,6 +34,8 @@ SM = AggSurveyUnitMonth.__table__
 SEG = AggChannelSegmentMonth.__table__
 TM = AggInteractionTimeMonth.__table__
 TMN = AggInteractionTimeNationalMonth.__table__  # summed over offices: national views
+QW = AggQueueWaitMonth.__table__  # queued contacts by wait second
+QWN = AggQueueWaitNationalMonth.__table__  # summed over offices: national views
 CH = Channel.__table__
 
 
@@ -104,6 +108,28 @@ def time_histograms(engine: Engine, f: Filters) -> pd.DataFrame:
         .where(*f.conditions(t))
         .group_by(t.c.channel_id, t.c.measure, t.c.bin)
         .order_by(t.c.channel_id, t.c.measure, t.c.bin)
+    )
+    return read_frame(engine, q)
+
+
+def queue_waits(engine: Engine, f: Filters) -> pd.DataFrame:
+    """Queued contacts per channel and stored wait second (lib/contact.py): a few hundred rows
+    per channel whatever the volume. The queue rollups have no size band (most queued calls
+    are anonymous), so a size filter does not apply here; the page says so."""
+    t = QWN if f.is_national else QW
+    q = (
+        select(
+            t.c.channel_id,
+            t.c.wait_s,
+            total(t.c.queued, "queued"),
+            total(t.c.answered, "answered"),
+            total(t.c.abandoned, "abandoned"),
+            total(t.c.wait_seconds_sum, "wait_seconds_sum"),
+            total(t.c.answered_wait_sum, "answered_wait_sum"),
+        )
+        .where(*f.conditions(t, segment=False))
+        .group_by(t.c.channel_id, t.c.wait_s)
+        .order_by(t.c.channel_id, t.c.wait_s)
     )
     return read_frame(engine, q)
 

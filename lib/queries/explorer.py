@@ -38,6 +38,8 @@ def explore(engine: Engine, f: Filters, metric: str, dims: tuple[str, ...] = ())
     m = CATALOG[metric]
     t = m.table
     dims = tuple(d for d in dims if d in m.dimensions)[:MAX_DIMENSIONS]
+    if m.quantile is not None:
+        return _explore_quantile(engine, f, m, dims)
     num = func.sum(m.numerator(t))
     if m.stock:
         den = func.count(func.distinct(t.c.month))
@@ -74,6 +76,52 @@ def explore(engine: Engine, f: Filters, metric: str, dims: tuple[str, ...] = ())
     num_v = df["numerator"].astype(float)
     den_v = df["denominator"].astype(float)
     df["value"] = (m.scale * num_v / den_v.where(den_v != 0)).astype(float)
+    if "month" in df:
+        df["month"] = pd.to_datetime(df["month"]).dt.date
+    return df
+
+
+def _explore_quantile(engine: Engine, f: Filters, m: Metric, dims: tuple[str, ...]) -> pd.DataFrame:
+    """A quantile metric: the weights per group and stored value (a few hundred per group),
+    then the nearest-rank quantile of each group; ``numerator`` = the quantile, ``denominator``
+    = the weight (e.g. answered contacts)."""
+    from lib.analysis.queue import weighted_quantile
+
+    t = m.table
+    value = t.c[m.value_column]
+    group, cols, src = [], [], t
+    for d in dims:
+        code = t.c[DIMENSIONS[d][1]]
+        group.append(code)
+        cols.append(code.label(d))
+        if d in LABELS:
+            cat = LABELS[d].alias(f"cat_{d}")
+            src = src.outerjoin(cat, cat.c.id == code)
+            group.append(cat.c.name)
+            cols.append(cat.c.name.label(f"{d}_label"))
+    q = (
+        select(*cols, value.label("_value"), func.sum(m.numerator(t)).label("_weight"))
+        .select_from(src)
+        .where(*f.conditions(t))
+        .group_by(*group, value)
+        .order_by(*group, value)
+    )
+    with engine.connect() as conn:
+        raw = pd.DataFrame(conn.execute(q).mappings().all())
+    columns = [c for d in dims for c in ([d, f"{d}_label"] if d in LABELS else [d])]
+    if raw.empty:
+        return pd.DataFrame(columns=[*columns, "numerator", "denominator", "value"])
+    rows = []
+    groups = raw.groupby(columns, sort=True, dropna=False) if columns else [((), raw)]
+    for key, g in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        weight = float(g["_weight"].sum())
+        qv = weighted_quantile(g["_value"].to_numpy(), g["_weight"].to_numpy(), m.quantile)
+        rows.append(
+            {**dict(zip(columns, key, strict=True)), "numerator": qv, "denominator": weight}
+        )
+    df = pd.DataFrame(rows, columns=[*columns, "numerator", "denominator"])
+    df["value"] = df["numerator"].astype(float)
     if "month" in df:
         df["month"] = pd.to_datetime(df["month"]).dt.date
     return df

@@ -9,11 +9,12 @@ from dataclasses import replace
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from lib.db.schema import AggInteractionMonth, Orientation, Patron, Subdelegacion
+from lib.db.schema import AggInteractionUnitMonth, Orientation, Patron, Subdelegacion
 from lib.filters import Filters
 from lib.queries.common import read_frame, total
 
-IM = AggInteractionMonth.__table__
+# the coarse rollup (no procedure): the same sums from a third of the rows
+IM = AggInteractionUnitMonth.__table__
 O = Orientation.__table__  # noqa: E741
 P = Patron.__table__
 S = Subdelegacion.__table__

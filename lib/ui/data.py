@@ -46,12 +46,16 @@ def cached(ctx: Source, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return _run(key, fn, ctx.engine, args, kwargs)
 
 
-@st.cache_data(ttl="15m", max_entries=500, show_spinner=False)
+# No TTL: the key is the function and its inputs, so a result can never be stale. When a
+# query's 15-minute entry expires and the query returns the same frame, the statistics (a
+# forecast: 13 model fits, about a second) are not recomputed; max_entries bounds the memory.
+@st.cache_data(ttl=None, max_entries=500, show_spinner=False)
 def _run_pure(fn_path: str, _fn: Callable[..., Any], *args: Any) -> Any:
     return _fn(*args)
 
 
 def cached_pure(fn: Callable[..., T], *args: Any) -> T:
-    """``fn(*args)`` for a pure lib.analysis function, cached on its (small) inputs, so a
-    rerun that changes nothing relevant does not recompute statistics."""
+    """``fn(*args)`` for a pure lib.analysis (or lib.planning) function, cached on its
+    (small, aggregated: never patron-level) inputs, so a rerun or a later visit that changes
+    nothing relevant does not recompute statistics."""
     return _run_pure(f"{fn.__module__}.{fn.__qualname__}", fn, *args)

@@ -1,6 +1,7 @@
 """The overview's "Oficinas" section: every office × the nine KPIs against the comparison
-period, marked where the change is beyond noise (lib/analysis/offices.py); a row click
-drills down (lib/ui/drill.py); downloadable as Excel."""
+period, marked where the change is beyond noise and where the level is beyond noise against
+all offices of the table (lib/analysis/offices.py); a row click drills down
+(lib/ui/drill.py); downloadable as Excel."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ def wide_table(
     changes: pd.DataFrame, ranking: pd.DataFrame, ooad_of: dict[int, str] | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The display frame (one row per office, ranked, raw numbers: shares in %) and, of the
-    same shape, each change cell's colour ('' when not marked). ``ooad_of``: the OOAD name of
+    same shape, each cell's colour ('' when not marked): a change cell (Δ) when the change is
+    marked, a value cell when the level is marked against the reference. ``ooad_of``: the OOAD name of
     each subdelegación, for a national list of subdelegaciones (names repeat across OOAD)."""
     by = changes.set_index(["unit_id", "kpi"])
     rows, colors = [], []
@@ -50,6 +52,8 @@ def wide_table(
         row["Oficina"] = r["unit"]
         row["Empeoró"] = int(r["worse"])
         row["Mejoró"] = int(r["better"])
+        row["Peor que ref."] = int(r["below"])
+        row["Mejor que ref."] = int(r["above"])
         for kpi in KPIS:
             c = by.loc[(r["unit_id"], kpi.key)]
             scale = 100 if kpi.kind == "share" else 1
@@ -61,6 +65,8 @@ def wide_table(
             if kpi.higher_is_better is None:
                 good = None
             color[f"{name} Δ"] = f"background-color: {COLORS[good]}" if c["marked"] else ""
+            level_good = None if pd.isna(c["level_good"]) else bool(c["level_good"])
+            color[name] = f"background-color: {COLORS[level_good]}" if c["level_marked"] else ""
         rows.append(row)
         colors.append(color)
     table = pd.DataFrame(rows)
@@ -98,9 +104,12 @@ def offices_section(ctx: PageContext, comparison: Filters | None, comparison_lab
         "Oficinas",
         help=(
             "Cada oficina con los nueve indicadores de las tarjetas: periodo, comparación y "
-            "cambio. Se marca (color) el cambio que supera el ruido: la misma prueba que «Lo "
-            f"que más cambió» (|z| ≥ {MIN_Z:g}) y, además, p ajustada por Benjamini–Hochberg "
-            f"< {ALPHA:g} entre todas las oficinas × indicadores de la tabla."
+            "cambio. Dos marcas (color): el **cambio** que supera el ruido (columna Δ; la "
+            "misma prueba que «Lo que más cambió») y el **nivel** que supera el ruido frente "
+            "a la referencia, el valor de todas las oficinas de la tabla juntas (columna del "
+            "periodo; sólo resolución, satisfacción, NPS, quejas en plazo y pago oportuno). "
+            f"Ambas piden |z| ≥ {MIN_Z:g} y p ajustada por Benjamini–Hochberg < {ALPHA:g} "
+            "entre todas las pruebas de la tabla."
         ),
     )
     if comparison is None:
@@ -124,7 +133,7 @@ def offices_section(ctx: PageContext, comparison: Filters | None, comparison_lab
         previous = query(ctx, overview.unit_indicators, comparison)
     catalog = ctx.ooads if level == "ooad" else ctx.subdelegaciones
     names = dict(zip(catalog["id"].astype(int), catalog["name"], strict=True))
-    changes = office_changes(current, previous, names)
+    changes = office_changes(current, previous, names, months=f.n_months)
     ranking = office_ranking(changes)
     ooad_of = dict(
         zip(
@@ -142,13 +151,18 @@ def offices_section(ctx: PageContext, comparison: Filters | None, comparison_lab
     )
     n_tests = int(changes["p"].notna().sum())
     n_marked = int(changes["marked"].sum())
+    n_level_tests = int(changes["level_p"].notna().sum())
+    n_level = int(changes["level_marked"].sum())
+    reference = "nacional" if f.is_national else "de la OOAD" if f.subdelegacion_id is None else ""
     st.caption(
         f"{period_label(f.start, f.end)} {comparison_label} "
         f"({period_label(comparison.start, comparison.end)}). "
-        f"{n_marked} de {n_tests} cambios probados superan el ruido; en color: rojo empeoró, "
-        "verde mejoró, gris contactos. Cambios en pp para porcentajes, puntos para NPS y % "
-        "para conteos y pesos. La recaudación en pesos no se prueba. "
-        "Haga clic en una fila para ver esa oficina."
+        f"{n_marked} de {n_tests} cambios probados superan el ruido (color en Δ: rojo empeoró, "
+        f"verde mejoró, gris contactos); {n_level} de {n_level_tests} niveles se apartan del "
+        f"valor {reference or 'de referencia'} más que el ruido (color en el valor del "
+        "periodo: rojo peor, verde mejor). Primero las oficinas con marcas. Cambios en pp "
+        "para porcentajes, puntos para NPS y % para conteos y pesos. La recaudación en pesos "
+        "no se prueba. Haga clic en una fila para ver esa oficina."
     )
     if table.empty:
         st.caption("No hay oficinas con datos en este periodo.")
@@ -165,6 +179,9 @@ def offices_section(ctx: PageContext, comparison: Filters | None, comparison_lab
     detail = changes.assign(
         value=changes["value"].where(changes["kind"] != "share", 100 * changes["value"]),
         previous=changes["previous"].where(changes["kind"] != "share", 100 * changes["previous"]),
+        reference=changes["reference"].where(
+            changes["kind"] != "share", 100 * changes["reference"]
+        ),
     )[[c for c in COLUMNS if c not in ("kpi", "kind")]].rename(
         columns={
             "unit_id": "Clave",
@@ -178,6 +195,12 @@ def offices_section(ctx: PageContext, comparison: Filters | None, comparison_lab
             "p_adjusted": "p ajustada (BH)",
             "marked": "Supera el ruido",
             "good": "Buena noticia",
+            "reference": "Referencia",
+            "level_z": "z del nivel",
+            "level_p": "p del nivel",
+            "level_p_adjusted": "p del nivel ajustada (BH)",
+            "level_marked": "Nivel supera el ruido",
+            "level_good": "Mejor que la referencia",
         }
     )
     excel_button(
@@ -194,7 +217,7 @@ def offices_section(ctx: PageContext, comparison: Filters | None, comparison_lab
             (
                 "Marca",
                 f"|z| ≥ {MIN_Z:g} y p ajustada por Benjamini–Hochberg < {ALPHA:g} "
-                f"({n_tests} cambios probados)",
+                f"({n_tests} cambios y {n_level_tests} niveles probados)",
             ),
         ],
     )
