@@ -235,7 +235,11 @@ def queues() -> None:
     phone = [c for c in qt.index if kinds.get(c) == "telefónico"]
     ordered = sorted(qt.index, key=lambda c: (c not in phone, -qt.loc[c, "queued"]))
     pick = st.selectbox(
-        "Cola", ordered, format_func=lambda c: all_names.get(c, c), key="canales_cola"
+        "Cola",
+        ordered,
+        format_func=lambda c: all_names.get(c, c),
+        key="canales_cola",
+        placeholder="Elija una opción",
     )
     r = qt.loc[pick]
     cols = st.columns(5)

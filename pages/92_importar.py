@@ -85,6 +85,7 @@ profile_key = st.selectbox(
     list(profiles),
     format_func=profiles.get,
     key="imp_perfil",
+    placeholder="Elija una opción",
     help="Un perfil traduce un formato de exportación conocido (p. ej. el registro de "
     "llamadas de un conmutador) a las columnas del contrato; vea docs/import.md.",
 )
