@@ -79,6 +79,8 @@ def comparison() -> None:
             "Contactos": st.column_config.NumberColumn(format="localized"),
             "Encuestas": st.column_config.NumberColumn(format="localized"),
         },
+        first=study.KEY_COLUMNS,
+        short=study.SHORT_HEADERS,
     )
     options = {
         "fcr": "Resolución al primer contacto",
@@ -260,7 +262,11 @@ def queues() -> None:
     phone = [c for c in qt.index if kinds.get(c) == "telefónico"]
     ordered = sorted(qt.index, key=lambda c: (c not in phone, -qt.loc[c, "queued"]))
     pick = st.selectbox(
-        "Cola", ordered, format_func=lambda c: all_names.get(c, c), key="canales_cola"
+        "Cola",
+        ordered,
+        format_func=lambda c: all_names.get(c, c),
+        key="canales_cola",
+        placeholder="Elija una opción",
     )
     r = qt.loc[pick]
     cols = st.columns(5)

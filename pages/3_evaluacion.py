@@ -71,6 +71,18 @@ DIMENSIONS = {
 }
 
 
+# Short on-screen headers of the scores table (its key columns come first; issue 17)
+SCORE_HEADERS = {
+    "Satisfechos (%)": "Satisfechos %",
+    "CSAT promedio": "CSAT",
+    "Tasa de respuesta (%)": "Tasa resp. %",
+    "IC95 inf.": "Satisf. IC inf.",
+    "IC95 sup.": "Satisf. IC sup.",
+    "NPS IC95 inf.": "NPS IC inf.",
+    "NPS IC95 sup.": "NPS IC sup.",
+}
+
+
 def _readable(t: pd.DataFrame, first: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -110,6 +122,8 @@ def scores() -> None:
             col: st.column_config.NumberColumn(format="%,.1f") for col in table.columns[2:]
         }
         | {"Respuestas": st.column_config.NumberColumn(format="localized")},
+        first=(DIMENSIONS[dim], "Satisfechos (%)", "CSAT promedio", "NPS", "Esfuerzo"),
+        short=SCORE_HEADERS,
     )
     if dim != "month":
         chart_t = t.assign(label=table[DIMENSIONS[dim]])

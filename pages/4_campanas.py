@@ -55,6 +55,7 @@ data_table(
         "Control": st.column_config.NumberColumn(format="localized"),
         "Costo (MXN)": st.column_config.NumberColumn(format="dollar"),
     },
+    first=("Código", "Campaña", "Inicio", "Fin", "Tratados", "Control", "Costo (MXN)"),
 )
 
 codes = list(catalog["code"])

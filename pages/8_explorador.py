@@ -37,6 +37,7 @@ chosen = right.multiselect(
     default=["month"],
     format_func=lambda d: DIMENSIONS[d][0],
     max_selections=MAX_DIMENSIONS,
+    select_all=False,  # Streamlit's "Select all" is English, and only two may be chosen
     key="dims",
     bind="query-params",
     placeholder="Elija dimensiones",

@@ -55,6 +55,8 @@ data_table(
         "Fórmula": st.column_config.TextColumn(width="large"),
         "Advertencias": st.column_config.TextColumn(width="large"),
     },
+    first=("Métrica", "Unidad", "Fórmula", "Advertencias"),
+    short={"Tabla agregada": "Agregado", "Tablas de origen": "Origen"},
 )
 
 OTHER = {

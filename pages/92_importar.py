@@ -55,6 +55,7 @@ table = st.selectbox(
     "Tabla de destino",
     IMPORT_ORDER,
     format_func=lambda t: f"{SPECS[t].label} ({t})",
+    placeholder="Elija una opción",
     key="imp_tabla",
     bind="query-params",
 )
@@ -84,6 +85,7 @@ profile_key = st.selectbox(
     list(profiles),
     format_func=profiles.get,
     key="imp_perfil",
+    placeholder="Elija una opción",
     help="Un perfil traduce un formato de exportación conocido (p. ej. el registro de "
     "llamadas de un conmutador) a las columnas del contrato; vea docs/import.md.",
 )
@@ -100,13 +102,20 @@ if profile is not None:
         ).strip()
 
 upload = st.file_uploader("Archivo", type=["csv", "txt", "xlsx", "parquet"], key="imp_archivo")
-st.caption(f"Se aceptan archivos con {describe_limits(limits)}.")
+st.caption(
+    "CSV, TXT, XLSX o Parquet de hasta "
+    f"{st.get_option('server.maxUploadSize'):,} MB por archivo al subirlo; se aceptan archivos "
+    f"con {describe_limits(limits)}."
+)
 c1, c2, c3 = st.columns(3)
-encoding = c1.selectbox("Codificación", ["Detectar", "utf-8", "cp1252", "latin-1"])
+encoding = c1.selectbox(
+    "Codificación", ["Detectar", "utf-8", "cp1252", "latin-1"], placeholder="Elija una opción"
+)
 sep = c2.selectbox(
     "Separador",
     ["Detectar", ",", ";", "|", "\t"],
     format_func=lambda s: {"\t": "Tabulador", "Detectar": "Detectar"}.get(s, s),
+    placeholder="Elija una opción",
 )
 dry = c3.toggle("Sólo validar (no guarda)", value=True, key="imp_prueba")
 d1, d2 = st.columns(2)
@@ -115,6 +124,7 @@ date_order = d1.selectbox(
     "Orden de las fechas",
     list(ORDERS),
     key="imp_orden_fechas",
+    placeholder="Elija una opción",
     help="Detectar: de todos los valores de cada columna de fechas (9/10/2013 sólo se lee si "
     "otra fecha de la columna muestra el orden, como 25/10/2013); si no se puede saber, la "
     "carga se rechaza y hay que indicarlo aquí.",

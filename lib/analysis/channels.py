@@ -330,6 +330,41 @@ def digital_share_by(frame: pd.DataFrame, key: str, label: str) -> pd.DataFrame:
     return out.sort_values("digital_share", ascending=False).reset_index(drop=True)
 
 
+# On screen the readable table starts with what a reader compares channels on (issue 17: at
+# 1440 px resolution, CSAT and NPS were past the right edge), under short headers; the Excel
+# sheet keeps the full names in the original order.
+KEY_COLUMNS = (
+    "Canal",
+    "Resolución 1er contacto (%)",
+    "Satisfechos (%)",
+    "CSAT promedio (1-5)",
+    "NPS",
+    "Espera mediana (min)",
+    "Contactos",
+    "Costo por caso resuelto (MXN)",
+)
+SHORT_HEADERS = {
+    "Resolución 1er contacto (%)": "Resolución %",
+    "Satisfechos (%)": "Satisfechos %",
+    "CSAT promedio (1-5)": "CSAT",
+    "Espera mediana (min)": "Espera min",
+    "Costo por caso resuelto (MXN)": "$ por resuelto",
+    "Participación (%)": "Participación %",
+    "Patrones atendidos al mes": "Patrones/mes",
+    "Costo por contacto (MXN)": "$ por contacto",
+    "Resolución IC95 inf.": "Resol. IC inf.",
+    "Resolución IC95 sup.": "Resol. IC sup.",
+    "Recontacto 30 días (%)": "Recontacto %",
+    "Recontacto IC95 inf.": "Recont. IC inf.",
+    "Recontacto IC95 sup.": "Recont. IC sup.",
+    "Satisfechos IC95 inf.": "Satisf. IC inf.",
+    "Satisfechos IC95 sup.": "Satisf. IC sup.",
+    "Espera p90 (min)": "Espera p90",
+    "Atención mediana (min)": "Atención min",
+    "Atención p90 (min)": "Atención p90",
+}
+
+
 def readable_table(table: pd.DataFrame) -> pd.DataFrame:
     """The per-channel table with Spanish headers and percentages as 0-100, for screen and Excel."""
     t = table.reset_index()

@@ -11,6 +11,9 @@ from lib.format import fmt_num
 from lib.metrics import DIMENSIONS, Metric
 
 MAX_SERIES = 12
+# A group whose rate rests on fewer cases than this (responses, contacts…) is not named in the
+# one-line reading: 8 of 8 satisfied is "100 %" but says little (issue 17).
+MIN_BASE = 30
 
 
 def label_column(df: pd.DataFrame, dim: str) -> str:
@@ -21,6 +24,9 @@ def explorer_figure(df: pd.DataFrame, metric: Metric, dims: list[str]) -> go.Fig
     title = f"{metric.name} ({metric.unit})"
     y_title = metric.unit
     data = df.dropna(subset=["value"])
+    # Spanish names for every column plotly may print: legend title, axes, hover
+    labels = {label_column(data, d): DIMENSIONS[d][0] for d in dims}
+    labels |= {"month": "Mes", "value": metric.unit}
     others = [d for d in dims if d != "month"]
     color = label_column(data, others[0]) if others else None
     if color is not None and data[color].nunique() > MAX_SERIES:
@@ -29,7 +35,7 @@ def explorer_figure(df: pd.DataFrame, metric: Metric, dims: list[str]) -> go.Fig
         title += f" · las {MAX_SERIES} con mayor numerador"
     if "month" in dims:
         data = data.assign(month=pd.to_datetime(data["month"]))
-        fig = px.line(data, x="month", y="value", color=color, markers=True)
+        fig = px.line(data, x="month", y="value", color=color, markers=True, labels=labels)
         fig.update_xaxes(title=None, tickformat="%b %Y")
     else:
         x = label_column(data, dims[0])
@@ -42,6 +48,7 @@ def explorer_figure(df: pd.DataFrame, metric: Metric, dims: list[str]) -> go.Fig
             custom_data=[dims[0]],  # the clicked bar's code, for click to filter
             barmode="group",
             color_discrete_sequence=None if second else [ACCENT],
+            labels=labels,
         )
         fig.update_xaxes(title=DIMENSIONS[dims[0]][0])
     fig.update_yaxes(title=y_title)
@@ -66,12 +73,31 @@ def reading(df: pd.DataFrame, metric: Metric, dims: list[str]) -> str:
             f"De {show(first['value'])} en el primer mes a {show(last['value'])} en el último "
             f"({len(data)} meses)."
         )
-    key = " · ".join(label_column(data, d) for d in dims)
     cols = [label_column(data, d) for d in dims]
     names = data[cols].astype(str).agg(" · ".join, axis=1)
+    few = ""
+    if metric.denominator is not None and "denominator" in data:
+        base = data["denominator"].fillna(0)
+        small = int((base < MIN_BASE).sum())
+        if small == len(data):
+            return (
+                f"Ningún grupo reúne {MIN_BASE} casos en el denominador: los valores son "
+                f"inestables y no se destaca ninguno ({len(data)} grupos)."
+            )
+        if small:
+            few = f"; no se destacan {small} con menos de {MIN_BASE} casos"
+        data = data[base >= MIN_BASE]
+
+        def show_n(i: object) -> str:
+            return f"{show(data.at[i, 'value'])}, n = {fmt_num(data.at[i, 'denominator'], 0)}"
+    else:
+
+        def show_n(i: object) -> str:
+            return show(data.at[i, "value"])
+
     hi, lo = data["value"].idxmax(), data["value"].idxmin()
-    del key
+    total = len(names)
     return (
-        f"Más alto: {names[hi]} ({show(data.at[hi, 'value'])}); más bajo: {names[lo]} "
-        f"({show(data.at[lo, 'value'])}); {len(data)} grupos."
+        f"Más alto: {names[hi]} ({show_n(hi)}); más bajo: {names[lo]} ({show_n(lo)}); "
+        f"{total} grupos{few}."
     )

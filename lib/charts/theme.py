@@ -134,15 +134,56 @@ PLOTLY_CONFIG = {
 }
 
 
+TITLE_PX = 34  # a one-line title (17.5 px font) and its padding, from the top of the figure
+SUBTITLE_PX = 20  # the <sup> line under it
+
+
+def has_legend(fig: go.Figure) -> bool:
+    """Whether plotly will draw a legend: from two named traces on, or for a trace with
+    showlegend=True, unless the layout turns it off."""
+    if fig.layout.showlegend is False:
+        return False
+    named = [t for t in fig.data if t.name and t.showlegend is not False]
+    return len(named) >= 2 or any(t.showlegend is True for t in named)
+
+
 def style(fig: go.Figure, title: str, subtitle: str | None = None, height: int = 380) -> go.Figure:
-    """Title (with units), white background, light grid, legend on top."""
+    """Title (with units), white background, light grid, and the legend horizontal between
+    the title and the plot (issue 17: a legend under the plot sat on the x axis's labels and
+    title, whose height varies with the width of the screen).
+
+    The legend hangs from a fixed height under the title (``yref="container"``); plotly then
+    reserves the top margin down to the legend's last row, however many rows the entries wrap
+    into at the width the chart is drawn, so the plot starts below it: neither the title nor
+    the axes are ever covered, on a phone as on a desktop."""
     text = title if not subtitle else f"{title}<br><sup>{subtitle}</sup>"
+    title_px = TITLE_PX + (SUBTITLE_PX if subtitle else 0)
+    legend = has_legend(fig)
     fig.update_layout(
-        title={"text": text, "x": 0, "xanchor": "left"},
+        title={
+            "text": text,
+            "x": 0,
+            "xanchor": "left",
+            "xref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "yref": "container",
+            "pad": {"t": 8, "l": 4},
+        },
         template="plotly_white",
         height=height,
-        margin={"l": 10, "r": 10, "t": 70 if subtitle else 50, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0},
+        # with a legend, the legend's reserved room covers the title's too
+        margin={"l": 10, "r": 10, "t": 8 if legend else title_px + 6, "b": 10},
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "xref": "paper",
+            "y": 1 - title_px / height,
+            "yanchor": "top",
+            "yref": "container",
+            "font": {"size": 12},
+        },
         separators=".,",
         font={"family": "Source Sans Pro, sans-serif", "size": 13},
         hoverlabel={"namelength": -1},

@@ -58,8 +58,5 @@ def channel_volume_figure(by_channel: pd.DataFrame) -> go.Figure:
     )
     fig.update_xaxes(dtick="M1" if len(totals) <= 14 else "M3", tickformat="%b %Y")
     fig = style(fig, "Contactos por canal y participación digital", height=470)
-    fig.update_layout(
-        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0, "font": {"size": 11}},
-        margin={"b": 40},
-    )
+    fig.update_layout(margin={"b": 40})
     return fig

@@ -26,6 +26,7 @@ from lib.ui.auth import require, signed_in_user
 from lib.ui.data import cached, engine_for
 from lib.ui.errors import describe
 from lib.ui.filters import filter_bar, remember_page, scope_label, shared_by_every_page
+from lib.ui.style import PAGE_ICON, apply_house_style
 from lib.ui.urlstate import copy_link_button
 
 LOGO = Path(__file__).resolve().parent / "assets" / "logo.svg"
@@ -150,9 +151,8 @@ def page_setup(
     ``allow_empty``: the page works on a migrated database with no patrons yet (the import
     page loads the first ones); every other page says the database is empty and stops."""
     _leave_legacy_routing()
-    st.set_page_config(
-        page_title=f"{title} · Mirador", page_icon=":material/monitoring:", layout="wide"
-    )
+    st.set_page_config(page_title=f"{title} · Mirador", page_icon=PAGE_ICON, layout="wide")
+    apply_house_style()
     st.logo(str(LOGO), size="large")
     target = database_target()
     if target.is_default and not DEFAULT_SQLITE_PATH.exists():

@@ -25,12 +25,24 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MISSING = "—"  # how a table shows a missing value (Streamlit's default is a grey "None")
 
 
-def data_table(data: object, *, empty: str | None = None, **kwargs: object) -> object:
+def data_table(
+    data: object,
+    *,
+    empty: str | None = None,
+    first: Sequence[str] = (),
+    short: Mapping[str, str] | None = None,
+    **kwargs: object,
+) -> object:
     """``st.dataframe`` with the house defaults: full width, no index, and a dash for a missing
     value, which is what a Spanish reader expects of a blank cell (an English "None" reads as
     a value). Every page's table goes through here so the defaults hold everywhere.
 
     ``empty``: what to say instead of an empty grid (Streamlit writes "empty" in English).
+
+    Wide tables (issue 17: at 1440 px the channel table hid resolution, CSAT and NPS behind a
+    horizontal scroll): ``first`` lists the key columns, shown first in that order with the
+    first one pinned (it stays in view while the rest scrolls); ``short`` gives short on-screen
+    headers, the full name staying in the header's tooltip. Downloads keep the full names.
 
     A p-value column (headed "p", "p ajustada (…)") is shown as text, "< 0.001" rather than
     "0.000" (lib.format.with_p_text), on every page alike; downloads keep the numbers."""
@@ -39,10 +51,37 @@ def data_table(data: object, *, empty: str | None = None, **kwargs: object) -> o
         return None
     if isinstance(data, pd.DataFrame):
         data = with_p_text(data)
+        if first or short:
+            kwargs = {**kwargs, **_key_columns_first(data, first, short or {}, kwargs)}
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("width", "stretch")
     kwargs.setdefault("placeholder", MISSING)
     return st.dataframe(data, **kwargs)
+
+
+def _key_columns_first(
+    frame: pd.DataFrame, first: Sequence[str], short: Mapping[str, str], kwargs: Mapping
+) -> dict[str, object]:
+    """``column_order`` and ``column_config`` for data_table's ``first`` and ``short``: the
+    page's own column_config entries are kept, with a label, a tooltip and a pin added."""
+    missing = [c for c in [*first, *short] if c not in frame.columns]
+    if missing:
+        raise KeyError(f"data_table: columnas inexistentes {missing}")
+    config = dict(kwargs.get("column_config") or {})
+    for column in dict.fromkeys([*first[:1], *short]):
+        entry = config.get(column)
+        entry = {"label": entry} if isinstance(entry, str) else dict(entry or {})
+        if column in short:  # a st.column_config entry carries label=None, help=None
+            entry["label"] = entry.get("label") or short[column]
+            entry["help"] = entry.get("help") or column
+        if first and column == first[0]:
+            entry["pinned"] = True
+        config[column] = entry
+    order = kwargs.get("column_order") or list(frame.columns)
+    return {
+        "column_order": [*first, *(c for c in order if c not in first)],
+        "column_config": config,
+    }
 
 
 def lazy_tabs(tabs: Mapping[str, Callable[[], None]]) -> None:

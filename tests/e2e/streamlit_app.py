@@ -57,6 +57,9 @@ def full_page_screenshot(page: Page, path: Path) -> None:
     size = page.viewport_size or {"width": 1400, "height": 1000}
     main = page.get_by_test_id("stMain")
     height = main.evaluate("e => e.scrollHeight")
+    sidebar = page.get_by_test_id("stSidebarContent")  # longer than a short page's main area
+    if sidebar.count() and sidebar.is_visible():
+        height = max(height, sidebar.evaluate("e => e.scrollHeight"))
     page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
     try:
         # Everything below the old fold must have painted: charts and sparklines.
