@@ -8,11 +8,21 @@ takes a :class:`User` argument, so what a role may see is decided and tested in 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 # defined with the masking by content; importable from here as before
 from lib.masking import mask_identifier as mask_identifier
-from lib.policy import NATIONAL, ROLE_LABELS, NotPermitted, Permission, Scope, allows
+from lib.policy import (
+    DEMO_OPERATOR_ONLY,
+    NATIONAL,
+    ROLE_LABELS,
+    DemoOperatorOnly,
+    NotPermitted,
+    Permission,
+    Scope,
+    allows,
+)
 
 ROLES: dict[str, str] = {role.value: label for role, label in ROLE_LABELS.items()}
 
@@ -50,14 +60,26 @@ DEMO_USER = User(
 SYSTEM_USER = User(username="cli", display_name="Línea de comandos", role="administrador")
 
 
+def operator_turned_on(permission: Permission) -> bool:
+    """Whether the server's operator turned on, for demo visitors, a permission the demo keeps
+    for the operator (lib.policy.DEMO_OPERATOR_ONLY): its variable set to ``1``."""
+    variable = DEMO_OPERATOR_ONLY.get(permission)
+    return variable is None or os.environ.get(variable, "").strip() == "1"
+
+
 def may(user: User, permission: Permission) -> bool:
-    """Whether the policy lets this user use ``permission`` (lib/policy.py)."""
+    """Whether the policy lets this user use ``permission`` (lib/policy.py); a demo visitor,
+    who is an administrator by default, still needs the operator for DEMO_OPERATOR_ONLY."""
+    if user.is_demo and not operator_turned_on(permission):
+        return False
     return allows(user.role, permission, user.grants)
 
 
 def require(user: User, permission: Permission) -> None:
     """Raise NotPermitted (Spanish message) unless the policy allows it: the first line of
     every write in lib, so a page that forgot its own check still cannot write."""
+    if user.is_demo and not operator_turned_on(permission):
+        raise DemoOperatorOnly(permission, DEMO_OPERATOR_ONLY[permission])
     if not may(user, permission):
         raise NotPermitted(permission, user.role)
 

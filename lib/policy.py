@@ -131,6 +131,13 @@ POLICY: dict[Permission, Rule] = {
 }
 
 
+# Without accounts every visitor is the demo administrator. These permissions act on what
+# everyone sees and cost minutes of the server's CPU, so in the demo they are not a visitor's
+# to use: the person running the server turns them on with the variable named here (or runs
+# the command line, which acts as the database owner).
+DEMO_OPERATOR_ONLY: dict[Permission, str] = {Permission.TRAIN_SCORE: "MIRADOR_DEMO_TRAINING"}
+
+
 class NotPermitted(PermissionError):
     """A write or read the actor's role may not do; the message is Spanish, for the screen."""
 
@@ -156,6 +163,21 @@ ACTION_PHRASES: dict[Permission, str] = {
     Permission.PATRON_LIST: "ver listas de patrones",
     Permission.FREE_TEXT: "leer textos de quejas ni comentarios",
 }
+
+
+class DemoOperatorOnly(NotPermitted):
+    """A demo visitor asked for what only the server's operator may turn on."""
+
+    def __init__(self, permission: Permission, variable: str) -> None:
+        PermissionError.__init__(
+            self,
+            f"En la demostración sin cuentas, nadie puede "
+            f"{ACTION_PHRASES.get(permission, permission.value)} desde la app: quien opera el "
+            f"servidor lo hace con la línea de comandos (`python -m lib train` y "
+            f"`python -m lib score`) o inicia la app con `{variable}=1`.",
+        )
+        self.permission = permission
+        self.role = "administrador"
 
 
 def allows(role: str, permission: Permission, grants: frozenset[str] = frozenset()) -> bool:

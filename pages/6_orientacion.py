@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from lib.access import mask_identifier, may, sees_identifiers
+from lib.access import mask_identifier, may, operator_turned_on, sees_identifiers
 from lib.charts.orientation import (
     MODEL_NAMES,
     calibration_figure,
@@ -18,7 +18,7 @@ from lib.format import date_label, fmt_int, fmt_num
 from lib.masking import shown_text
 from lib.model.feedback import orientation_feedback
 from lib.model.pipeline import default_cutoffs, train_store_and_score
-from lib.policy import Permission
+from lib.policy import DEMO_OPERATOR_ONLY, Permission
 from lib.queries import orientation as q
 from lib.ui.auth import permitted
 from lib.ui.context import page_setup, query
@@ -57,8 +57,16 @@ CONFIRM = "orient_confirm_train"
 
 def _train_button(label: str, icon: str, key: str) -> None:
     """The train button, for whoever the policy lets train. Without accounts (demo mode:
-    everyone is the demo administrator) it only asks first: training changes everyone's list
-    and takes about a minute and a half of the server's CPU."""
+    everyone is the demo administrator) training is the server operator's to turn on
+    (lib.policy.DEMO_OPERATOR_ONLY); turned on, the button still asks first: training changes
+    everyone's list and takes about a minute and a half of the server's CPU."""
+    if user.is_demo and not operator_turned_on(Permission.TRAIN_SCORE):
+        st.caption(
+            "En la demostración sin cuentas, entrenar cambia la lista de todos: lo hace quien "
+            "opera el servidor, con `python -m lib train` y `python -m lib score`, o iniciando "
+            f"la app con `{DEMO_OPERATOR_ONLY[Permission.TRAIN_SCORE]}=1`."
+        )
+        return
     if not may(user, Permission.TRAIN_SCORE):
         return
     if not user.is_demo:

@@ -448,14 +448,33 @@ def test_orientation_page_trains_then_capacity_changes_the_list(sqlite_tiny, tmp
     assert three["Registro patronal"].str.contains("•").all()  # identifiers masked
 
 
+def test_demo_visitors_cannot_train_unless_the_operator_turns_it_on(
+    sqlite_tiny, tmp_path, monkeypatch
+):  # noqa: ANN001, E501
+    """Without accounts everyone is the demo administrator, yet training changes everyone's
+    list: no button, a line saying who trains and how (the page, not only lib, refuses)."""
+    import shutil
+
+    copy = tmp_path / "orient.db"
+    shutil.copy(sqlite_tiny.removeprefix("sqlite:///"), copy)
+    monkeypatch.delenv("MIRADOR_DEMO_TRAINING", raising=False)
+    at = _app(monkeypatch, f"sqlite:///{copy}")
+    at.switch_page("pages/6_orientacion.py").run()
+    assert not at.exception
+    assert not [b for b in at.button if "ntrenar" in b.label]
+    said = " ".join(c.value for c in at.caption)
+    assert "MIRADOR_DEMO_TRAINING=1" in said and "python -m lib train" in said
+
+
 def test_demo_training_asks_first_and_says_what_it_changes(sqlite_tiny, tmp_path, monkeypatch):  # noqa: ANN001
-    """Without accounts everyone is the demo administrator: the train button only opens a
+    """Turned on by the operator (MIRADOR_DEMO_TRAINING=1), the train button only opens a
     confirmation saying the list changes for everyone and how long it takes. (AppTest drops
     clicks after switch_page, so the confirmation step is entered through its session key.)"""
     import shutil
 
     copy = tmp_path / "orient.db"
     shutil.copy(sqlite_tiny.removeprefix("sqlite:///"), copy)
+    monkeypatch.setenv("MIRADOR_DEMO_TRAINING", "1")
     at = _app(monkeypatch, f"sqlite:///{copy}")
     at.switch_page("pages/6_orientacion.py").run()
     assert [b.label for b in at.button if "ntrenar" in b.label] == ["Entrenar y calificar"]

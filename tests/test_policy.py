@@ -129,6 +129,24 @@ def test_refusals_say_what_in_spanish() -> None:
         require(User("p", "P", "planeador"), P.TRAIN_SCORE)
 
 
+def test_demo_visitors_train_only_when_the_operator_turns_it_on(monkeypatch) -> None:  # noqa: ANN001
+    """Without accounts everyone is the demo administrator; training changes everyone's list,
+    so it waits for MIRADOR_DEMO_TRAINING=1. An account's administrator is not affected."""
+    from lib.access import DEMO_USER
+
+    admin = User("a", "A", "administrador")
+    monkeypatch.delenv("MIRADOR_DEMO_TRAINING", raising=False)
+    assert not may(DEMO_USER, P.TRAIN_SCORE) and may(admin, P.TRAIN_SCORE)
+    assert may(DEMO_USER, P.DRAFT_SAVE)  # only what DEMO_OPERATOR_ONLY names is held back
+    with pytest.raises(NotPermitted, match=r"MIRADOR_DEMO_TRAINING=1"):
+        require(DEMO_USER, P.TRAIN_SCORE)
+    monkeypatch.setenv("MIRADOR_DEMO_TRAINING", "yes")  # only 1 turns it on
+    assert not may(DEMO_USER, P.TRAIN_SCORE)
+    monkeypatch.setenv("MIRADOR_DEMO_TRAINING", "1")
+    assert may(DEMO_USER, P.TRAIN_SCORE)
+    require(DEMO_USER, P.TRAIN_SCORE)
+
+
 # ---------------------------------------------------------------- scope in the queries
 
 
