@@ -246,6 +246,7 @@ def queues() -> None:
         value=DEFAULT_SERVICE_SECONDS,
         step=5,
         key="umbral_servicio",
+        bind="query-params",
         help="Nivel de servicio = atendidas con espera de hasta este umbral, entre todas las "
         "que entraron a la cola (las abandonadas cuentan).",
     )

@@ -177,6 +177,9 @@ def test_wait_verdict_leaves_out_channels_where_nobody_waits():
     assert v["sentence"].startswith("**Tiempo de espera (mediana)**: Teléfono es el mejor")
     assert v["sentence"].endswith("fuera de la comparación: En línea.")
     assert not any("En línea" in n for n in v["noise"])
+    shown = study.readable_table(table)  # no queue reads "—" (NaN), never an instant 0.0 min
+    assert shown.loc[shown["Canal"] == "En línea", "Espera mediana (min)"].isna().all()
+    assert shown.loc[shown["Canal"] == "Teléfono", "Espera mediana (min)"].notna().all()
 
 
 def test_shift_savings_by_hand():

@@ -393,10 +393,12 @@ def readable_table(table: pd.DataFrame) -> pd.DataFrame:
             "NPS": t["nps"],
             "NPS IC95 inf.": t["nps_low"],
             "NPS IC95 sup.": t["nps_high"],
-            "Espera mediana (min)": t["wait_median"],
-            "Espera p90 (min)": t["wait_p90"],
-            "Atención mediana (min)": t["handle_median"],
-            "Atención p90 (min)": t["handle_p90"],
+            # a channel where no time was recorded has no queue: "—", not a 0.0 that reads
+            # as an instant answer (the verdicts above leave it out for the same reason)
+            "Espera mediana (min)": t["wait_median"].where(t["wait_recorded"]),
+            "Espera p90 (min)": t["wait_p90"].where(t["wait_recorded"]),
+            "Atención mediana (min)": t["handle_median"].where(t["handle_recorded"]),
+            "Atención p90 (min)": t["handle_p90"].where(t["handle_recorded"]),
         }
     )
 
