@@ -92,13 +92,17 @@ CATALOG: dict[str, Metric] = {
             "resolucion_primer_contacto",
             "Resolución al primer contacto",
             "%",
-            "100 × Σ resueltos al primer contacto / Σ contactos",
+            "100 × Σ resueltos al primer contacto / Σ contactos con resolución registrada",
             IM,
             ("interaction",),
             lambda t: t.c.resolved_first,
-            lambda t: t.c.contacts,
+            lambda t: t.c.resolution_known,
             100,
-            caveats="Lo registra quien atiende; no se verifica con un recontacto posterior.",
+            caveats=(
+                "Lo registra quien atiende; no se verifica con un recontacto posterior. "
+                "Los contactos sin resolución registrada (un registro de llamadas) quedan fuera; "
+                "sin ninguno, no hay dato."
+            ),
         ),
         _m(
             "recontacto_30d",

@@ -232,7 +232,12 @@ def procedures() -> None:
             f"{fmt_mxn(res['unit_cost_from'], 2)} en el origen"
             f"{'' if res['target_cost_observed'] else '; costo promedio del canal, pues el trámite aún no se hace ahí'})"
             f", el volumen total no cambia y la resolución es la del destino "
-            f"({res['resolved_change']:+,.0f} casos resueltos al primer contacto)."
+            + (
+                "(sin resolución registrada en uno de los canales: el cambio en casos "
+                "resueltos al primer contacto queda sin dato)."
+                if res["resolved_change"] is None
+                else f"({res['resolved_change']:+,.0f} casos resueltos al primer contacto)."
+            )
         )
 
 

@@ -81,6 +81,7 @@ def test_kpi_table_sums_before_dividing():
         months,
         contacts=[100, 300, 200, 200],
         resolved_first=[50, 270, 100, 180],
+        resolution_known=[100, 300, 200, 200],
         responses=[10, 10, 10, 10],
         nps_promoters=[5, 5, 6, 6],
         nps_detractors=[2, 2, 1, 1],

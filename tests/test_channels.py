@@ -34,6 +34,7 @@ def test_channel_sums_equal_raw_rows(db):  # noqa: ANN001
         """
         SELECT i.channel_id, COUNT(*) AS contacts,
                SUM(CASE WHEN i.resolved_first_contact THEN 1 ELSE 0 END) AS resolved,
+               COUNT(i.resolved_first_contact) AS known,
                SUM(i.cost) AS cost, COUNT(DISTINCT i.patron_id || '-' || i.month) AS pm
         FROM interaction i JOIN subdelegacion s ON s.id = i.subdelegacion_id
         WHERE i.outcome <> 'abandonado' AND i.month BETWEEN :a AND :b AND s.ooad_id = 14
@@ -44,6 +45,7 @@ def test_channel_sums_equal_raw_rows(db):  # noqa: ANN001
     for ch, r in raw.iterrows():
         assert sums.loc[ch, "contacts"] == r["contacts"]
         assert sums.loc[ch, "resolved_first"] == r["resolved"]
+        assert sums.loc[ch, "resolution_known"] == r["known"]
         assert sums.loc[ch, "cost_sum"] == pytest.approx(r["cost"])
         assert sums.loc[ch, "patrons_month_sum"] == r["pm"]
     surveys = _raw(
@@ -131,7 +133,8 @@ def _sums(rows: list[dict]) -> pd.DataFrame:
         "nps_detractors": 0,
         "patrons_month_sum": 0,
     }
-    return pd.DataFrame([{**base, **r} for r in rows])
+    # every contact's resolution recorded unless a row says otherwise
+    return pd.DataFrame([{**base, "resolution_known": r["contacts"], **r} for r in rows])
 
 
 def test_verdicts_separate_real_differences_from_noise():
@@ -195,6 +198,7 @@ def test_shift_savings_by_hand():
                 "contacts": 100,
                 "cost_sum": 20000.0,
                 "resolved_first": 80,
+                "resolution_known": 100,
             },
             {
                 "procedure_id": "p",
@@ -206,6 +210,7 @@ def test_shift_savings_by_hand():
                 "contacts": 50,
                 "cost_sum": 250.0,
                 "resolved_first": 35,
+                "resolution_known": 50,
             },
         ]
     )

@@ -108,8 +108,12 @@ def test_known_answers_and_direction():
 
 
 def test_better_news_is_good_in_each_direction():
-    cur = frame([{"unit_id": 1, "complaints": 5, "contacts": 900, "resolved_first": 800}])
-    prev = frame([{"unit_id": 1, "complaints": 50, "contacts": 1000, "resolved_first": 600}])
+    known = {"resolution_known": 900}  # every contact's resolution recorded
+    cur = frame([{"unit_id": 1, "complaints": 5, "contacts": 900, "resolved_first": 800, **known}])
+    known = {"resolution_known": 1000}
+    prev = frame(
+        [{"unit_id": 1, "complaints": 50, "contacts": 1000, "resolved_first": 600, **known}]
+    )
     out = office_changes(cur, prev, NAMES)
     assert news(cell(out, 1, "complaints")) is True  # fewer complaints
     assert news(cell(out, 1, "fcr")) is True and cell(out, 1, "fcr")["marked"]

@@ -89,8 +89,10 @@ def test_upgrading_an_older_schema_keeps_its_rows(db, tmp_path, request):  # noq
     with engine.connect() as conn:
         assert conn.execute(select(DatasetInfo.value)).scalar_one() == "0"
         assert tuple(
-            conn.execute(text("SELECT contacts, repeat_30d FROM agg_interaction_month")).one()
-        ) == (7, 0)
+            conn.execute(
+                text("SELECT contacts, repeat_30d, resolution_known FROM agg_interaction_month")
+            ).one()
+        ) == (7, 0, 7)
         assert tuple(
             conn.execute(
                 text("SELECT responses, csat_sq_sum, effort_sq_sum FROM agg_survey_month")
@@ -194,6 +196,21 @@ def test_migration_0012_keeps_contacts_and_backfills_seconds(db, tmp_path, reque
                 "('2026-03-01', 1439, 'contact_center', 'alta', 'S1', 14, 1, 1, 0.1, 2.5, 55, 0)"
             )
         )
+        conn.execute(
+            text(
+                "INSERT INTO agg_interaction_unit_month (month, subdelegacion_id, channel_id, "
+                "size_band_id, ooad_id, contacts, resolved_first, wait_minutes_sum, "
+                "handle_minutes_sum, cost_sum, repeat_30d) VALUES "
+                "('2026-03-01', 1439, 'contact_center', 'S1', 14, 1, 1, 0.1, 2.5, 55, 0)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO agg_interaction_day (day, subdelegacion_id, channel_id, ooad_id, "
+                "month, contacts, resolved_first) VALUES "
+                "('2026-03-02', 1439, 'contact_center', 14, '2026-03-01', 2, 1)"
+            )
+        )
     upgrade_schema(engine)
     assert current_revision(engine) == head_revision()
     query = (
@@ -207,6 +224,11 @@ def test_migration_0012_keeps_contacts_and_backfills_seconds(db, tmp_path, reque
         # an online contact had no queue: its zero wait does not become a queued contact
         assert rows[1][:4] == (2, 1, "atendido", "patron") and rows[1][4] is None
         assert conn.execute(text("SELECT contacts FROM agg_interaction_month")).scalar_one() == 1
+        # before 0012 every contact carried its resolution: all of them are known
+        for table in ("agg_interaction_month", "agg_interaction_unit_month", "agg_interaction_day"):
+            query = f"SELECT contacts, resolution_known FROM {table}"
+            contacts, known = conn.execute(text(query)).one()
+            assert known == contacts > 0, table
         assert conn.execute(text("SELECT count(*) FROM agg_queue_wait_month")).scalar_one() == 0
         # the revised contract: an anonymous abandoned call without cost or resolution
         conn.execute(

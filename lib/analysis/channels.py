@@ -46,7 +46,7 @@ INDICATORS = (
 )
 INDICATOR = {i.key: i for i in INDICATORS}
 _SHARES = {
-    "fcr": ("resolved_first", "contacts"),
+    "fcr": ("resolved_first", "resolution_known"),
     "repeat": ("repeat_30d", "repeat_base"),
     "csat": ("csat_satisfied", "responses"),
 }
@@ -248,23 +248,30 @@ def shift_savings(
 
     Assumptions (stated on the page): each moved contact costs what that procedure costs on
     the target channel today (the channel's average cost if the procedure is not done there
-    yet) and resolves at the target channel's rate for that procedure; volume is unchanged.
+    yet) and resolves at the target channel's rate for that procedure (among contacts whose
+    resolution is recorded); volume is unchanged.
     """
     if not 0 <= share <= 1:
         raise ValueError("La proporción a mover debe estar entre 0 y 1")
     if from_channel == to_channel:
         raise ValueError("El canal de origen y el de destino son el mismo")
 
+    def fcr(resolved: float, known: float) -> float:
+        # among the contacts whose resolution is recorded; none recorded: no data (NaN)
+        return resolved / known if known > 0 else math.nan
+
     def unit(channel: str) -> tuple[float, float, bool]:
         rows = proc[(proc["procedure_id"] == procedure_id) & (proc["channel_id"] == channel)]
         if rows["contacts"].sum() > 0:
             r = rows.iloc[0]
-            return r["cost_sum"] / r["contacts"], r["resolved_first"] / r["contacts"], True
+            rate = fcr(r["resolved_first"], r["resolution_known"])
+            return r["cost_sum"] / r["contacts"], rate, True
         allc = proc[proc["channel_id"] == channel]
         n = allc["contacts"].sum()
         if n == 0:
             raise ValueError("No hay contactos en el canal de destino para estimar su costo")
-        return allc["cost_sum"].sum() / n, allc["resolved_first"].sum() / n, False
+        rate = fcr(allc["resolved_first"].sum(), allc["resolution_known"].sum())
+        return allc["cost_sum"].sum() / n, rate, False
 
     src = proc[(proc["procedure_id"] == procedure_id) & (proc["channel_id"] == from_channel)]
     contacts = float(src["contacts"].sum())
@@ -282,7 +289,8 @@ def shift_savings(
         "target_cost_observed": observed_b,
         "savings": savings,
         "savings_per_year": savings * 12 / n_months if n_months else None,
-        "resolved_change": moved * (fcr_b - fcr_a),
+        # None when either channel records no resolution for it: no data, not "no change"
+        "resolved_change": None if math.isnan(fcr_b - fcr_a) else moved * (fcr_b - fcr_a),
     }
 
 
@@ -448,6 +456,8 @@ def readable_procedures(proc: pd.DataFrame) -> pd.DataFrame:
             "Parte del trámite (%)": 100 * proc["contacts"] / totals,
             "Costo total (MXN)": proc["cost_sum"],
             "Costo por contacto (MXN)": proc["cost_sum"] / proc["contacts"],
-            "Resolución 1er contacto (%)": 100 * proc["resolved_first"] / proc["contacts"],
+            "Resolución 1er contacto (%)": 100
+            * proc["resolved_first"]
+            / proc["resolution_known"].where(proc["resolution_known"] > 0),
         }
     )

@@ -65,9 +65,10 @@ KPIS: tuple[Kpi, ...] = (
         "fcr",
         "Resolución al primer contacto",
         "share",
-        lambda s: _ratio(s["resolved_first"], s["contacts"]),
+        lambda s: _ratio(s["resolved_first"], s["resolution_known"]),
         True,
-        "Contactos resueltos sin que el patrón tuviera que volver.",
+        "Contactos resueltos sin que el patrón tuviera que volver, entre los que registran "
+        "si se resolvieron.",
     ),
     Kpi(
         "csat",

@@ -15,7 +15,7 @@ import pandas as pd
 
 # metric -> (label, numerator, denominator or None for counts, higher is better)
 METRICS: dict[str, tuple[str, str, str | None, bool | None]] = {
-    "fcr": ("la resolución al primer contacto", "resolved_first", "contacts", True),
+    "fcr": ("la resolución al primer contacto", "resolved_first", "resolution_known", True),
     "csat": ("la satisfacción (% que califica 4 o 5)", "csat_satisfied", "responses", True),
     "patrons_on_time": ("el pago oportuno (% de patrones)", "patrons_on_time", "patrons", True),
     "complaints": ("las quejas recibidas", "complaints", None, False),

@@ -39,7 +39,7 @@ METHOD = "fdr_bh"  # Benjamini–Hochberg (statsmodels.stats.multitest.multiplet
 TESTS: dict[str, tuple[str, str, str] | None] = {
     "contacts": ("count", "contacts", ""),
     "digital_share": ("share", "digital_contacts", "contacts"),
-    "fcr": ("share", "resolved_first", "contacts"),
+    "fcr": ("share", "resolved_first", "resolution_known"),
     "csat": ("share", "csat_satisfied", "responses"),
     "nps": ("nps", "", "responses"),
     "complaints": ("count", "complaints", ""),
@@ -51,7 +51,7 @@ TESTS: dict[str, tuple[str, str, str] | None] = {
 # "nps" for NPS. Service KPIs only: the digital share is what the patron mix makes it (an
 # office with more small employers is not serving worse), counts and pesos are sizes.
 LEVEL_TESTS: dict[str, tuple[str, str]] = {
-    "fcr": ("resolved_first", "contacts"),
+    "fcr": ("resolved_first", "resolution_known"),
     "csat": ("csat_satisfied", "responses"),
     "nps": ("nps", "responses"),
     "complaints_on_time": ("complaints_on_time", "complaints_closed"),
@@ -62,6 +62,7 @@ SUMS = [
     "contacts",
     "digital_contacts",
     "resolved_first",
+    "resolution_known",
     "responses",
     "csat_satisfied",
     "nps_promoters",

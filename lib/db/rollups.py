@@ -177,6 +177,7 @@ def _interaction_month(lo: dt.date | None = None):  # noqa: ANN202
             S.c.ooad_id,
             func.count().label("contacts"),
             _count_true(src.c.resolved_first_contact).label("resolved_first"),
+            _count_true(src.c.resolved_first_contact.is_not(None)).label("resolution_known"),
             func.sum(src.c.wait_minutes).label("wait_minutes_sum"),
             func.sum(src.c.handle_minutes).label("handle_minutes_sum"),
             func.coalesce(func.sum(src.c.cost), 0).label("cost_sum"),
@@ -198,6 +199,7 @@ def _interaction_day(lo: dt.date | None = None):  # noqa: ANN202
             func.min(IT.c.month).label("month"),
             func.count().label("contacts"),
             _count_true(IT.c.resolved_first_contact).label("resolved_first"),
+            _count_true(IT.c.resolved_first_contact.is_not(None)).label("resolution_known"),
         )
         .select_from(IT.join(S, S.c.id == IT.c.subdelegacion_id))
         .where(_handled(), *_since(IT.c.day, lo))

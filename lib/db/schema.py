@@ -493,6 +493,9 @@ class AggInteractionMonth(Base):
     ooad_id: Mapped[int] = mapped_column(Integer)
     contacts: Mapped[int] = mapped_column(BigInteger)
     resolved_first: Mapped[int] = mapped_column(BigInteger)
+    # contacts whose resolved_first_contact is known (not NULL): the denominator of every
+    # first-contact resolution (0012; a call log does not record resolution)
+    resolution_known: Mapped[int] = mapped_column(BigInteger)
     wait_minutes_sum: Mapped[float] = mapped_column(Float)
     handle_minutes_sum: Mapped[float] = mapped_column(Float)
     cost_sum: Mapped[float] = mapped_column(Float)
@@ -511,6 +514,9 @@ class AggInteractionDay(Base):
     month: Mapped[dt.date] = mapped_column(Date)
     contacts: Mapped[int] = mapped_column(BigInteger)
     resolved_first: Mapped[int] = mapped_column(BigInteger)
+    # contacts whose resolved_first_contact is known (not NULL): the denominator of every
+    # first-contact resolution (0012; a call log does not record resolution)
+    resolution_known: Mapped[int] = mapped_column(BigInteger)
 
 
 class AggSurveyMonth(Base):
@@ -697,6 +703,9 @@ class AggInteractionUnitMonth(Base):
     ooad_id: Mapped[int] = mapped_column(Integer)
     contacts: Mapped[int] = mapped_column(BigInteger)
     resolved_first: Mapped[int] = mapped_column(BigInteger)
+    # contacts whose resolved_first_contact is known (not NULL): the denominator of every
+    # first-contact resolution (0012; a call log does not record resolution)
+    resolution_known: Mapped[int] = mapped_column(BigInteger)
     wait_minutes_sum: Mapped[float] = mapped_column(Float)
     handle_minutes_sum: Mapped[float] = mapped_column(Float)
     cost_sum: Mapped[float] = mapped_column(Float)

@@ -54,6 +54,7 @@ def channel_sums(engine: Engine, f: Filters) -> pd.DataFrame:
             IM.c.channel_id,
             total(IM.c.contacts, "contacts"),
             total(IM.c.resolved_first, "resolved_first"),
+            total(IM.c.resolution_known, "resolution_known"),
             total(IM.c.cost_sum, "cost_sum"),
             total(IM.c.wait_minutes_sum, "wait_minutes_sum"),
             total(IM.c.handle_minutes_sum, "handle_minutes_sum"),
@@ -185,7 +186,8 @@ def channel_by_unit(engine: Engine, f: Filters) -> pd.DataFrame:
 
 
 def procedure_by_channel(engine: Engine, f: Filters) -> pd.DataFrame:
-    """Contacts, cost and first-contact resolution per procedure and channel."""
+    """Contacts, cost and first-contact resolution (resolved_first / resolution_known) per
+    procedure and channel."""
     P = Procedure.__table__
     q = (
         select(
@@ -198,6 +200,7 @@ def procedure_by_channel(engine: Engine, f: Filters) -> pd.DataFrame:
             total(IMP.c.contacts, "contacts"),
             total(IMP.c.cost_sum, "cost_sum"),
             total(IMP.c.resolved_first, "resolved_first"),
+            total(IMP.c.resolution_known, "resolution_known"),
         )
         .select_from(
             IMP.join(P, P.c.id == IMP.c.procedure_id).join(CH, CH.c.id == IMP.c.channel_id)

@@ -29,6 +29,7 @@ MONTHLY_COLUMNS = [
     "contacts",
     "digital_contacts",
     "resolved_first",
+    "resolution_known",
     "responses",
     "csat_sum",
     "csat_satisfied",
@@ -53,6 +54,7 @@ def _interaction_query(f: Filters, group: list):
             total(IM.c.contacts, "contacts"),
             total(digital, "digital_contacts"),
             total(IM.c.resolved_first, "resolved_first"),
+            total(IM.c.resolution_known, "resolution_known"),
         )
         .select_from(IM.join(CH, CH.c.id == IM.c.channel_id))
         .where(*f.conditions(IM))
