@@ -107,3 +107,34 @@ def test_train_store_score_and_explain_on_both_backends(db, tmp_path, request): 
     assert flags["score"].is_monotonic_decreasing
     assert "pagos tardíos" in str(flags["reasons"].iloc[0])
     assert "roc_auc" in str(metrics[0]) and metrics[1]
+
+
+def test_unrecorded_resolution_is_not_counted_as_unresolved(sqlite_tiny, tmp_path):  # noqa: ANN001
+    """Since contract 0012 a contact may carry no resolution flag (a call log): the feature
+    counts explicit «no» only. Half the window's flags are erased; the oracle counts the
+    remaining zeros per patron straight from the rows."""
+    copy = tmp_path / "nullres.db"
+    shutil.copy(sqlite_tiny.removeprefix("sqlite:///"), copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    window = {"lo": dt.date(2025, 10, 1), "hi": CUTOFF}
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE interaction SET resolved_first_contact = NULL "
+                "WHERE id % 2 = 0 AND month >= :lo AND month < :hi"
+            ),
+            window,
+        )
+        expected = pd.read_sql(
+            text(
+                "SELECT patron_id AS id, SUM(CASE WHEN resolved_first_contact = 0 THEN 1 ELSE 0 "
+                "END) AS n FROM interaction WHERE patron_id IS NOT NULL AND month >= :lo "
+                "AND month < :hi GROUP BY patron_id"
+            ),
+            conn,
+            params=window,
+        ).set_index("id")["n"]
+    got = features_as_of(engine, CUTOFF, with_label=False).set_index("id")["unresolved_3m"]
+    engine.dispose()
+    assert expected.sum() > 0
+    assert (got.loc[expected.index].astype(int) == expected.astype(int)).all()

@@ -116,7 +116,11 @@ def features_as_of(engine: Engine, cutoff: dt.date, with_label: bool = True) -> 
         select(
             IT.c.patron_id.label("id"),
             func.count().label("contacts_3m"),
-            func.sum(case((IT.c.resolved_first_contact, 0), else_=1)).label("unresolved_3m"),
+            # a contact whose resolution was not recorded (NULL, contract 0012) is not counted
+            # as unresolved: only an explicit «no»
+            func.sum(case((IT.c.resolved_first_contact.is_(False), 1), else_=0)).label(
+                "unresolved_3m"
+            ),
         )
         .where(IT.c.month >= c3, IT.c.month < cutoff)
         .group_by(IT.c.patron_id)
