@@ -141,7 +141,7 @@ def test_key_columns_first_pinned_and_short_headers_with_full_name_in_tooltip():
                     "handle_p90",
                 ]
             }
-            | {"channel": ["Ventanilla única"]}
+            | {"channel": ["Ventanilla única"], "wait_recorded": [True], "handle_recorded": [True]}
         )
     )
     import streamlit as st
