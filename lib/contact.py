@@ -16,6 +16,7 @@ against them row by row):
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 
 
@@ -68,7 +69,7 @@ WAIT_CAP_S = 7200
 
 def wait_bin_seconds(seconds: float) -> int:
     """The stored bin of a wait in seconds (Python twin of the rollup's SQL, for tests)."""
-    s = int(round(seconds))
+    s = math.floor(seconds + 0.5)  # halves up, as the SQL does on every backend
     if s < EXACT_WAIT_S:
         return s
     if s >= WAIT_CAP_S:

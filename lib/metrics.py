@@ -108,13 +108,18 @@ CATALOG: dict[str, Metric] = {
             "recontacto_30d",
             "Recontacto en 30 días",
             "%",
-            "100 × Σ contactos seguidos de otro del mismo patrón y trámite en 30 días / Σ contactos",
+            "100 × Σ contactos seguidos de otro del mismo patrón y trámite en 30 días / "
+            "Σ contactos de un patrón identificado",
             IM,
             ("interaction",),
             lambda t: t.c.repeat_30d,
-            lambda t: t.c.contacts,
+            lambda t: t.c.followable,
             100,
-            caveats="Los últimos 30 días de datos están censurados: su recontacto aún puede llegar.",
+            caveats=(
+                "Los últimos 30 días de datos están censurados: su recontacto aún puede llegar. "
+                "Los contactos anónimos no se pueden seguir y quedan fuera; sin ninguno "
+                "identificado, no hay dato."
+            ),
         ),
         _m(
             "espera_promedio",
@@ -141,13 +146,16 @@ CATALOG: dict[str, Metric] = {
             "costo_por_contacto",
             "Costo por contacto",
             "MXN",
-            "Σ costo / Σ contactos",
+            "Σ costo / Σ contactos con costo registrado",
             IM,
             ("interaction", "channel"),
             lambda t: t.c.cost_sum,
-            lambda t: t.c.contacts,
+            lambda t: t.c.cost_known,
             decimals=2,
-            caveats="Costo unitario de planeación por canal, no costo contable.",
+            caveats=(
+                "Costo unitario de planeación por canal, no costo contable. Los contactos sin "
+                "costo registrado (un registro de llamadas) quedan fuera; sin ninguno, no hay dato."
+            ),
         ),
         _m(
             "abandono",

@@ -35,7 +35,7 @@ def test_channel_sums_equal_raw_rows(db):  # noqa: ANN001
         SELECT i.channel_id, COUNT(*) AS contacts,
                SUM(CASE WHEN i.resolved_first_contact THEN 1 ELSE 0 END) AS resolved,
                COUNT(i.resolved_first_contact) AS known,
-               SUM(i.cost) AS cost, COUNT(DISTINCT i.patron_id || '-' || i.month) AS pm
+               SUM(i.cost) AS cost, COUNT(i.cost) AS cost_known, COUNT(DISTINCT i.patron_id || '-' || i.month) AS pm
         FROM interaction i JOIN subdelegacion s ON s.id = i.subdelegacion_id
         WHERE i.outcome <> 'abandonado' AND i.month BETWEEN :a AND :b AND s.ooad_id = 14
         GROUP BY i.channel_id""",
@@ -47,6 +47,7 @@ def test_channel_sums_equal_raw_rows(db):  # noqa: ANN001
         assert sums.loc[ch, "resolved_first"] == r["resolved"]
         assert sums.loc[ch, "resolution_known"] == r["known"]
         assert sums.loc[ch, "cost_sum"] == pytest.approx(r["cost"])
+        assert sums.loc[ch, "cost_known"] == r["cost_known"]
         assert sums.loc[ch, "patrons_month_sum"] == r["pm"]
     surveys = _raw(
         db,
@@ -133,8 +134,9 @@ def _sums(rows: list[dict]) -> pd.DataFrame:
         "nps_detractors": 0,
         "patrons_month_sum": 0,
     }
-    # every contact's resolution recorded unless a row says otherwise
-    return pd.DataFrame([{**base, "resolution_known": r["contacts"], **r} for r in rows])
+    # every contact's resolution and cost recorded unless a row says otherwise
+    known = ("resolution_known", "cost_known")
+    return pd.DataFrame([{**base, **dict.fromkeys(known, r["contacts"]), **r} for r in rows])
 
 
 def test_verdicts_separate_real_differences_from_noise():
@@ -158,7 +160,8 @@ def test_verdicts_separate_real_differences_from_noise():
 
 
 def test_wait_verdict_leaves_out_channels_where_nobody_waits():
-    """Self-service channels record no wait: they are named apart, not crowned fastest."""
+    """Self-service channels record no wait (no wait seconds: not in the wait histogram):
+    they are named apart, not crowned fastest."""
     sums = _sums(
         [
             {"channel_id": "v", "channel": "Ventanilla", "contacts": 600, "resolved_first": 400,
@@ -168,12 +171,13 @@ def test_wait_verdict_leaves_out_channels_where_nobody_waits():
             {"channel_id": "l", "channel": "En línea", "contacts": 600, "resolved_first": 400},
         ]
     )  # fmt: skip
-    bins = {"v": 6, "t": 3, "l": 0}  # TIME_BIN_EDGES: bin 0 is exactly zero minutes
+    bins = {"v": 6, "t": 3}  # the histograms hold recorded times only: none for "l"
     hist = pd.DataFrame(
         [{"channel_id": c, "measure": "wait", "bin": b, "contacts": 600} for c, b in bins.items()]
     )
     table = study.channel_table(sums, hist, 12)
-    assert table.loc["l", "wait_median"] == 0 and not table.loc["l", "wait_recorded"]
+    assert pd.isna(table.loc["l", "wait_median"]) and not table.loc["l", "wait_recorded"]
+    assert table.loc["t", "wait_recorded"] and table.loc["v", "wait_recorded"]
     v = next(v for v in study.verdicts(table, study.pairwise_tests(sums, hist, table))
              if v["indicator"] == "wait")  # fmt: skip
     assert v["best"] == "t" and v["clear"] and v["ties"] == []
@@ -199,6 +203,7 @@ def test_shift_savings_by_hand():
                 "cost_sum": 20000.0,
                 "resolved_first": 80,
                 "resolution_known": 100,
+                "cost_known": 100,
             },
             {
                 "procedure_id": "p",
@@ -211,6 +216,7 @@ def test_shift_savings_by_hand():
                 "cost_sum": 250.0,
                 "resolved_first": 35,
                 "resolution_known": 50,
+                "cost_known": 50,
             },
         ]
     )
@@ -250,9 +256,10 @@ def test_demo_recovers_the_planted_ranking(db):  # noqa: ANN001
     fcr_rank = table["fcr"].sort_values(ascending=False).index
     assert fcr_rank[0] == "asistencia" and fcr_rank[-1] == "impresos"
     assert table["csat"].idxmax() == "asistencia"
-    assert (
-        table.loc["en_linea", "wait_median"] == 0 and table["wait_median"].idxmax() == "ventanilla"
-    )
+    # online contacts record no wait (never queued): no wait median, not an instant 0.0 min
+    assert pd.isna(table.loc["en_linea", "wait_median"])
+    assert not table.loc["en_linea", "wait_recorded"]
+    assert table["wait_median"].astype(float).idxmax() == "ventanilla"
 
 
 def test_excel_export_opens_and_matches(db):  # noqa: ANN001

@@ -90,9 +90,12 @@ def test_upgrading_an_older_schema_keeps_its_rows(db, tmp_path, request):  # noq
         assert conn.execute(select(DatasetInfo.value)).scalar_one() == "0"
         assert tuple(
             conn.execute(
-                text("SELECT contacts, repeat_30d, resolution_known FROM agg_interaction_month")
+                text(
+                    "SELECT contacts, repeat_30d, resolution_known, cost_known, followable "
+                    "FROM agg_interaction_month"
+                )
             ).one()
-        ) == (7, 0, 7)
+        ) == (7, 0, 7, 7, 7)
         assert tuple(
             conn.execute(
                 text("SELECT responses, csat_sq_sum, effort_sq_sum FROM agg_survey_month")
@@ -211,6 +214,20 @@ def test_migration_0012_keeps_contacts_and_backfills_seconds(db, tmp_path, reque
                 "('2026-03-02', 1439, 'contact_center', 14, '2026-03-01', 2, 1)"
             )
         )
+        # minute histograms: a zero wait (bin 0), a recorded wait and a zero handling time
+        for table, keys in (
+            ("agg_interaction_time_month", ("subdelegacion_id", "ooad_id")),
+            ("agg_interaction_time_national_month", ()),
+        ):
+            cols = ", ".join(("month", "channel_id", "size_band_id", *keys))
+            vals = ", ".join(("'2026-03-01'", "'en_linea'", "'S1'", *(["1439", "14"][: len(keys)])))
+            for measure, b, n in (("wait", 0, 4), ("wait", 3, 2), ("handle", 0, 5)):
+                conn.execute(
+                    text(
+                        f"INSERT INTO {table} ({cols}, measure, bin, contacts) "
+                        f"VALUES ({vals}, '{measure}', {b}, {n})"
+                    )
+                )
     upgrade_schema(engine)
     assert current_revision(engine) == head_revision()
     query = (
@@ -229,6 +246,19 @@ def test_migration_0012_keeps_contacts_and_backfills_seconds(db, tmp_path, reque
             query = f"SELECT contacts, resolution_known FROM {table}"
             contacts, known = conn.execute(text(query)).one()
             assert known == contacts > 0, table
+        # nor a cost and a patron: the denominators of cost per contact and recontact
+        for table in ("agg_interaction_month", "agg_interaction_unit_month"):
+            query = f"SELECT contacts, cost_known, followable FROM {table}"
+            contacts, cost_known, followable = conn.execute(text(query)).one()
+            assert cost_known == followable == contacts > 0, table
+        # a zero wait is no longer a recorded wait (its seconds stay NULL): out of the
+        # histograms; recorded waits and every handling time stay
+        for table in ("agg_interaction_time_month", "agg_interaction_time_national_month"):
+            query = f"SELECT measure, bin, contacts FROM {table} ORDER BY measure, bin"
+            assert [tuple(r) for r in conn.execute(text(query))] == [
+                ("handle", 0, 5),
+                ("wait", 3, 2),
+            ], table
         assert conn.execute(text("SELECT count(*) FROM agg_queue_wait_month")).scalar_one() == 0
         # the revised contract: an anonymous abandoned call without cost or resolution
         conn.execute(

@@ -59,6 +59,11 @@ def _histogram(hist: pd.DataFrame, channel: str, measure: str) -> np.ndarray:
     return counts
 
 
+def _ratio(num: float, den: float) -> float:
+    """num / den, NaN (no data, shown «—») when nothing is in the denominator."""
+    return num / den if den > 0 else math.nan
+
+
 def channel_table(sums: pd.DataFrame, hist: pd.DataFrame, n_months: int) -> pd.DataFrame:
     """Per channel: volume, patrons, costs, rates and scores with 95 % intervals, time
     percentiles. Index = channel_id, in catalog order."""
@@ -73,10 +78,14 @@ def channel_table(sums: pd.DataFrame, hist: pd.DataFrame, n_months: int) -> pd.D
             "contacts": r["contacts"],
             "share": r["contacts"] / total if total else None,
             "patrons_per_month": r["patrons_month_sum"] / n_months if n_months else None,
-            "cost_per_contact": r["cost_sum"] / r["contacts"] if r["contacts"] else None,
-            "cost_per_resolved": r["cost_sum"] / r["resolved_first"]
-            if r["resolved_first"]
-            else None,
+            # over the contacts whose cost is recorded (0012: a call log records none)
+            "cost_per_contact": _ratio(r["cost_sum"], r["cost_known"]),
+            # cost per contact ÷ FCR, each over its own known population: the cost of all
+            # contacts over the resolved among those with a recorded resolution mixes two
+            "cost_per_resolved": _ratio(
+                _ratio(r["cost_sum"], r["cost_known"]),
+                _ratio(r["resolved_first"], r["resolution_known"]),
+            ),
             "responses": r["responses"],
         }
         for key, (num, den) in _SHARES.items():
@@ -90,9 +99,10 @@ def channel_table(sums: pd.DataFrame, hist: pd.DataFrame, n_months: int) -> pd.D
         row.update({"nps": nps.value, "nps_low": nps.low, "nps_high": nps.high})
         for measure in ("wait", "handle"):
             counts = _histogram(hist, r["channel_id"], measure)
-            # a channel where nobody waited (self-service: en línea, buzón, impresos) has no
-            # queue to compare, rather than the best one
-            row[f"{measure}_recorded"] = bool(r[f"{measure}_minutes_sum"] > 0)
+            # a channel where no time was recorded (self-service: en línea, buzón, impresos
+            # never queue) has no queue to compare, rather than the best one; the histograms
+            # hold only recorded times, zero waits of queued contacts included
+            row[f"{measure}_recorded"] = bool(counts.sum() > 0)
             row[f"{measure}_median"] = stats.binned_quantile(edges, counts, 0.5)
             row[f"{measure}_p90"] = stats.binned_quantile(edges, counts, 0.9)
         rows.append(row)
@@ -180,7 +190,13 @@ def verdicts(table: pd.DataFrame, tests: pd.DataFrame) -> list[dict]:
         channels = sorted(set(t["a"]) | set(t["b"]))
         untimed = []  # minutes: channels with none recorded stay out of the ranking
         if ind.kind == "minutes":
-            untimed = [c for c in channels if not table.loc[c, f"{ind.key}_recorded"]]
+            # every channel with contacts and no time recorded: such a channel has no
+            # histogram, so it is in no test, but it is named apart rather than left unsaid
+            untimed = sorted(
+                c
+                for c in table.index
+                if table.loc[c, "contacts"] > 0 and not table.loc[c, f"{ind.key}_recorded"]
+            )
             t = t[~t["a"].isin(untimed) & ~t["b"].isin(untimed)]
             if t.empty:
                 continue
@@ -265,13 +281,13 @@ def shift_savings(
         if rows["contacts"].sum() > 0:
             r = rows.iloc[0]
             rate = fcr(r["resolved_first"], r["resolution_known"])
-            return r["cost_sum"] / r["contacts"], rate, True
+            return _ratio(r["cost_sum"], r["cost_known"]), rate, True
         allc = proc[proc["channel_id"] == channel]
         n = allc["contacts"].sum()
         if n == 0:
             raise ValueError("No hay contactos en el canal de destino para estimar su costo")
         rate = fcr(allc["resolved_first"].sum(), allc["resolution_known"].sum())
-        return allc["cost_sum"].sum() / n, rate, False
+        return _ratio(allc["cost_sum"].sum(), allc["cost_known"].sum()), rate, False
 
     src = proc[(proc["procedure_id"] == procedure_id) & (proc["channel_id"] == from_channel)]
     contacts = float(src["contacts"].sum())
@@ -307,13 +323,16 @@ def online_candidates(proc: pd.DataFrame, share: float = 0.5) -> pd.DataFrame:
             continue
         online = g[g["channel_id"] == "en_linea"]
         allo = proc[proc["channel_id"] == "en_linea"]
-        if online["contacts"].sum() > 0:
-            unit_online = online["cost_sum"].sum() / online["contacts"].sum()
-        elif allo["contacts"].sum() > 0:
-            unit_online = allo["cost_sum"].sum() / allo["contacts"].sum()
+        # unit costs over the contacts whose cost is recorded
+        if online["cost_known"].sum() > 0:
+            unit_online = online["cost_sum"].sum() / online["cost_known"].sum()
+        elif allo["cost_known"].sum() > 0:
+            unit_online = allo["cost_sum"].sum() / allo["cost_known"].sum()
         else:
-            continue  # no online contacts at all: no cost to compare with
-        unit_person = person["cost_sum"].sum() / n_person
+            continue  # no online cost recorded at all: nothing to compare with
+        unit_person = _ratio(person["cost_sum"].sum(), person["cost_known"].sum())
+        if math.isnan(unit_person):
+            continue  # no in-person cost recorded: no saving to estimate
         rows.append(
             {
                 "procedure_id": pid,
@@ -455,7 +474,8 @@ def readable_procedures(proc: pd.DataFrame) -> pd.DataFrame:
             "Contactos": proc["contacts"],
             "Parte del trámite (%)": 100 * proc["contacts"] / totals,
             "Costo total (MXN)": proc["cost_sum"],
-            "Costo por contacto (MXN)": proc["cost_sum"] / proc["contacts"],
+            "Costo por contacto (MXN)": proc["cost_sum"]
+            / proc["cost_known"].where(proc["cost_known"] > 0),
             "Resolución 1er contacto (%)": 100
             * proc["resolved_first"]
             / proc["resolution_known"].where(proc["resolution_known"] > 0),

@@ -83,7 +83,8 @@ def _count_true(cond) -> object:  # noqa: ANN001
     return func.sum(case((cond, 1), else_=0))
 
 
-# Minutes. Bin 0 is exactly zero (no wait: online channels); bin i > 0 holds
+# Minutes of recorded times only (an online contact records no wait and is in no bin). Bin 0
+# is exactly zero (a queued contact answered at once); bin i > 0 holds
 # edges[i] <= x < edges[i+1]. Fine where medians live, coarse in the tail.
 TIME_BIN_EDGES = (
     0,
@@ -181,6 +182,10 @@ def _interaction_month(lo: dt.date | None = None):  # noqa: ANN202
             func.sum(src.c.wait_minutes).label("wait_minutes_sum"),
             func.sum(src.c.handle_minutes).label("handle_minutes_sum"),
             func.coalesce(func.sum(src.c.cost), 0).label("cost_sum"),
+            # the denominators of cost per contact and of the recontact rate (0012): a NULL
+            # cost adds nothing to cost_sum, an anonymous contact can never be repeated
+            func.count(src.c.cost).label("cost_known"),
+            _count_true(src.c.patron_id.is_not(None)).label("followable"),
             func.sum(src.c.repeat).label("repeat_30d"),
         )
         .select_from(
@@ -313,7 +318,13 @@ def _time_histograms(lo: dt.date | None = None):  # noqa: ANN202
     measures = union_all(
         select(literal("wait").label("measure")), select(literal("handle").label("measure"))
     ).subquery("measures")
-    minutes = case((measures.c.measure == "wait", IT.c.wait_minutes), else_=IT.c.handle_minutes)
+    # Only recorded times (0012): a contact without wait seconds never queued (online, or
+    # a zero wait before 0012) and one without handling seconds was not attended; their
+    # minutes are 0.0 in the table, which would read as instant waits. NULL here: not counted.
+    minutes = case(
+        ((measures.c.measure == "wait") & IT.c.wait_seconds.is_not(None), IT.c.wait_minutes),
+        ((measures.c.measure == "handle") & IT.c.handle_seconds.is_not(None), IT.c.handle_minutes),
+    )
     b = _time_bin(minutes)
     cols = [IT.c.month, IT.c.subdelegacion_id, IT.c.channel_id]
     return (
@@ -330,14 +341,18 @@ def _time_histograms(lo: dt.date | None = None):  # noqa: ANN202
             .join(S, S.c.id == IT.c.subdelegacion_id)
             .join(measures, true())
         )
-        .where(_handled(), *_since(IT.c.month, lo))
+        .where(_handled(), minutes.is_not(None), *_since(IT.c.month, lo))
         .group_by(*cols, _band(), measures.c.measure, b, S.c.ooad_id)
     )
 
 
 def wait_bin(seconds):  # noqa: ANN001, ANN201
-    """SQL twin of lib.contact.wait_bin_seconds: exact seconds, then minute bins, then a cap."""
-    s = func.round(seconds)
+    """SQL twin of lib.contact.wait_bin_seconds: exact seconds, then minute bins, then a cap.
+
+    Whole seconds as floor(s + 0.5), halves up, on every backend: round() rounds halves away
+    from zero on SQLite and to even in Python (and PostgreSQL's float round()), so 20.5 s
+    would land in a different bin depending on where it was counted."""
+    s = func.floor(seconds + 0.5)
     return case(
         (s < EXACT_WAIT_S, s),
         (s >= WAIT_CAP_S, WAIT_CAP_S),

@@ -499,6 +499,11 @@ class AggInteractionMonth(Base):
     wait_minutes_sum: Mapped[float] = mapped_column(Float)
     handle_minutes_sum: Mapped[float] = mapped_column(Float)
     cost_sum: Mapped[float] = mapped_column(Float)
+    # contacts whose cost is known (not NULL): the denominator of cost per contact (0012)
+    cost_known: Mapped[int] = mapped_column(BigInteger)
+    # contacts of an identified patron (patron_id not NULL), the only ones that can be
+    # followed: the denominator of the 30-day recontact rate (0012)
+    followable: Mapped[int] = mapped_column(BigInteger)
     # contacts followed by another contact of the same patron for the same procedure within
     # 30 days (the last 30 days of data are censored: a repeat may still come)
     repeat_30d: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
@@ -597,7 +602,9 @@ class AggChannelSegmentMonth(Base):
 
 class AggInteractionTimeMonth(Base):
     """Histogram of waiting and handling minutes (bins in lib.db.rollups.TIME_BIN_EDGES), so
-    medians, percentiles and rank tests come from the rollup instead of raw contacts."""
+    medians, percentiles and rank tests come from the rollup instead of raw contacts. Recorded
+    times only (0012): a contact without wait_seconds (never queued) or handle_seconds (not
+    attended) is in no bin of that measure."""
 
     __tablename__ = "agg_interaction_time_month"
     month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
@@ -709,6 +716,11 @@ class AggInteractionUnitMonth(Base):
     wait_minutes_sum: Mapped[float] = mapped_column(Float)
     handle_minutes_sum: Mapped[float] = mapped_column(Float)
     cost_sum: Mapped[float] = mapped_column(Float)
+    # contacts whose cost is known (not NULL): the denominator of cost per contact (0012)
+    cost_known: Mapped[int] = mapped_column(BigInteger)
+    # contacts of an identified patron (patron_id not NULL), the only ones that can be
+    # followed: the denominator of the 30-day recontact rate (0012)
+    followable: Mapped[int] = mapped_column(BigInteger)
     repeat_30d: Mapped[int] = mapped_column(BigInteger)
     __table_args__ = (Index("ix_agg_interaction_unit_month_ooad", "ooad_id", "month"),)
 

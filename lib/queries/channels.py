@@ -45,7 +45,9 @@ def channel_sums(engine: Engine, f: Filters) -> pd.DataFrame:
     ``patrons_month_sum`` is the sum over months of distinct patrons served in the month;
     divided by the number of months it is the average number of patrons served per month.
     ``repeat_30d`` / ``repeat_base`` leave out the last month of data: its 30-day follow-up
-    has not happened yet, so its repeat rate would read low (censoring).
+    has not happened yet, so its repeat rate would read low (censoring). ``repeat_base``
+    counts the followable contacts (an identified patron): an anonymous one can never be
+    repeated. ``cost_known`` counts the contacts whose cost is recorded (cost per contact).
     """
     last_month = select(func.max(IM.c.month)).scalar_subquery()
     followed = IM.c.month < last_month
@@ -56,10 +58,11 @@ def channel_sums(engine: Engine, f: Filters) -> pd.DataFrame:
             total(IM.c.resolved_first, "resolved_first"),
             total(IM.c.resolution_known, "resolution_known"),
             total(IM.c.cost_sum, "cost_sum"),
+            total(IM.c.cost_known, "cost_known"),
             total(IM.c.wait_minutes_sum, "wait_minutes_sum"),
             total(IM.c.handle_minutes_sum, "handle_minutes_sum"),
             total(case((followed, IM.c.repeat_30d), else_=0), "repeat_30d"),
-            total(case((followed, IM.c.contacts), else_=0), "repeat_base"),
+            total(case((followed, IM.c.followable), else_=0), "repeat_base"),
         )
         .where(*f.conditions(IM))
         .group_by(IM.c.channel_id)
@@ -186,8 +189,8 @@ def channel_by_unit(engine: Engine, f: Filters) -> pd.DataFrame:
 
 
 def procedure_by_channel(engine: Engine, f: Filters) -> pd.DataFrame:
-    """Contacts, cost and first-contact resolution (resolved_first / resolution_known) per
-    procedure and channel."""
+    """Contacts, cost (cost_sum / cost_known) and first-contact resolution (resolved_first /
+    resolution_known) per procedure and channel."""
     P = Procedure.__table__
     q = (
         select(
@@ -199,6 +202,7 @@ def procedure_by_channel(engine: Engine, f: Filters) -> pd.DataFrame:
             CH.c.is_digital,
             total(IMP.c.contacts, "contacts"),
             total(IMP.c.cost_sum, "cost_sum"),
+            total(IMP.c.cost_known, "cost_known"),
             total(IMP.c.resolved_first, "resolved_first"),
             total(IMP.c.resolution_known, "resolution_known"),
         )

@@ -11,7 +11,13 @@ stays NULL: not queued). The contact rollups that count resolved_first (agg_inte
 agg_interaction_day, agg_interaction_unit_month) gain resolution_known, the contacts whose
 resolution is recorded and the denominator of first-contact resolution; rows already there
 are backfilled with their contacts, since before this revision every contact carried the
-flag. New rollups agg_queue_wait_month and its national sum, empty until
+flag. The rollups that carry cost_sum and repeat_30d (agg_interaction_month,
+agg_interaction_unit_month) gain cost_known (contacts whose cost is recorded: the denominator
+of cost per contact) and followable (contacts of an identified patron: the denominator of the
+30-day recontact rate), both backfilled with their contacts (before this revision every
+contact had a cost and a patron). The time histograms count only recorded times from now on:
+their wait rows in bin 0 (a zero wait, which the backfill leaves NULL: not queued) are
+deleted, so they match the interaction rows without a refresh. New rollups agg_queue_wait_month and its national sum, empty until
 `python -m lib refresh`.
 
 Revision ID: 0012
@@ -30,6 +36,11 @@ depends_on = None
 
 # the contact rollups that carry resolved_first and now its denominator
 RESOLUTION_ROLLUPS = ('agg_interaction_month', 'agg_interaction_day', 'agg_interaction_unit_month')
+# the contact rollups that carry cost_sum and repeat_30d, and now their denominators
+COST_REPEAT_ROLLUPS = ('agg_interaction_month', 'agg_interaction_unit_month')
+DENOMINATORS = ('cost_known', 'followable')
+# the minute histograms; a wait in bin 0 was a zero wait, now not recorded (NULL seconds)
+TIME_ROLLUPS = ('agg_interaction_time_month', 'agg_interaction_time_national_month')
 
 
 def upgrade() -> None:
@@ -96,9 +107,23 @@ def upgrade() -> None:
         op.execute(f"UPDATE {table} SET resolution_known = contacts")
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.alter_column('resolution_known', existing_type=sa.BigInteger(), nullable=False)
+    for table in COST_REPEAT_ROLLUPS:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            for column in DENOMINATORS:
+                batch_op.add_column(sa.Column(column, sa.BigInteger(), nullable=True))
+        op.execute(f"UPDATE {table} SET cost_known = contacts, followable = contacts")
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            for column in DENOMINATORS:
+                batch_op.alter_column(column, existing_type=sa.BigInteger(), nullable=False)
+    for table in TIME_ROLLUPS:
+        op.execute(f"DELETE FROM {table} WHERE measure = 'wait' AND bin = 0")
 
 
 def downgrade() -> None:
+    for table in COST_REPEAT_ROLLUPS:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            for column in DENOMINATORS:
+                batch_op.drop_column(column)
     for table in RESOLUTION_ROLLUPS:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('resolution_known')
