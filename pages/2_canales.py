@@ -23,6 +23,7 @@ from lib.ui.data import cached_pure
 from lib.ui.drill import breadcrumb, on_unit_click
 from lib.ui.layout import data_table, excel_button, lazy_tabs
 from lib.ui.queues import queue_tab, service_threshold
+from lib.ui.urlstate import say_unknown
 
 ctx = crossfilter.narrow(
     page_setup(
@@ -89,6 +90,7 @@ def comparison() -> None:
         "repeat": "Recontacto en 30 días",
         "csat_mean": "CSAT promedio",
     }
+    say_unknown("indicador", "Indicador", list(options.values()), options["fcr"])
     pick = st.segmented_control(
         "Indicador",
         list(options),

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.filters import Filters
 from lib.ui import crossfilter
-from lib.urlparams import reversed_period, unknown_values
+from lib.urlparams import offered, reversed_period, unknown_values
 
 ROOT = Path(__file__).resolve().parents[1]
 # the «Contactos» card counts contacts handled: those abandoned in the queue are not contacts
@@ -317,3 +317,42 @@ def test_the_service_level_threshold_stays_in_the_exact_second_range(db, monkeyp
     box = at.number_input(key="umbral_servicio")
     assert box.max == EXACT_WAIT_S - 1
     assert "segundo" in box.help
+
+
+def test_offered_reads_a_link_value_as_the_bound_widget_does():
+    assert offered("Canal", ["Tipo", "Canal"]) and not offered("Paloma", ["Tipo", "Canal"])
+    assert offered("true", bool) and offered("False", bool) and not offered("sí", bool)
+    assert offered("60", (1, 1199)) and not offered("3000", (1, 1199))
+    assert not offered("60.5", (1, 1199)) and not offered("x", (1, 1199))
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "said"),
+    [
+        ("pages/2_canales.py", {"vista": "Paloma"}, "«vista=Paloma»"),
+        ("pages/2_canales.py", {"indicador": "Paloma"}, "«indicador=Paloma»"),
+        (
+            "pages/2_canales.py",
+            {"vista": "Colas y abandono", "umbral_servicio": "3000"},
+            "«umbral_servicio=3000»",
+        ),
+        ("pages/5_quejas.py", {"vista": "Volumen", "desglose": "Paloma"}, "«desglose=Paloma»"),
+        ("pages/5_quejas.py", {"vista": "Volumen", "tasa": "quizá"}, "«tasa=quizá»"),
+        ("pages/3_evaluacion.py", {"vista": "Puntajes", "ver_por": "Paloma"}, "«ver_por=Paloma»"),
+    ],
+)
+def test_an_in_tab_link_value_that_is_no_option_is_said(db, monkeypatch, page, params, said):  # noqa: ANN001
+    at = _app(monkeypatch, db.url, page=page, **params)
+    assert any(said in w and "se usa" in w for w in _warnings(at)), _warnings(at)
+
+
+def test_a_valid_in_tab_link_says_nothing(db, monkeypatch):  # noqa: ANN001
+    at = _app(
+        monkeypatch,
+        db.url,
+        page="pages/5_quejas.py",
+        vista="Volumen",
+        desglose="Canal",
+        tasa="true",
+    )
+    assert not [w for w in _warnings(at) if "enlace" in w.lower()]

@@ -12,6 +12,7 @@ from lib.contact import DEFAULT_SERVICE_SECONDS, EXACT_WAIT_S
 from lib.format import fmt_int, fmt_pct
 from lib.ui.data import cached_pure
 from lib.ui.layout import data_table
+from lib.ui.urlstate import say_unknown
 
 THRESHOLD_KEY = "umbral_servicio"
 # waits are stored to the second below EXACT_WAIT_S (lib/contact.py); the bin at EXACT_WAIT_S
@@ -36,6 +37,12 @@ def queue_tab(
     """The «Colas y abandono» tab: ``waits`` (lib.queries.channels.queue_waits for the
     page's filters), the channel catalog (names), each channel's kind (phone queues first)
     and whether the sidebar filters a size band (which queues do not honour)."""
+    say_unknown(
+        THRESHOLD_KEY,
+        "Umbral del nivel de servicio (segundos)",
+        (1, MAX_THRESHOLD),
+        str(DEFAULT_SERVICE_SECONDS),
+    )
     threshold = st.number_input(
         "Umbral del nivel de servicio (segundos)",
         min_value=1,
