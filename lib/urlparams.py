@@ -3,12 +3,13 @@
 Streamlit drops a bound parameter whose value is not one of the widget's options without a
 word (``SessionState._seed_widget_from_url``), so ``?ooad=Narnia`` silently showed the
 national view. The filter bar checks the link here first and says which parameter was not
-understood and what is shown instead (issue 17). Neutral module: no Streamlit, no database.
+understood and what is shown instead (issue 17); so does every in-tab widget bound to the
+URL, through lib.ui.urlstate.say_unknown and ``offered``. Neutral module: no Streamlit, no database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 # Which filter each parameter is, in the words of the sidebar.
@@ -29,10 +30,11 @@ class ParamProblem:
     param: str
     value: str
     used: str
+    label: str | None = None  # the widget's label; a sidebar filter's by default
 
     @property
     def message(self) -> str:
-        label = FILTER_PARAMS.get(self.param, self.param)
+        label = self.label or FILTER_PARAMS.get(self.param, self.param)
         return (
             f"El enlace pide «{self.param}={self.value}», que no es una opción de «{label}»; "
             f"se usa «{self.used}»."
@@ -58,6 +60,22 @@ def unknown_values(
         if value not in labels:
             out.append(ParamProblem(param, value, used[param]))
     return out
+
+
+def offered(raw: str, options: Collection[str] | tuple[float, float] | type[bool]) -> bool:
+    """Whether a bound widget accepts the link's value ``raw`` as Streamlit reads it:
+    ``options`` are the labels a choice writes, a ``(low, high)`` pair the range of a number,
+    ``bool`` a toggle's "true"/"false"."""
+    if options is bool:
+        return raw.lower() in ("true", "false")
+    if isinstance(options, tuple) and len(options) == 2 and not isinstance(options[0], str):
+        try:
+            number = float(raw)
+        except ValueError:
+            return False
+        whole = all(isinstance(b, int) for b in options)  # an integer input takes no fraction
+        return options[0] <= number <= options[1] and (number.is_integer() or not whole)
+    return raw in options
 
 
 def reversed_period(desde: str, hasta: str, labels: Mapping[str, str]) -> str | None:

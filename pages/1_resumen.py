@@ -45,11 +45,9 @@ with left:
         channel_volume_figure(by_channel),
         config=PLOTLY_CONFIG,
         width="stretch",
-        key="resumen_canales",
-        selection_mode="points",
-        on_select=crossfilter.click("resumen_canales", crossfilter.CANAL),
+        **crossfilter.chart_events("resumen_canales", "channel"),
     )
-    st.caption(digital_share_reading(by_channel) + " Clic en una barra: sólo ese canal.")
+    st.caption(f"{digital_share_reading(by_channel)} ({crossfilter.hint('channel')}).")
 with right:
     unit = "subdelegación" if f.ooad_id is not None else "OOAD"
     st.subheader(

@@ -13,8 +13,7 @@ from lib.charts.channels import (
 )
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.charts.trends import channel_volume_figure
-from lib.contact import DEFAULT_SERVICE_SECONDS
-from lib.format import fmt_int, fmt_mxn, fmt_pct
+from lib.format import fmt_int, fmt_mxn
 from lib.policy import Permission
 from lib.queries import channels as q
 from lib.queries import overview
@@ -23,6 +22,8 @@ from lib.ui.context import page_setup, query
 from lib.ui.data import cached_pure
 from lib.ui.drill import breadcrumb, on_unit_click
 from lib.ui.layout import data_table, excel_button, lazy_tabs
+from lib.ui.queues import queue_tab, service_threshold
+from lib.ui.urlstate import say_unknown
 
 ctx = crossfilter.narrow(
     page_setup(
@@ -89,6 +90,7 @@ def comparison() -> None:
         "repeat": "Recontacto en 30 días",
         "csat_mean": "CSAT promedio",
     }
+    say_unknown("indicador", "Indicador", list(options.values()), options["fcr"])
     pick = st.segmented_control(
         "Indicador",
         list(options),
@@ -119,11 +121,9 @@ def trends() -> None:
         channel_volume_figure(by_month),
         config=PLOTLY_CONFIG,
         width="stretch",
-        key="canales_meses",
-        selection_mode="points",
-        on_select=crossfilter.click("canales_meses", crossfilter.MES, source="x"),
+        **crossfilter.chart_events("canales_meses", "month", source="x"),
     )
-    st.caption("Clic en una barra: sólo ese mes en esta página.")
+    st.caption(crossfilter.hint("month").capitalize() + ".")
     st.caption(digital_share_reading(by_month))
 
 
@@ -139,22 +139,14 @@ def segments() -> None:
         seg = seg.assign(is_digital=seg["channel_id"].map(chan).astype(bool))
         shares = study.digital_share_by(seg, "segment_id", "segment")
         # a size band is a filter (click narrows the page to it); a division is not
-        clickable = (
-            {
-                "key": "canales_tamanos",
-                "selection_mode": "points",
-                "on_select": crossfilter.click("canales_tamanos", crossfilter.TAMANO),
-            }
-            if dim == "size_band"
-            else {}
-        )
         col.plotly_chart(
             digital_share_bars(shares, "segment_id", "segment", f"{title} (%)"),
             config=PLOTLY_CONFIG,
             width="stretch",
-            **clickable,
+            **crossfilter.chart_events(f"canales_{dim}", dim),
         )
-        col.caption(segment_share_reading(shares))
+        said = crossfilter.hint(dim)
+        col.caption(segment_share_reading(shares) + (f" ({said})." if said else ""))
     units = query(ctx, q.channel_by_unit, f)
     shares = study.digital_share_by(units, "unit_id", "unit")
     level = "ooad" if f.ooad_id is None else "subdel"
@@ -243,108 +235,20 @@ def procedures() -> None:
 
 def queues() -> None:
     """Contact-centre measures of every channel where contacts queue."""
-    waits = query(ctx, q.queue_waits, f)
-    threshold = st.number_input(
-        "Umbral del nivel de servicio (segundos)",
-        min_value=1,
-        max_value=3600,
-        value=DEFAULT_SERVICE_SECONDS,
-        step=5,
-        key="umbral_servicio",
-        bind="query-params",
-        help="Nivel de servicio = atendidas con espera de hasta este umbral, entre todas las "
-        "que entraron a la cola (las abandonadas cuentan).",
-    )
-    qt = cached_pure(queue.queue_table, waits, float(threshold))
-    if qt.empty:
-        st.info(
-            "No hay contactos con espera en cola registrada en este periodo y alcance. Se "
-            "cargan con la tabla «interaction» (columnas resultado y segundos_espera): "
-            "`python -m lib import interaction ARCHIVO`."
-        )
-        return
-    all_names = ctx.channels.set_index("id")["name"].to_dict()
-    kinds = sums.set_index("channel_id")["kind"]
-    phone = [c for c in qt.index if kinds.get(c) == "telefónico"]
-    ordered = sorted(qt.index, key=lambda c: (c not in phone, -qt.loc[c, "queued"]))
-    pick = st.selectbox(
-        "Cola",
-        ordered,
-        format_func=lambda c: all_names.get(c, c),
-        key="canales_cola",
-        placeholder="Elija una opción",
-    )
-    r = qt.loc[pick]
-    cols = st.columns(5)
-    cols[0].metric(
-        "Abandono",
-        fmt_pct(r["abandonment"]),
-        help=f"IC 95 %: {fmt_pct(r['abandonment_low'])} – {fmt_pct(r['abandonment_high'])}; "
-        f"{fmt_int(r['abandoned'])} de {fmt_int(r['queued'])} en cola.",
-    )
-    cols[1].metric(
-        f"Nivel de servicio ({threshold:g} s)",
-        fmt_pct(r["service_level"]),
-        help=f"IC 95 %: {fmt_pct(r['service_level_low'])} – {fmt_pct(r['service_level_high'])}"
-        f"; {fmt_int(r['answered_within'])} atendidas a tiempo.",
-    )
-    cols[2].metric(
-        "Velocidad media de respuesta",
-        queue.seconds(r["asa"]),
-        help=f"IC 95 %: {queue.seconds(r['asa_low'])} – {queue.seconds(r['asa_high'])}; "
-        f"espera promedio de {fmt_int(r['answered'])} atendidas.",
-    )
-    cols[3].metric(
-        "Espera mediana",
-        queue.seconds(r["wait_median"]),
-        help=f"IC 95 %: {queue.seconds(r['wait_median_low'])} – "
-        f"{queue.seconds(r['wait_median_high'])}.",
-    )
-    cols[4].metric(
-        "Espera P90",
-        queue.seconds(r["wait_p90"]),
-        help=f"IC 95 %: {queue.seconds(r['wait_p90_low'])} – {queue.seconds(r['wait_p90_high'])}.",
-    )
-    if not r["exact"]:
-        st.caption("Esperas de más de 20 minutos se guardan por minuto: el P90 es el minuto.")
-    if f.size_band_id is not None:
-        st.caption(
-            "El filtro de tamaño de patrón no se aplica a las colas: la mayoría de las "
-            "llamadas en cola son anónimas."
-        )
-    qtests = cached_pure(queue.pairwise, qt)
-    for sentence in queue.verdicts(qt, qtests, all_names):
-        st.markdown(f"- {sentence}")
-    noise = queue.noise_sentences(qtests, qt, all_names)
-    if noise:
-        with st.expander(f"Diferencias entre colas que son ruido ({len(noise)})"):
-            for n in noise:
-                st.markdown(f"- {n}")
-    readable = queue.readable(qt, all_names, float(threshold))
-    data_table(
-        readable,
-        column_config={
-            c: st.column_config.NumberColumn(format="%,.1f")
-            for c in readable.columns
-            if c not in ("Canal", "En cola", "Atendidas", "Abandonadas")
-        },
-    )
-    st.caption(
-        "En cola = contactos con espera registrada (0 s incluido); quien colgó en el menú no "
-        "entró. Atendidas = atendido o transferido. IC 95 %: Wilson (proporciones), t "
-        "(velocidad), estadísticos de orden (mediana). Pruebas entre colas ajustadas por Holm."
-    )
+    kinds = sums.set_index("channel_id")["kind"].to_dict()
+    queue_tab(query(ctx, q.queue_waits, f), ctx.channels, kinds, f.size_band_id is not None)
 
 
 def export() -> None:
     """Excel workbook of the study."""
     proc = query(ctx, q.procedure_by_channel, f)
     cand = study.online_candidates(proc)
-    qt = cached_pure(queue.queue_table, query(ctx, q.queue_waits, f), DEFAULT_SERVICE_SECONDS)
+    threshold = service_threshold()  # the one chosen in «Colas y abandono» (or its link)
+    qt = cached_pure(queue.queue_table, query(ctx, q.queue_waits, f), threshold)
     sheets = {
         "Canales": study.readable_table(table),
         "Pruebas": study.readable_tests(tests, names),
-        "Colas": queue.readable(qt, names, DEFAULT_SERVICE_SECONDS),
+        "Colas": queue.readable(qt, names, threshold),
         "Trámites por canal": study.readable_procedures(proc),
         "Candidatos en línea": study.readable_candidates(cand),
     }

@@ -19,6 +19,7 @@ from lib.ui import crossfilter
 from lib.ui.auth import permitted
 from lib.ui.context import page_setup, query
 from lib.ui.layout import data_table, excel_button, lazy_tabs
+from lib.ui.urlstate import say_unknown
 
 ctx = crossfilter.narrow(
     page_setup(
@@ -103,6 +104,7 @@ def _readable(t: pd.DataFrame, first: str) -> pd.DataFrame:
 
 def scores() -> None:
     """Scores by channel, office, procedure or month, each with its interval."""
+    say_unknown("ver_por", "Ver por", list(DIMENSIONS.values()), DIMENSIONS["channel"])
     dim = (
         st.segmented_control(
             "Ver por",
@@ -143,6 +145,8 @@ def scores() -> None:
 
 def offices() -> None:
     """Funnel plot: an office is out of line only beyond the 99.8 % limit for its size."""
+    levels = [DIMENSIONS["subdelegacion"], DIMENSIONS["ooad"]]
+    say_unknown("nivel_embudo", "Oficinas", levels, levels[0])
     level = (
         st.segmented_control(
             "Oficinas",
@@ -225,18 +229,25 @@ def over_time() -> None:
         )
     if sig.empty:
         st.markdown("- Ningún canal muestra un cambio de nivel significativo.")
+    default = list(channel_names).index(
+        next(
+            (k for k, v in channel_names.items() if len(sig) and v == sig.iloc[0]["Canal"]),
+            "ventanilla",
+        )
+    )
+    say_unknown(
+        "canal_control",
+        "Gráfica de control del canal",
+        list(channel_names.values()),
+        list(channel_names.values())[default],
+    )
     pick = st.selectbox(
         "Gráfica de control del canal",
         list(channel_names),
         format_func=channel_names.get,
         key="canal_control",
         bind="query-params",
-        index=list(channel_names).index(
-            next(
-                (k for k, v in channel_names.items() if len(sig) and v == sig.iloc[0]["Canal"]),
-                "ventanilla",
-            )
-        ),
+        index=default,
         placeholder="Elija una opción",
     )
     shift = ev.detected_shift(cps, pick)  # limits per phase after a significant level shift

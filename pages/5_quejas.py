@@ -20,6 +20,7 @@ from lib.ui import crossfilter
 from lib.ui.auth import permitted
 from lib.ui.context import Source, page_setup, query
 from lib.ui.layout import data_table, excel_button, lazy_tabs
+from lib.ui.urlstate import say_unknown
 
 ctx = crossfilter.narrow(
     page_setup(
@@ -72,6 +73,8 @@ if no_date:
 
 def volume() -> None:
     left, right = st.columns(2)
+    say_unknown("desglose", "Desglose", list(BREAKDOWN.values()), BREAKDOWN["kind"])
+    say_unknown("tasa", "Tasa por 10,000 contactos", bool, "no")
     dim = (
         left.segmented_control(
             "Desglose",

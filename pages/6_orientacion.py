@@ -18,7 +18,7 @@ from lib.format import date_label, fmt_int, fmt_num
 from lib.masking import shown_text
 from lib.model.feedback import orientation_feedback
 from lib.model.pipeline import default_cutoffs, train_store_and_score
-from lib.policy import DEMO_OPERATOR_ONLY, Permission
+from lib.policy import DEMO_OPERATOR_ONLY, DemoOperatorOnly, Permission
 from lib.queries import orientation as q
 from lib.ui.auth import permitted
 from lib.ui.context import page_setup, query
@@ -61,11 +61,8 @@ def _train_button(label: str, icon: str, key: str) -> None:
     (lib.policy.DEMO_OPERATOR_ONLY); turned on, the button still asks first: training changes
     everyone's list and takes about a minute and a half of the server's CPU."""
     if user.is_demo and not operator_turned_on(Permission.TRAIN_SCORE):
-        st.caption(
-            "En la demostración sin cuentas, entrenar cambia la lista de todos: lo hace quien "
-            "opera el servidor, con `python -m lib train` y `python -m lib score`, o iniciando "
-            f"la app con `{DEMO_OPERATOR_ONLY[Permission.TRAIN_SCORE]}=1`."
-        )
+        variable = DEMO_OPERATOR_ONLY[Permission.TRAIN_SCORE]
+        st.caption(str(DemoOperatorOnly(Permission.TRAIN_SCORE, variable)))
         return
     if not may(user, Permission.TRAIN_SCORE):
         return

@@ -194,3 +194,22 @@ def test_explorer_page_compares_from_the_url(sqlite_tiny, monkeypatch):  # noqa:
     ).tolist()
     at.selectbox(key="comparar").set_value("ninguno").run()
     assert "Comparación" not in at.dataframe[0].value.columns
+
+
+@pytest.mark.parametrize("metric", ["espera_mediana_s", "espera_p90_s"])
+def test_a_quantile_of_a_missing_group_is_missing_not_zero(db, metric):  # noqa: ANN001
+    """A median or P90 wait has no value where a period has no rows: no 0, no % change."""
+    from lib.queries.explorer import explore_compared
+
+    table = CATALOG[metric].table.name
+    with db.engine.connect() as conn:
+        first = conn.execute(text(f"SELECT MIN(month) FROM {table}")).scalar_one()
+    first = first if isinstance(first, dt.date) else dt.date.fromisoformat(str(first)[:10])
+    # two months whose comparison (one month earlier) has rows for the second only
+    f = Filters(
+        first, first.replace(month=first.month % 12 + 1, year=first.year + first.month // 12)
+    )
+    df = explore_compared(db.engine, f, f.shifted(-1), metric, ("month",))
+    assert len(df) == 2
+    assert pd.isna(df["previous"].iloc[0]) and pd.isna(df["change"].iloc[0])
+    assert df["previous"].iloc[1] > 0

@@ -32,6 +32,22 @@ LABELS = {
 MAX_DIMENSIONS = 2
 
 
+def _grouping(t, dims: tuple[str, ...]) -> tuple[list, list, object]:  # noqa: ANN001 (a Table)
+    """GROUP BY expressions, selected columns and FROM clause for ``dims`` on rollup ``t``:
+    each dimension's code and, for a coded dimension, its catalog name as ``<dim>_label``."""
+    group, cols, src = [], [], t
+    for d in dims:
+        code = t.c[DIMENSIONS[d][1]]
+        group.append(code)
+        cols.append(code.label(d))
+        if d in LABELS:
+            cat = LABELS[d].alias(f"cat_{d}")
+            src = src.outerjoin(cat, cat.c.id == code)
+            group.append(cat.c.name)
+            cols.append(cat.c.name.label(f"{d}_label"))
+    return group, cols, src
+
+
 def explore(engine: Engine, f: Filters, metric: str, dims: tuple[str, ...] = ()) -> pd.DataFrame:
     """Columns: for each dimension its code and ``<dim>_label``; ``numerator``,
     ``denominator`` and ``value`` (scale × Σ numerator / Σ denominator)."""
@@ -47,16 +63,7 @@ def explore(engine: Engine, f: Filters, metric: str, dims: tuple[str, ...] = ())
         den = func.sum(m.denominator(t))
     else:
         den = literal(1)
-    group, cols, src = [], [], t
-    for d in dims:
-        code = t.c[DIMENSIONS[d][1]]
-        group.append(code)
-        cols.append(code.label(d))
-        if d in LABELS:
-            cat = LABELS[d].alias(f"cat_{d}")
-            src = src.outerjoin(cat, cat.c.id == code)
-            group.append(cat.c.name)
-            cols.append(cat.c.name.label(f"{d}_label"))
+    group, cols, src = _grouping(t, dims)
     q = (
         select(*cols, num.label("numerator"), den.label("denominator"))
         .select_from(src)
@@ -89,16 +96,7 @@ def _explore_quantile(engine: Engine, f: Filters, m: Metric, dims: tuple[str, ..
 
     t = m.table
     value = t.c[m.value_column]
-    group, cols, src = [], [], t
-    for d in dims:
-        code = t.c[DIMENSIONS[d][1]]
-        group.append(code)
-        cols.append(code.label(d))
-        if d in LABELS:
-            cat = LABELS[d].alias(f"cat_{d}")
-            src = src.outerjoin(cat, cat.c.id == code)
-            group.append(cat.c.name)
-            cols.append(cat.c.name.label(f"{d}_label"))
+    group, cols, src = _grouping(t, dims)
     q = (
         select(*cols, value.label("_value"), func.sum(m.numerator(t)).label("_weight"))
         .select_from(src)
@@ -142,7 +140,8 @@ def explore_compared(
     ``previous`` and ``change`` (``change_unit``: value − previous in pp or NPS points, else
     100 × (value − previous) / previous, missing when previous is 0). A group present in one
     period only has the other's value missing, except for a plain sum (a count, pesos), where
-    it is 0 when that period has any rows at all."""
+    it is 0 when that period has any rows at all; a quantile (median or P90 wait) of a group
+    with no rows is missing, never 0."""
     m = CATALOG[metric]
     current = explore(engine, f, metric, dims)
     before = explore(engine, comparison, metric, dims)
@@ -169,7 +168,7 @@ def explore_compared(
     else:
         out = current.copy()
         out["previous"] = before["previous"].iloc[0] if len(before) else float("nan")
-    if m.denominator is None and not m.stock:
+    if m.denominator is None and not m.stock and m.quantile is None:
         # a plain sum: a group with no rows in a period that has rows counted zero there
         if len(current):
             out["value"] = out["value"].fillna(0.0)

@@ -73,6 +73,7 @@ class PageContext(Source):
     channels: pd.DataFrame
     size_bands: pd.DataFrame
     user: User = DEMO_USER
+    page: str = ""  # the page's title: what audit events name
 
     @property
     def scope(self) -> str:
@@ -198,7 +199,7 @@ def page_setup(
         st.sidebar.caption("Esta página no usa los filtros; se conservan para las demás.")
         filters = None
     copy_link_button()
-    ctx = PageContext(target, engine, meta, filters, *lists, user=user)
+    ctx = PageContext(target, engine, meta, filters, *lists, user=user, page=title)
 
     if meta.demo_with_imports:
         st.warning(

@@ -24,11 +24,15 @@ from typing import Literal
 
 import streamlit as st
 
+from lib.access import within_scope
 from lib.filters import Filters
 from lib.format import month_label
 from lib.ui.drill import point_customdata
 
 Source = Literal["customdata", "x", "y"]
+# the size band of contacts without an identified patron (lib/db/rollups.py NO_BAND): a bar,
+# not a size band a page can narrow to
+NO_BAND = "--"
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,8 @@ def click(chart_key: str, dim: Dimension, source: Source = "customdata") -> Call
         value = _value(points[0], source)
         if value is None or value == "":
             return
+        if dim is TAMANO and value == NO_BAND:
+            return  # «Sin patrón identificado» is no size band: nothing to narrow to
         if dim is MES:
             value = value[:7]
         set_selection(dim.param, value)
@@ -103,8 +109,9 @@ def _names(ctx) -> dict[Dimension, dict[str, str]]:  # noqa: ANN001 (a PageConte
 
 
 def narrowed(f: Filters, chosen: dict[str, str], ooad_of: dict[int, int]) -> Filters:
-    """``f`` narrowed by the page's selections (param → id). Pure: the place keeps the user's
-    scope inside Filters, so a selection outside it reads nothing, never more."""
+    """``f`` narrowed by the page's selections (param → id), each already checked to lie
+    inside ``f`` (``outside``). Pure: the place keeps the user's scope inside Filters, so a
+    selection never reads more than the filters do."""
     out = f
     if CANAL.param in chosen:
         out = replace(out, channel_id=chosen[CANAL.param])
@@ -119,11 +126,62 @@ def narrowed(f: Filters, chosen: dict[str, str], ooad_of: dict[int, int]) -> Fil
     return out
 
 
+def outside(f: Filters, dim: Dimension, value: str, ooad_of: dict[int, int]) -> str | None:
+    """Why a (known) selection does not narrow ``f`` but would replace part of it, in the
+    words the notice uses ("" inside: None). A click only narrows: a channel or size band
+    other than the sidebar's, an office outside the sidebar's OOAD or subdelegación, a month
+    outside the period are dropped."""
+    if dim is CANAL and f.channel_id is not None and value != f.channel_id:
+        return "el canal elegido no es el de los filtros"
+    if dim is TAMANO and f.size_band_id is not None and value != f.size_band_id:
+        return "el tamaño elegido no es el de los filtros"
+    if dim is MES and not f.start <= dt.date.fromisoformat(f"{value}-01") <= f.end:
+        return "el mes elegido queda fuera del periodo de los filtros"
+    if dim is SUBDEL:
+        sub = int(value)
+        if f.subdelegacion_id is not None and sub != f.subdelegacion_id:
+            return "la subdelegación elegida no es la de los filtros"
+        if f.ooad_id is not None and ooad_of.get(sub) != f.ooad_id:
+            return "la subdelegación elegida queda fuera de la OOAD de los filtros"
+    return None
+
+
+def _forged(ctx, value: str, ooad_of: dict[int, int]) -> bool:  # noqa: ANN001 (a PageContext)
+    """A ``sel_subdel`` outside the user's scope: dropped, said without the office's name and
+    recorded (forged_scope), as the sidebar does for ``ooad``/``subdel`` (lib/ui/context.py)."""
+    sub = int(value)
+    if within_scope(ctx.user, None, sub, ooad_of):
+        return False
+    from lib.audit import record_event
+
+    record_event(
+        ctx.write_engine,
+        ctx.user,
+        "forged_scope",
+        ctx.page,
+        details={"ooad": ooad_of.get(sub), "subdelegacion": sub},
+    )
+    st.warning(
+        "El enlace pedía datos fuera de su ámbito; se ignoró y quedó registrado.",
+        icon=":material/shield:",
+    )
+    set_selection(SUBDEL.param, None)
+    return True
+
+
 def narrow(ctx):  # noqa: ANN001, ANN201 (a PageContext in, the same narrowed out)
-    """Read the page's selections from the URL, say any that is not understood, draw a chip
-    for each (× removes it) and return the page context with its filters narrowed."""
+    """Read the page's selections from the URL, say any that is not understood or that would
+    widen or replace the filters instead of narrowing them, draw a chip for each (× removes
+    it) and return the page context with its filters narrowed."""
     f = ctx.filters
     names = _names(ctx)
+    ooad_of = dict(
+        zip(
+            ctx.subdelegaciones["id"].astype(int),
+            ctx.subdelegaciones["ooad_id"].astype(int),
+            strict=True,
+        )
+    )
     chosen: dict[str, str] = {}
     for dim in DIMENSIONS:
         value = st.query_params.get(dim.param)
@@ -137,10 +195,12 @@ def narrow(ctx):  # noqa: ANN001, ANN201 (a PageContext in, the same narrowed ou
             )
             set_selection(dim.param, None)
             continue
-        if dim is MES and not f.start <= dt.date.fromisoformat(f"{value}-01") <= f.end:
+        if dim is SUBDEL and _forged(ctx, value, ooad_of):
+            continue
+        why = outside(f, dim, value, ooad_of)
+        if why is not None:
             st.warning(
-                f"El mes elegido ({names[dim][value]}) queda fuera del periodo de los filtros; "
-                "no se aplica.",
+                f"«{dim.label}: {names[dim][value]}»: {why}; no se aplica.",
                 icon=":material/link_off:",
             )
             set_selection(dim.param, None)
@@ -160,13 +220,6 @@ def narrow(ctx):  # noqa: ANN001, ANN201 (a PageContext in, the same narrowed ou
                 on_click=set_selection,
                 args=(dim.param, None),
             )
-    ooad_of = dict(
-        zip(
-            ctx.subdelegaciones["id"].astype(int),
-            ctx.subdelegaciones["ooad_id"].astype(int),
-            strict=True,
-        )
-    )
     return replace(ctx, filters=narrowed(f, chosen, ooad_of))
 
 

@@ -195,9 +195,9 @@ def filter_bar(
         bind="query-params",
         placeholder="Elija una opción",
     )
-    if desde > hasta:
-        notices.append(reversed_period(desde, hasta, labels) or "")
-        sb.warning("«Desde» es posterior a «Hasta»; se muestran los meses entre ambos.")
+    said = reversed_period(desde, hasta, labels)
+    if said is not None:  # said once, on the page, with both months and what is shown
+        notices.append(said)
         desde, hasta = hasta, desde
 
     ooad_names = dict(zip(ooads["id"].astype(str), ooads["name"], strict=True))

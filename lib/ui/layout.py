@@ -85,7 +85,11 @@ def _key_columns_first(
 
 
 def lazy_tabs(tabs: Mapping[str, Callable[[], None]]) -> None:
-    """Tabs whose selection is in the URL (?vista=...); only the open one is computed."""
+    """Tabs whose selection is in the URL (?vista=...); only the open one is computed. A
+    link's tab that is none of these is said (the first tab is shown)."""
+    from lib.ui.urlstate import say_unknown
+
+    say_unknown("vista", "Vista", list(tabs), next(iter(tabs)))
     for tab, render in zip(
         st.tabs(list(tabs), key="vista", bind="query-params", on_change="rerun"),
         tabs.values(),

@@ -14,6 +14,8 @@ from collections.abc import Callable, Collection
 
 import streamlit as st
 
+from lib.urlparams import ParamProblem, offered
+
 _WRITTEN = "_mirador_url_written"
 
 
@@ -41,6 +43,23 @@ def follow(
         return f"El enlace pide «{param}={raw}», que no existe; se muestra el valor inicial."
     st.session_state[key] = value
     return None
+
+
+def say_unknown(
+    param: str,
+    label: str,
+    options: Collection[str] | tuple[float, float] | type[bool],
+    used: str,
+) -> None:
+    """Before drawing an in-tab widget bound to the URL as ``param`` (``bind="query-params"``,
+    key ``param``): Streamlit drops a value it cannot use without a word, so say it, as the
+    sidebar does for its filters (lib/ui/filters.py ``_check_link``). ``options``: the labels
+    the widget writes (its ``format_func`` labels), a number's ``(min, max)`` or ``bool`` for a
+    toggle (lib.urlparams.offered); ``used``: what is shown instead (the default's label)."""
+    raw = st.query_params.get(param)
+    if raw is None or offered(raw, options):
+        return
+    st.warning(ParamProblem(param, raw, used, label).message, icon=":material/link_off:")
 
 
 def publish(param: str, value: object | None) -> None:
