@@ -18,11 +18,8 @@ from sqlalchemy import text
 from lib.analysis import channels as study
 from lib.analysis.kpis import KPI_BY_KEY, kpi_table, period_sums
 from lib.analysis.offices import office_changes
-from lib.db.engine import make_engine
-from lib.db.migrate import upgrade_schema
 from lib.filters import Filters
 from lib.format import fmt_pct
-from lib.ingest.contract import IMPORT_ORDER
 from lib.ingest.load import import_file
 from lib.queries import channels as cq
 from lib.queries.explorer import explore
@@ -52,20 +49,12 @@ BOTH = Filters(dt.date(2024, 3, 1), dt.date(2024, 4, 1))
 FCR_COLUMN = "Resolución 1er contacto (%)"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def planted(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('fcr') / 'fcr.db'}"
-    else:
-        url = request.getfixturevalue("pg_database_factory")()
-    engine = make_engine(url)
-    upgrade_schema(engine)
-    for table in IMPORT_ORDER[: IMPORT_ORDER.index("patron")]:
-        assert import_file(engine, table, EXAMPLES / f"{table}.csv", refresh=False).ok
-    r = import_file(engine, "interaction", PLANTED.encode(), file_name="contactos.csv")
+@pytest.fixture(scope="module")
+def planted(catalogs):  # noqa: ANN001, ANN201
+    """The example catalogs (tests/conftest.py, both backends), then the planted contacts."""
+    r = import_file(catalogs, "interaction", PLANTED.encode(), file_name="contactos.csv")
     assert r.status == "cargado", r.report()
-    yield engine
-    engine.dispose()
+    return catalogs
 
 
 def _oracle(engine) -> tuple[pd.Series, float]:  # noqa: ANN001
