@@ -9,7 +9,6 @@ raw ``interaction`` rows, on both backends."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -24,8 +23,6 @@ from lib.ingest.load import import_file
 from lib.queries import channels as cq
 from lib.queries.explorer import explore
 from lib.queries.overview import monthly_indicators, unit_indicators
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"
 
 # contact_center: 5 handled calls and 1 abandoned, none with a resolution flag.
 # ventanilla: 8 contacts: folios 11-13 resolved, 14-15 not, 16-18 unknown.
