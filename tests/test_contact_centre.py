@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,16 +18,10 @@ from sqlalchemy import text
 
 from lib.analysis import queue
 from lib.contact import EXACT_WAIT_S, wait_bin_seconds
-from lib.db.engine import make_engine
-from lib.db.migrate import upgrade_schema
 from lib.filters import Filters
-from lib.ingest.contract import IMPORT_ORDER
 from lib.ingest.load import import_file
 from lib.queries import channels as cq
 from lib.queries.explorer import explore
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "data" / "examples"
 
 # All anonymous, one channel. March: 6 calls, none abandoned. April: 6 calls.
 #   queued (a wait recorded): March 6 (one answered at once, 0 s); April 5 (A-12 hung up in
@@ -54,20 +47,12 @@ APRIL = Filters(dt.date(2024, 4, 1), dt.date(2024, 4, 1))
 BOTH = Filters(dt.date(2024, 3, 1), dt.date(2024, 4, 1))
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def planted(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('cc') / 'cc.db'}"
-    else:
-        url = request.getfixturevalue("pg_database_factory")()
-    engine = make_engine(url)
-    upgrade_schema(engine)
-    for table in IMPORT_ORDER[: IMPORT_ORDER.index("patron")]:
-        assert import_file(engine, table, EXAMPLES / f"{table}.csv", refresh=False).ok
-    r = import_file(engine, "interaction", PLANTED.encode(), file_name="llamadas.csv")
+@pytest.fixture(scope="module")
+def planted(catalogs):  # noqa: ANN001, ANN201
+    """The example catalogs (tests/conftest.py, both backends), then the planted calls."""
+    r = import_file(catalogs, "interaction", PLANTED.encode(), file_name="llamadas.csv")
     assert r.status == "cargado", r.report()
-    yield engine
-    engine.dispose()
+    return catalogs
 
 
 # ------------------------------------------------------------------------------- pure

@@ -65,6 +65,13 @@ class Source:
         return self.engine if url == self.target.url else engine_for(url)
 
 
+def ooad_of(subdelegaciones: pd.DataFrame) -> dict[int, int]:
+    """Subdelegación id → its OOAD id (the catalog as the page holds it)."""
+    return dict(
+        zip(subdelegaciones["id"].astype(int), subdelegaciones["ooad_id"].astype(int), strict=True)
+    )
+
+
 @dataclass(frozen=True)
 class PageContext(Source):
     filters: Filters | None  # None on pages that do not use the global filters
@@ -74,6 +81,11 @@ class PageContext(Source):
     size_bands: pd.DataFrame
     user: User = DEMO_USER
     page: str = ""  # the page's title: what audit events name
+
+    @property
+    def ooad_of(self) -> dict[int, int]:
+        """Subdelegación id → its OOAD id, for scope checks and drill-downs."""
+        return ooad_of(self.subdelegaciones)
 
     @property
     def scope(self) -> str:
@@ -290,15 +302,17 @@ def _scoped_filter_bar(
     """The filter bar offers only the user's scope; a URL asking for a place outside it is
     ignored, said, and recorded (forged_scope); and whatever comes out is cut to the scope
     again in lib (enforce_scope), so no widget state can widen it."""
-    ooad_of = dict(
-        zip(subdelegaciones["id"].astype(int), subdelegaciones["ooad_id"].astype(int), strict=True)
-    )
+    ooad_of_sub = ooad_of(subdelegaciones)
     own_ooad, own_sub = user.ooad_id, user.subdelegacion_id
     if own_sub is not None:
-        own_ooad = ooad_of.get(own_sub, own_ooad)
+        own_ooad = ooad_of_sub.get(own_sub, own_ooad)
     if own_ooad is not None:
         asked = _requested_place()
-        if asked is not None and asked != (None, None) and not within_scope(user, *asked, ooad_of):
+        if (
+            asked is not None
+            and asked != (None, None)
+            and not within_scope(user, *asked, ooad_of_sub)
+        ):
             record_event(
                 engine,
                 user,
@@ -330,7 +344,7 @@ def _scoped_filter_bar(
             subdel_locked=own_sub is not None,
             notices=notices,
         )
-    return enforce_scope(filters, user, ooad_of)
+    return enforce_scope(filters, user, ooad_of_sub)
 
 
 def query(ctx: Source, fn, *args, **kwargs):  # noqa: ANN001, ANN201

@@ -175,13 +175,7 @@ def narrow(ctx):  # noqa: ANN001, ANN201 (a PageContext in, the same narrowed ou
     it) and return the page context with its filters narrowed."""
     f = ctx.filters
     names = _names(ctx)
-    ooad_of = dict(
-        zip(
-            ctx.subdelegaciones["id"].astype(int),
-            ctx.subdelegaciones["ooad_id"].astype(int),
-            strict=True,
-        )
-    )
+    ooad_of = ctx.ooad_of
     chosen: dict[str, str] = {}
     for dim in DIMENSIONS:
         value = st.query_params.get(dim.param)

@@ -135,13 +135,7 @@ def offices_section(ctx: PageContext, comparison: Filters | None, comparison_lab
     names = dict(zip(catalog["id"].astype(int), catalog["name"], strict=True))
     changes = office_changes(current, previous, names, months=f.n_months)
     ranking = office_ranking(changes)
-    ooad_of = dict(
-        zip(
-            ctx.subdelegaciones["id"].astype(int),
-            ctx.subdelegaciones["ooad_id"].astype(int),
-            strict=True,
-        )
-    )
+    ooad_of = ctx.ooad_of
     ooad_name = dict(zip(ctx.ooads["id"].astype(int), ctx.ooads["name"], strict=True))
     national_subs = level == "subdel" and f.is_national
     table, style = wide_table(
