@@ -301,3 +301,13 @@ def test_demo_queue_measures_equal_the_raw_contacts(db):  # noqa: ANN001
             assert t[col] == expected
         else:  # by the minute above the exact range
             assert t[col] == expected - expected % 60
+
+
+def test_import_doc_states_how_each_profile_maps():
+    """docs/import.md carries each profile's mapping as lib/ingest/profiles.py defines it."""
+    from pathlib import Path
+
+    from lib.ingest.profiles import profiles_markdown
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "import.md").read_text(encoding="utf-8")
+    assert profiles_markdown() in doc
