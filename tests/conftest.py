@@ -186,3 +186,19 @@ def own_tiny(request, tmp_path, sqlite_tiny):  # noqa: ANN001, ANN201
         seed(engine, "tiny", 3)
     yield request.param, engine
     engine.dispose()
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict[str, bytes]:  # noqa: ANN001
+    """Every file a page offers for download, by file name, as the user would receive it."""
+    files: dict[str, bytes] = {}
+    original = st.download_button
+
+    def capture(label, data=None, file_name=None, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        content = data() if callable(data) else data
+        files[file_name] = content
+        return original(label, content, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", capture)
+    monkeypatch.setattr("lib.planning.export.chart_png", lambda *a, **k: None)  # no Chromium
+    return files

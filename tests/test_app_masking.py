@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import text
@@ -137,21 +136,6 @@ def planted(sqlite_tiny, tmp_path_factory) -> tuple[str, int]:  # noqa: ANN001
     record_event(engine, HYPERLINK, "sign_in_failed", "=cmd|' /C calc'!A0")
     engine.dispose()
     return url, draft.id
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> dict[str, bytes]:  # noqa: ANN001
-    files: dict[str, bytes] = {}
-    original = st.download_button
-
-    def capture(label, data=None, file_name=None, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        content = data() if callable(data) else data
-        files[file_name] = content
-        return original(label, content, file_name, *args, **kwargs)
-
-    monkeypatch.setattr(st, "download_button", capture)
-    monkeypatch.setattr("lib.planning.export.chart_png", lambda *a, **k: None)  # no Chromium
-    return files
 
 
 def _open(monkeypatch, url: str, username: str, page: str, **params: str) -> AppTest:  # noqa: ANN001

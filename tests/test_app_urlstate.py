@@ -288,23 +288,13 @@ def test_a_page_selection_outside_the_users_scope_is_refused_and_recorded(scoped
     assert (forged["username"] == "tijuana").any()
 
 
-def test_the_export_uses_the_chosen_service_level_threshold(db, monkeypatch):  # noqa: ANN001
+def test_the_export_uses_the_chosen_service_level_threshold(db, monkeypatch, downloads):  # noqa: ANN001
     import io
 
-    import streamlit as st
     from openpyxl import load_workbook
 
-    files: dict[str, bytes] = {}
-    original = st.download_button
-
-    def capture(label, data=None, file_name=None, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        content = data() if callable(data) else data
-        files[file_name] = content
-        return original(label, content, file_name, *args, **kwargs)
-
-    monkeypatch.setattr(st, "download_button", capture)
     _app(monkeypatch, db.url, page="pages/2_canales.py", vista="Exportar", umbral_servicio="60")
-    (data,) = [d for name, d in files.items() if name.startswith("estudio_canales")]
+    (data,) = [d for name, d in downloads.items() if name.startswith("estudio_canales")]
     sheet = load_workbook(io.BytesIO(data))["Colas"]
     header = [c.value for row in sheet.iter_rows() for c in row if c.value]
     assert any("≤60 s" in str(h) for h in header), header
