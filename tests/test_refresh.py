@@ -143,7 +143,9 @@ def test_a_role_that_cannot_drop_tables_refreshes_in_place(pg_fresh):  # noqa: A
 
 
 def test_histograms_equal_binning_the_contacts(db):  # noqa: ANN001
-    """Planted truth: bin every contact's wait and handle minutes with numpy and count."""
+    """Planted truth: bin every handled contact's recorded wait and handle minutes with numpy
+    and count. Abandoned contacts live in the queue rollup only; a time without its seconds
+    was never recorded; an anonymous contact counts under the placeholder band."""
     it, p = Interaction.__table__, Patron.__table__
     contacts = read_frame(
         db.engine,
@@ -151,18 +153,27 @@ def test_histograms_equal_binning_the_contacts(db):  # noqa: ANN001
             it.c.month,
             it.c.subdelegacion_id,
             it.c.channel_id,
-            p.c.size_band_id,
+            it.c.patron_id,
+            it.c.outcome,
             it.c.wait_minutes,
             it.c.handle_minutes,
-        ).select_from(it.join(p, p.c.id == it.c.patron_id)),
+            it.c.wait_seconds,
+            it.c.handle_seconds,
+        ),
     )
+    bands = read_frame(db.engine, select(p.c.id.label("patron_id"), p.c.size_band_id))
+    contacts = contacts.merge(bands, on="patron_id", how="left")
+    contacts["size_band_id"] = contacts["size_band_id"].fillna(rollups.NO_BAND)
+    handled = contacts[contacts["outcome"] != "abandonado"]
+    assert len(handled) < len(contacts), "the fixture should plant abandoned contacts"
     edges = np.array(rollups.TIME_BIN_EDGES[2:-1], dtype=float)  # bins 1.. start at edges[1]
     frames = []
     for measure in ("wait", "handle"):
-        x = contacts[f"{measure}_minutes"].to_numpy(dtype=float)
+        recorded = handled[handled[f"{measure}_seconds"].notna()]
+        x = recorded[f"{measure}_minutes"].to_numpy(dtype=float)
         bins = np.where(x <= 0, 0, np.searchsorted(edges, x, side="right") + 1)
         bins = np.minimum(bins, len(rollups.TIME_BIN_EDGES) - 2)
-        frames.append(contacts.assign(measure=measure, bin=bins))
+        frames.append(recorded.assign(measure=measure, bin=bins))
     keys = ["month", "subdelegacion_id", "channel_id", "size_band_id", "measure", "bin"]
     want = pd.concat(frames).groupby(keys).size().rename("contacts").reset_index()
     tm = rollups.AggInteractionTimeMonth.__table__
@@ -172,7 +183,7 @@ def test_histograms_equal_binning_the_contacts(db):  # noqa: ANN001
     merged = want.merge(got, on=keys, how="outer", suffixes=("_want", "_got"), indicator=True)
     assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"].head()
     assert (merged["contacts_want"] == merged["contacts_got"].astype(int)).all()
-    assert merged["contacts_want"].sum() == 2 * len(contacts)
+    assert merged["contacts_want"].sum() == sum(len(f) for f in frames)
 
 
 def test_a_view_on_a_rollup_keeps_the_refresh_in_place(pg_fresh):  # noqa: ANN001
