@@ -122,7 +122,7 @@ def within_scope(
     return True
 
 
-def enforce_scope(filters, user: User, ooad_of: dict[int, int]):  # noqa: ANN001, ANN201
+def enforce_scope(filters, user: User, ooad_of: dict[int, int]):
     """The filters cut to the user's scope: what lib.queries receive, whatever the page or the
     URL asked for. A request outside the scope falls back to the whole scope (a widened view is
     never served); inside it, a narrower place is kept. The scope itself rides along in the

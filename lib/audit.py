@@ -102,7 +102,7 @@ class AuditQuery:
         return out
 
 
-def _read(bind: Engine | Connection, fn):  # noqa: ANN001, ANN202
+def _read(bind: Engine | Connection, fn):
     if isinstance(bind, Connection):
         return fn(bind)
     with bind.connect() as conn:

@@ -134,10 +134,10 @@ class Recorder:
     calls: list[dict] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def before(self, conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    def before(self, conn, cursor, statement, parameters, context, executemany) -> None:
         conn.info.setdefault("_bench_t0", []).append(time.perf_counter())
 
-    def after(self, conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    def after(self, conn, cursor, statement, parameters, context, executemany) -> None:
         starts = conn.info.get("_bench_t0") or [time.perf_counter()]
         ms = 1000 * (time.perf_counter() - starts.pop())
         rows = getattr(cursor, "rowcount", -1)
@@ -191,7 +191,7 @@ def instrumented(recorder: Recorder) -> Iterator[None]:
             if name.startswith("_") or not inspect.isfunction(fn) or fn.__module__ != mod.__name__:
                 continue
 
-            def wrapper(*args, _fn=fn, _name=f"queries.{info.name}.{name}", **kwargs):  # noqa: ANN002, ANN003, ANN202
+            def wrapper(*args, _fn=fn, _name=f"queries.{info.name}.{name}", **kwargs):
                 started = time.perf_counter()
                 result = _fn(*args, **kwargs)
                 recorder.call(_name, 1000 * (time.perf_counter() - started), _rows(result))
@@ -218,7 +218,7 @@ def _clear_caches() -> None:
     st.cache_resource.clear()
 
 
-def _render(path: Path, params: dict[str, str]):  # noqa: ANN202
+def _render(path: Path, params: dict[str, str]):
     """One fresh session of ``path`` with ``params`` in the URL: (milliseconds, AppTest)."""
     from streamlit.testing.v1 import AppTest
 
@@ -230,14 +230,14 @@ def _render(path: Path, params: dict[str, str]):  # noqa: ANN202
     return 1000 * (time.perf_counter() - started), at
 
 
-def _elements(at) -> dict[str, int]:  # noqa: ANN001
+def _elements(at) -> dict[str, int]:
     charts = sum(
         len(at.get(kind)) for kind in ("plotly_chart", "arrow_vega_lite_chart", "vega_lite_chart")
     )
     return {"metrics": len(at.metric), "charts": charts, "tables": len(at.dataframe)}
 
 
-def _problems(at) -> list[str]:  # noqa: ANN001
+def _problems(at) -> list[str]:
     out = [f"excepción: {str(e.value)[:200]}" for e in at.exception]
     out += [f"error: {e.value[:200]}" for e in at.error]
     return out
@@ -432,7 +432,7 @@ def nav_pages() -> list[tuple[str, str, str]]:
     return [(path, title, url) for items in SECTIONS.values() for path, title, url, _ in items]
 
 
-def _filter_change(at, ooad_id: int) -> tuple[str, dict[str, str]]:  # noqa: ANN001
+def _filter_change(at, ooad_id: int) -> tuple[str, dict[str, str]]:
     """One filter change a user makes on this page, as URL parameters."""
     keys = {w.key for w in at.sidebar.selectbox}
     if "ooad" in keys:

@@ -94,7 +94,7 @@ def csv_bytes(frame: pd.DataFrame, *, mask: bool = False) -> bytes:
     return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
-def _as_data(ws) -> None:  # noqa: ANN001
+def _as_data(ws) -> None:
     """Store every text cell openpyxl took for a formula (text starting with ``=``) or an error
     value (``#N/A``, ``#REF!``…) as a string."""
     for row in ws.iter_rows():
@@ -147,7 +147,7 @@ def number_format(header: object, column: pd.Series) -> str | None:
     return FMT_FLOAT
 
 
-def _number_formats(ws, frame: pd.DataFrame) -> None:  # noqa: ANN001
+def _number_formats(ws, frame: pd.DataFrame) -> None:
     """Apply :func:`number_format` to every data cell of ``frame``'s sheet (header in row 1)."""
     for i in range(frame.shape[1]):
         fmt = number_format(frame.columns[i], frame.iloc[:, i])
@@ -237,7 +237,7 @@ def word_document(
     from docx import Document
     from docx.shared import Cm, Pt
 
-    def put(cell, value: object) -> None:  # noqa: ANN001
+    def put(cell, value: object) -> None:
         cell.paragraphs[0].add_run(str(_prepared(word_text(value), mask)))
 
     def text(value: str) -> str:

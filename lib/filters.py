@@ -45,7 +45,7 @@ class Filters:
         """Whole institute: no place chosen and no scope (national rollups may be read)."""
         return self.ooad_id is None and self.subdelegacion_id is None and self.scope.is_national
 
-    def place_conditions(self, ooad_col, sub_col) -> list[ColumnElement[bool]]:  # noqa: ANN001
+    def place_conditions(self, ooad_col, sub_col) -> list[ColumnElement[bool]]:
         """The chosen place and the user's scope as WHERE conditions on a table's OOAD and
         subdelegación columns (the narrower of each pair; both hold, so neither widens). A
         national table (no such columns: None) cannot be cut, so asking it for a place fails

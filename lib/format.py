@@ -121,7 +121,7 @@ def is_p_column(name: object) -> bool:
     return text == "p" or text.startswith(("p ajustada", "p (", "valor p"))
 
 
-def with_p_text(frame):  # noqa: ANN001, ANN201 (a pandas DataFrame in and out)
+def with_p_text(frame):
     """``frame`` with its p-value columns (:func:`is_p_column`) as display text
     (:func:`fmt_p_cell`), so a table never shows "0.000"; the other columns unchanged. For
     the screen only: downloads keep the numbers."""

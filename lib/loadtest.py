@@ -130,7 +130,7 @@ class MemorySampler(threading.Thread):
                         "'mirador' AND datname = current_database() AND pid <> pg_backend_pid()"
                     )
                 ).scalar_one()
-        except Exception:  # noqa: BLE001 (a sample is optional)
+        except Exception:
             return None
 
     def run(self) -> None:
@@ -190,7 +190,7 @@ def _pages(role: str | None = None) -> list[tuple[str, str]]:
     return [(url, title) for items in sections.values() for _, title, url, _ in items]
 
 
-async def _sign_in(page, base_url: str, account: Account) -> None:  # noqa: ANN001
+async def _sign_in(page, base_url: str, account: Account) -> None:
     """The sign-in form, as a person fills it; done when the first page's title shows."""
     from playwright.async_api import expect
 
@@ -204,7 +204,7 @@ async def _sign_in(page, base_url: str, account: Account) -> None:  # noqa: ANN0
     await main.get_by_role("button", name="Entrar").click()
 
 
-async def _wait_page(page, title: str) -> None:  # noqa: ANN001
+async def _wait_page(page, title: str) -> None:
     from playwright.async_api import expect
 
     main = page.get_by_test_id("stMain")
@@ -218,7 +218,7 @@ async def _wait_page(page, title: str) -> None:  # noqa: ANN001
     await expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=PAGE_TIMEOUT_MS)
 
 
-async def _problems(page) -> str | None:  # noqa: ANN001
+async def _problems(page) -> str | None:
     main = page.get_by_test_id("stMain")
     if await main.get_by_role("heading", name="Iniciar sesión").count():
         return "formulario de inicio de sesión en la página (sesión no iniciada)"
@@ -230,8 +230,8 @@ async def _problems(page) -> str | None:  # noqa: ANN001
     return None
 
 
-async def _user(  # noqa: PLR0913
-    browser,  # noqa: ANN001
+async def _user(
+    browser,
     base_url: str,
     user: int,
     rounds: int,

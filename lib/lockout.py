@@ -173,7 +173,7 @@ class ProxySettingError(ValueError):
 
 def trusted_proxies(
     raw: str | None = None,
-) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:  # noqa: E501
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     """The reverse proxies whose X-Forwarded-For is believed (MIRADOR_TRUSTED_PROXIES: addresses
     or networks separated by commas, e.g. ``127.0.0.1,10.0.0.0/24``; empty by default, so the
     header is ignored and the connection's own address is used)."""

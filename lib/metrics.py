@@ -70,7 +70,7 @@ class Metric:
         return [k for k, (_l, col) in DIMENSIONS.items() if col in self.table.c]
 
 
-def _m(*args, **kw) -> Metric:  # noqa: ANN002, ANN003
+def _m(*args, **kw) -> Metric:
     return Metric(*args, **kw)
 
 

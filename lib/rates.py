@@ -31,7 +31,7 @@ def month_range(start: dt.date, end: dt.date) -> list[dt.date]:
     return out
 
 
-def rate(events, exposure, per: float = PER_10K):  # noqa: ANN001, ANN201
+def rate(events, exposure, per: float = PER_10K):
     """``per`` × events / exposure; None (scalars) or NaN (series) where exposure is not
     positive: a rate over no contacts is unknown, not zero and not infinite."""
     if np.isscalar(exposure) or exposure is None:

@@ -85,7 +85,7 @@ def refresh_campaign_results(conn: Connection, progress: Progress | None = None)
             result = R.to_json(campaign_result_now(conn, campaign))
         except ValueError as exc:  # the estimators' Spanish explanation, shown as is
             error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - one odd campaign must not block the refresh
+        except Exception as exc:
             error = f"error inesperado al analizarla ({type(exc).__name__}: {exc})"
         conn.execute(
             insert(CampaignResult).values(

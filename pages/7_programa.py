@@ -150,7 +150,7 @@ def _edit(part: str) -> None:
     st.session_state.pop("pat_message", None)  # an old "saved" note no longer describes it
 
 
-def _column(spec: Col):  # noqa: ANN202
+def _column(spec: Col):
     """The grid column for a spec. Numbers get their step and format but no bounds: the
     grid would drop a typed minus sign or clamp silently; apply_edits refuses out-of-range
     values with a message instead."""
@@ -173,7 +173,7 @@ def _column(spec: Col):  # noqa: ANN202
     )
 
 
-def editor(part: str, hidden: tuple[str, ...] = (), **kwargs) -> None:  # noqa: ANN003
+def editor(part: str, hidden: tuple[str, ...] = (), **kwargs) -> None:
     """The working copy's ``part`` in an editor with its typed, bounded columns; locked
     columns are read-only; empty cells read "—". The edits (positions and columns) are
     folded into the working copy itself, so the masked view never overwrites the text it

@@ -13,7 +13,7 @@ from lib.ui.context import page_setup, query
 from lib.ui.layout import data_table
 
 
-def _describe(c, col, spec) -> str:  # noqa: ANN001
+def _describe(c, col, spec) -> str:
     if c is not None:
         return c.label
     if spec and col.name in spec.derived:
@@ -23,7 +23,7 @@ def _describe(c, col, spec) -> str:  # noqa: ANN001
     return ""
 
 
-def _stamp(value) -> str:  # noqa: ANN001
+def _stamp(value) -> str:
     return (
         "—" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%d/%m/%Y %H:%M")
     )

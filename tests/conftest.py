@@ -61,7 +61,7 @@ def pg_server() -> Iterator[str]:
         with eng.connect() as conn:
             conn.execute(text("select 1"))
         eng.dispose()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         _pg_unavailable(str(exc).splitlines()[0])
     yield admin
 
@@ -87,7 +87,7 @@ def pg_database_factory(pg_server: str) -> Iterator:
 
 
 @pytest.fixture(scope="session")
-def pg_tiny(pg_database_factory) -> str:  # noqa: ANN001
+def pg_tiny(pg_database_factory) -> str:
     url = pg_database_factory()
     engine = make_engine(url)
     seed(engine, "tiny", TINY_SEED)
@@ -128,7 +128,7 @@ def sqlite_demo(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def clean_db(db):  # noqa: ANN001, ANN201
+def clean_db(db):
     """The shared tiny database, with the drafts (and their audit events) this test saves
     removed afterwards, so other tests see it as it was."""
     from sqlalchemy import delete, func, select
@@ -154,7 +154,7 @@ def clean_db(db):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def catalogs(request, tmp_path_factory):  # noqa: ANN001, ANN201
+def catalogs(request, tmp_path_factory):
     """A migrated database with the example catalogs (no patrons), on each backend, one per
     test module: what the importer tests load patrons into."""
     from lib.db.migrate import upgrade_schema
@@ -172,7 +172,7 @@ def catalogs(request, tmp_path_factory):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def own_tiny(request, tmp_path, sqlite_tiny):  # noqa: ANN001, ANN201
+def own_tiny(request, tmp_path, sqlite_tiny):
     """(backend, engine): a tiny demo institute of the test's own, on each backend, for tests
     that load rows, refresh or re-seed."""
     if request.param == "sqlite":
@@ -189,12 +189,12 @@ def own_tiny(request, tmp_path, sqlite_tiny):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def downloads(monkeypatch) -> dict[str, bytes]:  # noqa: ANN001
+def downloads(monkeypatch) -> dict[str, bytes]:
     """Every file a page offers for download, by file name, as the user would receive it."""
     files: dict[str, bytes] = {}
     original = st.download_button
 
-    def capture(label, data=None, file_name=None, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def capture(label, data=None, file_name=None, *args, **kwargs):
         content = data() if callable(data) else data
         files[file_name] = content
         return original(label, content, file_name, *args, **kwargs)

@@ -67,7 +67,7 @@ def test_role_rules_for_lists_and_identifiers() -> None:
     assert mask_identifier("ABC") == "•••"
 
 
-def test_scoped_queries_return_only_the_office(db) -> None:  # noqa: ANN001
+def test_scoped_queries_return_only_the_office(db) -> None:
     """What an office user's page asks lib for: only its OOAD, whatever the request was."""
     national = overview.monthly_indicators(db.engine, F, F.start)
     cut = enforce_scope(Filters(F.start, F.end, ooad_id=20), OFFICE_14, OOAD_OF)
@@ -87,7 +87,7 @@ def test_scoped_queries_return_only_the_office(db) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def users_db(db, tmp_path, request):  # noqa: ANN001, ANN201
+def users_db(db, tmp_path, request):
     """A private copy of the tiny institute on the same backend, for tests that write."""
     from lib.demo.seed import seed
 
@@ -103,7 +103,7 @@ def users_db(db, tmp_path, request):  # noqa: ANN001, ANN201
     engine.dispose()
 
 
-def test_passwords_are_hashed_and_sign_in_is_audited(users_db) -> None:  # noqa: ANN001
+def test_passwords_are_hashed_and_sign_in_is_audited(users_db) -> None:
     _, engine = users_db
     save_user(engine, ADMIN, "ana", "Ana", "analista", password="una clave larga 1")
     with engine.connect() as conn:
@@ -130,7 +130,7 @@ def test_passwords_are_hashed_and_sign_in_is_audited(users_db) -> None:  # noqa:
         save_user(engine, ADMIN, "ofi", "Ofi", "oficina", ooad_id=20, subdelegacion_id=1412)
 
 
-def test_a_flood_from_one_address_locks_that_address_only_and_never_extends(users_db) -> None:  # noqa: ANN001, E501
+def test_a_flood_from_one_address_locks_that_address_only_and_never_extends(users_db) -> None:
     """Issue 16: lockout per user name and address; attempts while locked are recorded as
     "bloqueado" but are not failures, so the lock ends 1 minute after the 5th failure however
     many attempts follow; the same user signs in from another address meanwhile."""
@@ -162,13 +162,13 @@ def test_a_flood_from_one_address_locks_that_address_only_and_never_extends(user
     assert still.locked and still.locked_until == fifth + dt.timedelta(minutes=1)
     assert not lock_verdict(
         engine, "titular", attacker, now=fifth + dt.timedelta(seconds=61)
-    ).locked  # noqa: E501
+    ).locked
     assert not lock_verdict(engine, "titular", office).locked
 
 
 def test_remembered_sessions_resume_until_expiry_sign_out_or_deactivation(
     users_db, monkeypatch
-) -> None:  # noqa: ANN001, E501
+) -> None:
     from lib import sessions
 
     _, engine = users_db
@@ -210,7 +210,7 @@ def test_remembered_sessions_resume_until_expiry_sign_out_or_deactivation(
             sessions.session_hours()
 
 
-def test_sql_and_html_in_text_inputs_are_stored_as_text(users_db) -> None:  # noqa: ANN001
+def test_sql_and_html_in_text_inputs_are_stored_as_text(users_db) -> None:
     """Parameterised everywhere: hostile user names, display names and audit text are data."""
     _, engine = users_db
     save_user(engine, ADMIN, HOSTILE, HTML, "titular", email=HOSTILE, password="0123456789ab")
@@ -233,7 +233,7 @@ def _statements(sql: str) -> list[str]:
     return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]
 
 
-def test_read_only_role_can_read_pages_and_cannot_write(pg_database_factory) -> None:  # noqa: ANN001
+def test_read_only_role_can_read_pages_and_cannot_write(pg_database_factory) -> None:
     """The documented PostgreSQL roles (docs/sql/roles.sql): pages read through a SELECT-only
     role and cannot write; the writer role can record what the app writes."""
     import uuid
@@ -279,7 +279,7 @@ def test_read_only_role_can_read_pages_and_cannot_write(pg_database_factory) -> 
         owner.dispose()
 
 
-def test_sql_and_html_in_draft_text_are_stored_as_text(users_db) -> None:  # noqa: ANN001
+def test_sql_and_html_in_draft_text_are_stored_as_text(users_db) -> None:
     """Work-program drafts: title, notes, indicator, owner unit and target notes carrying SQL
     or HTML come back exactly as typed, and every table is still there."""
     from lib.planning import drafts as dr
@@ -319,7 +319,7 @@ HEADER = (
 )
 
 
-def test_sql_and_html_in_import_headers_and_values_are_text(users_db) -> None:  # noqa: ANN001
+def test_sql_and_html_in_import_headers_and_values_are_text(users_db) -> None:
     """An import header carrying SQL is reported, as text, among the ignored columns; a text
     value carrying SQL and HTML is loaded and read back exactly (on PostgreSQL this also needs
     the id sequence moved past the bulk-loaded complaints)."""

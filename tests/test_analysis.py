@@ -30,7 +30,7 @@ def test_count_z_against_the_overall_ratio():
     assert count_z(0, 0) is None
 
 
-def _units(rows):  # noqa: ANN001, ANN202
+def _units(rows):
     base = dict.fromkeys(MONTHLY_COLUMNS, 0.0)
     return pd.DataFrame([{**base, **r} for r in rows])
 
@@ -68,7 +68,7 @@ def test_top_movers_flags_only_credible_changes():
     assert "bajó de 80.0% a 70.0% (-10.0 pp)" in mover_sentence(csat)
 
 
-def _monthly(months, **cols):  # noqa: ANN001, ANN003, ANN202
+def _monthly(months, **cols):
     df = pd.DataFrame({"month": months})
     for c in MONTHLY_COLUMNS:
         df[c] = cols.get(c, 0.0)

@@ -31,7 +31,7 @@ KPI_LABELS = [
 ]
 
 
-def _app(monkeypatch, url: str, **params: str) -> AppTest:  # noqa: ANN001
+def _app(monkeypatch, url: str, **params: str) -> AppTest:
     monkeypatch.setenv("MIRADOR_DATABASE_URL", url)
     at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=60)
     for key, value in params.items():
@@ -57,7 +57,7 @@ def _contacts(url: str, sql_filter: str = "") -> int:
     return n
 
 
-def test_overview_renders_with_the_database_numbers(db, monkeypatch):  # noqa: ANN001
+def test_overview_renders_with_the_database_numbers(db, monkeypatch):
     at = _app(monkeypatch, db.url)
     assert not at.exception
     assert [m.label for m in at.metric] == KPI_LABELS
@@ -68,7 +68,7 @@ def test_overview_renders_with_the_database_numbers(db, monkeypatch):  # noqa: A
     assert at.get("plotly_chart"), "the channel trend chart is drawn"
 
 
-def test_resumen_indicator_table_shows_each_row_in_its_unit(sqlite_tiny, monkeypatch):  # noqa: ANN001
+def test_resumen_indicator_table_shows_each_row_in_its_unit(sqlite_tiny, monkeypatch):
     at = _app(monkeypatch, sqlite_tiny)
     assert not at.exception
     table = at.dataframe[0].value.set_index("Indicador")
@@ -83,7 +83,7 @@ def test_resumen_indicator_table_shows_each_row_in_its_unit(sqlite_tiny, monkeyp
     assert re.fullmatch(r"[+-]\d+\.\d{1,3} pts|—", table.loc["NPS", "Cambio"])
 
 
-def test_changing_a_filter_changes_the_kpis(sqlite_tiny, monkeypatch):  # noqa: ANN001
+def test_changing_a_filter_changes_the_kpis(sqlite_tiny, monkeypatch):
     at = _app(monkeypatch, sqlite_tiny)
     national = _metric(at, "Contactos")
     at.sidebar.selectbox(key="ooad").set_value("14").run()
@@ -96,7 +96,7 @@ def test_changing_a_filter_changes_the_kpis(sqlite_tiny, monkeypatch):  # noqa: 
     assert _metric(at, "Participación digital") == "100.0%"
 
 
-def test_url_parameters_restore_the_view(sqlite_tiny, monkeypatch):  # noqa: ANN001
+def test_url_parameters_restore_the_view(sqlite_tiny, monkeypatch):
     at = _app(
         monkeypatch,
         sqlite_tiny,
@@ -121,7 +121,7 @@ def test_url_parameters_restore_the_view(sqlite_tiny, monkeypatch):  # noqa: ANN
     assert _metric(at, "Quejas recibidas") == f"{complaints:,}"
 
 
-def test_forged_url_parameters_are_ignored(sqlite_tiny, monkeypatch):  # noqa: ANN001
+def test_forged_url_parameters_are_ignored(sqlite_tiny, monkeypatch):
     at = _app(
         monkeypatch,
         sqlite_tiny,
@@ -135,7 +135,7 @@ def test_forged_url_parameters_are_ignored(sqlite_tiny, monkeypatch):  # noqa: A
     assert _metric(at, "Contactos") == f"{_contacts(sqlite_tiny):,}"
 
 
-def test_data_page(db, monkeypatch):  # noqa: ANN001
+def test_data_page(db, monkeypatch):
     at = _app(monkeypatch, db.url)
     at.switch_page("pages/9_datos.py").run()
     assert not at.exception
@@ -152,14 +152,14 @@ def test_data_page(db, monkeypatch):  # noqa: ANN001
         ("mysql://u@h/db", "La configuración de la base de datos no es válida"),
     ],
 )
-def test_bad_database_gives_a_spanish_message(monkeypatch, url, expected):  # noqa: ANN001
+def test_bad_database_gives_a_spanish_message(monkeypatch, url, expected):
     at = _app(monkeypatch, url)
     assert not at.exception
     assert expected in at.error[0].value
     assert not at.metric
 
 
-def test_schema_missing_then_empty_then_recovered(tmp_path, monkeypatch):  # noqa: ANN001
+def test_schema_missing_then_empty_then_recovered(tmp_path, monkeypatch):
     path = tmp_path / "later" / "mirador.db"
     url = f"sqlite:///{path}"
     at = _app(monkeypatch, url)  # directory does not exist: cannot open
@@ -179,7 +179,7 @@ def test_schema_missing_then_empty_then_recovered(tmp_path, monkeypatch):  # noq
     assert [m.label for m in at.metric] == KPI_LABELS
 
 
-def test_postgres_outage_and_recovery(pg_tiny, monkeypatch):  # noqa: ANN001
+def test_postgres_outage_and_recovery(pg_tiny, monkeypatch):
     """The server goes away mid-session and comes back: a message, then the page again."""
     from sqlalchemy.engine import make_url
 
@@ -204,7 +204,7 @@ def test_postgres_outage_and_recovery(pg_tiny, monkeypatch):  # noqa: ANN001
         proxy.stop()
 
 
-def test_channel_page_national_and_subdelegacion(db, monkeypatch):  # noqa: ANN001
+def test_channel_page_national_and_subdelegacion(db, monkeypatch):
     at = _app(monkeypatch, db.url)
     at.switch_page("pages/2_canales.py").run()
     assert not at.exception
@@ -230,7 +230,7 @@ def test_channel_page_national_and_subdelegacion(db, monkeypatch):  # noqa: ANN0
     )
 
 
-def test_channel_page_drills_down_from_a_chart_click(sqlite_tiny, monkeypatch):  # noqa: ANN001
+def test_channel_page_drills_down_from_a_chart_click(sqlite_tiny, monkeypatch):
     from lib.ui.drill import on_unit_click
 
     at = _app(monkeypatch, sqlite_tiny)
@@ -250,7 +250,7 @@ def test_channel_page_drills_down_from_a_chart_click(sqlite_tiny, monkeypatch): 
     assert "Jalisco" in at.caption[0].value
 
 
-def test_channel_page_export_tab_from_the_url(sqlite_tiny, monkeypatch):  # noqa: ANN001
+def test_channel_page_export_tab_from_the_url(sqlite_tiny, monkeypatch):
     at = _app(monkeypatch, sqlite_tiny, vista="Exportar")
     at.switch_page("pages/2_canales.py").run()
     assert not at.exception
@@ -258,7 +258,7 @@ def test_channel_page_export_tab_from_the_url(sqlite_tiny, monkeypatch):  # noqa
     assert not at.dataframe  # the comparison tab is closed: not computed
 
 
-def test_evaluation_page_national_and_one_ooad(db, monkeypatch):  # noqa: ANN001
+def test_evaluation_page_national_and_one_ooad(db, monkeypatch):
     for params, scope in (({}, "Nacional"), ({"ooad": "Jalisco"}, "OOAD Jalisco")):
         for vista in (
             "Puntajes",
@@ -293,7 +293,7 @@ def test_evaluation_page_national_and_one_ooad(db, monkeypatch):  # noqa: ANN001
     assert _metric(at, "Respuestas") == f"{n:,}"
 
 
-def test_evaluation_page_marks_the_weak_offices_on_demo_data(sqlite_demo, monkeypatch):  # noqa: ANN001
+def test_evaluation_page_marks_the_weak_offices_on_demo_data(sqlite_demo, monkeypatch):
     at = _app(monkeypatch, sqlite_demo, vista="Oficinas")
     at.switch_page("pages/3_evaluacion.py").run()
     assert not at.exception
@@ -305,7 +305,7 @@ def test_evaluation_page_marks_the_weak_offices_on_demo_data(sqlite_demo, monkey
     assert len(drops) == 1 and "Contact center" in drops[0] and "abr 2026" in drops[0]
 
 
-def test_channel_page_with_a_single_channel_selected(sqlite_tiny, monkeypatch):  # noqa: ANN001
+def test_channel_page_with_a_single_channel_selected(sqlite_tiny, monkeypatch):
     at = _app(monkeypatch, sqlite_tiny, canal="Ventanilla única")
     at.switch_page("pages/2_canales.py").run()
     assert not at.exception
@@ -313,7 +313,7 @@ def test_channel_page_with_a_single_channel_selected(sqlite_tiny, monkeypatch): 
     assert list(at.dataframe[0].value["Canal"]) == ["Ventanilla única"]
 
 
-def test_campaign_page_for_each_campaign(db, monkeypatch):  # noqa: ANN001
+def test_campaign_page_for_each_campaign(db, monkeypatch):
     for code, evidence in (
         ("DIF-2025-03", "débil"),
         ("DIF-2025-09", "fuerte"),
@@ -338,7 +338,7 @@ CAMPAIGN_VIEWS = [
 LIVE_NOTE = " Resultado calculado al momento"
 
 
-def _campaign_page(monkeypatch, url: str) -> tuple[dict, bool]:  # noqa: ANN001
+def _campaign_page(monkeypatch, url: str) -> tuple[dict, bool]:
     """What the campaign page shows in each view (metrics, texts, chart specs, tables), and
     whether any view said it computed the result on the fly."""
     shown, live = {}, False
@@ -358,7 +358,7 @@ def _campaign_page(monkeypatch, url: str) -> tuple[dict, bool]:  # noqa: ANN001
     return shown, live
 
 
-def test_campaign_page_stored_and_live_show_the_same(db, monkeypatch):  # noqa: ANN001
+def test_campaign_page_stored_and_live_show_the_same(db, monkeypatch):
     """The page reads the refresh's stored results; without them (a database not refreshed
     since migration 0008) it computes live and says so, showing the very same numbers."""
     import streamlit as st
@@ -390,7 +390,7 @@ def test_campaign_page_stored_and_live_show_the_same(db, monkeypatch):  # noqa: 
     assert len(stored[("REG-2026-03", "Todas las campañas")][4][-1]["data"]) == 3
 
 
-def test_tables_show_a_missing_value_as_a_dash(sqlite_tiny, monkeypatch):  # noqa: ANN001
+def test_tables_show_a_missing_value_as_a_dash(sqlite_tiny, monkeypatch):
     """The comparison of every campaign has no return for the outreach campaigns (no
     collection effect measured): the cell reads "—", not Streamlit's grey "None"."""
     at = _app(monkeypatch, sqlite_tiny, vista="Todas las campañas")
@@ -401,7 +401,7 @@ def test_tables_show_a_missing_value_as_a_dash(sqlite_tiny, monkeypatch):  # noq
     assert {d.proto.placeholder for d in at.dataframe} == {"—"}
 
 
-def test_complaints_page_national_and_one_subdelegacion(db, monkeypatch):  # noqa: ANN001
+def test_complaints_page_national_and_one_subdelegacion(db, monkeypatch):
     for params, scope in (
         ({}, "Nacional"),
         ({"ooad": "Jalisco", "subdel": "Libertad Reforma"}, "Subdelegación Libertad Reforma"),
@@ -420,7 +420,7 @@ def test_complaints_page_national_and_one_subdelegacion(db, monkeypatch):  # noq
     assert items and "Libertad Reforma" in items[0] and "junio 2026" in items[0]
 
 
-def test_orientation_page_trains_then_capacity_changes_the_list(sqlite_tiny, tmp_path, monkeypatch):  # noqa: ANN001
+def test_orientation_page_trains_then_capacity_changes_the_list(sqlite_tiny, tmp_path, monkeypatch):
     import shutil
 
     copy = tmp_path / "orient.db"
@@ -450,7 +450,7 @@ def test_orientation_page_trains_then_capacity_changes_the_list(sqlite_tiny, tmp
 
 def test_demo_visitors_cannot_train_unless_the_operator_turns_it_on(
     sqlite_tiny, tmp_path, monkeypatch
-):  # noqa: ANN001, E501
+):
     """Without accounts everyone is the demo administrator, yet training changes everyone's
     list: no button, a line saying who trains and how (the page, not only lib, refuses)."""
     import shutil
@@ -466,7 +466,7 @@ def test_demo_visitors_cannot_train_unless_the_operator_turns_it_on(
     assert "MIRADOR_DEMO_TRAINING=1" in said and "python -m lib train" in said
 
 
-def test_demo_training_asks_first_and_says_what_it_changes(sqlite_tiny, tmp_path, monkeypatch):  # noqa: ANN001
+def test_demo_training_asks_first_and_says_what_it_changes(sqlite_tiny, tmp_path, monkeypatch):
     """Turned on by the operator (MIRADOR_DEMO_TRAINING=1), the train button only opens a
     confirmation saying the list changes for everyone and how long it takes. (AppTest drops
     clicks after switch_page, so the confirmation step is entered through its session key.)"""

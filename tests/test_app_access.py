@@ -29,7 +29,7 @@ ACCOUNTS = {
 
 
 @pytest.fixture(scope="module")
-def trained_url(sqlite_tiny, tmp_path_factory) -> str:  # noqa: ANN001
+def trained_url(sqlite_tiny, tmp_path_factory) -> str:
     """The tiny institute with a trained, scored model: no accounts yet (demo mode)."""
     from lib.model.pipeline import train_store_and_score
 
@@ -42,7 +42,7 @@ def trained_url(sqlite_tiny, tmp_path_factory) -> str:  # noqa: ANN001
 
 
 @pytest.fixture(scope="module")
-def accounts_url(trained_url, tmp_path_factory) -> str:  # noqa: ANN001
+def accounts_url(trained_url, tmp_path_factory) -> str:
     """The same, with one local account per role: sign-in is now required."""
     path = tmp_path_factory.mktemp("accounts") / "accounts.db"
     shutil.copy(trained_url.removeprefix("sqlite:///"), path)
@@ -53,7 +53,7 @@ def accounts_url(trained_url, tmp_path_factory) -> str:  # noqa: ANN001
     return f"sqlite:///{path}"
 
 
-def _app(monkeypatch, url: str, page: str | None = None, **params: str) -> AppTest:  # noqa: ANN001
+def _app(monkeypatch, url: str, page: str | None = None, **params: str) -> AppTest:
     monkeypatch.setenv("MIRADOR_DATABASE_URL", url)
     at = AppTest.from_file(str(ROOT / (page or "Home.py")), default_timeout=90)
     for key, value in params.items():
@@ -67,7 +67,7 @@ def _sign_in(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
     return at.button[0].click().run()
 
 
-def _as(monkeypatch, url: str, username: str, **params: str) -> AppTest:  # noqa: ANN001
+def _as(monkeypatch, url: str, username: str, **params: str) -> AppTest:
     """Home.py with the session already signed in as ``username``."""
     return signed_in(monkeypatch, url, username, PASSWORD, **params)
 
@@ -76,13 +76,13 @@ def _metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
-def test_without_accounts_the_demo_user_is_labelled(trained_url, monkeypatch):  # noqa: ANN001
+def test_without_accounts_the_demo_user_is_labelled(trained_url, monkeypatch):
     at = _app(monkeypatch, trained_url)
     assert not at.exception
     assert any("Sesión de demostración" in c.value for c in at.sidebar.caption)
 
 
-def test_accounts_require_sign_in_and_wrong_passwords_are_refused(accounts_url, monkeypatch):  # noqa: ANN001
+def test_accounts_require_sign_in_and_wrong_passwords_are_refused(accounts_url, monkeypatch):
     at = _app(monkeypatch, accounts_url, "pages/1_resumen.py")
     assert not at.exception
     assert at.subheader[0].value == "Iniciar sesión" and not at.metric  # no data before sign-in
@@ -97,7 +97,7 @@ def test_accounts_require_sign_in_and_wrong_passwords_are_refused(accounts_url, 
     assert "sign_in" in actions and "sign_in_failed" in actions
 
 
-def test_office_user_sees_only_its_ooad_and_a_forged_url_is_logged(accounts_url, monkeypatch):  # noqa: ANN001
+def test_office_user_sees_only_its_ooad_and_a_forged_url_is_logged(accounts_url, monkeypatch):
     at = _as(monkeypatch, accounts_url, "jalisco", ooad="20")
     assert not at.exception
     assert at.caption[0].value.startswith("OOAD Jalisco")
@@ -109,7 +109,7 @@ def test_office_user_sees_only_its_ooad_and_a_forged_url_is_logged(accounts_url,
     assert forged["details"].iloc[0]["ooad"] == 20
 
 
-def test_roles_on_the_orientation_list(accounts_url, monkeypatch):  # noqa: ANN001
+def test_roles_on_the_orientation_list(accounts_url, monkeypatch):
     seen = {}
     for username in ("titular", "planeador", "jalisco"):
         at = _as(monkeypatch, accounts_url, username)
@@ -134,7 +134,7 @@ def test_roles_on_the_orientation_list(accounts_url, monkeypatch):  # noqa: ANN0
     assert set(office["Subdelegación"]) <= set(jal)
 
 
-def test_admin_pages_are_for_administrators_only(accounts_url, monkeypatch):  # noqa: ANN001
+def test_admin_pages_are_for_administrators_only(accounts_url, monkeypatch):
     at = _as(monkeypatch, accounts_url, "analista")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/96_auditoria.py")  # not in the analyst's menu
@@ -156,7 +156,7 @@ def test_admin_pages_are_for_administrators_only(accounts_url, monkeypatch):  # 
     assert set(at.dataframe[0].value["username"]) == set(ACCOUNTS)
 
 
-def test_orientation_model_card_and_feedback_tabs(trained_url, monkeypatch):  # noqa: ANN001
+def test_orientation_model_card_and_feedback_tabs(trained_url, monkeypatch):
     at = _app(monkeypatch, trained_url, vista="Ficha del modelo")
     at.switch_page("pages/6_orientacion.py").run()
     assert not at.exception
@@ -173,7 +173,7 @@ def test_orientation_model_card_and_feedback_tabs(trained_url, monkeypatch):  # 
     assert any("selección" in c.value for c in at.caption)
 
 
-def test_a_deactivated_or_changed_account_applies_at_the_next_page(  # noqa: ANN001
+def test_a_deactivated_or_changed_account_applies_at_the_next_page(
     accounts_url, tmp_path, monkeypatch
 ):
     """A session signed in before an administrator changes the account does not keep the old
@@ -201,7 +201,7 @@ def test_a_deactivated_or_changed_account_applies_at_the_next_page(  # noqa: ANN
     assert revoked["username"].tolist() == ["analista"]
 
 
-def _oidc(monkeypatch, url: str, user: dict) -> AppTest:  # noqa: ANN001
+def _oidc(monkeypatch, url: str, user: dict) -> AppTest:
     """Home.py with an identity provider configured ([auth] in secrets) and ``st.user`` as
     the provider would give it: the path the division uses in production, without a live
     provider (Streamlit's own st.login/st.logout handshake is theirs to test)."""
@@ -218,7 +218,7 @@ def _oidc(monkeypatch, url: str, user: dict) -> AppTest:  # noqa: ANN001
     return at.run()
 
 
-def test_identity_provider_sign_in_matches_the_account_by_email(  # noqa: ANN001
+def test_identity_provider_sign_in_matches_the_account_by_email(
     accounts_url, tmp_path, monkeypatch
 ):
     """OIDC: signed out, only the sign-in button; an e-mail with an active account (any case)
@@ -270,7 +270,7 @@ def _cookie_scripts(at: AppTest) -> list[str]:
     return [h.proto.body for h in at.get("html") if "mirador_sesion=" in h.proto.body]
 
 
-def test_a_reload_resumes_a_local_sign_in_until_sign_out(accounts_url, tmp_path, monkeypatch):  # noqa: ANN001
+def test_a_reload_resumes_a_local_sign_in_until_sign_out(accounts_url, tmp_path, monkeypatch):
     """A local sign-in writes a session cookie; a new session (a reload) presenting it is
     signed in without the form; after sign-out the same cookie signs nobody in."""
     import lib.ui.auth as auth

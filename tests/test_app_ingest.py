@@ -22,7 +22,7 @@ EXAMPLES = ROOT / "data" / "examples"
 PERIOD = Filters(dt.date(2025, 11, 1), dt.date(2026, 10, 1))  # the default last 12 months
 
 
-def _app(monkeypatch, url: str, page: str, user: User | None = None, **params) -> AppTest:  # noqa: ANN001, ANN003
+def _app(monkeypatch, url: str, page: str, user: User | None = None, **params) -> AppTest:
     monkeypatch.setenv("MIRADOR_DATABASE_URL", url)
     at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=90)
     for key, value in params.items():
@@ -34,7 +34,7 @@ def _app(monkeypatch, url: str, page: str, user: User | None = None, **params) -
 
 
 @pytest.fixture
-def tiny_copy(sqlite_tiny, tmp_path) -> str:  # noqa: ANN001
+def tiny_copy(sqlite_tiny, tmp_path) -> str:
     """A private copy of the tiny demo, for tests that load files into it."""
     src = Path(sqlite_tiny.removeprefix("sqlite:///"))
     dst = tmp_path / "copia.db"
@@ -42,7 +42,7 @@ def tiny_copy(sqlite_tiny, tmp_path) -> str:  # noqa: ANN001
     return f"sqlite:///{dst}"
 
 
-def test_explorer_shows_the_sql_numbers(db, monkeypatch):  # noqa: ANN001
+def test_explorer_shows_the_sql_numbers(db, monkeypatch):
     at = _app(monkeypatch, db.url, "pages/8_explorador.py")
     assert not at.exception, at.exception
     assert at.title[0].value == "Explorador"
@@ -56,7 +56,7 @@ def test_explorer_shows_the_sql_numbers(db, monkeypatch):  # noqa: ANN001
     assert any(c.value.startswith("De ") for c in at.main.caption)  # the one-line reading
 
 
-def test_explorer_view_comes_from_the_url(db, monkeypatch):  # noqa: ANN001
+def test_explorer_view_comes_from_the_url(db, monkeypatch):
     at = _app(monkeypatch, db.url, "pages/8_explorador.py", medida="NPS", dims=["Canal"])
     assert not at.exception, at.exception
     assert at.selectbox(key="medida").value == "nps"
@@ -74,7 +74,7 @@ def test_explorer_view_comes_from_the_url(db, monkeypatch):  # noqa: ANN001
     assert "no tiene la dimensión Categoría de queja" in at.info[0].value
 
 
-def test_explorer_without_dimensions_shows_one_number(sqlite_tiny, monkeypatch):  # noqa: ANN001
+def test_explorer_without_dimensions_shows_one_number(sqlite_tiny, monkeypatch):
     at = _app(
         monkeypatch, sqlite_tiny, "pages/8_explorador.py", medida="Satisfacción (CSAT) promedio"
     )
@@ -86,7 +86,7 @@ def test_explorer_without_dimensions_shows_one_number(sqlite_tiny, monkeypatch):
     assert at.metric[0].value == f"{value:,.2f} puntos de 1 a 5"
 
 
-def test_dictionary_lists_metrics_tables_and_latest_loads(tiny_copy, monkeypatch):  # noqa: ANN001
+def test_dictionary_lists_metrics_tables_and_latest_loads(tiny_copy, monkeypatch):
     from lib.ingest.load import import_file
 
     engine = make_engine(tiny_copy)
@@ -110,7 +110,7 @@ def test_dictionary_lists_metrics_tables_and_latest_loads(tiny_copy, monkeypatch
     assert columns.set_index("Columna").loc["days_to_close", "Descripción"] == "calculada al cargar"
 
 
-def test_import_page_loads_a_file_and_reports_problems(tiny_copy, monkeypatch):  # noqa: ANN001
+def test_import_page_loads_a_file_and_reports_problems(tiny_copy, monkeypatch):
     engine = make_engine(tiny_copy)
     with engine.begin() as conn:  # a database nothing was imported into (the shared tiny
         conn.execute(delete(ImportLoad))  # institute may hold other tests' loads)
@@ -146,7 +146,7 @@ def test_import_page_loads_a_file_and_reports_problems(tiny_copy, monkeypatch): 
     assert list(recent["Estado"][:3]) == ["Rechazado", "Cargado", "Cargado"]
 
 
-def test_import_page_is_for_administrators_only(tiny_copy, monkeypatch):  # noqa: ANN001
+def test_import_page_is_for_administrators_only(tiny_copy, monkeypatch):
     """With accounts (sign-in on), an analyst has no import page in the menu, and opening it
     by its URL is refused by the page itself."""
     from lib.users import save_user
@@ -172,7 +172,7 @@ def test_import_page_is_for_administrators_only(tiny_copy, monkeypatch):  # noqa
     assert not at.file_uploader
 
 
-def test_import_page_shows_running_and_interrupted_loads(tiny_copy, monkeypatch):  # noqa: ANN001
+def test_import_page_shows_running_and_interrupted_loads(tiny_copy, monkeypatch):
     """A load «en curso» whose table lock is held stays so; one whose lock is free (its process
     died) is shown «Interrumpida», with its audit event written by the page."""
     from sqlalchemy import insert

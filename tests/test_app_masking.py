@@ -83,7 +83,7 @@ def _draft_content(notes: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def planted(sqlite_tiny, tmp_path_factory) -> tuple[str, int]:  # noqa: ANN001
+def planted(sqlite_tiny, tmp_path_factory) -> tuple[str, int]:
     """A private copy of the tiny institute with the identifiers and hostile cells planted,
     and one account per role; returns (url, draft id)."""
     path = tmp_path_factory.mktemp("planted") / "planted.db"
@@ -96,7 +96,7 @@ def planted(sqlite_tiny, tmp_path_factory) -> tuple[str, int]:  # noqa: ANN001
             conn.execute(
                 text(
                     f"SELECT id FROM complaint WHERE subdelegacion_id IN ({jal}) ORDER BY received_on DESC, id DESC LIMIT 3"
-                )  # noqa: E501
+                )
             )
             .scalars()
             .all()
@@ -104,13 +104,13 @@ def planted(sqlite_tiny, tmp_path_factory) -> tuple[str, int]:  # noqa: ANN001
         conn.execute(
             text(
                 f"UPDATE complaint SET description = :d, category_id = NULL WHERE id IN ({','.join(map(str, recent))})"
-            ),  # noqa: E501
+            ),
             {"d": PLANT},
         )
         overdue = conn.execute(
             text(
                 f"SELECT id FROM complaint WHERE subdelegacion_id IN ({jal}) AND status = 'abierta' ORDER BY due_on LIMIT 1"
-            )  # noqa: E501
+            )
         ).scalar_one()
         conn.execute(text("UPDATE complaint SET folio = '=1+2' WHERE id = :i"), {"i": overdue})
         for where in (f"subdelegacion_id IN ({jal})", "1 = 1"):
@@ -118,7 +118,7 @@ def planted(sqlite_tiny, tmp_path_factory) -> tuple[str, int]:  # noqa: ANN001
                 conn.execute(
                     text(
                         f"SELECT id FROM survey_response WHERE {where} ORDER BY responded_on DESC, id DESC LIMIT 3"
-                    )  # noqa: E501
+                    )
                 )
                 .scalars()
                 .all()
@@ -126,7 +126,7 @@ def planted(sqlite_tiny, tmp_path_factory) -> tuple[str, int]:  # noqa: ANN001
             conn.execute(
                 text(
                     f"UPDATE survey_response SET comment = :c WHERE id IN ({','.join(map(str, ids))})"
-                ),  # noqa: E501
+                ),
                 {"c": PLANT},
             )
     first = dr.create_draft(engine, PLANNER, _draft_content("nota inicial"))
@@ -138,7 +138,7 @@ def planted(sqlite_tiny, tmp_path_factory) -> tuple[str, int]:  # noqa: ANN001
     return url, draft.id
 
 
-def _open(monkeypatch, url: str, username: str, page: str, **params: str) -> AppTest:  # noqa: ANN001
+def _open(monkeypatch, url: str, username: str, page: str, **params: str) -> AppTest:
     at = signed_in(monkeypatch, url, username, PASSWORD, **params)
     at.switch_page(page).run()
     assert not at.exception, (username, page, at.exception)
@@ -150,7 +150,7 @@ def _rendered(at: AppTest) -> str:
     grid's Arrow bytes) and, for tables, their values."""
     out: list[str] = []
 
-    def walk(node) -> None:  # noqa: ANN001
+    def walk(node) -> None:
         if isinstance(node, Block):
             for child in node.children.values():
                 walk(child)
@@ -176,7 +176,7 @@ def _file_text(name: str, data: bytes) -> str:
     return data.decode("utf-8-sig")
 
 
-def _visit_all(monkeypatch, url: str, draft: int, username: str, files: dict) -> str:  # noqa: ANN001
+def _visit_all(monkeypatch, url: str, draft: int, username: str, files: dict) -> str:
     """Quejas › Texto and Exportar, Evaluación › Comentarios, the draft's Metas, Versiones and
     Exportar (with the Word document prepared): everything shown and downloaded, as text."""
     shown = []
@@ -197,7 +197,7 @@ def _visit_all(monkeypatch, url: str, draft: int, username: str, files: dict) ->
     return "\n".join(shown)
 
 
-def _check(planted, monkeypatch, downloads, username: str, sees: bool) -> None:  # noqa: ANN001
+def _check(planted, monkeypatch, downloads, username: str, sees: bool) -> None:
     url, draft = planted
     shown = _visit_all(monkeypatch, url, draft, username, downloads)
     names = set(downloads)
@@ -214,12 +214,12 @@ def _check(planted, monkeypatch, downloads, username: str, sees: bool) -> None: 
 
 
 @pytest.mark.parametrize("username", ["titular", "analista", "planeador", "admin"])
-def test_planted_identifiers_never_reach_a_masked_role(planted, monkeypatch, downloads, username):  # noqa: ANN001
+def test_planted_identifiers_never_reach_a_masked_role(planted, monkeypatch, downloads, username):
     _check(planted, monkeypatch, downloads, username, sees=False)
 
 
 @pytest.mark.parametrize("username", ["jalisco", "vista"])
-def test_an_office_and_a_granted_user_see_the_planted_identifiers(  # noqa: ANN001
+def test_an_office_and_a_granted_user_see_the_planted_identifiers(
     planted, monkeypatch, downloads, username
 ):
     _check(planted, monkeypatch, downloads, username, sees=True)
@@ -233,10 +233,10 @@ def _no_formulas(data: bytes) -> list:
         for r in ws.iter_rows()
         for c in r
         if c.data_type == "f"
-    ]  # noqa: E501
+    ]
 
 
-def test_hostile_cells_come_out_of_the_page_downloads_as_data(planted, monkeypatch, downloads):  # noqa: ANN001
+def test_hostile_cells_come_out_of_the_page_downloads_as_data(planted, monkeypatch, downloads):
     url, draft = planted
     _open(monkeypatch, url, "jalisco", "pages/5_quejas.py", vista="Exportar")
     at = _open(monkeypatch, url, "admin", "pages/7_programa.py", vista="Exportar")
@@ -282,7 +282,7 @@ def test_hostile_cells_come_out_of_the_page_downloads_as_data(planted, monkeypat
     assert not table["Indicador"].astype(str).str.startswith("'").any()
 
 
-def test_import_problems_csv_neutralises_the_values_it_quotes(planted):  # noqa: ANN001
+def test_import_problems_csv_neutralises_the_values_it_quotes(planted):
     """The import page's problems CSV is csv_bytes(result.problems): a rejected value that is a
     formula comes back with the apostrophe."""
     from lib.ingest.load import import_file

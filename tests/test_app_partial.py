@@ -88,7 +88,7 @@ def catalogs_db(request: pytest.FixtureRequest, tmp_path: Path):
     engine.dispose()
 
 
-def _only(engine, tables: tuple[str, ...]) -> None:  # noqa: ANN001
+def _only(engine, tables: tuple[str, ...]) -> None:
     """The catalogs plus ``tables``, freshly imported; everything else emptied and rolled up."""
     with engine.begin() as conn:
         for name in FACTS_AND_DERIVED:
@@ -115,7 +115,7 @@ def _complaints_in_default_period() -> int:
     return int(((month >= first) & (month <= month.max())).sum())
 
 
-def test_every_page_renders_on_any_subset_of_the_facts(catalogs_db, monkeypatch):  # noqa: ANN001
+def test_every_page_renders_on_any_subset_of_the_facts(catalogs_db, monkeypatch):
     url, engine = catalogs_db
     monkeypatch.setenv("MIRADOR_DATABASE_URL", url)
     at = None

@@ -23,7 +23,7 @@ DIGITAL = "Participación digital"
 
 
 @pytest.fixture
-def url(tmp_path, sqlite_tiny) -> str:  # noqa: ANN001
+def url(tmp_path, sqlite_tiny) -> str:
     """A private copy of the tiny database: these tests write drafts."""
     src = Path(sqlite_tiny.removeprefix("sqlite:///"))
     dst = tmp_path / "programa.db"
@@ -31,7 +31,7 @@ def url(tmp_path, sqlite_tiny) -> str:  # noqa: ANN001
     return f"sqlite:///{dst}"
 
 
-def _page(monkeypatch, url: str, vista: str = "Metas", draft: int | None = None) -> AppTest:  # noqa: ANN001
+def _page(monkeypatch, url: str, vista: str = "Metas", draft: int | None = None) -> AppTest:
     monkeypatch.setenv("MIRADOR_DATABASE_URL", url)
     at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120)
     at.query_params["vista"] = vista
@@ -44,7 +44,7 @@ def _page(monkeypatch, url: str, vista: str = "Metas", draft: int | None = None)
     return at
 
 
-def _edit_target(at: AppTest, indicator: str, column: str, value) -> None:  # noqa: ANN001
+def _edit_target(at: AppTest, indicator: str, column: str, value) -> None:
     t = at.session_state["pat_work"]["targets"]
     t.loc[t["indicator"] == indicator, column] = value
 
@@ -68,7 +68,7 @@ def _contacts_last12(url: str) -> int:
     return n
 
 
-def test_baseline_shows_the_last_twelve_months(url, monkeypatch):  # noqa: ANN001
+def test_baseline_shows_the_last_twelve_months(url, monkeypatch):
     at = _page(monkeypatch, url, vista="Línea base")
     assert at.title[0].value == "Programa anual de trabajo"
     table = at.dataframe[0].value.set_index("Indicador")
@@ -76,7 +76,7 @@ def test_baseline_shows_the_last_twelve_months(url, monkeypatch):  # noqa: ANN00
     assert 0 < table.loc[DIGITAL, "Últimos 12 meses"] < 100
 
 
-def test_forecast_tab_shows_the_backtest_error(url, monkeypatch):  # noqa: ANN001
+def test_forecast_tab_shows_the_backtest_error(url, monkeypatch):
     at = _page(monkeypatch, url, vista="Pronóstico")
     labels = [m.label for m in at.metric]
     assert "Contactos pronosticados 2027" in labels
@@ -90,7 +90,7 @@ def test_forecast_tab_shows_the_backtest_error(url, monkeypatch):  # noqa: ANN00
     assert (by_ooad["Inferior (90 %)"] <= by_ooad["Pronóstico 2027"]).all()
 
 
-def test_edit_save_and_reload(url, monkeypatch):  # noqa: ANN001
+def test_edit_save_and_reload(url, monkeypatch):
     at = _page(monkeypatch, url)
     _edit_target(at, DIGITAL, "target", 45.5)
     _edit_target(at, DIGITAL, "due_on", pd.Timestamp("2027-11-30"))
@@ -119,7 +119,7 @@ def test_edit_save_and_reload(url, monkeypatch):  # noqa: ANN001
     assert any("versión 2" in s.value for s in again.success)
 
 
-def test_invalid_edits_show_spanish_messages_and_save_nothing(url, monkeypatch):  # noqa: ANN001
+def test_invalid_edits_show_spanish_messages_and_save_nothing(url, monkeypatch):
     engine = make_engine(url)
     before = len(dr.list_drafts(engine))
     at = _page(monkeypatch, url)
@@ -137,7 +137,7 @@ def test_invalid_edits_show_spanish_messages_and_save_nothing(url, monkeypatch):
     engine.dispose()
 
 
-def test_concurrent_saves_do_not_overwrite_each_other(url, monkeypatch):  # noqa: ANN001
+def test_concurrent_saves_do_not_overwrite_each_other(url, monkeypatch):
     first = _save(_page(monkeypatch, url))
     draft_id = int(first.session_state["pat_work"]["draft_id"])
     ana = _page(monkeypatch, url, draft=draft_id)
@@ -163,7 +163,7 @@ def test_concurrent_saves_do_not_overwrite_each_other(url, monkeypatch):  # noqa
     assert any("versión 3" in s.value for s in beto.success)
 
 
-def test_export_tab_offers_the_saved_version(url, monkeypatch):  # noqa: ANN001
+def test_export_tab_offers_the_saved_version(url, monkeypatch):
     at = _save(_page(monkeypatch, url))
     draft_id = int(at.session_state["pat_work"]["draft_id"])
     at = _page(monkeypatch, url, vista="Exportar", draft=draft_id)
@@ -173,7 +173,7 @@ def test_export_tab_offers_the_saved_version(url, monkeypatch):  # noqa: ANN001
     assert [d.label for d in at.get("download_button")] == ["Descargar Excel"]
 
 
-def test_save_and_reload_on_each_backend(clean_db, monkeypatch):  # noqa: ANN001
+def test_save_and_reload_on_each_backend(clean_db, monkeypatch):
     db = clean_db
     at = _page(monkeypatch, db.url)
     _edit_target(at, DIGITAL, "target", 41.25)
@@ -184,7 +184,7 @@ def test_save_and_reload_on_each_backend(clean_db, monkeypatch):  # noqa: ANN001
     assert grid.loc[DIGITAL, "target"] == 41.25
 
 
-def test_the_chosen_draft_is_in_the_url(clean_db, monkeypatch):  # noqa: ANN001
+def test_the_chosen_draft_is_in_the_url(clean_db, monkeypatch):
     """A saved or chosen draft is ``?borrador=<id>`` (its label changes with each version),
     so a copied link opens it; an id that does not exist is said."""
     db = clean_db
@@ -216,7 +216,7 @@ def test_the_chosen_draft_is_in_the_url(clean_db, monkeypatch):  # noqa: ANN001
     assert missing.selectbox(key="pat_draft").value is None
 
 
-def test_a_new_untouched_draft_follows_the_filters_place(url, monkeypatch):  # noqa: ANN001
+def test_a_new_untouched_draft_follows_the_filters_place(url, monkeypatch):
     at = _page(monkeypatch, url, vista="Línea base")
     national = at.dataframe[0].value.set_index("Indicador").loc["Contactos (todos los canales)"]
     at.sidebar.selectbox(key="ooad").set_value("14").run()
@@ -227,7 +227,7 @@ def test_a_new_untouched_draft_follows_the_filters_place(url, monkeypatch):  # n
     assert targets.loc["Contactos (todos los canales)", "baseline"] == jalisco["Últimos 12 meses"]
 
 
-def test_campaign_returns_are_the_campaign_pages_stored_results(url, monkeypatch):  # noqa: ANN001
+def test_campaign_returns_are_the_campaign_pages_stored_results(url, monkeypatch):
     """The plan's measured effect of each campaign is the one the campaign page shows (the
     result the refresh stored), not a second estimate on another window."""
     from lib.analysis import campaign_report as R
@@ -265,7 +265,7 @@ def _grid_edit(at: AppTest, part: str, delta: dict) -> AppTest:
     return at
 
 
-def test_grid_edits_are_checked_when_typed_and_the_baseline_is_locked(url, monkeypatch):  # noqa: ANN001
+def test_grid_edits_are_checked_when_typed_and_the_baseline_is_locked(url, monkeypatch):
     import json
 
     at = _page(monkeypatch, url)
@@ -315,7 +315,7 @@ def _capacity_reading(at: AppTest) -> str:
     )
 
 
-def test_capacity_without_hours_says_which_channels_are_short(url, monkeypatch):  # noqa: ANN001
+def test_capacity_without_hours_says_which_channels_are_short(url, monkeypatch):
     at = _page(monkeypatch, url, vista="Capacidad")
     reading = _capacity_reading(at)
     assert reading.startswith("Aún no se capturan horas disponibles")

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PERIOD = "i.month BETWEEN '2025-11-01' AND '2026-10-01' AND i.outcome <> 'abandonado'"
 
 
-def _app(monkeypatch, url: str, page: str | None = None, **params: str) -> AppTest:  # noqa: ANN001
+def _app(monkeypatch, url: str, page: str | None = None, **params: str) -> AppTest:
     monkeypatch.setenv("MIRADOR_DATABASE_URL", url)
     at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=90)
     for key, value in params.items():
@@ -39,7 +39,7 @@ def _metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
-def _count(engine, sql: str) -> int:  # noqa: ANN001
+def _count(engine, sql: str) -> int:
     with engine.connect() as conn:
         return conn.execute(text(sql)).scalar_one()
 
@@ -96,14 +96,14 @@ def test_narrowed_applies_each_selection_within_the_scope():
         ({"x": "2026-03-01"}, "customdata", None),  # nothing to filter by
     ],
 )
-def test_a_clicked_point_gives_its_value(point, source, expected):  # noqa: ANN001
+def test_a_clicked_point_gives_its_value(point, source, expected):
     assert crossfilter._value(point, source) == expected
 
 
 # ---- pages, on both backends -----------------------------------------------------------------
 
 
-def test_invalid_link_parameters_are_said(db, monkeypatch):  # noqa: ANN001
+def test_invalid_link_parameters_are_said(db, monkeypatch):
     at = _app(
         monkeypatch,
         db.url,
@@ -133,7 +133,7 @@ def test_invalid_link_parameters_are_said(db, monkeypatch):  # noqa: ANN001
     assert not [w for w in _warnings(at) if "enlace" in w]
 
 
-def test_a_page_selection_narrows_the_page_and_its_chip_removes_it(db, monkeypatch):  # noqa: ANN001
+def test_a_page_selection_narrows_the_page_and_its_chip_removes_it(db, monkeypatch):
     channel = _count(db.engine, "SELECT id FROM channel ORDER BY sort_order LIMIT 1")
     name = _count(db.engine, f"SELECT name FROM channel WHERE id = '{channel}'")
     national = _count(db.engine, f"SELECT COUNT(*) FROM interaction i WHERE {PERIOD}")
@@ -159,7 +159,7 @@ def test_a_page_selection_narrows_the_page_and_its_chip_removes_it(db, monkeypat
     assert _metric(at, "Contactos") == f"{national:,}"
 
 
-def test_ver_vencidas_narrows_quejas_only(db, monkeypatch):  # noqa: ANN001
+def test_ver_vencidas_narrows_quejas_only(db, monkeypatch):
     at = _app(monkeypatch, db.url, page="pages/5_quejas.py", vista="Lo inusual")
     next(b for b in at.button if b.label == "Ver vencidas").click().run()
     assert not at.exception, at.exception
@@ -176,7 +176,7 @@ def test_ver_vencidas_narrows_quejas_only(db, monkeypatch):  # noqa: ANN001
     assert set(overdue["Subdelegación"]) == {"Libertad Reforma"}
 
 
-def test_in_tab_controls_come_from_the_url(db, monkeypatch):  # noqa: ANN001
+def test_in_tab_controls_come_from_the_url(db, monkeypatch):
     at = _app(monkeypatch, db.url, page="pages/5_quejas.py", vista="Volumen", desglose="Canal")
     assert "Canal" in at.dataframe[0].value.columns
     at = _app(monkeypatch, db.url, page="pages/3_evaluacion.py", vista="Puntajes", ver_por="OOAD")
@@ -200,7 +200,7 @@ def test_outside_says_a_selection_that_would_replace_the_filters():
     assert "mes" in crossfilter.outside(f, crossfilter.MES, "2019-01", ooad_of)
 
 
-def test_a_click_on_the_no_band_bar_narrows_nothing(monkeypatch):  # noqa: ANN001
+def test_a_click_on_the_no_band_bar_narrows_nothing(monkeypatch):
     from types import SimpleNamespace
 
     fake = SimpleNamespace(
@@ -215,7 +215,7 @@ def test_a_click_on_the_no_band_bar_narrows_nothing(monkeypatch):  # noqa: ANN00
     assert fake.query_params == {"sel_tamano": "S1"}
 
 
-def test_a_selection_other_than_the_sidebars_is_dropped_and_said(db, monkeypatch):  # noqa: ANN001
+def test_a_selection_other_than_the_sidebars_is_dropped_and_said(db, monkeypatch):
     channels = db.engine.connect().execute(text("SELECT id, name FROM channel ORDER BY sort_order"))
     (first, first_name), (second, _) = list(channels)[:2]
     only_first = _count(
@@ -235,7 +235,7 @@ def test_a_selection_other_than_the_sidebars_is_dropped_and_said(db, monkeypatch
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def scoped_url(request, sqlite_tiny, tmp_path_factory) -> str:  # noqa: ANN001
+def scoped_url(request, sqlite_tiny, tmp_path_factory) -> str:
     """The tiny institute with an office account (Tijuana, subdelegación 205), per backend."""
     import shutil
 
@@ -269,7 +269,7 @@ def scoped_url(request, sqlite_tiny, tmp_path_factory) -> str:  # noqa: ANN001
 SCOPED_PASSWORD = "clave-de-politica-1"
 
 
-def test_a_page_selection_outside_the_users_scope_is_refused_and_recorded(scoped_url, monkeypatch):  # noqa: ANN001
+def test_a_page_selection_outside_the_users_scope_is_refused_and_recorded(scoped_url, monkeypatch):
     from lib.audit import audit_events
     from lib.db.engine import make_engine
     from tests.apptest import signed_in
@@ -288,7 +288,7 @@ def test_a_page_selection_outside_the_users_scope_is_refused_and_recorded(scoped
     assert (forged["username"] == "tijuana").any()
 
 
-def test_the_export_uses_the_chosen_service_level_threshold(db, monkeypatch, downloads):  # noqa: ANN001
+def test_the_export_uses_the_chosen_service_level_threshold(db, monkeypatch, downloads):
     import io
 
     from openpyxl import load_workbook
@@ -300,7 +300,7 @@ def test_the_export_uses_the_chosen_service_level_threshold(db, monkeypatch, dow
     assert any("≤60 s" in str(h) for h in header), header
 
 
-def test_the_service_level_threshold_stays_in_the_exact_second_range(db, monkeypatch):  # noqa: ANN001
+def test_the_service_level_threshold_stays_in_the_exact_second_range(db, monkeypatch):
     from lib.contact import EXACT_WAIT_S
 
     at = _app(monkeypatch, db.url, page="pages/2_canales.py", vista="Colas y abandono")
@@ -331,12 +331,12 @@ def test_offered_reads_a_link_value_as_the_bound_widget_does():
         ("pages/3_evaluacion.py", {"vista": "Puntajes", "ver_por": "Paloma"}, "«ver_por=Paloma»"),
     ],
 )
-def test_an_in_tab_link_value_that_is_no_option_is_said(db, monkeypatch, page, params, said):  # noqa: ANN001
+def test_an_in_tab_link_value_that_is_no_option_is_said(db, monkeypatch, page, params, said):
     at = _app(monkeypatch, db.url, page=page, **params)
     assert any(said in w and "se usa" in w for w in _warnings(at)), _warnings(at)
 
 
-def test_a_valid_in_tab_link_says_nothing(db, monkeypatch):  # noqa: ANN001
+def test_a_valid_in_tab_link_says_nothing(db, monkeypatch):
     at = _app(
         monkeypatch,
         db.url,

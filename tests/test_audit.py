@@ -13,7 +13,7 @@ from lib.audit import audit_events, record_event
 from lib.db.schema import AuditEvent
 
 
-def test_events_are_recorded_and_read_newest_first(db):  # noqa: ANN001
+def test_events_are_recorded_and_read_newest_first(db):
     tag = f"prueba-{uuid.uuid4().hex[:8]}"
     analyst = User("ana", "Ana", "analista", ooad_id=14)
     try:
@@ -46,7 +46,7 @@ FLOOD = 6000
 EARLIER = dt.datetime(2026, 1, 15, 10, 30)
 
 
-def _flood(engine) -> int:  # noqa: ANN001
+def _flood(engine) -> int:
     """One real export by "ana" on 15/01/2026, then 6,000 failed sign-ins on "titular" from one
     address: the first 40 through authenticate itself, the rest written as authenticate writes
     them once locked (in one transaction: 6,000 argon2-free calls would only be slower).
@@ -89,7 +89,7 @@ def _flood(engine) -> int:  # noqa: ANN001
 ANA = User("ana", "Ana", "analista")
 
 
-def test_a_flood_of_failed_sign_ins_leaves_earlier_events_findable(own_tiny):  # noqa: ANN001
+def test_a_flood_of_failed_sign_ins_leaves_earlier_events_findable(own_tiny):
     from lib.audit import AuditQuery, audit_page
 
     _, engine = own_tiny
@@ -113,7 +113,7 @@ def test_a_flood_of_failed_sign_ins_leaves_earlier_events_findable(own_tiny):  #
     assert audit_page(engine, AuditQuery(user_contains="%"))[1] == 0  # a literal %, escaped
     assert (
         audit_page(engine, AuditQuery(start=dt.date(2026, 1, 16), end=dt.date(2026, 1, 16)))[1] == 0
-    )  # noqa: E501
+    )
     # pages: disjoint, in order, and the last one holds what is left
     p1, _ = audit_page(engine, AuditQuery(), limit=100)
     p2, _ = audit_page(engine, AuditQuery(), limit=100, offset=100)
@@ -123,7 +123,7 @@ def test_a_flood_of_failed_sign_ins_leaves_earlier_events_findable(own_tiny):  #
     assert len(last) == total % 100
 
 
-def test_the_audit_page_pages_through_the_flood_and_filters(own_tiny, monkeypatch):  # noqa: ANN001
+def test_the_audit_page_pages_through_the_flood_and_filters(own_tiny, monkeypatch):
     from pathlib import Path
 
     from streamlit.testing.v1 import AppTest
@@ -139,7 +139,7 @@ def test_the_audit_page_pages_through_the_flood_and_filters(own_tiny, monkeypatc
     assert any(
         c.startswith(f"Eventos 1–100 de {total:,} · página 1 de {-(-total // 100)}")
         for c in captions
-    ), captions  # noqa: E501
+    ), captions
     assert len(at.dataframe[0].value) == 100
     at.selectbox(key="accion").set_value("export").run()
     table = at.dataframe[0].value

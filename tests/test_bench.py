@@ -25,7 +25,7 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str,
     return "postgresql", request.getfixturevalue("pg_database_factory")()
 
 
-def test_bench_measures_every_page_at_tiny_scale(empty_database, tmp_path):  # noqa: ANN001
+def test_bench_measures_every_page_at_tiny_scale(empty_database, tmp_path):
     backend, url = empty_database
     # training is the slow part (sklearn); it is measured on one backend only
     skip = frozenset({"model"}) if backend == "postgresql" else frozenset()
@@ -112,6 +112,6 @@ def test_bench_measures_every_page_at_tiny_scale(empty_database, tmp_path):  # n
     assert again["phases"]["seed"]["reused"] is True and again["pages"] == []
 
 
-def test_bench_command_rejects_an_unknown_phase(capsys):  # noqa: ANN001
+def test_bench_command_rejects_an_unknown_phase(capsys):
     assert main(["bench", "--skip", "modelo"]) == 2
     assert "modelo" in capsys.readouterr().err

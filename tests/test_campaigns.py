@@ -22,7 +22,7 @@ from tests.close import assert_close
 TRUE = 0.3
 
 
-def _panel(rng, n=300, periods=8, start=5, effect=TRUE, drop=0.1):  # noqa: ANN001, ANN202
+def _panel(rng, n=300, periods=8, start=5, effect=TRUE, drop=0.1):
     unit = np.repeat(np.arange(n), periods)
     t = np.tile(np.arange(periods), n)
     treated = (unit < n // 2).astype(int)
@@ -96,13 +96,13 @@ def test_difference_in_means_by_hand():
         (lambda d: d.assign(post=0), "no distingue"),
     ],
 )
-def test_bad_input_is_explained(mutate, message):  # noqa: ANN001
+def test_bad_input_is_explained(mutate, message):
     df = _panel(np.random.default_rng(0), n=40, drop=0)
     with pytest.raises(ValueError, match=message):
         diff_in_diff(mutate(df), "y", "id", "month", "t", "post")
 
 
-def test_panel_queries_match_raw_rows(db):  # noqa: ANN001
+def test_panel_queries_match_raw_rows(db):
     cat = q.campaign_catalog(db.engine)
     assert list(cat["code"]) == ["DIF-2025-03", "DIF-2025-09", "REG-2026-03"]
     c = cat.iloc[1]
@@ -123,14 +123,14 @@ def test_panel_queries_match_raw_rows(db):  # noqa: ANN001
 
 
 @pytest.fixture(scope="module")
-def demo(sqlite_demo):  # noqa: ANN001
+def demo(sqlite_demo):
     engine = make_engine(sqlite_demo)
     yield engine
     engine.dispose()
 
 
 @pytest.mark.parametrize("code", ["DIF-2025-09", "REG-2026-03", "DIF-2025-03"])
-def test_demo_recovers_each_planted_effect(demo, code):  # noqa: ANN001
+def test_demo_recovers_each_planted_effect(demo, code):
     cat = q.campaign_catalog(demo).set_index("code")
     c = cat.loc[code].copy()
     c["id"] = int(c["id"])
@@ -156,14 +156,14 @@ def test_demo_recovers_each_planted_effect(demo, code):  # noqa: ANN001
 # ------------------------------------------------------------ stored results (issue 10)
 
 
-def _catalog_rows(engine):  # noqa: ANN001, ANN202
+def _catalog_rows(engine):
     for _, c in q.campaign_catalog(engine).iterrows():
         c = c.copy()
         c["id"] = int(c["id"])
         yield c
 
 
-def test_stored_results_equal_the_live_analysis(db):  # noqa: ANN001
+def test_stored_results_equal_the_live_analysis(db):
     """The seed's refresh stored every campaign; recomputing now gives the same JSON, number
     for number, and the stored form reads back into the same result."""
     from lib.refresh import analyse_campaign
@@ -245,7 +245,7 @@ def test_result_json_round_trip_keeps_every_field():
     )
 
 
-def test_refresh_stores_why_a_campaign_cannot_be_estimated(sqlite_tiny, tmp_path):  # noqa: ANN001
+def test_refresh_stores_why_a_campaign_cannot_be_estimated(sqlite_tiny, tmp_path):
     """A campaign without patrons yet: its row holds the Spanish message, the others their
     results, and the refresh of the rollups is not stopped by it."""
     from lib.refresh import refresh_all

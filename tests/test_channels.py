@@ -21,12 +21,12 @@ from lib.queries import channels as q
 YEAR = Filters(dt.date(2025, 11, 1), dt.date(2026, 10, 1))
 
 
-def _raw(db, sql: str, **params) -> pd.DataFrame:  # noqa: ANN001
+def _raw(db, sql: str, **params) -> pd.DataFrame:
     with db.engine.connect() as conn:
         return pd.read_sql(text(sql), conn, params=params)
 
 
-def test_channel_sums_equal_raw_rows(db):  # noqa: ANN001
+def test_channel_sums_equal_raw_rows(db):
     f = Filters(YEAR.start, YEAR.end, ooad_id=14)
     sums = q.channel_sums(db.engine, f).set_index("channel_id")
     raw = _raw(
@@ -65,7 +65,7 @@ def test_channel_sums_equal_raw_rows(db):  # noqa: ANN001
         assert sums.loc[ch, "nps_promoters"] == r["promoters"]
 
 
-def test_repeat_contacts_match_a_python_count(db):  # noqa: ANN001
+def test_repeat_contacts_match_a_python_count(db):
     raw = _raw(
         db,
         "SELECT patron_id, procedure_id, channel_id, started_at, day, month, id FROM interaction "
@@ -85,7 +85,7 @@ def test_repeat_contacts_match_a_python_count(db):  # noqa: ANN001
         assert got[ch] == n
 
 
-def test_time_histograms_match_raw_minutes(db):  # noqa: ANN001
+def test_time_histograms_match_raw_minutes(db):
     hist = q.time_histograms(db.engine, YEAR)
     raw = _raw(
         db,
@@ -103,7 +103,7 @@ def test_time_histograms_match_raw_minutes(db):  # noqa: ANN001
     assert dict(zip(got["bin"], got["contacts"], strict=True)) == expected.to_dict()
 
 
-def test_segments_units_and_procedures_add_up(db):  # noqa: ANN001
+def test_segments_units_and_procedures_add_up(db):
     total = q.channel_sums(db.engine, YEAR)["contacts"].sum()
     for dim in ("size_band", "economic_division"):
         assert q.channel_by_segment(db.engine, YEAR, dim)["contacts"].sum() == total
@@ -233,7 +233,7 @@ def test_shift_savings_by_hand():
         study.shift_savings(proc, "p", "ventanilla", "en_linea", 1.5, 6)
 
 
-def test_demo_recovers_the_planted_ranking(db):  # noqa: ANN001
+def test_demo_recovers_the_planted_ranking(db):
     sums = q.channel_sums(db.engine, YEAR)
     hist = q.time_histograms(db.engine, YEAR)
     table = study.channel_table(sums, hist, YEAR.n_months)
@@ -262,7 +262,7 @@ def test_demo_recovers_the_planted_ranking(db):  # noqa: ANN001
     assert table["wait_median"].astype(float).idxmax() == "ventanilla"
 
 
-def test_excel_export_opens_and_matches(db):  # noqa: ANN001
+def test_excel_export_opens_and_matches(db):
     sums = q.channel_sums(db.engine, YEAR)
     hist = q.time_histograms(db.engine, YEAR)
     table = study.channel_table(sums, hist, YEAR.n_months)

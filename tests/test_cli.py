@@ -10,14 +10,14 @@ from lib.cli import main
 from lib.db.engine import make_engine
 
 
-def _copy(sqlite_tiny: str, tmp_path) -> str:  # noqa: ANN001
+def _copy(sqlite_tiny: str, tmp_path) -> str:
     src = sqlite_tiny.removeprefix("sqlite:///")
     dst = tmp_path / "cli.db"
     shutil.copy(src, dst)
     return f"sqlite:///{dst}"
 
 
-def test_refresh_and_migrate(sqlite_tiny, tmp_path, monkeypatch, capsys):  # noqa: ANN001
+def test_refresh_and_migrate(sqlite_tiny, tmp_path, monkeypatch, capsys):
     url = _copy(sqlite_tiny, tmp_path)
     monkeypatch.setenv("MIRADOR_DATABASE_URL", url)
     assert main(["migrate"]) == 0
@@ -28,7 +28,7 @@ def test_refresh_and_migrate(sqlite_tiny, tmp_path, monkeypatch, capsys):  # noq
     assert "Agregados y resultados de campañas recalculados" in out
 
 
-def test_seed_refuses_to_replace_real_data(sqlite_tiny, tmp_path, monkeypatch, capsys):  # noqa: ANN001
+def test_seed_refuses_to_replace_real_data(sqlite_tiny, tmp_path, monkeypatch, capsys):
     url = _copy(sqlite_tiny, tmp_path)
     engine = make_engine(url)
     with engine.begin() as conn:

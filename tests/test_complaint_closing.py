@@ -52,7 +52,7 @@ def catalogs_only(request: pytest.FixtureRequest, tmp_path: Path):
     engine.dispose()
 
 
-def test_closed_without_date_is_closed_with_unknown_timeliness(catalogs_only):  # noqa: ANN001
+def test_closed_without_date_is_closed_with_unknown_timeliness(catalogs_only):
     engine = catalogs_only
     # received dates all on days 1-5: the order is stated (it could not be detected)
     r = import_file(
@@ -102,7 +102,7 @@ def test_closed_without_date_is_closed_with_unknown_timeliness(catalogs_only):  
     assert KPI_BY_KEY["complaints_on_time"].value(sums) == pytest.approx(2 / 4)
 
 
-def test_0011_upgrade_keeps_complaints(tmp_path):  # noqa: ANN001
+def test_0011_upgrade_keeps_complaints(tmp_path):
     """A database at 0010 with a complaint in it upgrades: the row stays, the text may be
     empty afterwards, and the rollup has the new column."""
     from alembic import command

@@ -21,12 +21,12 @@ YEAR = Filters(dt.date(2025, 11, 1), dt.date(2026, 10, 1))
 AS_OF = dt.date(2026, 10, 31)
 
 
-def _raw(db, sql: str, **params) -> pd.DataFrame:  # noqa: ANN001
+def _raw(db, sql: str, **params) -> pd.DataFrame:
     with db.engine.connect() as conn:
         return pd.read_sql(text(sql), conn, params=params)
 
 
-def test_volumes_and_weeks_match_raw_rows(db):  # noqa: ANN001
+def test_volumes_and_weeks_match_raw_rows(db):
     raw = _raw(
         db,
         "SELECT kind_id, COUNT(*) AS n FROM complaint WHERE month BETWEEN :a AND :b "
@@ -55,7 +55,7 @@ def test_volumes_and_weeks_match_raw_rows(db):  # noqa: ANN001
         q.volumes(db.engine, YEAR, "color")
 
 
-def test_timeliness_and_overdue_list(db):  # noqa: ANN001
+def test_timeliness_and_overdue_list(db):
     tl = q.timeliness(db.engine, YEAR, AS_OF)
     raw = _raw(
         db,
@@ -165,13 +165,13 @@ def test_text_model_and_rising_terms_on_known_texts():
 
 
 @pytest.fixture(scope="module")
-def demo(sqlite_demo):  # noqa: ANN001
+def demo(sqlite_demo):
     engine = make_engine(sqlite_demo)
     yield engine
     engine.dispose()
 
 
-def test_demo_surge_is_what_is_unusual_and_alarms_are_few(demo):  # noqa: ANN001
+def test_demo_surge_is_what_is_unusual_and_alarms_are_few(demo):
     truth = pd.read_sql(
         text("SELECT value, details FROM ground_truth WHERE key = 'complaint_surge.extra'"),
         demo.connect(),
@@ -192,7 +192,7 @@ def test_demo_surge_is_what_is_unusual_and_alarms_are_few(demo):  # noqa: ANN001
     assert june.iloc[0]["received"] >= truth["value"]
 
 
-def test_demo_text_model_beats_the_majority_class_by_far(demo):  # noqa: ANN001
+def test_demo_text_model_beats_the_majority_class_by_far(demo):
     model = tx.train(q.texts(demo))
     assert model.accuracy > 0.85 > 0.4 > model.baseline_accuracy
 
@@ -213,7 +213,7 @@ def test_volume_series_keeps_offices_with_the_same_name_apart():
     assert list(t["key"]) == [1440, 840]
 
 
-def test_one_office_without_complaints_is_not_unusual(db) -> None:  # noqa: ANN001
+def test_one_office_without_complaints_is_not_unusual(db) -> None:
     """A subdelegación with contacts but no complaint in the window (an office user's own
     series): received is 0 every month, nothing is flagged, nothing crashes (the empty
     complaint side used to leave an object column that scipy refused)."""

@@ -7,7 +7,7 @@ import pytest
 from lib.db import engine as eng
 
 
-def test_environment_variable_wins(monkeypatch):  # noqa: ANN001
+def test_environment_variable_wins(monkeypatch):
     monkeypatch.setenv(eng.ENV_VAR, "postgresql://ana:secreto@db.imss.test/mirador")
     monkeypatch.setattr(eng, "_secrets_url", lambda: "sqlite:///otra.db")
     target = eng.database_target()
@@ -15,7 +15,7 @@ def test_environment_variable_wins(monkeypatch):  # noqa: ANN001
     assert "secreto" not in target.display and "***" in target.display
 
 
-def test_secrets_then_default(monkeypatch):  # noqa: ANN001
+def test_secrets_then_default(monkeypatch):
     monkeypatch.delenv(eng.ENV_VAR, raising=False)
     monkeypatch.setattr(eng, "_secrets_url", lambda: "sqlite:///desde_secrets.db")
     assert eng.database_target().source == "secrets"
@@ -31,6 +31,6 @@ def test_postgres_urls_use_psycopg3():
 
 
 @pytest.mark.parametrize("bad", ["no es url", "mysql://u@h/db", ""])
-def test_unusable_urls_are_explained_in_spanish(bad):  # noqa: ANN001
+def test_unusable_urls_are_explained_in_spanish(bad):
     with pytest.raises(eng.DatabaseConfigError, match="URL|SQLite o PostgreSQL"):
         eng.normalise_url(bad)

@@ -48,7 +48,7 @@ BOTH = Filters(dt.date(2024, 3, 1), dt.date(2024, 4, 1))
 
 
 @pytest.fixture(scope="module")
-def planted(catalogs):  # noqa: ANN001, ANN201
+def planted(catalogs):
     """The example catalogs (tests/conftest.py, both backends), then the planted calls."""
     r = import_file(catalogs, "interaction", PLANTED.encode(), file_name="llamadas.csv")
     assert r.status == "cargado", r.report()
@@ -108,7 +108,7 @@ def test_queue_table_on_a_hand_made_histogram():
 # ----------------------------------------------------------------- planted file, both DBs
 
 
-def test_planted_calls_load_with_their_outcomes(planted):  # noqa: ANN001
+def test_planted_calls_load_with_their_outcomes(planted):
     with planted.connect() as conn:
         rows = conn.execute(
             text(
@@ -126,7 +126,7 @@ def test_planted_calls_load_with_their_outcomes(planted):  # noqa: ANN001
     assert by_id[6].wait_minutes == pytest.approx(25.0)
 
 
-def test_planted_queue_measures_by_month(planted):  # noqa: ANN001
+def test_planted_queue_measures_by_month(planted):
     march = queue.queue_table(cq.queue_waits(planted, MARCH), 20).loc["contact_center"]
     # a month with no abandoned call: 0 %, with an interval that is not a point
     assert (march["queued"], march["answered"], march["abandoned"]) == (6, 6, 0)
@@ -149,7 +149,7 @@ def test_planted_queue_measures_by_month(planted):  # noqa: ANN001
     assert int(contacts) == 9 and [tuple(b) for b in band] == [("--",)]
 
 
-def test_planted_metrics_in_the_catalog(planted):  # noqa: ANN001
+def test_planted_metrics_in_the_catalog(planted):
     def value(metric: str, f: Filters = BOTH) -> float:
         return explore(planted, f, metric, ())["value"].iloc[0]
 
@@ -165,7 +165,7 @@ def test_planted_metrics_in_the_catalog(planted):  # noqa: ANN001
     }
 
 
-def test_single_channel_has_no_comparison(planted):  # noqa: ANN001
+def test_single_channel_has_no_comparison(planted):
     t = queue.queue_table(cq.queue_waits(planted, BOTH), 20)
     tests = queue.pairwise(t)
     assert list(t.index) == ["contact_center"] and tests.empty
@@ -175,7 +175,7 @@ def test_single_channel_has_no_comparison(planted):  # noqa: ANN001
 # --------------------------------------------------------------- the contract's new rules
 
 
-def test_open_complaint_with_a_closing_date_is_a_problem(planted):  # noqa: ANN001
+def test_open_complaint_with_a_closing_date_is_a_problem(planted):
     bad = (
         "folio;tipo;canal;subdelegacion;fecha_recepcion;fecha_limite;fecha_cierre;estado\n"
         "X-1;queja;ventanilla;1439;15/01/2024;25/03/2024;20/02/2024;abierta\n"
@@ -190,7 +190,7 @@ def test_open_complaint_with_a_closing_date_is_a_problem(planted):  # noqa: ANN0
     assert "abierta pero con fecha de cierre" in problems["problema"].iloc[0]
 
 
-def test_channel_kind_otro_loads(planted):  # noqa: ANN001
+def test_channel_kind_otro_loads(planted):
     r = import_file(
         planted,
         "channel",
@@ -201,7 +201,7 @@ def test_channel_kind_otro_loads(planted):  # noqa: ANN001
     assert r.ok, r.report()
 
 
-def test_a_registro_with_a_non_patron_caller_is_a_problem(planted):  # noqa: ANN001
+def test_a_registro_with_a_non_patron_caller_is_a_problem(planted):
     bad = (
         "folio;registro;subdelegacion;canal;tramite;fecha_hora;tipo_contacto;segundos_espera\n"
         "99;Z0000000001;1439;contact_center;alta_patronal;2024-04-05 10:00:00;anonimo;5\n"
@@ -214,7 +214,7 @@ def test_a_registro_with_a_non_patron_caller_is_a_problem(planted):  # noqa: ANN
 # ---------------------------------------------------------- demo: planted abandonment
 
 
-def _truth(db) -> tuple[float, dict]:  # noqa: ANN001
+def _truth(db) -> tuple[float, dict]:
     import json
 
     with db.engine.connect() as conn:
@@ -226,7 +226,7 @@ def _truth(db) -> tuple[float, dict]:  # noqa: ANN001
     return float(value), details if isinstance(details, dict) else json.loads(details)
 
 
-def test_demo_abandonment_recovers_the_planted_patience(db):  # noqa: ANN001
+def test_demo_abandonment_recovers_the_planted_patience(db):
     """Exponential patience θ: the maximum-likelihood estimate is the seconds all queued
     callers waited over the number who gave up. Computed from the raw contacts in SQL and from
     the rollup: both equal, and within 4 standard errors (θ/√abandoned) of the truth."""
@@ -251,7 +251,7 @@ def test_demo_abandonment_recovers_the_planted_patience(db):  # noqa: ANN001
     assert int(rolled[1]) == int(gave_up)
 
 
-def test_demo_abandonment_grows_with_the_wait(db):  # noqa: ANN001
+def test_demo_abandonment_grows_with_the_wait(db):
     """The hazard of hanging up is the same in every wait band (exponential patience), so the
     chance of abandoning grows with the wait: gave up in a band / seconds spent in it, from
     the rollup's exact seconds, is 1/θ within sampling error in each band."""
@@ -280,7 +280,7 @@ def test_demo_abandonment_grows_with_the_wait(db):  # noqa: ANN001
         assert abs(rate * theta - 1) < 4 / math.sqrt(gave_up), (lo, rate * theta)
 
 
-def test_demo_queue_measures_equal_the_raw_contacts(db):  # noqa: ANN001
+def test_demo_queue_measures_equal_the_raw_contacts(db):
     f = Filters(dt.date(2025, 11, 1), dt.date(2026, 10, 1))
     t = queue.queue_table(cq.queue_waits(db.engine, f), 20).loc["contact_center"]
     raw = pd.read_sql(

@@ -44,7 +44,7 @@ def _checksums(url: str) -> dict[str, str]:
     return out
 
 
-def test_same_scale_and_seed_give_identical_tables(tmp_path):  # noqa: ANN001
+def test_same_scale_and_seed_give_identical_tables(tmp_path):
     urls = []
     for name in ("a", "b"):
         seed_sqlite_file(tmp_path / f"{name}.db", "tiny", 11)
@@ -56,7 +56,7 @@ def test_same_scale_and_seed_give_identical_tables(tmp_path):  # noqa: ANN001
     assert other["interaction"] != first["interaction"]
 
 
-def _truth(db) -> dict[str, dict]:  # noqa: ANN001
+def _truth(db) -> dict[str, dict]:
     gt = ground_truth(db.engine)
     return {
         r.key: {
@@ -67,12 +67,12 @@ def _truth(db) -> dict[str, dict]:  # noqa: ANN001
     }
 
 
-def _frame(db, sql: str, **params) -> pd.DataFrame:  # noqa: ANN001
+def _frame(db, sql: str, **params) -> pd.DataFrame:
     with db.engine.connect() as conn:
         return pd.read_sql(text(sql), conn, params=params)
 
 
-def test_ground_truth_is_readable(db):  # noqa: ANN001
+def test_ground_truth_is_readable(db):
     truth = _truth(db)
     assert truth["satisfaction_drop.size"]["channel"] == DROP_CHANNEL
     assert truth["complaint_surge.extra"]["subdelegacion_id"] == 1439
@@ -84,7 +84,7 @@ def test_ground_truth_is_readable(db):  # noqa: ANN001
     }
 
 
-def test_randomised_campaign_raw_difference_matches_truth(db):  # noqa: ANN001
+def test_randomised_campaign_raw_difference_matches_truth(db):
     """Treated minus control on-time rate during the campaign, straight from the raw rows."""
     t = _truth(db)["campaign.DIF-2025-09.effect_on_time_pp"]
     start = dt.date.fromisoformat(t["start"])
@@ -111,7 +111,7 @@ def test_randomised_campaign_raw_difference_matches_truth(db):  # noqa: ANN001
     assert diff_pp > 2 * se_pp  # and the design can see it at all
 
 
-def test_targeted_campaign_raises_on_time_payment_in_raw_rows(db):  # noqa: ANN001
+def test_targeted_campaign_raises_on_time_payment_in_raw_rows(db):
     t = _truth(db)["campaign.REG-2026-03.effect_on_time_pp"]
     rows = _frame(
         db,
@@ -133,7 +133,7 @@ def test_targeted_campaign_raises_on_time_payment_in_raw_rows(db):  # noqa: ANN0
     assert t["value"] > 0 and did > 0, (did, t["value"])
 
 
-def test_complaint_surge_is_the_biggest_office_month(db):  # noqa: ANN001
+def test_complaint_surge_is_the_biggest_office_month(db):
     t = _truth(db)["complaint_surge.extra"]
     counts = _frame(
         db,
@@ -148,7 +148,7 @@ def test_complaint_surge_is_the_biggest_office_month(db):  # noqa: ANN001
     assert others.max() < t["value"] / 3
 
 
-def test_contact_center_satisfaction_drops_after_the_planted_date(db):  # noqa: ANN001
+def test_contact_center_satisfaction_drops_after_the_planted_date(db):
     rows = _frame(
         db,
         """
@@ -165,7 +165,7 @@ def test_contact_center_satisfaction_drops_after_the_planted_date(db):  # noqa: 
         assert abs(m[other, 0] - m[other, 1]) < 0.2
 
 
-def test_channel_cost_and_resolution_ranking(db):  # noqa: ANN001
+def test_channel_cost_and_resolution_ranking(db):
     truth = _truth(db)
     rows = _frame(
         db,
@@ -178,7 +178,7 @@ def test_channel_cost_and_resolution_ranking(db):  # noqa: ANN001
     assert rows["fcr"].idxmax() == "asistencia" and rows["fcr"].idxmin() == "impresos"
 
 
-def test_non_compliance_drivers_show_in_raw_payments(db):  # noqa: ANN001
+def test_non_compliance_drivers_show_in_raw_payments(db):
     rows = _frame(
         db,
         """
@@ -201,7 +201,7 @@ def test_non_compliance_drivers_show_in_raw_payments(db):  # noqa: ANN001
     assert 0.05 < overall < 0.25  # 8-15 % of patrons late in a month (DOMAIN-FACTS §9)
 
 
-def test_weak_offices_serve_worse_in_person(db):  # noqa: ANN001
+def test_weak_offices_serve_worse_in_person(db):
     rows = _frame(
         db,
         """
@@ -217,12 +217,12 @@ def test_weak_offices_serve_worse_in_person(db):  # noqa: ANN001
     assert truth["weak_office.1554.quality_cut"]["value"] == pytest.approx(0.7)
 
 
-def test_no_complaint_after_the_data_date(db):  # noqa: ANN001
+def test_no_complaint_after_the_data_date(db):
     last = _frame(db, "SELECT MAX(received_on) AS d FROM complaint")["d"].iloc[0]
     assert str(last)[:10] <= "2026-10-31"
 
 
-def test_first_start_seeds_and_trains_the_orientation_model(tmp_path):  # noqa: ANN001
+def test_first_start_seeds_and_trains_the_orientation_model(tmp_path):
     """The app's first start (train=True): the demo file arrives with a model in use and
     every patron scored, and one progress bar that only moves forward to the end."""
     seen = []

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PERIOD = "BETWEEN '2025-11-01' AND '2026-10-01'"
 
 
-def scalar(db, sql: str) -> float:  # noqa: ANN001
+def scalar(db, sql: str) -> float:
     with db.engine.connect() as conn:
         return float(conn.execute(text(sql)).scalar_one())
 
@@ -45,13 +45,13 @@ FACTS = {
 
 
 @pytest.mark.parametrize("metric", list(FACTS))
-def test_metric_equals_the_facts(db, metric):  # noqa: ANN001
+def test_metric_equals_the_facts(db, metric):
     got = explore(db.engine, F, metric, ())["value"].iloc[0]
     assert got == pytest.approx(scalar(db, FACTS[metric]), rel=1e-9)
 
 
 @pytest.mark.parametrize("metric", ["contactos", "quejas", "emitido", "respuestas"])
-def test_additive_metrics_add_up_over_any_dimension(db, metric):  # noqa: ANN001
+def test_additive_metrics_add_up_over_any_dimension(db, metric):
     total = explore(db.engine, F, metric, ())["value"].iloc[0]
     for dim in CATALOG[metric].dimensions:
         parts = explore(db.engine, F, metric, (dim,))
@@ -60,7 +60,7 @@ def test_additive_metrics_add_up_over_any_dimension(db, metric):  # noqa: ANN001
             assert parts[f"{dim}_label"].notna().all()
 
 
-def test_filters_and_two_dimensions(db):  # noqa: ANN001
+def test_filters_and_two_dimensions(db):
     jalisco = Filters(F.start, F.end, ooad_id=14, channel_id="ventanilla")
     df = explore(db.engine, jalisco, "contactos", ("month", "subdelegacion"))
     n = scalar(
@@ -73,7 +73,7 @@ def test_filters_and_two_dimensions(db):  # noqa: ANN001
     assert list(df.columns[:3]) == ["month", "subdelegacion", "subdelegacion_label"]
 
 
-def test_every_metric_runs_with_every_dimension_it_has(db):  # noqa: ANN001
+def test_every_metric_runs_with_every_dimension_it_has(db):
     for key, m in CATALOG.items():
         assert m.dimensions and "month" in m.dimensions
         assert set(m.dimensions) <= set(DIMENSIONS)
@@ -84,7 +84,7 @@ def test_every_metric_runs_with_every_dimension_it_has(db):  # noqa: ANN001
         assert len(explore(db.engine, F, key, ("category", "economic_division"))) >= 1
 
 
-def test_comparison_against_raw_sql(db):  # noqa: ANN001
+def test_comparison_against_raw_sql(db):
     from lib.analysis.kpis import shifted_period
     from lib.queries.explorer import explore_compared
 
@@ -151,7 +151,7 @@ def test_comparison_against_raw_sql(db):  # noqa: ANN001
     assert total["change_unit"].iloc[0] == "pts"
 
 
-def test_comparison_with_zero_and_missing_groups(db):  # noqa: ANN001
+def test_comparison_with_zero_and_missing_groups(db):
     from lib.queries.explorer import explore_compared
 
     # Oct 2023 is before the data: every row has a value and no comparison
@@ -172,7 +172,7 @@ def test_comparison_with_zero_and_missing_groups(db):  # noqa: ANN001
         assert pd.isna(lr["change"])
 
 
-def test_explorer_page_compares_from_the_url(sqlite_tiny, monkeypatch):  # noqa: ANN001
+def test_explorer_page_compares_from_the_url(sqlite_tiny, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("MIRADOR_DATABASE_URL", sqlite_tiny)
@@ -197,7 +197,7 @@ def test_explorer_page_compares_from_the_url(sqlite_tiny, monkeypatch):  # noqa:
 
 
 @pytest.mark.parametrize("metric", ["espera_mediana_s", "espera_p90_s"])
-def test_a_quantile_of_a_missing_group_is_missing_not_zero(db, metric):  # noqa: ANN001
+def test_a_quantile_of_a_missing_group_is_missing_not_zero(db, metric):
     """A median or P90 wait has no value where a period has no rows: no 0, no % change."""
     from lib.queries.explorer import explore_compared
 

@@ -47,14 +47,14 @@ FCR_COLUMN = "Resolución 1er contacto (%)"
 
 
 @pytest.fixture(scope="module")
-def planted(catalogs):  # noqa: ANN001, ANN201
+def planted(catalogs):
     """The example catalogs (tests/conftest.py, both backends), then the planted contacts."""
     r = import_file(catalogs, "interaction", PLANTED.encode(), file_name="contactos.csv")
     assert r.status == "cargado", r.report()
     return catalogs
 
 
-def _oracle(engine) -> tuple[pd.Series, float]:  # noqa: ANN001
+def _oracle(engine) -> tuple[pd.Series, float]:
     """FCR per channel and overall from the raw rows: resolved / known among handled contacts
     (abandoned calls are not contacts), NaN where nothing is known."""
     with engine.connect() as conn:
@@ -72,7 +72,7 @@ def _oracle(engine) -> tuple[pd.Series, float]:  # noqa: ANN001
     return per_channel, raw["resolved"].sum() / raw["known"].sum()
 
 
-def test_oracle_reads_the_planted_file(planted):  # noqa: ANN001
+def test_oracle_reads_the_planted_file(planted):
     per_channel, overall = _oracle(planted)
     assert pd.isna(per_channel["contact_center"])
     assert per_channel["ventanilla"] == pytest.approx(3 / 5)
@@ -84,7 +84,7 @@ def test_oracle_reads_the_planted_file(planted):  # noqa: ANN001
     assert (int(known), int(contacts)) == (5, 13)
 
 
-def test_canales_table_has_no_fcr_without_a_flag(planted):  # noqa: ANN001
+def test_canales_table_has_no_fcr_without_a_flag(planted):
     per_channel, _ = _oracle(planted)
     sums = cq.channel_sums(planted, BOTH)
     table = study.channel_table(sums, cq.time_histograms(planted, BOTH), BOTH.n_months)
@@ -108,7 +108,7 @@ def test_canales_table_has_no_fcr_without_a_flag(planted):  # noqa: ANN001
     assert move["resolved_change"] is None
 
 
-def test_overview_kpi_counts_only_known_flags(planted):  # noqa: ANN001
+def test_overview_kpi_counts_only_known_flags(planted):
     per_channel, overall = _oracle(planted)
     fcr = KPI_BY_KEY["fcr"]
     monthly = monthly_indicators(planted, BOTH)
@@ -130,7 +130,7 @@ def test_overview_kpi_counts_only_known_flags(planted):  # noqa: ANN001
     assert out[out["kpi"] == "fcr"]["value"].iloc[0] == pytest.approx(overall)
 
 
-def test_metric_catalog_has_no_value_without_a_flag(planted):  # noqa: ANN001
+def test_metric_catalog_has_no_value_without_a_flag(planted):
     per_channel, overall = _oracle(planted)
     got = explore(planted, BOTH, "resolucion_primer_contacto", ("channel",))
     got = got.set_index("channel")["value"]

@@ -184,7 +184,7 @@ def test_word_chart_sent_to_kaleido_has_spanish_months(monkeypatch: pytest.Monke
 
     sent: list[dict] = []
 
-    def fake_to_image(fig, **kwargs):  # noqa: ANN001, ANN202
+    def fake_to_image(fig, **kwargs):
         sent.append(json.loads(fig.to_json()))
         return b"PNG"
 

@@ -40,7 +40,7 @@ PATRON_HEADER = (
 GOOD_ROW = "Z9900000001;;1439;6;S2;3;1;21/03/2010;fisica;no"
 
 
-def dump(engine) -> dict[str, tuple[int, str]]:  # noqa: ANN001
+def dump(engine) -> dict[str, tuple[int, str]]:
     """Every table's rows (but the load log and audit trail), hashed: equal dumps = same data."""
     out = {}
     with engine.connect() as conn:
@@ -57,7 +57,7 @@ def dump(engine) -> dict[str, tuple[int, str]]:  # noqa: ANN001
     return out
 
 
-def load_count(engine, status: str | None = None) -> int:  # noqa: ANN001
+def load_count(engine, status: str | None = None) -> int:
     q = select(func.count()).select_from(ImportLoad)
     if status:
         q = q.where(ImportLoad.status == status)
@@ -78,7 +78,7 @@ def empty_db(request: pytest.FixtureRequest, tmp_path: Path):
     engine.dispose()
 
 
-def load_examples(engine, upto: str | None = None) -> None:  # noqa: ANN001
+def load_examples(engine, upto: str | None = None) -> None:
     for table in IMPORT_ORDER:
         if table == upto:
             return
@@ -189,7 +189,7 @@ BROKEN = {
 
 
 @pytest.mark.parametrize("case", list(BROKEN))
-def test_broken_file_is_rejected_in_spanish_and_changes_nothing(catalog_db, case):  # noqa: ANN001
+def test_broken_file_is_rejected_in_spanish_and_changes_nothing(catalog_db, case):
     """Each broken file on a small database (catalogs and 12 patrons), whose full dump is
     cheap: the Spanish message, and every table but the load log unchanged."""
     content, kwargs, message = BROKEN[case]
@@ -205,7 +205,7 @@ def test_broken_file_is_rejected_in_spanish_and_changes_nothing(catalog_db, case
     assert load_count(catalog_db, "rechazado") == loads + 1  # the attempt itself is recorded
 
 
-def test_rejected_files_leave_every_table_byte_for_byte_unchanged(db):  # noqa: ANN001
+def test_rejected_files_leave_every_table_byte_for_byte_unchanged(db):
     """All the broken files above on the tiny demo, against one dump before and one after (a
     dump of the tiny demo takes seconds); any row written and kept would change a hash."""
     before = dump(db.engine)
@@ -222,7 +222,7 @@ def test_rejected_files_leave_every_table_byte_for_byte_unchanged(db):  # noqa: 
     assert dump(db.engine) == before
 
 
-def test_problem_list_has_row_column_value_and_explanation(db):  # noqa: ANN001
+def test_problem_list_has_row_column_value_and_explanation(db):
     rows = [
         GOOD_ROW,
         GOOD_ROW.replace("Z9900000001", "Z9900000002").replace(";1;21/", ";9;21/"),
@@ -241,7 +241,7 @@ def test_problem_list_has_row_column_value_and_explanation(db):  # noqa: ANN001
     assert r.rows_rejected == 2
 
 
-def test_a_row_breaking_a_database_constraint_rolls_back_everything(empty_db):  # noqa: ANN001
+def test_a_row_breaking_a_database_constraint_rolls_back_everything(empty_db):
     load_examples(empty_db.engine, upto="patron")
     before = dump(empty_db.engine)
     # a subdelegación whose (ooad, code) pair already exists under another id passes the
@@ -256,7 +256,7 @@ def test_a_row_breaking_a_database_constraint_rolls_back_everything(empty_db):  
 # -------------------------------------------------------------- clean loads, idempotent
 
 
-def test_examples_load_cleanly_then_reimport_changes_nothing(empty_db):  # noqa: ANN001
+def test_examples_load_cleanly_then_reimport_changes_nothing(empty_db):
     eng = empty_db.engine
     load_examples(eng)
     with eng.connect() as conn:
@@ -281,7 +281,7 @@ def test_examples_load_cleanly_then_reimport_changes_nothing(empty_db):  # noqa:
     assert load_count(eng, "cargado") == 2 * len(IMPORT_ORDER) + 1
 
 
-def test_as_of_sets_the_data_date_with_the_load(empty_db):  # noqa: ANN001
+def test_as_of_sets_the_data_date_with_the_load(empty_db):
     load_examples(empty_db.engine, upto="patron")
     r = import_file(empty_db.engine, "patron", EXAMPLES / "patron.csv", as_of=dt.date(2026, 10, 31))
     assert r.status == "cargado"
@@ -291,7 +291,7 @@ def test_as_of_sets_the_data_date_with_the_load(empty_db):  # noqa: ANN001
     assert "rollups_refreshed_at" in info
 
 
-def test_dry_run_reports_counts_and_saves_nothing(empty_db):  # noqa: ANN001
+def test_dry_run_reports_counts_and_saves_nothing(empty_db):
     load_examples(empty_db.engine, upto="patron")
     before = dump(empty_db.engine)
     r = import_file(empty_db.engine, "patron", EXAMPLES / "patron.csv", dry_run=True)
@@ -300,7 +300,7 @@ def test_dry_run_reports_counts_and_saves_nothing(empty_db):  # noqa: ANN001
     assert dump(empty_db.engine) == before
 
 
-def test_latin1_excel_and_parquet_files_load_the_same_rows(empty_db, tmp_path):  # noqa: ANN001
+def test_latin1_excel_and_parquet_files_load_the_same_rows(empty_db, tmp_path):
     eng = empty_db.engine
     load_examples(eng, upto="patron")
     csv = pd.read_csv(EXAMPLES / "patron.csv", sep=";", dtype=str, encoding="utf-8-sig")
@@ -328,7 +328,7 @@ def test_latin1_excel_and_parquet_files_load_the_same_rows(empty_db, tmp_path): 
     assert after_xlsx["patron"] == dump(eng)["patron"]
 
 
-def test_a_big_file_streams_in_chunks_with_progress(empty_db):  # noqa: ANN001
+def test_a_big_file_streams_in_chunks_with_progress(empty_db):
     load_examples(empty_db.engine, upto="patron")
     rows = [
         f"Z98{i:08d};;1439;6;S2;{i % 40};{1 + i % 5};{11 + i % 9}/03/2010;moral;0"
@@ -350,7 +350,7 @@ def test_a_big_file_streams_in_chunks_with_progress(empty_db):  # noqa: ANN001
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def catalog_db(request, tmp_path_factory):  # noqa: ANN001
+def catalog_db(request, tmp_path_factory):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('prop') / 'p.db'}"
     else:
@@ -376,7 +376,7 @@ CELL = st.one_of(
     rows=st.lists(st.lists(CELL, min_size=0, max_size=12), min_size=0, max_size=8),
     sep=st.sampled_from([",", ";", "|", "\t"]),
 )
-def test_random_malformed_rows_never_crash_nor_leave_partial_data(catalog_db, rows, sep):  # noqa: ANN001
+def test_random_malformed_rows_never_crash_nor_leave_partial_data(catalog_db, rows, sep):
     before = dump(catalog_db)
     header = PATRON_HEADER.split(";")
     good = GOOD_ROW.split(";")
@@ -399,7 +399,7 @@ def test_random_malformed_rows_never_crash_nor_leave_partial_data(catalog_db, ro
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(content=st.binary(min_size=0, max_size=400), name=st.sampled_from(["a.csv", "a.xlsx", "a"]))
-def test_random_bytes_never_crash_the_loader(catalog_db, content, name):  # noqa: ANN001
+def test_random_bytes_never_crash_the_loader(catalog_db, content, name):
     before = dump(catalog_db)
     result = import_file(catalog_db, "patron", content, file_name=name)
     assert result.status == "rechazado"
@@ -410,7 +410,7 @@ def test_random_bytes_never_crash_the_loader(catalog_db, content, name):  # noqa
 # --------------------------------------------------------------------------- round trip
 
 
-def test_round_trip_of_the_demo_gives_the_same_numbers(db, tmp_path, request):  # noqa: ANN001
+def test_round_trip_of_the_demo_gives_the_same_numbers(db, tmp_path, request):
     if db.name == "sqlite":
         url = f"sqlite:///{tmp_path / 'copy.db'}"
     else:
@@ -452,7 +452,7 @@ def test_round_trip_of_the_demo_gives_the_same_numbers(db, tmp_path, request):  
 
 def test_cli_prints_a_spanish_report_and_exits_non_zero_on_rejection(
     sqlite_tiny, tmp_path, monkeypatch, capsys
-):  # noqa: ANN001
+):
     # a private copy: even rejected and dry-run loads are recorded (import_load, audit), and
     # the shared tiny institute must not carry them into other tests
     shutil.copy(sqlite_tiny.removeprefix("sqlite:///"), tmp_path / "tiny.db")
@@ -498,7 +498,7 @@ def test_the_data_contract_doc_lists_every_import_column_and_alias():
                 assert f"`{alias}`" in doc, (spec.name, alias)
 
 
-def test_excel_problems_name_the_spreadsheet_row(db, tmp_path):  # noqa: ANN001
+def test_excel_problems_name_the_spreadsheet_row(db, tmp_path):
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -516,7 +516,7 @@ def test_excel_problems_name_the_spreadsheet_row(db, tmp_path):  # noqa: ANN001
     assert r.problems[["fila", "columna"]].values.tolist() == [[4, "risk_class"]]
 
 
-def test_the_text_report_masks_registros_and_the_problem_list_keeps_them(db):  # noqa: ANN001
+def test_the_text_report_masks_registros_and_the_problem_list_keeps_them(db):
     """The report is printed by the CLI (a terminal or a scheduler's log may keep it): a bad
     registro patronal appears masked there, in full only in the problems list."""
     bad = "Z9900000012X"  # 12 characters
@@ -529,7 +529,7 @@ def test_the_text_report_masks_registros_and_the_problem_list_keeps_them(db):  #
     assert bad not in report
 
 
-def test_files_loaded_into_the_demo_are_said_and_kept(own_tiny, monkeypatch):  # noqa: ANN001
+def test_files_loaded_into_the_demo_are_said_and_kept(own_tiny, monkeypatch):
     """Rows loaded into the demo institute: the pages say the data are mixed, and seeding
     refuses to wipe them without --force."""
     from lib.demo.seed import RealDataPresent, seed

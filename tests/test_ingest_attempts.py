@@ -51,14 +51,14 @@ def _expected_rows(content: bytes) -> int:
     return len(pd.read_csv(io.BytesIO(content), sep=";", dtype=str))
 
 
-def _count(engine, prefix: str = "Z97") -> int:  # noqa: ANN001
+def _count(engine, prefix: str = "Z97") -> int:
     with engine.connect() as conn:
         return conn.execute(
             select(func.count()).where(Patron.registro_patronal.like(f"{prefix}%"))
         ).scalar_one()
 
 
-def _loads(engine) -> pd.DataFrame:  # noqa: ANN001
+def _loads(engine) -> pd.DataFrame:
     with engine.connect() as conn:
         rows = conn.execute(
             select(
@@ -69,7 +69,7 @@ def _loads(engine) -> pd.DataFrame:  # noqa: ANN001
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def catalogs_url(request, tmp_path) -> str:  # noqa: ANN001
+def catalogs_url(request, tmp_path) -> str:
     """A migrated database of the test's own with the example catalogs, on each backend."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'c.db'}"
@@ -82,7 +82,7 @@ def catalogs_url(request, tmp_path) -> str:  # noqa: ANN001
     return url
 
 
-def _closed_within(engine, seconds: float = 15.0) -> int:  # noqa: ANN001
+def _closed_within(engine, seconds: float = 15.0) -> int:
     """Sweep until the dead attempt is marked: a PostgreSQL server notices a vanished client
     (and frees its advisory lock) within moments, not instantly."""
     deadline = time.monotonic() + seconds
@@ -96,7 +96,7 @@ def _closed_within(engine, seconds: float = 15.0) -> int:  # noqa: ANN001
 # ------------------------------------------------------------------------------ one at a time
 
 
-def test_a_second_load_of_the_same_table_is_told_who_and_since(catalogs_url):  # noqa: ANN001
+def test_a_second_load_of_the_same_table_is_told_who_and_since(catalogs_url):
     engine = make_engine(catalogs_url)
     content = _patrons_file(300)
     expected = _expected_rows(content)
@@ -147,7 +147,7 @@ def test_a_second_load_of_the_same_table_is_told_who_and_since(catalogs_url):  #
 
 def test_a_connection_cut_mid_load_saves_nothing_and_is_recorded_as_interrupted(
     pg_database_factory, tmp_path, monkeypatch, capsys
-):  # noqa: ANN001
+):
     url = pg_database_factory()
     direct = make_engine(url)
     upgrade_schema(direct)
@@ -212,7 +212,7 @@ sys.exit(main(["import", "patron", sys.argv[1], "--user", "proceso-muerto"]))
 """
 
 
-def test_a_killed_import_saves_nothing_and_is_recorded_as_interrupted(catalogs_url, tmp_path):  # noqa: ANN001
+def test_a_killed_import_saves_nothing_and_is_recorded_as_interrupted(catalogs_url, tmp_path):
     content = _patrons_file(400)
     path = tmp_path / "patrones.csv"
     path.write_bytes(content)
@@ -246,7 +246,7 @@ def test_a_killed_import_saves_nothing_and_is_recorded_as_interrupted(catalogs_u
     engine.dispose()
 
 
-def test_a_live_load_is_not_marked_interrupted(catalogs_url):  # noqa: ANN001
+def test_a_live_load_is_not_marked_interrupted(catalogs_url):
     """An «en curso» row whose table lock is held stays «en curso»."""
     engine = make_engine(catalogs_url)
     lock = try_lock(engine, "patron")

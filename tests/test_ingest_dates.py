@@ -35,7 +35,7 @@ def patrons(prefix: str, dates: list[str]) -> bytes:
     return (PATRON_HEADER + "\n" + "\n".join(rows) + "\n").encode()
 
 
-def stored(engine, prefix: str) -> dict[str, dt.date]:  # noqa: ANN001
+def stored(engine, prefix: str) -> dict[str, dt.date]:
     with engine.connect() as conn:
         rows = conn.execute(
             select(Patron.registro_patronal, Patron.registered_on).where(
@@ -45,7 +45,7 @@ def stored(engine, prefix: str) -> dict[str, dt.date]:  # noqa: ANN001
     return {r: d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)[:10]) for r, d in rows}
 
 
-def problems(result) -> str:  # noqa: ANN001
+def problems(result) -> str:
     return " | ".join(result.problems["problema"])
 
 
@@ -53,7 +53,7 @@ def test_month_first_dates_with_small_days_are_refused_then_read_as_stated(
     catalogs,
     tmp_path,
     monkeypatch,
-    capsys,  # noqa: ANN001
+    capsys,
 ):
     content = patrons("Z91", ["9/10/2013", "1/2/2013", "12/11/2010"])
     r = import_file(catalogs, "patron", content, file_name="us.csv")
@@ -185,7 +185,7 @@ def test_the_cfpb_slice_is_month_first():
     assert by_value["10/15/2013"] == pd.Timestamp(2013, 10, 15)
 
 
-def test_a_repeated_month_key_is_quoted_as_written(catalogs):  # noqa: ANN001
+def test_a_repeated_month_key_is_quoted_as_written(catalogs):
     assert import_file(catalogs, "patron", patrons("Z97", ["21/03/2010"]), refresh=False).ok
     header = "registro;mes;subdelegacion;emitido;pagado_a_tiempo;pagado_tarde;saldo_vencido"
     rows = ["Z9700000001;11/2023;1439;10;10;0;0", "Z9700000001;2023-11;1439;12;12;0;0"]
@@ -198,7 +198,7 @@ def test_a_repeated_month_key_is_quoted_as_written(catalogs):  # noqa: ANN001
     ]
 
 
-def test_the_import_page_states_the_order(sqlite_tiny, tmp_path, monkeypatch):  # noqa: ANN001
+def test_the_import_page_states_the_order(sqlite_tiny, tmp_path, monkeypatch):
     """«Orden de las fechas»: Detectar refuses a month-first file with small days; «mes-día»
     loads it (SQLite; the page calls the same import_file as above)."""
     from streamlit.testing.v1 import AppTest

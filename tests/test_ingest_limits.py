@@ -34,7 +34,7 @@ PEAK_MB = 300
 
 
 @pytest.fixture(scope="module")
-def sqlite_catalogs(tmp_path_factory):  # noqa: ANN001, ANN201
+def sqlite_catalogs(tmp_path_factory):
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'f.db'}")
     upgrade_schema(engine)
     load_examples(engine, upto="patron")
@@ -42,7 +42,7 @@ def sqlite_catalogs(tmp_path_factory):  # noqa: ANN001, ANN201
     engine.dispose()
 
 
-def _measured(fn):  # noqa: ANN001, ANN202
+def _measured(fn):
     """(result, elapsed seconds, peak MB of Python allocations) of ``fn()``."""
     tracemalloc.start()
     t0 = time.perf_counter()
@@ -65,7 +65,7 @@ def _template_xlsx() -> dict[str, bytes]:
         return {n: z.read(n) for n in z.namelist()}
 
 
-def _xlsx_with_sheet(path: Path, sheet_parts, compresslevel: int = 6, zip64: bool = True) -> Path:  # noqa: ANN001
+def _xlsx_with_sheet(path: Path, sheet_parts, compresslevel: int = 6, zip64: bool = True) -> Path:
     """A workbook whose sheet XML is streamed from ``sheet_parts`` (an iterable of bytes), so
     the test writes hundreds of MB of XML without holding them."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as out:
@@ -90,7 +90,7 @@ SHEET_HEAD = (
 SHEET_TAIL = b"</sheetData></worksheet>"
 
 
-def _bomb_parts(megabytes: int):  # noqa: ANN202
+def _bomb_parts(megabytes: int):
     yield SHEET_HEAD + b'<row r="2"><c r="A2" t="inlineStr"><is><t>'
     block = b"x" * (1 << 20)
     for _ in range(megabytes):
@@ -99,7 +99,7 @@ def _bomb_parts(megabytes: int):  # noqa: ANN202
 
 
 @pytest.fixture(scope="module")
-def bomb(tmp_path_factory) -> Path:  # noqa: ANN001
+def bomb(tmp_path_factory) -> Path:
     """300 MB of sheet XML (one cell) in a file of a few hundred KB, written in 1 MB blocks."""
     path = tmp_path_factory.mktemp("bomb") / "bomba.xlsx"
     t0 = time.perf_counter()
@@ -114,7 +114,7 @@ def bomb(tmp_path_factory) -> Path:  # noqa: ANN001
 # ------------------------------------------------------------------------- bombs, limits
 
 
-def test_a_zip_bomb_xlsx_is_refused_before_openpyxl_parses_it(catalogs, bomb):  # noqa: ANN001
+def test_a_zip_bomb_xlsx_is_refused_before_openpyxl_parses_it(catalogs, bomb):
     with zipfile.ZipFile(bomb) as z:  # the oracle: what the archive itself declares
         sheet = z.getinfo("xl/worksheets/sheet1.xml")
     assert sheet.file_size > 300 * 2**20 and bomb.stat().st_size < 2 * 2**20
@@ -128,7 +128,7 @@ def test_a_zip_bomb_xlsx_is_refused_before_openpyxl_parses_it(catalogs, bomb):  
     assert dump(catalogs) == before
 
 
-def test_the_streaming_guard_stops_a_bomb_that_passes_the_ratio_check(catalogs, bomb):  # noqa: ANN001
+def test_the_streaming_guard_stops_a_bomb_that_passes_the_ratio_check(catalogs, bomb):
     """Were the ratio allowed, the byte scan still refuses the cell after one block or so."""
     limits = ImportLimits(max_ratio=10**9)
     r, elapsed, peak = _measured(lambda: import_file(catalogs, "patron", bomb, limits=limits))
@@ -144,7 +144,7 @@ def test_the_streaming_guard_stops_a_bomb_that_passes_the_ratio_check(catalogs, 
     assert "MIRADOR_IMPORT_MAX_BYTES" in r.problems["problema"][0]
 
 
-def test_a_zip_directory_that_understates_a_size_inflates_no_more_than_it_says(catalogs, tmp_path):  # noqa: ANN001
+def test_a_zip_directory_that_understates_a_size_inflates_no_more_than_it_says(catalogs, tmp_path):
     """The checks trust the declared sizes because Python's zipfile stops a member at its
     declared size: a directory claiming 1 MB for 50 MB of XML gets 1 MB read, then refused."""
     path = _xlsx_with_sheet(tmp_path / "miente.xlsx", _bomb_parts(50), 1, zip64=False)
@@ -167,7 +167,7 @@ def _random_text(n: int) -> str:
     return base64.b32encode(os.urandom(n * 5 // 8 + 5)).decode()[:n]
 
 
-def test_a_5mb_cell_is_refused_in_xlsx_csv_and_parquet(catalogs, tmp_path):  # noqa: ANN001
+def test_a_5mb_cell_is_refused_in_xlsx_csv_and_parquet(catalogs, tmp_path):
     big = _random_text(5 * 2**20)
     good = GOOD_ROW.split(";")
     row = [*good[:1], big, *good[2:]]  # rfc_patron, column B
@@ -199,7 +199,7 @@ def test_a_5mb_cell_is_refused_in_xlsx_csv_and_parquet(catalogs, tmp_path):  # n
     assert dump(catalogs) == before
 
 
-def test_a_huge_csv_line_is_refused_after_reading_its_start(tmp_path):  # noqa: ANN001
+def test_a_huge_csv_line_is_refused_after_reading_its_start(tmp_path):
     """50 MB on one line: only the first line-limit's worth is read."""
     path = tmp_path / "linea.csv"
     with path.open("w") as f:
@@ -241,7 +241,7 @@ def test_a_cell_just_over_the_limit_is_named_on_a_short_line():
     assert (err.value.row, err.value.column) == (2, "registro")
 
 
-def test_row_limit_and_bad_settings(catalogs, monkeypatch):  # noqa: ANN001
+def test_row_limit_and_bad_settings(catalogs, monkeypatch):
     rows = [GOOD_ROW.replace("Z9900000001", f"Z99{i:08d}") for i in range(1, 6)]
     content = (PATRON_HEADER + "\n" + "\n".join(rows) + "\n").encode()
     monkeypatch.setenv("MIRADOR_IMPORT_MAX_ROWS", "3")
@@ -259,7 +259,7 @@ def test_row_limit_and_bad_settings(catalogs, monkeypatch):  # noqa: ANN001
     assert import_limits().max_rows == 1000
 
 
-def test_xlsx_formulas_are_named_or_read_as_their_stored_result(catalogs, tmp_path):  # noqa: ANN001
+def test_xlsx_formulas_are_named_or_read_as_their_stored_result(catalogs, tmp_path):
     good = GOOD_ROW.split(";")
     wb = Workbook()
     ws = wb.active
@@ -297,7 +297,7 @@ FUZZ = settings(
 )
 
 
-def _refused_cleanly(engine, content: bytes, name: str, before) -> None:  # noqa: ANN001
+def _refused_cleanly(engine, content: bytes, name: str, before) -> None:
     """The importer's own outcome: a Spanish report, never an exception; a refusal changes
     no table (the load log and audit trail aside)."""
     r = import_file(engine, "patron", content, file_name=name, refresh=False)
@@ -311,7 +311,7 @@ def _refused_cleanly(engine, content: bytes, name: str, before) -> None:  # noqa
 
 @FUZZ
 @given(content=st.binary(max_size=2000), name=st.sampled_from(["a.csv", "a.xlsx", "a"]))
-def test_fuzz_random_bytes(sqlite_catalogs, content, name):  # noqa: ANN001
+def test_fuzz_random_bytes(sqlite_catalogs, content, name):
     _refused_cleanly(sqlite_catalogs, content, name, dump(sqlite_catalogs))
 
 
@@ -327,7 +327,7 @@ CSV_TEXT = st.lists(
     header=st.sampled_from([PATRON_HEADER, PATRON_HEADER.replace(";", ","), "a;b", ""]),
     encoding=st.sampled_from(["utf-8", "utf-16", "cp1252"]),
 )
-def test_fuzz_csv_shapes(sqlite_catalogs, body, header, encoding):  # noqa: ANN001
+def test_fuzz_csv_shapes(sqlite_catalogs, body, header, encoding):
     content = (header + "\n" + body).encode(encoding, "replace")
     _refused_cleanly(sqlite_catalogs, content, "f.csv", dump(sqlite_catalogs))
 
@@ -358,7 +358,7 @@ XML_BITS = st.sampled_from(
         [None, "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"]
     ),
 )
-def test_fuzz_xlsx_like_zips(sqlite_catalogs, parts, close, drop):  # noqa: ANN001
+def test_fuzz_xlsx_like_zips(sqlite_catalogs, parts, close, drop):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in _template_xlsx().items():

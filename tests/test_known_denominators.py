@@ -93,7 +93,7 @@ def planted(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     engine.dispose()
 
 
-def _raw(engine) -> pd.DataFrame:  # noqa: ANN001
+def _raw(engine) -> pd.DataFrame:
     """The handled contacts (abandoned calls are not contacts) as stored."""
     with engine.connect() as conn:
         raw = pd.read_sql(
@@ -117,7 +117,7 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 else np.nan
 
 
-def _oracle(engine, f: Filters) -> pd.DataFrame:  # noqa: ANN001
+def _oracle(engine, f: Filters) -> pd.DataFrame:
     """Per channel, from the raw rows: cost per contact over known costs, FCR over known
     flags, cost per resolved = their quotient, and the repeat rate over identified patrons'
     contacts (a later contact of the same patron and procedure, any channel, within 30 days)
@@ -149,7 +149,7 @@ def _bin(minutes: float) -> int:
     return int(min(max(np.searchsorted(EDGES, minutes, side="right") - 1, 1), len(EDGES) - 2))
 
 
-def _histograms(engine, f: Filters) -> dict[tuple[str, str], np.ndarray]:  # noqa: ANN001
+def _histograms(engine, f: Filters) -> dict[tuple[str, str], np.ndarray]:
     """Recorded waits and handling times per channel, binned in pandas."""
     raw = _in(_raw(engine), f)
     out = {}
@@ -162,7 +162,7 @@ def _histograms(engine, f: Filters) -> dict[tuple[str, str], np.ndarray]:  # noq
     return out
 
 
-def test_oracle_reads_the_planted_file(planted):  # noqa: ANN001
+def test_oracle_reads_the_planted_file(planted):
     o = _oracle(planted, PERIOD)
     # ventanilla: 1,230 pesos over 6 known costs (not 9 contacts); 5 resolved of 8 known
     assert o.loc["ventanilla", "cost_per_contact"] == pytest.approx(205.0)
@@ -186,7 +186,7 @@ def test_oracle_reads_the_planted_file(planted):  # noqa: ANN001
     assert tuple(int(v) for v in sums) == (17, 9, 9)
 
 
-def test_canales_table_over_known_denominators(planted):  # noqa: ANN001
+def test_canales_table_over_known_denominators(planted):
     o = _oracle(planted, PERIOD)
     sums = cq.channel_sums(planted, PERIOD)
     hist = cq.time_histograms(planted, PERIOD)
@@ -221,7 +221,7 @@ def test_canales_table_over_known_denominators(planted):  # noqa: ANN001
     assert pd.isna(move["savings"]) and fmt_mxn(move["savings"]) == "—"
 
 
-def test_time_medians_count_recorded_times_only(planted):  # noqa: ANN001
+def test_time_medians_count_recorded_times_only(planted):
     expected = _histograms(planted, PERIOD)
     hist = cq.time_histograms(planted, PERIOD)
     sums = cq.channel_sums(planted, PERIOD)
@@ -252,7 +252,7 @@ def test_time_medians_count_recorded_times_only(planted):  # noqa: ANN001
     )
 
 
-def test_metric_catalog_over_known_denominators(planted):  # noqa: ANN001
+def test_metric_catalog_over_known_denominators(planted):
     raw = _in(_raw(planted), PERIOD)
     got = explore(planted, PERIOD, "costo_por_contacto", ("channel",)).set_index("channel")
     for ch, g in raw.groupby("channel_id"):
@@ -269,7 +269,7 @@ def test_metric_catalog_over_known_denominators(planted):  # noqa: ANN001
     assert got.loc["en_linea", "value"] == pytest.approx(100 * o.loc["en_linea", "repeat"])
 
 
-def test_wait_bins_round_halves_up_on_both_backends(planted):  # noqa: ANN001
+def test_wait_bins_round_halves_up_on_both_backends(planted):
     """20.5 s and 0.5 s: SQLite's round() gives 21 and 1, Python's and PostgreSQL's 20 and 0;
     both now bin as floor(s + 0.5)."""
     assert [wait_bin_seconds(s) for s in (20.5, 0.5, 1.5, 2.5)] == [21, 1, 2, 3]

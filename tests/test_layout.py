@@ -187,7 +187,7 @@ def test_house_css_has_the_print_stylesheet_and_the_uploader_in_spanish():
     assert 'content: "Elegir archivo"' in css
 
 
-def _calls(path: Path, names: set[str]):  # noqa: ANN202
+def _calls(path: Path, names: set[str]):
     for node in ast.walk(ast.parse(path.read_text())):
         if (
             isinstance(node, ast.Call)

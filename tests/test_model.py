@@ -16,7 +16,7 @@ from lib.model.train import train
 CUTOFF = dt.date(2026, 1, 1)
 
 
-def test_no_feature_looks_past_the_cutoff(sqlite_tiny, tmp_path):  # noqa: ANN001
+def test_no_feature_looks_past_the_cutoff(sqlite_tiny, tmp_path):
     before = features_as_of(make_engine(sqlite_tiny), CUTOFF, with_label=False)
     copy = tmp_path / "cut.db"
     shutil.copy(sqlite_tiny.removeprefix("sqlite:///"), copy)
@@ -44,7 +44,7 @@ def test_no_feature_looks_past_the_cutoff(sqlite_tiny, tmp_path):  # noqa: ANN00
     assert len(before) > 1000
 
 
-def test_label_is_the_next_three_months(sqlite_tiny):  # noqa: ANN001
+def test_label_is_the_next_three_months(sqlite_tiny):
     engine = make_engine(sqlite_tiny)
     f = features_as_of(engine, CUTOFF).set_index("id")
     with engine.connect() as conn:
@@ -61,7 +61,7 @@ def test_label_is_the_next_three_months(sqlite_tiny):  # noqa: ANN001
     assert (f.loc[common, "label"] == late.loc[common]).all()
 
 
-def test_demo_model_beats_the_rule_and_finds_the_planted_drivers(sqlite_demo):  # noqa: ANN001
+def test_demo_model_beats_the_rule_and_finds_the_planted_drivers(sqlite_demo):
     engine = make_engine(sqlite_demo)
     train_frames = [features_as_of(engine, dt.date(2025, m, 1)) for m in (4, 7, 10)]
     result = train(train_frames, features_as_of(engine, dt.date(2026, 4, 1)))
@@ -78,7 +78,7 @@ def test_demo_model_beats_the_rule_and_finds_the_planted_drivers(sqlite_demo):  
     assert coef["num__late_12m"] > 0 and coef["cat__size_band_id_S7"] < coef["cat__size_band_id_S3"]
 
 
-def test_train_store_score_and_explain_on_both_backends(db, tmp_path, request):  # noqa: ANN001
+def test_train_store_score_and_explain_on_both_backends(db, tmp_path, request):
     """A run is stored in the database (with its model), scores every patron and gives reasons."""
     from lib.db.engine import make_engine as mk
     from lib.demo.seed import seed
@@ -109,7 +109,7 @@ def test_train_store_score_and_explain_on_both_backends(db, tmp_path, request): 
     assert "roc_auc" in str(metrics[0]) and metrics[1]
 
 
-def test_unrecorded_resolution_is_not_counted_as_unresolved(sqlite_tiny, tmp_path):  # noqa: ANN001
+def test_unrecorded_resolution_is_not_counted_as_unresolved(sqlite_tiny, tmp_path):
     """Since contract 0012 a contact may carry no resolution flag (a call log): the feature
     counts explicit «no» only. Half the window's flags are erased; the oracle counts the
     remaining zeros per patron straight from the rows."""

@@ -30,7 +30,7 @@ PAIRS = [
 
 
 @pytest.mark.parametrize(("coarse", "fine"), PAIRS)
-def test_coarse_rollups_add_up_to_the_fine_ones(db, coarse, fine):  # noqa: ANN001
+def test_coarse_rollups_add_up_to_the_fine_ones(db, coarse, fine):
     c, f = Base.metadata.tables[coarse], Base.metadata.tables[fine]
     keys = [k.name for k in c.primary_key.columns]
     measures = [col.name for col in c.columns if col.name not in [*keys, "ooad_id"]]
@@ -46,7 +46,7 @@ def test_coarse_rollups_add_up_to_the_fine_ones(db, coarse, fine):  # noqa: ANN0
         assert got[m].astype(float).to_numpy() == pytest.approx(want[m].astype(float).to_numpy())
 
 
-def test_national_histogram_equals_the_office_level_one(db):  # noqa: ANN001
+def test_national_histogram_equals_the_office_level_one(db):
     national = channels.time_histograms(db.engine, YEAR)
     tm = channels.TM
     by_office = read_frame(
@@ -61,7 +61,7 @@ def test_national_histogram_equals_the_office_level_one(db):  # noqa: ANN001
     )
 
 
-def test_recorded_table_counts_are_the_live_counts(db):  # noqa: ANN001
+def test_recorded_table_counts_are_the_live_counts(db):
     tables = ["patron", "interaction", "complaint", "collection_monthly", "model_run"]
     counts = meta.table_counts(db.engine, tables).set_index("tabla")["filas"]
     with db.engine.connect() as conn:
@@ -75,7 +75,7 @@ def test_recorded_table_counts_are_the_live_counts(db):  # noqa: ANN001
 
 
 @contextmanager
-def _planted_run(db, run_id: int, order: str = "id") -> Iterator[None]:  # noqa: ANN001
+def _planted_run(db, run_id: int, order: str = "id") -> Iterator[None]:
     """A run (not in use) ranking every patron by ``order`` (a SQL expression over patron),
     with its flags as a run scored before revision 0009 left them (no office columns);
     removed afterwards."""
@@ -109,7 +109,7 @@ def _planted_run(db, run_id: int, order: str = "id") -> Iterator[None]:  # noqa:
             conn.execute(text(f"DELETE FROM model_run WHERE id = {run_id}"))
 
 
-def test_orientation_last_contact_is_the_latest_contact(db):  # noqa: ANN001
+def test_orientation_last_contact_is_the_latest_contact(db):
     """A planted run scores every patron by id."""
     run_id = 9_999
     with _planted_run(db, run_id):
@@ -131,7 +131,7 @@ def test_orientation_last_contact_is_the_latest_contact(db):  # noqa: ANN001
                 assert pd.isna(day)
 
 
-def test_orientation_list_from_stored_office_ranks_equals_ranking_on_the_fly(db):  # noqa: ANN001
+def test_orientation_list_from_stored_office_ranks_equals_ranking_on_the_fly(db):
     """The list read from the office ranks stored at scoring (revision 0009) is the list the
     query ranks itself for a run scored before (no office columns), for every scope."""
     from lib.model.registry import office_ranks
@@ -183,7 +183,7 @@ def test_orientation_list_from_stored_office_ranks_equals_ranking_on_the_fly(db)
         assert len(on_the_fly[3]) == 4 and set(on_the_fly[3]["subdelegacion_id"]) == {busiest}
 
 
-def test_read_select_gives_the_rows_read_frame_gives(db):  # noqa: ANN001
+def test_read_select_gives_the_rows_read_frame_gives(db):
     """COPY-based reading (PostgreSQL) and plain reading agree: dates, floats, and integers
     with NULLs from an outer join."""
     from lib.db.bulk import read_select

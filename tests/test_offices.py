@@ -231,7 +231,7 @@ def test_small_counts_and_no_comparison():
 YEAR = Filters(dt.date(2025, 11, 1), dt.date(2026, 10, 1))
 
 
-def test_subdelegacion_level_matches_raw_rows(db):  # noqa: ANN001
+def test_subdelegacion_level_matches_raw_rows(db):
     units = unit_indicators(db.engine, YEAR, level="subdelegacion").set_index("unit_id")
     with db.engine.connect() as conn:
         raw = pd.read_sql(
@@ -268,7 +268,7 @@ def _demo_changes(url: str, f: Filters, level: str | None = None) -> pd.DataFram
     return office_changes(cur, prev, {})
 
 
-def test_demo_marks_the_planted_complaint_surge(sqlite_demo):  # noqa: ANN001
+def test_demo_marks_the_planted_complaint_surge(sqlite_demo):
     """Libertad Reforma (1439) got 25 extra complaints in June 2026: the default view
     (Nov 2025 - Oct 2026 vs the year before) marks it first in Jalisco, and June 2026 vs
     June 2025 marks it nationally at subdelegación level. The two weak offices (1554, 2033)
@@ -288,7 +288,7 @@ def test_demo_marks_the_planted_complaint_surge(sqlite_demo):  # noqa: ANN001
     assert not csat[csat["unit_id"].isin([1554, 2033])]["marked"].any()
 
 
-def _raw_csat(conn, f: Filters) -> pd.DataFrame:  # noqa: ANN001
+def _raw_csat(conn, f: Filters) -> pd.DataFrame:
     """Independent oracle: per subdelegación, responses and CSAT 4-5 from the raw survey rows."""
     rows = pd.read_sql(text("SELECT subdelegacion_id, month, csat FROM survey_response"), conn)
     rows["month"] = pd.to_datetime(rows["month"]).dt.date
@@ -298,7 +298,7 @@ def _raw_csat(conn, f: Filters) -> pd.DataFrame:  # noqa: ANN001
     )
 
 
-def _raw_complaints(conn, f: Filters) -> pd.Series:  # noqa: ANN001
+def _raw_complaints(conn, f: Filters) -> pd.Series:
     rows = pd.read_sql(text("SELECT subdelegacion_id, month FROM complaint"), conn)
     rows["month"] = pd.to_datetime(rows["month"]).dt.date
     rows = rows[(rows["month"] >= f.start) & (rows["month"] <= f.end)]
@@ -311,7 +311,7 @@ def _level_z_oracle(raw: pd.DataFrame, unit: int) -> tuple[float, float, float]:
     return x / n, p0, (x / n - p0) / math.sqrt(p0 * (1 - p0) / n)
 
 
-def test_level_against_raw_rows(db):  # noqa: ANN001
+def test_level_against_raw_rows(db):
     """Every subdelegación's CSAT, the national reference and the level z, against pandas
     over the raw survey rows, on both backends."""
     changes = office_changes(
@@ -329,7 +329,7 @@ def test_level_against_raw_rows(db):  # noqa: ANN001
         assert csat.loc[unit, "level_z"] == pytest.approx(z)
 
 
-def test_demo_marks_the_planted_weak_and_surge_offices(sqlite_demo):  # noqa: ANN001
+def test_demo_marks_the_planted_weak_and_surge_offices(sqlite_demo):
     """Acceptance (issue 17): on the demo institute, the default view (Nov 2025 - Oct 2026 vs
     the year before) at subdelegación level marks the two planted weak offices (1554, 2033)
     by their CSAT level below the national value, and the complaint surge office (1439) by
@@ -372,11 +372,11 @@ def test_demo_marks_the_planted_weak_and_surge_offices(sqlite_demo):  # noqa: AN
     assert "Quejas recibidas" in ranking.set_index("unit_id").loc[1439, "marked_worse"]
 
 
-def _offices_table(at):  # noqa: ANN001, ANN202
+def _offices_table(at):
     return next(d.value for d in at.dataframe if "Oficina" in d.value.columns)
 
 
-def test_resumen_offices_section_and_row_drill_down(db, monkeypatch):  # noqa: ANN001
+def test_resumen_offices_section_and_row_drill_down(db, monkeypatch):
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -422,12 +422,12 @@ def test_resumen_offices_section_and_row_drill_down(db, monkeypatch):  # noqa: A
     assert len(subs) >= 1 and first in at.caption[0].value
 
 
-def _ooad_ids(db) -> dict[str, int]:  # noqa: ANN001
+def _ooad_ids(db) -> dict[str, int]:
     with db.engine.connect() as conn:
         return {name: int(i) for i, name in conn.execute(text("SELECT id, name FROM ooad")).all()}
 
 
-def test_resumen_offices_at_subdelegacion_level_and_a_single_office(sqlite_tiny, monkeypatch):  # noqa: ANN001
+def test_resumen_offices_at_subdelegacion_level_and_a_single_office(sqlite_tiny, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("MIRADOR_DATABASE_URL", sqlite_tiny)

@@ -64,7 +64,7 @@ def test_segment_metrics_cover_every_patron_once_per_dimension() -> None:
     assert (rows["roc_auc"] > 0.8).all()  # the score separates in every segment
 
 
-def _patrons(**overrides) -> pd.DataFrame:  # noqa: ANN003
+def _patrons(**overrides) -> pd.DataFrame:
     base = {c: 0.0 for c in NUMERIC} | {c: "" for c in CATEGORICAL}
     base |= {"size_band_id": "S3", "economic_division_id": 3, "risk_class": 1, "age_years": 10}
     rows = [base | o for o in overrides.get("rows", [])]
@@ -144,7 +144,7 @@ def test_orientation_effect_refuses_too_few_treated() -> None:
         orientation_effect(units, late)
 
 
-def test_orientation_feedback_from_the_database(db) -> None:  # noqa: ANN001
+def test_orientation_feedback_from_the_database(db) -> None:
     """On each backend the page's one call reads orientations and payments and answers."""
     from lib.filters import Filters
     from lib.model.feedback import orientation_feedback
@@ -164,7 +164,7 @@ def test_orientation_feedback_from_the_database(db) -> None:  # noqa: ANN001
     assert result.estimate.ci_low < result.estimate.ci_high
 
 
-def test_demo_orientations_show_no_effect_though_the_naive_comparison_does(sqlite_demo) -> None:  # noqa: ANN001
+def test_demo_orientations_show_no_effect_though_the_naive_comparison_does(sqlite_demo) -> None:
     """The demo plants no orientation effect and orients the riskiest: the stacked DiD's
     interval covers zero while oriented patrons plainly pay worse afterwards."""
     from lib.db.engine import make_engine

@@ -151,7 +151,7 @@ def test_capacity_hours_are_volume_times_minutes():
 # ----------------------------------------------------------------------------- validation
 
 
-def _targets(**changes) -> pd.DataFrame:  # noqa: ANN003
+def _targets(**changes) -> pd.DataFrame:
     rows = [
         {
             "indicator": "Participación digital",
@@ -212,7 +212,7 @@ def test_valid_targets_are_cleaned():
         ({"indicator": "Contactos (todos los canales)"}, "el indicador ya está en la fila 1"),
     ],
 )
-def test_invalid_targets_give_spanish_messages(change, message):  # noqa: ANN001
+def test_invalid_targets_give_spanish_messages(change, message):
     with pytest.raises(DraftInvalid) as exc:
         validate_targets(_targets(**change), 2027)
     assert any(message in p for p in exc.value.problems), exc.value.problems
@@ -221,7 +221,7 @@ def test_invalid_targets_give_spanish_messages(change, message):  # noqa: ANN001
 # --------------------------------------------------------------------------------- drafts
 
 
-def _content(**targets) -> dict:  # noqa: ANN003
+def _content(**targets) -> dict:
     return dr.prepare_content(
         2027,
         "PAT 2027 prueba",
@@ -233,7 +233,7 @@ def _content(**targets) -> dict:  # noqa: ANN003
     )
 
 
-def test_drafts_save_load_version_and_conflict(clean_db):  # noqa: ANN001
+def test_drafts_save_load_version_and_conflict(clean_db):
     db = clean_db
     first = dr.create_draft(db.engine, ANA, _content())
     assert first.version == 1 and first.status == "borrador" and first.author == "ana"
@@ -286,7 +286,7 @@ def test_drafts_save_load_version_and_conflict(clean_db):  # noqa: ANN001
     assert not (saves["target"] == f"programa {first.id} v4").any()
 
 
-def test_invalid_edits_save_nothing(clean_db):  # noqa: ANN001
+def test_invalid_edits_save_nothing(clean_db):
     db = clean_db
     d = dr.create_draft(db.engine, ANA, _content())
     with pytest.raises(DraftInvalid):
@@ -318,7 +318,7 @@ def test_diff_lists_added_removed_and_changed_rows():
 
 
 @pytest.mark.parametrize("size", [None, "S3"])
-def test_channel_ooad_month_matches_raw_rows(db, size):  # noqa: ANN001
+def test_channel_ooad_month_matches_raw_rows(db, size):
     """The forecast's history (read from the coarse rollup, without procedure) against the
     raw contacts: the same contacts and handling minutes per month, channel and OOAD."""
     f = Filters(dt.date(2023, 11, 1), dt.date(2026, 10, 1), size_band_id=size)
@@ -344,7 +344,7 @@ def test_channel_ooad_month_matches_raw_rows(db, size):  # noqa: ANN001
     assert list(got["handle_minutes_sum"]) == pytest.approx(list(raw["handle_minutes_sum"]))
 
 
-def test_baseline_matches_the_overview_sums(db):  # noqa: ANN001
+def test_baseline_matches_the_overview_sums(db):
     last = dt.date(2026, 10, 1)
     f = Filters(fc.add_months(last, -23), last)
     monthly = overview.monthly_indicators(db.engine, f)
@@ -403,7 +403,7 @@ def test_campaign_plan_scales_the_measured_return():
     assert pd.isna(plan.loc["B", "expected_return"])
 
 
-def test_exported_files_open_and_hold_the_saved_numbers(clean_db):  # noqa: ANN001
+def test_exported_files_open_and_hold_the_saved_numbers(clean_db):
     db = clean_db
     d = dr.create_draft(db.engine, ANA, _content(target=45.5))
     saved = dr.load_draft(db.engine, d.id)

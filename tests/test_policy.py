@@ -129,7 +129,7 @@ def test_refusals_say_what_in_spanish() -> None:
         require(User("p", "P", "planeador"), P.TRAIN_SCORE)
 
 
-def test_demo_visitors_train_only_when_the_operator_turns_it_on(monkeypatch) -> None:  # noqa: ANN001
+def test_demo_visitors_train_only_when_the_operator_turns_it_on(monkeypatch) -> None:
     """Without accounts everyone is the demo administrator; training changes everyone's list,
     so it waits for MIRADOR_DEMO_TRAINING=1. An account's administrator is not affected."""
     from lib.access import DEMO_USER
@@ -150,7 +150,7 @@ def test_demo_visitors_train_only_when_the_operator_turns_it_on(monkeypatch) -> 
 # ---------------------------------------------------------------- scope in the queries
 
 
-def test_a_place_dropped_by_a_page_keeps_the_users_scope(db) -> None:  # noqa: ANN001
+def test_a_place_dropped_by_a_page_keeps_the_users_scope(db) -> None:
     """A subdelegación user (Tijuana, 205) asks for the OOAD-wide anomaly list, as the
     quejas page does by dropping the place: it still gets only its office. Oracle: counts
     over the raw complaint rows in pandas."""
@@ -184,7 +184,7 @@ def test_a_place_dropped_by_a_page_keeps_the_users_scope(db) -> None:  # noqa: A
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_writes_in_lib_refuse_what_the_policy_refuses(clean_db, role, monkeypatch) -> None:  # noqa: ANN001
+def test_writes_in_lib_refuse_what_the_policy_refuses(clean_db, role, monkeypatch) -> None:
     """Each write checks the policy itself, before doing anything: a refused role gets
     NotPermitted; an allowed one gets past the check (to a planted stop, or a real save)."""
     from lib.model import pipeline
@@ -196,7 +196,7 @@ def test_writes_in_lib_refuse_what_the_policy_refuses(clean_db, role, monkeypatc
     class Reached(Exception):
         pass
 
-    def planted(*_a, **_k):  # noqa: ANN002, ANN003, ANN202
+    def planted(*_a, **_k):
         raise Reached
 
     monkeypatch.setattr(pipeline, "features_as_of", planted)
@@ -232,7 +232,7 @@ def _draft_content() -> dict:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def policy_url(request, sqlite_tiny, tmp_path_factory) -> str:  # noqa: ANN001
+def policy_url(request, sqlite_tiny, tmp_path_factory) -> str:
     """The tiny institute with a trained model and one account per role, on each backend."""
     from lib.model.pipeline import train_store_and_score
 
@@ -254,7 +254,7 @@ def policy_url(request, sqlite_tiny, tmp_path_factory) -> str:  # noqa: ANN001
     return url
 
 
-def _signed_in(monkeypatch, url: str, username: str, page: str = "Home.py", **params) -> AppTest:  # noqa: ANN001, ANN003
+def _signed_in(monkeypatch, url: str, username: str, page: str = "Home.py", **params) -> AppTest:
     return signed_in(monkeypatch, url, username, PASSWORD, page, **params)
 
 
@@ -262,7 +262,7 @@ def _refused(at: AppTest) -> bool:
     return any("no tiene acceso" in e.value for e in at.error)
 
 
-def _observed(monkeypatch, url: str, username: str) -> set[Permission]:  # noqa: ANN001
+def _observed(monkeypatch, url: str, username: str) -> set[Permission]:
     """What the app lets this account do, read off the rendered pages."""
     seen: set[Permission] = set()
     at = _signed_in(monkeypatch, url, username)
@@ -312,7 +312,7 @@ NOT_IN_UI = {P.DRAFT_SUBMIT, P.DRAFT_APPROVE}
 
 
 @pytest.mark.parametrize("username", list(ACCOUNTS))
-def test_each_role_can_do_exactly_what_the_policy_says(policy_url, username, monkeypatch) -> None:  # noqa: ANN001
+def test_each_role_can_do_exactly_what_the_policy_says(policy_url, username, monkeypatch) -> None:
     role = ACCOUNTS[username]["role"]
     expected = EXPECTED[role] - NOT_IN_UI
     assert _observed(monkeypatch, policy_url, username) == expected
@@ -324,7 +324,7 @@ def test_each_role_can_do_exactly_what_the_policy_says(policy_url, username, mon
     assert set(mine["target"]) == {p.value for p in refused_pages}
 
 
-def test_a_forged_tab_does_not_show_a_planner_the_patron_list(policy_url, monkeypatch) -> None:  # noqa: ANN001
+def test_a_forged_tab_does_not_show_a_planner_the_patron_list(policy_url, monkeypatch) -> None:
     at = _signed_in(monkeypatch, policy_url, "planeador", vista="Lista")
     at.switch_page("pages/6_orientacion.py").run()
     assert not at.exception
@@ -332,7 +332,7 @@ def test_a_forged_tab_does_not_show_a_planner_the_patron_list(policy_url, monkey
     assert any("agregados" in i.value for i in at.info)
 
 
-def test_unusual_complaints_stay_inside_the_office_scope(policy_url, monkeypatch) -> None:  # noqa: ANN001
+def test_unusual_complaints_stay_inside_the_office_scope(policy_url, monkeypatch) -> None:
     """Quejas › Lo inusual: the administrator and Jalisco see Jalisco's planted surge; the
     Tijuana office, even with a link forged to Libertad Reforma, sees only its own office."""
 
@@ -350,7 +350,7 @@ def test_unusual_complaints_stay_inside_the_office_scope(policy_url, monkeypatch
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_import_refuses_roles_the_policy_refuses(own_tiny, role) -> None:  # noqa: ANN001
+def test_import_refuses_roles_the_policy_refuses(own_tiny, role) -> None:
     """import_file checks the policy before it reads, locks or records anything: a refused
     role leaves no import_load row and no table change (hand count of the rows)."""
     from sqlalchemy import func, select

@@ -151,7 +151,7 @@ def public_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 FEB_1999 = Filters(dt.date(1999, 2, 1), dt.date(1999, 2, 1))
 
 
-def test_call_log_loads_every_row_with_its_day(public_db):  # noqa: ANN001
+def test_call_log_loads_every_row_with_its_day(public_db):
     url, engine = public_db
     raw = call_figures()
     with engine.connect() as conn:
@@ -168,7 +168,7 @@ def test_call_log_loads_every_row_with_its_day(public_db):  # noqa: ANN001
     assert anonymous == sum(1 for r in raw_calls() if r["customer_id"] == "0")
 
 
-def test_queue_figures_equal_the_raw_rows(public_db):  # noqa: ANN001
+def test_queue_figures_equal_the_raw_rows(public_db):
     url, engine = public_db
     raw = call_figures()
     table = queue.queue_table(cq.queue_waits(engine, FEB_1999), 20)
@@ -191,7 +191,7 @@ def test_queue_figures_equal_the_raw_rows(public_db):  # noqa: ANN001
     assert served.mean() == pytest.approx(r["asa"], rel=1e-12)
 
 
-def test_canales_page_shows_the_raw_figures(public_db, monkeypatch):  # noqa: ANN001
+def test_canales_page_shows_the_raw_figures(public_db, monkeypatch):
     url, _engine = public_db
     raw = call_figures()
     monkeypatch.setenv("MIRADOR_DATABASE_URL", url)
@@ -216,7 +216,7 @@ def test_canales_page_shows_the_raw_figures(public_db, monkeypatch):  # noqa: AN
     assert values["Nivel de servicio (60 s)"] == f"{100 * within / raw['queued']:.1f}%"
 
 
-def test_cfpb_complaints_through_the_import_page(public_db, monkeypatch, tmp_path):  # noqa: ANN001
+def test_cfpb_complaints_through_the_import_page(public_db, monkeypatch, tmp_path):
     url, engine = public_db
     assert import_file(engine, "channel", CFPB_CHANNELS.encode(), file_name="c.csv").ok
     cats = "clave;nombre\n" + "".join(f"{200 + i};{p}\n" for i, p in enumerate(PRODUCTS))

@@ -17,7 +17,7 @@ from lib.queries.meta import DatabaseEmpty, SchemaMissing, dataset_meta
 YEAR = Filters(start=dt.date(2025, 11, 1), end=dt.date(2026, 10, 1))
 
 
-def _scalar(db, sql: str, **params):  # noqa: ANN001, ANN202
+def _scalar(db, sql: str, **params):
     with db.engine.connect() as conn:
         return conn.execute(text(sql), params).scalar_one()
 
@@ -30,14 +30,14 @@ def test_month_arithmetic():
         Filters(start=dt.date(2026, 2, 1), end=dt.date(2026, 1, 1))
 
 
-def test_dataset_meta(db):  # noqa: ANN001
+def test_dataset_meta(db):
     meta = dataset_meta(db.engine)
     assert meta.is_demo
     assert meta.data_as_of == dt.date(2026, 10, 31)
     assert len(meta.months) == 36 and meta.months[-1] == dt.date(2026, 10, 1)
 
 
-def test_contacts_match_raw_rows(db):  # noqa: ANN001
+def test_contacts_match_raw_rows(db):
     monthly = overview.monthly_indicators(db.engine, YEAR)
     raw = _scalar(
         db,
@@ -49,7 +49,7 @@ def test_contacts_match_raw_rows(db):  # noqa: ANN001
     assert monthly["contacts"].sum() == raw
 
 
-def test_filters_apply_like_raw_sql(db):  # noqa: ANN001
+def test_filters_apply_like_raw_sql(db):
     f = Filters(
         start=YEAR.start, end=YEAR.end, ooad_id=14, channel_id="ventanilla", size_band_id="S3"
     )
@@ -78,7 +78,7 @@ def test_filters_apply_like_raw_sql(db):  # noqa: ANN001
     assert got["paid_on_time"].sum() == pytest.approx(paid)
 
 
-def test_subdelegacion_filter_and_complaints(db):  # noqa: ANN001
+def test_subdelegacion_filter_and_complaints(db):
     f = Filters(
         start=dt.date(2026, 6, 1), end=dt.date(2026, 6, 1), ooad_id=14, subdelegacion_id=1439
     )
@@ -89,7 +89,7 @@ def test_subdelegacion_filter_and_complaints(db):  # noqa: ANN001
     assert got["complaints"].sum() == raw >= 20
 
 
-def test_unit_indicators_add_up_to_the_total(db):  # noqa: ANN001
+def test_unit_indicators_add_up_to_the_total(db):
     units = overview.unit_indicators(db.engine, YEAR)
     total = overview.monthly_indicators(db.engine, YEAR)
     assert set(units["unit_id"]) <= set(catalogs.ooads(db.engine)["id"])
@@ -99,7 +99,7 @@ def test_unit_indicators_add_up_to_the_total(db):  # noqa: ANN001
     assert set(by_sub["unit_id"]) <= {1412, 1415, 1422, 1438, 1439, 1440, 1450}
 
 
-def test_channel_month_contacts(db):  # noqa: ANN001
+def test_channel_month_contacts(db):
     by_channel = overview.channel_month_contacts(db.engine, YEAR)
     assert (
         by_channel["contacts"].sum()
@@ -108,7 +108,7 @@ def test_channel_month_contacts(db):  # noqa: ANN001
     assert set(by_channel.loc[by_channel["is_digital"], "channel_id"]) == {"en_linea", "buzon"}
 
 
-def test_catalogs(db):  # noqa: ANN001
+def test_catalogs(db):
     assert len(catalogs.ooads(db.engine)) == 35
     subs = catalogs.subdelegaciones(db.engine)
     assert len(subs) == 133
@@ -116,7 +116,7 @@ def test_catalogs(db):  # noqa: ANN001
     assert list(catalogs.size_bands(db.engine)["id"]) == [f"S{i}" for i in range(1, 8)]
 
 
-def test_empty_and_schemaless_databases_are_told_apart(db, tmp_path, request):  # noqa: ANN001
+def test_empty_and_schemaless_databases_are_told_apart(db, tmp_path, request):
     if db.name == "sqlite":
         url = f"sqlite:///{tmp_path / 'blank.db'}"
     else:
@@ -130,7 +130,7 @@ def test_empty_and_schemaless_databases_are_told_apart(db, tmp_path, request):  
     engine.dispose()
 
 
-def test_rollups_equal_a_fresh_refresh(db):  # noqa: ANN001
+def test_rollups_equal_a_fresh_refresh(db):
     """Refreshing again changes no rollup totals (refresh is a pure function of the facts)."""
     from lib.db.rollups import refresh_rollups
 

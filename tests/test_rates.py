@@ -25,7 +25,7 @@ LIBERTAD_REFORMA = 1439
 COLUMN = {"kind": "kind_id", "channel": "channel_id", "subdelegacion": "subdelegacion_id"}
 
 
-def _raw(db, sql: str) -> pd.DataFrame:  # noqa: ANN001
+def _raw(db, sql: str) -> pd.DataFrame:
     with db.engine.connect() as conn:
         out = pd.read_sql(text(sql), conn, params={"a": YEAR.start, "b": YEAR.end})
     if "month" in out:
@@ -33,7 +33,7 @@ def _raw(db, sql: str) -> pd.DataFrame:  # noqa: ANN001
     return out
 
 
-def _raw_complaints(db, by: list[str]) -> pd.Series:  # noqa: ANN001
+def _raw_complaints(db, by: list[str]) -> pd.Series:
     cols = ", ".join(by)
     return _raw(
         db,
@@ -42,7 +42,7 @@ def _raw_complaints(db, by: list[str]) -> pd.Series:  # noqa: ANN001
     ).set_index(by)["n"]
 
 
-def _raw_contacts(db, by: list[str]) -> pd.Series:  # noqa: ANN001
+def _raw_contacts(db, by: list[str]) -> pd.Series:
     cols = ", ".join(by)
     return _raw(
         db,
@@ -94,7 +94,7 @@ def test_rate_is_unknown_without_exposure():
 # --- each rate against raw rows, both backends ------------------------------------------------
 
 
-def test_the_planted_zero_months_are_there(db):  # noqa: ANN001
+def test_the_planted_zero_months_are_there(db):
     """The cases below are only tests if the data has them."""
     months = _raw_complaints(db, ["subdelegacion_id", "month"]).loc[LIBERTAD_REFORMA]
     assert len(months) == 1 and len(_raw_contacts(db, ["subdelegacion_id", "month"])[1439]) == 12
@@ -104,7 +104,7 @@ def test_the_planted_zero_months_are_there(db):  # noqa: ANN001
 
 
 @pytest.mark.parametrize("breakdown", ["kind", "channel", "subdelegacion"])
-def test_period_rates_per_10k_match_raw_rows(db, breakdown):  # noqa: ANN001
+def test_period_rates_per_10k_match_raw_rows(db, breakdown):
     col = COLUMN[breakdown]
     totals = an.volume_totals(an.volume_series(q.volumes(db.engine, YEAR, breakdown)))
     totals = totals.set_index("key")
@@ -128,7 +128,7 @@ def test_period_rates_per_10k_match_raw_rows(db, breakdown):  # noqa: ANN001
         assert lr["rate"] == pytest.approx(1e4 * 25 / lr["contacts"])
 
 
-def test_monthly_rates_per_10k_by_kind_and_office_match_raw_rows(db):  # noqa: ANN001
+def test_monthly_rates_per_10k_by_kind_and_office_match_raw_rows(db):
     by_month = _raw_contacts(db, ["month"])
     s = an.volume_series(q.volumes(db.engine, YEAR, "kind"))
     assert len(s) == len(MONTHS) * s["key"].nunique()
@@ -145,13 +145,13 @@ def test_monthly_rates_per_10k_by_kind_and_office_match_raw_rows(db):  # noqa: A
     assert (lr["rate"] == 0).sum() == 11
 
 
-def test_the_page_header_rate_uses_every_month(db):  # noqa: ANN001
+def test_the_page_header_rate_uses_every_month(db):
     received, contacts = an.overall(q.volumes(db.engine, YEAR, "kind"))
     assert received == int(_raw_complaints(db, ["month"]).sum())
     assert contacts == int(_raw_contacts(db, ["month"]).sum())
 
 
-def test_a_filtered_office_and_channel_keep_their_zero_months(db):  # noqa: ANN001
+def test_a_filtered_office_and_channel_keep_their_zero_months(db):
     """One office, one channel: a single group, mostly without complaints."""
     from dataclasses import replace
 
@@ -175,7 +175,7 @@ def test_a_filtered_office_and_channel_keep_their_zero_months(db):  # noqa: ANN0
 # --- the Quejas page -----------------------------------------------------------------------
 
 
-def test_complaints_page_rates_count_every_month(sqlite_tiny, monkeypatch):  # noqa: ANN001
+def test_complaints_page_rates_count_every_month(sqlite_tiny, monkeypatch):
     """Libertad Reforma's 25 complaints over all its contacts of the year (not the contacts of
     its one month with complaints), in the header and in the table by kind, whose rows all
     carry the same contacts."""

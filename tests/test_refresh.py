@@ -21,7 +21,7 @@ from lib.queries.common import read_frame
 TABLES = [t for t, _ in rollups.ROLLUPS]
 
 
-def _rows(engine) -> dict[str, pd.DataFrame]:  # noqa: ANN001
+def _rows(engine) -> dict[str, pd.DataFrame]:
     out = {}
     for t in TABLES:
         keys = [t.c[c.name] for c in t.primary_key.columns]
@@ -29,7 +29,7 @@ def _rows(engine) -> dict[str, pd.DataFrame]:  # noqa: ANN001
     return out
 
 
-def _schema(engine) -> tuple[list, list]:  # noqa: ANN001
+def _schema(engine) -> tuple[list, list]:
     names = [t.name for t in TABLES]
     with engine.connect() as conn:
         indexes = conn.execute(
@@ -49,7 +49,7 @@ def _schema(engine) -> tuple[list, list]:  # noqa: ANN001
     return indexes, constraints
 
 
-def _grants(engine, role: str) -> list:  # noqa: ANN001
+def _grants(engine, role: str) -> list:
     with engine.connect() as conn:
         return conn.execute(
             text(
@@ -60,7 +60,7 @@ def _grants(engine, role: str) -> list:  # noqa: ANN001
         ).all()
 
 
-def _comments(engine) -> list:  # noqa: ANN001
+def _comments(engine) -> list:
     with engine.connect() as conn:
         return conn.execute(
             text(
@@ -71,7 +71,7 @@ def _comments(engine) -> list:  # noqa: ANN001
 
 
 @pytest.fixture
-def pg_fresh(pg_database_factory):  # noqa: ANN001, ANN201
+def pg_fresh(pg_database_factory):
     """A tiny institute of its own (these tests drop and create tables and roles)."""
     engine = make_engine(pg_database_factory())
     seed(engine, "tiny", 11)
@@ -84,7 +84,7 @@ def pg_fresh(pg_database_factory):  # noqa: ANN001, ANN201
     engine.dispose()
 
 
-def test_swap_keeps_schema_and_grants_and_equals_in_place(pg_fresh, monkeypatch):  # noqa: ANN001
+def test_swap_keeps_schema_and_grants_and_equals_in_place(pg_fresh, monkeypatch):
     engine, role = pg_fresh
     with engine.begin() as conn:
         conn.execute(text(f"CREATE ROLE {role} NOLOGIN"))
@@ -123,7 +123,7 @@ def test_swap_keeps_schema_and_grants_and_equals_in_place(pg_fresh, monkeypatch)
     assert leftovers == []
 
 
-def test_a_role_that_cannot_drop_tables_refreshes_in_place(pg_fresh):  # noqa: ANN001
+def test_a_role_that_cannot_drop_tables_refreshes_in_place(pg_fresh):
     engine, role = pg_fresh
     with engine.begin() as conn:
         conn.execute(text(f"CREATE ROLE {role} NOLOGIN"))
@@ -142,7 +142,7 @@ def test_a_role_that_cannot_drop_tables_refreshes_in_place(pg_fresh):  # noqa: A
         pd.testing.assert_frame_equal(after[name], before[name], check_dtype=False)
 
 
-def test_histograms_equal_binning_the_contacts(db):  # noqa: ANN001
+def test_histograms_equal_binning_the_contacts(db):
     """Planted truth: bin every handled contact's recorded wait and handle minutes with numpy
     and count. Abandoned contacts live in the queue rollup only; a time without its seconds
     was never recorded; an anonymous contact counts under the placeholder band."""
@@ -186,7 +186,7 @@ def test_histograms_equal_binning_the_contacts(db):  # noqa: ANN001
     assert merged["contacts_want"].sum() == sum(len(f) for f in frames)
 
 
-def test_a_view_on_a_rollup_keeps_the_refresh_in_place(pg_fresh):  # noqa: ANN001
+def test_a_view_on_a_rollup_keeps_the_refresh_in_place(pg_fresh):
     """An analyst's view on a rollup would block the drop: the refresh replaces rows instead,
     and the view keeps working with the new rows."""
     engine, _ = pg_fresh
@@ -210,7 +210,7 @@ def test_a_view_on_a_rollup_keeps_the_refresh_in_place(pg_fresh):  # noqa: ANN00
     assert total == contacts
 
 
-def test_an_import_refreshes_its_months_only_and_equals_a_full_refresh(  # noqa: ANN001
+def test_an_import_refreshes_its_months_only_and_equals_a_full_refresh(
     own_tiny, tmp_path, monkeypatch
 ):
     """Contacts of the last two months changed and added through the importer: the partial
@@ -241,7 +241,7 @@ def test_an_import_refreshes_its_months_only_and_equals_a_full_refresh(  # noqa:
     seen = []
     partial = refresh.refresh_rollups
 
-    def spy(conn, progress=None, since=None):  # noqa: ANN001, ANN202
+    def spy(conn, progress=None, since=None):
         seen.append(since)
         return partial(conn, progress, since=since)
 
@@ -258,7 +258,7 @@ def test_an_import_refreshes_its_months_only_and_equals_a_full_refresh(  # noqa:
         pd.testing.assert_frame_equal(after_import[name], full[name], check_dtype=False)
 
 
-def test_an_import_recomputes_campaign_results_only_when_it_can_change_them(  # noqa: ANN001
+def test_an_import_recomputes_campaign_results_only_when_it_can_change_them(
     own_tiny, tmp_path, monkeypatch
 ):
     """Contacts feed no campaign analysis: their import leaves the stored results as they are
@@ -274,7 +274,7 @@ def test_an_import_recomputes_campaign_results_only_when_it_can_change_them(  # 
     calls = []
     recompute = refresh.refresh_campaign_results
 
-    def spy(conn, progress=None):  # noqa: ANN001, ANN202
+    def spy(conn, progress=None):
         calls.append(1)
         return recompute(conn, progress)
 

@@ -13,13 +13,13 @@ from lib.db.migrate import current_revision, head_revision, upgrade_schema
 from lib.db.schema import Base, DatasetInfo
 
 
-def _fresh_engine(backend: str, tmp_path, request):  # noqa: ANN001
+def _fresh_engine(backend: str, tmp_path, request):
     if backend == "sqlite":
         return make_engine(f"sqlite:///{tmp_path / 'schema.db'}")
     return make_engine(request.getfixturevalue("pg_database_factory")())
 
 
-def test_upgrade_creates_every_table_and_is_idempotent(db, tmp_path, request):  # noqa: ANN001
+def test_upgrade_creates_every_table_and_is_idempotent(db, tmp_path, request):
     engine = _fresh_engine(db.name, tmp_path, request)
     upgrade_schema(engine)
     with engine.begin() as conn:
@@ -33,7 +33,7 @@ def test_upgrade_creates_every_table_and_is_idempotent(db, tmp_path, request):  
     engine.dispose()
 
 
-def test_migrations_match_the_models(db, tmp_path, request):  # noqa: ANN001
+def test_migrations_match_the_models(db, tmp_path, request):
     engine = _fresh_engine(db.name, tmp_path, request)
     upgrade_schema(engine)
     with engine.connect() as conn:
@@ -42,7 +42,7 @@ def test_migrations_match_the_models(db, tmp_path, request):  # noqa: ANN001
     assert diff == [], f"models changed without a migration: {diff}"
 
 
-def test_upgrading_an_older_schema_keeps_its_rows(db, tmp_path, request):  # noqa: ANN001
+def test_upgrading_an_older_schema_keeps_its_rows(db, tmp_path, request):
     """Revision 0001 with data in it, then upgrade to head: nothing is lost."""
     from alembic import command
 
@@ -104,7 +104,7 @@ def test_upgrading_an_older_schema_keeps_its_rows(db, tmp_path, request):  # noq
     engine.dispose()
 
 
-def test_migration_0008_adds_an_empty_campaign_result_to_a_0007_database(db, tmp_path, request):  # noqa: ANN001
+def test_migration_0008_adds_an_empty_campaign_result_to_a_0007_database(db, tmp_path, request):
     """A database at 0007 with a campaign: the upgrade keeps it and adds campaign_result,
     empty (the page computes live until the next refresh), whose JSON column takes a stored
     result on both backends."""
@@ -154,7 +154,7 @@ def test_migration_0008_adds_an_empty_campaign_result_to_a_0007_database(db, tmp
     engine.dispose()
 
 
-def test_migration_0012_keeps_contacts_and_backfills_seconds(db, tmp_path, request):  # noqa: ANN001
+def test_migration_0012_keeps_contacts_and_backfills_seconds(db, tmp_path, request):
     """A database at 0011 holding contacts (one with a wait, one online with none) and their
     rollup: the upgrade keeps every row, backfills the seconds from the minutes, marks them
     attended contacts of a patron, and then takes an anonymous abandoned call."""

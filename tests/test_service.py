@@ -80,7 +80,7 @@ def test_p_chart_limits_per_phase_after_a_shift():
     assert not d["in_run"].any()
 
 
-def _red_markers(fig) -> int:  # noqa: ANN001
+def _red_markers(fig) -> int:
     from lib.charts.service import BAD
 
     points = next(t for t in fig.data if t.name == "Satisfechos (%)")
@@ -227,12 +227,12 @@ def test_before_after_and_gap():
 # ---------------------------------------------------------- queries, on both backends
 
 
-def _raw(db, sql: str, **params) -> pd.DataFrame:  # noqa: ANN001
+def _raw(db, sql: str, **params) -> pd.DataFrame:
     with db.engine.connect() as conn:
         return pd.read_sql(text(sql), conn, params=params)
 
 
-def test_scores_by_equal_raw_sums(db):  # noqa: ANN001
+def test_scores_by_equal_raw_sums(db):
     for dim, col in (("channel", "channel_id"), ("subdelegacion", "subdelegacion_id")):
         got = q.scores_by(db.engine, YEAR, dim).set_index("key")
         raw = _raw(
@@ -254,7 +254,7 @@ def test_scores_by_equal_raw_sums(db):  # noqa: ANN001
         q.scores_by(db.engine, YEAR, "color")
 
 
-def test_before_after_counts_raw_days(db):  # noqa: ANN001
+def test_before_after_counts_raw_days(db):
     cut = dt.date(2026, 4, 1)
     got = q.before_after(db.engine, ALL, cut, 60)
     raw = _raw(
@@ -271,7 +271,7 @@ def test_before_after_counts_raw_days(db):  # noqa: ANN001
     assert len(merged) == len(raw) and (merged["responses"] == merged["n"]).all()
 
 
-def test_driver_moments_and_comments(db):  # noqa: ANN001
+def test_driver_moments_and_comments(db):
     m = q.driver_moments(db.engine, Filters(YEAR.start, YEAR.end, ooad_id=14)).iloc[0]
     raw = _raw(
         db,
@@ -292,20 +292,20 @@ def test_driver_moments_and_comments(db):  # noqa: ANN001
 
 
 @pytest.fixture(scope="module")
-def demo(sqlite_demo):  # noqa: ANN001
+def demo(sqlite_demo):
     engine = make_engine(sqlite_demo)
     yield engine
     engine.dispose()
 
 
-def test_funnel_marks_the_planted_weak_offices_and_no_other(demo):  # noqa: ANN001
+def test_funnel_marks_the_planted_weak_offices_and_no_other(demo):
     fun = ev.funnel(q.scores_by(demo, YEAR, "subdelegacion"))
     out = set(fun.loc[fun["status"] == "bajo 99.8 %", "key"])
     assert out == {1554, 2033}
     assert set(fun.loc[fun["status"] == "sobre 99.8 %", "key"]) == set()
 
 
-def test_planted_drop_found_at_the_planted_channel_and_date(demo):  # noqa: ANN001
+def test_planted_drop_found_at_the_planted_channel_and_date(demo):
     monthly = q.monthly_by_channel(demo, ALL)
     found = {}
     for ch, g in monthly.groupby("channel_id"):
@@ -332,7 +332,7 @@ def test_planted_drop_found_at_the_planted_channel_and_date(demo):  # noqa: ANN0
     assert phased["signal"].sum() < pc["signal"].sum() / 2
 
 
-def test_drivers_recover_the_planted_weights(demo):  # noqa: ANN001
+def test_drivers_recover_the_planted_weights(demo):
     t, _ = ev.drivers(q.driver_moments(demo, YEAR).iloc[0])
     got = t.set_index("driver")["coefficient"]
     planted = {"courtesy": 0.10, "clarity": 0.20, "timeliness": 0.25, "solution": 0.45}

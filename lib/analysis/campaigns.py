@@ -237,7 +237,7 @@ def diff_in_diff(
 
 def event_study(
     panel: pd.DataFrame, outcome: str, unit: str, period: str, treated: str, event_period
-) -> pd.DataFrame:  # noqa: ANN001
+) -> pd.DataFrame:
     """Effect of being treated at each period relative to ``event_period`` (relative period
     -1 is the reference, effect 0 by construction), with 95 % intervals clustered by unit.
 

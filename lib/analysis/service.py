@@ -300,7 +300,7 @@ def drivers(moments: pd.Series) -> tuple[pd.DataFrame, float]:
     return table, r2
 
 
-def gap_to_target(value: float | None, target: float | None, higher_is_better: bool = True):  # noqa: ANN201
+def gap_to_target(value: float | None, target: float | None, higher_is_better: bool = True):
     """Signed gap (positive = target met or beaten); None when either side is missing."""
     if value is None or target is None or (isinstance(value, float) and math.isnan(value)):
         return None

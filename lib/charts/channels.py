@@ -72,7 +72,7 @@ def time_percentiles_figure(table: pd.DataFrame) -> go.Figure:
 
 def digital_share_bars(
     df: pd.DataFrame, id_col: str, label_col: str, title: str, highlight=None
-) -> go.Figure:  # noqa: ANN001
+) -> go.Figure:
     """Horizontal bars of the digital share, one per segment or office; the id travels in
     ``customdata`` so a click can drill down."""
     d = df.sort_values("digital_share")

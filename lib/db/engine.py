@@ -70,7 +70,7 @@ def write_url(read: DatabaseTarget) -> str:
         import streamlit as st
 
         return str(st.secrets["connections"]["sql"]["write_url"])
-    except Exception:  # noqa: BLE001
+    except Exception:
         return read.url
 
 
@@ -99,7 +99,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(parsed, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+        def _sqlite_pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")

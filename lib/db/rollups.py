@@ -79,7 +79,7 @@ COUNTED = [
 ]
 
 
-def _count_true(cond) -> object:  # noqa: ANN001
+def _count_true(cond) -> object:
     return func.sum(case((cond, 1), else_=0))
 
 
@@ -113,7 +113,7 @@ TIME_BIN_EDGES = (
 )
 
 
-def _time_bin(col):  # noqa: ANN001, ANN202
+def _time_bin(col):
     edges = TIME_BIN_EDGES
     steps = [(col <= 0, 0)] + [(col < edges[i + 1], i) for i in range(1, len(edges) - 2)]
     return case(*steps, else_=len(edges) - 2)
@@ -125,24 +125,24 @@ NO_BAND = "--"
 NO_DIVISION = -1
 
 
-def _band():  # noqa: ANN202
+def _band():
     # inline literal: the same text in SELECT and GROUP BY (PostgreSQL compares the two)
     return func.coalesce(P.c.size_band_id, literal_column(f"'{NO_BAND}'"))
 
 
-def _handled():  # noqa: ANN202
+def _handled():
     """Contacts the contact rollups count: every one except those abandoned in the queue,
     which never reached anyone and live in the queue rollup only (agg_queue_wait_month), so
     volumes, resolution, handling time and cost stay those of handled contacts."""
     return IT.c.outcome != Outcome.ABANDONADO.value
 
 
-def _since(col, lo: dt.date | None) -> list:  # noqa: ANN001
+def _since(col, lo: dt.date | None) -> list:
     """The condition a partial refresh adds (rows from ``lo`` on), or none for a full one."""
     return [] if lo is None else [col >= lo]
 
 
-def _interaction_month(lo: dt.date | None = None):  # noqa: ANN202
+def _interaction_month(lo: dt.date | None = None):
     # A contact is "repeated" when the same patron comes back for the same procedure within
     # 30 days, through any channel. Anonymous contacts cannot be followed: never repeated.
     next_day = func.lead(IT.c.day).over(
@@ -195,7 +195,7 @@ def _interaction_month(lo: dt.date | None = None):  # noqa: ANN202
     )
 
 
-def _interaction_day(lo: dt.date | None = None):  # noqa: ANN202
+def _interaction_day(lo: dt.date | None = None):
     cols = [IT.c.day, IT.c.subdelegacion_id, IT.c.channel_id]
     return (
         select(
@@ -212,7 +212,7 @@ def _interaction_day(lo: dt.date | None = None):  # noqa: ANN202
     )
 
 
-def _survey_month(lo: dt.date | None = None):  # noqa: ANN202
+def _survey_month(lo: dt.date | None = None):
     cols = [SR.c.month, SR.c.subdelegacion_id, SR.c.channel_id, SR.c.procedure_id]
     return (
         select(
@@ -242,7 +242,7 @@ def _survey_month(lo: dt.date | None = None):  # noqa: ANN202
     )
 
 
-def complaint_closed(c=None):  # noqa: ANN001, ANN201
+def complaint_closed(c=None):
     """A complaint is closed when it has a closing date or its status says cerrada (an export
     may close a case without its date: closed, with unknown timeliness, never open)."""
     c = C.c if c is None else c
@@ -273,7 +273,7 @@ def _complaint_month(as_of: dt.date):
     )
 
 
-def _collection_month(lo: dt.date | None = None):  # noqa: ANN202
+def _collection_month(lo: dt.date | None = None):
     cols = [CM.c.month, CM.c.subdelegacion_id, P.c.size_band_id, P.c.economic_division_id]
     return (
         select(
@@ -292,7 +292,7 @@ def _collection_month(lo: dt.date | None = None):  # noqa: ANN202
     )
 
 
-def _channel_segment_month(lo: dt.date | None = None):  # noqa: ANN202
+def _channel_segment_month(lo: dt.date | None = None):
     cols = [IT.c.month, IT.c.subdelegacion_id, IT.c.channel_id]
     division = func.coalesce(P.c.economic_division_id, literal_column(str(NO_DIVISION)))
     return (
@@ -312,7 +312,7 @@ def _channel_segment_month(lo: dt.date | None = None):  # noqa: ANN202
     )
 
 
-def _time_histograms(lo: dt.date | None = None):  # noqa: ANN202
+def _time_histograms(lo: dt.date | None = None):
     # Both measures in one pass over the contacts: each contact is read and joined once and
     # counted twice, once per measure (a two-row cross join), instead of two full scans.
     measures = union_all(
@@ -346,7 +346,7 @@ def _time_histograms(lo: dt.date | None = None):  # noqa: ANN202
     )
 
 
-def wait_bin(seconds):  # noqa: ANN001, ANN201
+def wait_bin(seconds):
     """SQL twin of lib.contact.wait_bin_seconds: exact seconds, then minute bins, then a cap.
 
     Whole seconds as floor(s + 0.5), halves up, on every backend: round() rounds halves away
@@ -360,7 +360,7 @@ def wait_bin(seconds):  # noqa: ANN001, ANN201
     ).cast(Integer)
 
 
-def _queue_waits(lo: dt.date | None = None):  # noqa: ANN202
+def _queue_waits(lo: dt.date | None = None):
     """Queued contacts (a wait recorded, zero included) by wait second; see lib/contact.py."""
     b = wait_bin(IT.c.wait_seconds)
     answered = IT.c.outcome.in_(ANSWERED)
@@ -384,7 +384,7 @@ def _queue_waits(lo: dt.date | None = None):  # noqa: ANN202
     )
 
 
-def _survey_day(lo: dt.date | None = None):  # noqa: ANN202
+def _survey_day(lo: dt.date | None = None):
     cols = [SR.c.subdelegacion_id, SR.c.channel_id]
     return (
         select(
@@ -410,7 +410,7 @@ def _survey_day(lo: dt.date | None = None):  # noqa: ANN202
     )
 
 
-def coarse(fine, coarse_table, lo: dt.date | None = None):  # noqa: ANN001, ANN201
+def coarse(fine, coarse_table, lo: dt.date | None = None):
     """``coarse_table``'s rows summed from ``fine``: every key column the coarse table has,
     every other column summed (the dropped dimension, e.g. procedure, is added up)."""
     keys = [c.name for c in coarse_table.primary_key.columns]
@@ -434,21 +434,21 @@ class _Build:
     since: dt.date | None = None  # a partial refresh: only months (days) from this one on
 
 
-def _interaction_unit_month(b: _Build):  # noqa: ANN202
+def _interaction_unit_month(b: _Build):
     return coarse(
         b.fresh(AggInteractionMonth.__table__), AggInteractionUnitMonth.__table__, b.since
     )
 
 
-def _survey_unit_month(b: _Build):  # noqa: ANN202
+def _survey_unit_month(b: _Build):
     return coarse(b.fresh(AggSurveyMonth.__table__), AggSurveyUnitMonth.__table__, b.since)
 
 
-def _collection_unit_month(b: _Build):  # noqa: ANN202
+def _collection_unit_month(b: _Build):
     return coarse(b.fresh(AggCollectionMonth.__table__), AggCollectionUnitMonth.__table__, b.since)
 
 
-def _time_national_month(b: _Build):  # noqa: ANN202
+def _time_national_month(b: _Build):
     return coarse(
         b.fresh(AggInteractionTimeMonth.__table__),
         AggInteractionTimeNationalMonth.__table__,
@@ -456,7 +456,7 @@ def _time_national_month(b: _Build):  # noqa: ANN202
     )
 
 
-def _queue_national_month(b: _Build):  # noqa: ANN202
+def _queue_national_month(b: _Build):
     return coarse(
         b.fresh(AggQueueWaitMonth.__table__), AggQueueWaitNationalMonth.__table__, b.since
     )

@@ -79,7 +79,7 @@ class TableLock:
             try:
                 self.conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_advisory_key(self.table)})")
                 self.conn.commit()
-            except Exception:  # noqa: BLE001 (a dead session has released it already)
+            except Exception:
                 with contextlib.suppress(Exception):
                     self.conn.invalidate()
         if self.fd is not None:

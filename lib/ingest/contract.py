@@ -77,7 +77,7 @@ def normalise_header(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
 
 
-def _c(name: str, kind: str, label: str, *aliases: str, **kw) -> Col:  # noqa: ANN003
+def _c(name: str, kind: str, label: str, *aliases: str, **kw) -> Col:
     return Col(name, kind, label, aliases=aliases, **kw)
 
 

@@ -15,7 +15,7 @@ from lib.db.schema import Base
 from lib.ingest.contract import SPECS
 
 
-def export_query(table: str, limit: int | None = None):  # noqa: ANN201
+def export_query(table: str, limit: int | None = None):
     spec = SPECS[table]
     t = Base.metadata.tables[table]
     cols = []

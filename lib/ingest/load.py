@@ -536,7 +536,7 @@ def _profiled(job: _Job, reader: TableFile) -> TableFile:
         raise Rejected from exc
     params = job.profile_params
 
-    def chunks():  # noqa: ANN202
+    def chunks():
         for raw in reader.chunks():
             out = profile.transform(raw.rename(columns=rename), params)
             for column, _table in profile.by_name:
@@ -821,7 +821,7 @@ def _outcome(engine: Engine, job: _Job) -> None:
                 "La base de datos rechazó la carga y no guardó nada: " + _first_line(exc)
             )
             result.status = "rechazado"
-    except Exception as exc:  # noqa: BLE001 (a defect of ours: said so, still all or nothing)
+    except Exception as exc:
         problems.fatal(
             f"Error inesperado al importar ({type(exc).__name__}); no se guardó nada. "
             "Avise al equipo de Mirador con el archivo."

@@ -85,7 +85,7 @@ class TableFile:
 
 def _as_binary(source: str | Path | bytes | BinaryIO) -> BinaryIO:
     if isinstance(source, (str, Path)):
-        return open(source, "rb")  # noqa: SIM115 (closed by the caller through the reader)
+        return open(source, "rb")
     if isinstance(source, (bytes, bytearray)):
         return io.BytesIO(bytes(source))
     source.seek(0)
@@ -438,7 +438,7 @@ def _open_xlsx(fh: BinaryIO, chunk_rows: int, limits: ImportLimits) -> TableFile
     try:
         wb = load_workbook(fh, read_only=True, data_only=True)
         ws = wb.worksheets[0]
-    except Exception as exc:  # noqa: BLE001 (any parsing failure means "not a workbook")
+    except Exception as exc:
         raise ReadError(
             "El archivo parece comprimido (ZIP) pero no es un libro de Excel .xlsx válido."
         ) from exc
@@ -453,7 +453,7 @@ def _open_xlsx(fh: BinaryIO, chunk_rows: int, limits: ImportLimits) -> TableFile
                     cells.pop()
                 headers = [c.strip() if c else f"columna_{i + 1}" for i, c in enumerate(cells)]
                 break
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         wb.close()
         raise ReadError("El libro de Excel está dañado: su primera hoja no se puede leer.") from exc
     if not headers:
@@ -496,7 +496,7 @@ def _open_xlsx(fh: BinaryIO, chunk_rows: int, limits: ImportLimits) -> TableFile
                 yield df
         except ReadError:
             raise
-        except Exception as exc:  # noqa: BLE001 (a damaged sheet further down)
+        except Exception as exc:
             raise ReadError(
                 f"El libro de Excel está dañado cerca de la fila {row_no}: no se puede leer.",
                 row_no,
@@ -549,7 +549,7 @@ def _open_parquet(fh: BinaryIO, size: int, chunk_rows: int, limits: ImportLimits
     try:
         pf = pq.ParquetFile(fh)
         headers = list(pf.schema_arrow.names)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise ReadError("El archivo no es un Parquet válido.") from exc
     _parquet_checked(pf, size, limits)
     total = max(pf.metadata.num_rows, 1)
@@ -567,7 +567,7 @@ def _open_parquet(fh: BinaryIO, size: int, chunk_rows: int, limits: ImportLimits
                 yield out
         except ReadError:
             raise
-        except Exception as exc:  # noqa: BLE001 (a damaged page further down)
+        except Exception as exc:
             raise ReadError(
                 f"El Parquet está dañado cerca de la fila {first}: no se puede leer.", first
             ) from exc

@@ -57,7 +57,7 @@ NUMERIC = [
 CATEGORICAL = ["size_band_id", "economic_division_id"]
 
 
-def _late(col_month, lo: dt.date, hi: dt.date):  # noqa: ANN001, ANN202
+def _late(col_month, lo: dt.date, hi: dt.date):
     """1 when the month is in [lo, hi) and the patron did not pay in full on time."""
     late = CM.c.paid_on_time < CM.c.issued - 0.005
     return func.sum(case(((col_month >= lo) & (col_month < hi) & late, 1), else_=0))

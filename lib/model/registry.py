@@ -87,7 +87,7 @@ def load_run(engine: Engine, run_id: int | None = None) -> tuple[int, dict]:
         row = conn.execute(q.order_by(ModelRun.id.desc()).limit(1)).first()
     if row is None:
         raise ValueError("No hay un modelo entrenado: ejecute `python -m lib train`")
-    return int(row.id), pickle.loads(row.artifact)  # noqa: S301 (our own database)
+    return int(row.id), pickle.loads(row.artifact)
 
 
 MIN_CONTRIBUTION = 0.1  # log-odds; a weaker push is not a reason worth telling the patron

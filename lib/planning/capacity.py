@@ -119,7 +119,7 @@ def capacity_reading(table: pd.DataFrame, names: Mapping[str, str]) -> str:
             return "Ningún canal necesita horas de personal con los minutos capturados."
         return "Con las horas capturadas, ningún canal queda corto frente al pronóstico central."
 
-    def item(r) -> str:  # noqa: ANN001
+    def item(r) -> str:
         name = names.get(r.channel_id, r.channel_id)
         need = f"{r.hours_needed:,.0f} h necesarias"
         if r.missing_hours:

@@ -89,18 +89,18 @@ def workbook(
     )
 
 
-def chart_png(fig, width: int = 900, height: int = 420) -> bytes | None:  # noqa: ANN001
+def chart_png(fig, width: int = 900, height: int = 420) -> bytes | None:
     """The figure as PNG, or None when no renderer works here (then: tables only). Months on
     date axes are written in Spanish by explicit ticks (lib.charts.theme.spanish_month_ticks):
     kaleido's plotly.js has no locale and would write "Jan 2024"."""
     try:
         spanish = spanish_month_ticks(go.Figure(fig))  # a copy: the page's figure is unchanged
         return pio.to_image(spanish, format="png", width=width, height=height, scale=1)
-    except Exception:  # noqa: BLE001 (kaleido/Chromium missing or failing: degrade, say so)
+    except Exception:
         return None
 
 
-def show_value(v) -> str:  # noqa: ANN001
+def show_value(v) -> str:
     """A changed value as the conflict and version views show it: — for blank."""
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return "—"

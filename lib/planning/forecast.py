@@ -73,7 +73,7 @@ def _as_series(history: pd.Series) -> pd.Series:
     return s
 
 
-def _fit(log_y: pd.Series):  # noqa: ANN202
+def _fit(log_y: pd.Series):
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     n = len(log_y)

@@ -6,7 +6,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func
 
 
-def read_frame(engine: Engine | Connection, query) -> pd.DataFrame:  # noqa: ANN001
+def read_frame(engine: Engine | Connection, query) -> pd.DataFrame:
     """Run a select on its own short-lived connection and return its rows; given a
     connection, on it (the refresh computes campaign results inside its transaction)."""
     if isinstance(engine, Connection):
@@ -15,6 +15,6 @@ def read_frame(engine: Engine | Connection, query) -> pd.DataFrame:  # noqa: ANN
         return pd.read_sql(query, conn)
 
 
-def total(col, label: str):  # noqa: ANN001, ANN201
+def total(col, label: str):
     """SUM that is 0, not NULL, when no row matches."""
     return func.coalesce(func.sum(col), 0).label(label)

@@ -32,7 +32,7 @@ LABELS = {
 MAX_DIMENSIONS = 2
 
 
-def _grouping(t, dims: tuple[str, ...]) -> tuple[list, list, object]:  # noqa: ANN001 (a Table)
+def _grouping(t, dims: tuple[str, ...]) -> tuple[list, list, object]:
     """GROUP BY expressions, selected columns and FROM clause for ``dims`` on rollup ``t``:
     each dimension's code and, for a coded dimension, its catalog name as ``<dim>_label``."""
     group, cols, src = [], [], t

@@ -23,7 +23,7 @@ COLUMNS = [
 ]
 
 
-def _frame(engine: Engine, q) -> pd.DataFrame:  # noqa: ANN001
+def _frame(engine: Engine, q) -> pd.DataFrame:
     with engine.connect() as conn:
         return pd.DataFrame(conn.execute(q).mappings().all(), columns=COLUMNS)
 

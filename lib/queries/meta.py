@@ -80,7 +80,7 @@ class DatasetMeta:
         )
 
 
-def _as_date(value) -> dt.date:  # noqa: ANN001
+def _as_date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
@@ -121,7 +121,7 @@ def dataset_meta(engine: Engine) -> DatasetMeta:
     )
 
 
-def _has_rows(conn, table: str) -> bool:  # noqa: ANN001
+def _has_rows(conn, table: str) -> bool:
     t = Base.metadata.tables[table]
     first_key = next(iter(t.primary_key.columns))
     return conn.execute(select(first_key).limit(1)).first() is not None

@@ -95,7 +95,7 @@ def _top_per_office_ranked_here(
     return _with_last_contact(engine, listed)
 
 
-def _flags(office, ooad, office_rank, *where) -> Select:  # noqa: ANN001
+def _flags(office, ooad, office_rank, *where) -> Select:
     """The run's flags with what the list shows, the office (and OOAD, and rank within the
     office) taken from the given columns: the flag's own, or the patron's as of now."""
     return (
@@ -129,7 +129,7 @@ def _with_last_contact(engine: Engine, listed: Subquery) -> pd.DataFrame:
     return read_frame(engine, q)
 
 
-def _in_scope(f: Filters):  # noqa: ANN202
+def _in_scope(f: Filters):
     """Patron-level conditions for the filter's place and size band."""
     out = f.place_conditions(S.c.ooad_id, P.c.subdelegacion_id)
     if f.size_band_id is not None:
@@ -184,7 +184,7 @@ def late_months(
     patron_ids: list[int],
     start,
     end,
-    chunk: int = 5_000,  # noqa: ANN001
+    chunk: int = 5_000,
 ) -> pd.DataFrame:
     """Whether each of these patrons paid each month's contributions late (or not at all),
     the model's own definition, from ``start`` to ``end`` inclusive."""

@@ -36,7 +36,7 @@ DIMENSIONS = ("channel", "ooad", "subdelegacion", "procedure", "month")
 DRIVER_COLUMNS = ("courtesy", "clarity", "timeliness", "solution")
 
 
-def _survey_sums(t) -> list:  # noqa: ANN001
+def _survey_sums(t) -> list:
     return [
         total(t.c.responses, "responses"),
         total(t.c.csat_sum, "csat_sum"),
@@ -118,12 +118,12 @@ def before_after(engine: Engine, f: Filters, cut: dt.date, days: int) -> pd.Data
     return out
 
 
-def _responses(f: Filters):  # noqa: ANN202
+def _responses(f: Filters):
     """survey_response joined to its office (and patron, for a segment filter) with the
     filter's conditions: the source of the regression moments and the comment sample."""
-    IT = Interaction.__table__  # noqa: N806
-    P = Patron.__table__  # noqa: N806
-    S = Subdelegacion.__table__  # noqa: N806
+    IT = Interaction.__table__
+    P = Patron.__table__
+    S = Subdelegacion.__table__
     src = SR.join(S, S.c.id == SR.c.subdelegacion_id)
     conds = [SR.c.month >= f.start, SR.c.month <= f.end]
     conds += f.place_conditions(S.c.ooad_id, SR.c.subdelegacion_id)
@@ -153,8 +153,8 @@ def driver_moments(engine: Engine, f: Filters) -> pd.DataFrame:
 def comment_sample(engine: Engine, f: Filters, limit: int = 20) -> pd.DataFrame:
     """Recent comments for the selection: channel, office, month, CSAT and text only (no
     patron identifiers ever leave this query)."""
-    S = Subdelegacion.__table__  # noqa: N806
-    C = Channel.__table__  # noqa: N806
+    S = Subdelegacion.__table__
+    C = Channel.__table__
     src, conds = _responses(f)
     q = (
         select(

@@ -55,7 +55,7 @@ def _client() -> str | None:
     try:
         peer = st.context.ip_address
         forwarded = st.context.headers.get("X-Forwarded-For") if trusted else None
-    except Exception:  # no browser (bare script)  # noqa: BLE001
+    except Exception:  # no browser (bare script)
         return None
     peer = peer if isinstance(peer, str) else None  # AppTest's context is a mock
     forwarded = forwarded if isinstance(forwarded, str) else None
@@ -66,7 +66,7 @@ def _browser_token() -> str | None:
     """The remembered-session cookie the browser sent when this session opened."""
     try:
         value = st.context.cookies.get(COOKIE)
-    except Exception:  # no browser (bare script): nothing remembered  # noqa: BLE001
+    except Exception:  # no browser (bare script): nothing remembered
         return None
     return value if isinstance(value, str) else None  # AppTest's context is a mock
 
@@ -132,7 +132,7 @@ def _resumed(engine: Engine) -> User | None:
 def oidc_configured() -> bool:
     try:
         return "auth" in st.secrets
-    except Exception:  # no secrets file at all  # noqa: BLE001
+    except Exception:  # no secrets file at all
         return False
 
 
@@ -286,7 +286,7 @@ def menu_user() -> User | None:
             return DEMO_USER
         if st.session_state.get(_SIGNED) is None:
             return _resumed(engine)
-    except Exception:  # noqa: BLE001 (the page itself reports the database problem)
+    except Exception:
         return None
     return None
 

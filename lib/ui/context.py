@@ -347,7 +347,7 @@ def _scoped_filter_bar(
     return enforce_scope(filters, user, ooad_of_sub)
 
 
-def query(ctx: Source, fn, *args, **kwargs):  # noqa: ANN001, ANN201
+def query(ctx: Source, fn, *args, **kwargs):
     """Run a lib.queries function for this page, cached; database failures become messages."""
     try:
         return cached(ctx, fn, *args, **kwargs)

@@ -90,7 +90,7 @@ def click(chart_key: str, dim: Dimension, source: Source = "customdata") -> Call
     return on_select
 
 
-def _names(ctx) -> dict[Dimension, dict[str, str]]:  # noqa: ANN001 (a PageContext)
+def _names(ctx) -> dict[Dimension, dict[str, str]]:
     return {
         CANAL: dict(zip(ctx.channels["id"].astype(str), ctx.channels["name"], strict=True)),
         TAMANO: {
@@ -146,7 +146,7 @@ def outside(f: Filters, dim: Dimension, value: str, ooad_of: dict[int, int]) -> 
     return None
 
 
-def _forged(ctx, value: str, ooad_of: dict[int, int]) -> bool:  # noqa: ANN001 (a PageContext)
+def _forged(ctx, value: str, ooad_of: dict[int, int]) -> bool:
     """A ``sel_subdel`` outside the user's scope: dropped, said without the office's name and
     recorded (forged_scope), as the sidebar does for ``ooad``/``subdel`` (lib/ui/context.py)."""
     sub = int(value)
@@ -169,7 +169,7 @@ def _forged(ctx, value: str, ooad_of: dict[int, int]) -> bool:  # noqa: ANN001 (
     return True
 
 
-def narrow(ctx):  # noqa: ANN001, ANN201 (a PageContext in, the same narrowed out)
+def narrow(ctx):
     """Read the page's selections from the URL, say any that is not understood or that would
     widen or replace the filters instead of narrowing them, draw a chip for each (× removes
     it) and return the page context with its filters narrowed."""

@@ -107,7 +107,7 @@ def _origin(meta: DatasetMeta) -> str:
 
 
 def excel_button(
-    ctx,  # noqa: ANN001 (a PageContext)
+    ctx,
     title: str,
     sheets: Mapping[str, pd.DataFrame],
     file_stem: str,
@@ -153,7 +153,7 @@ def excel_button(
 
 
 def csv_button(
-    ctx,  # noqa: ANN001 (a PageContext)
+    ctx,
     label: str,
     frame: pd.DataFrame,
     file_name: str,
@@ -177,7 +177,7 @@ def csv_button(
     )
 
 
-def record_export(engine, file_name: str, rows: int, details: dict) -> None:  # noqa: ANN001
+def record_export(engine, file_name: str, rows: int, details: dict) -> None:
     """Who downloaded what, and how many rows: every download button calls this on click
     (and refuses, before anything is recorded as given, a user the policy does not let
     download)."""

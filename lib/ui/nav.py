@@ -74,7 +74,7 @@ def pages_for(user: User | None) -> dict[str, list[tuple[str, str, str, str]]]:
     return {section: items for section, items in menu.items() if items}
 
 
-def navigation():  # noqa: ANN201
+def navigation():
     from lib.ui.auth import menu_user
 
     pages = {

@@ -68,7 +68,7 @@ def _sign_in(page: Page, url: str) -> None:
 
 
 @pytest.mark.browser
-def test_office_user_signs_in_and_sees_only_its_office(page: Page, accounts_url: str, accounts_db):  # noqa: ANN001
+def test_office_user_signs_in_and_sees_only_its_office(page: Page, accounts_url: str, accounts_db):
     _sign_in(page, f"{accounts_url}/?ooad=20")  # a link forged to another OOAD
     expect(scope_caption(page)).to_contain_text("OOAD Jalisco")
     expect(page.get_by_text("fuera de su ámbito", exact=False)).to_be_visible()

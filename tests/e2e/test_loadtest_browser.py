@@ -11,7 +11,7 @@ from lib.ui.nav import SECTIONS
 
 
 @pytest.mark.browser
-def test_two_sessions_go_through_every_page(e2e_database_url, chromium_executable, tmp_path):  # noqa: ANN001
+def test_two_sessions_go_through_every_page(e2e_database_url, chromium_executable, tmp_path):
     # Its own thread: the load test drives Playwright's async API with asyncio.run, and the
     # other browser tests leave pytest-playwright's event loop running in this one.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -37,7 +37,7 @@ def test_two_sessions_go_through_every_page(e2e_database_url, chromium_executabl
 @pytest.mark.browser
 def test_sessions_sign_in_through_the_form_before_their_pages(
     e2e_database_url, chromium_executable, tmp_path
-):  # noqa: ANN001
+):
     """Issue 16: on a database with accounts every page asks for a sign-in; the load test signs
     each session in through the form (an administrator and an analyst, round robin), goes
     through its role's menu, and no page it was served shows the sign-in form."""

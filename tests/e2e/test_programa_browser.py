@@ -76,7 +76,7 @@ def test_type_a_target_save_reload_and_export(page: Page):
     assert_no_exception(page)
 
 
-def _cell(page: Page, row: int, col: int):  # noqa: ANN202
+def _cell(page: Page, row: int, col: int):
     """A cell of the Metas grid (0-based), from the accessible table the grid keeps behind
     its canvas: its text and ``aria-readonly``."""
     grid = page.get_by_test_id("stMain").get_by_test_id("stDataFrame").first

@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from .streamlit_app import assert_no_exception, metric_int, scope_caption, wait_for_app_run
 
 
-def _ooad_box(page: Page):  # noqa: ANN202
+def _ooad_box(page: Page):
     return page.get_by_test_id("stSidebar").get_by_role("combobox", name="OOAD")
 
 
