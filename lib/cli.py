@@ -260,7 +260,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from lib.bench import BenchOptions, format_table, run_bench
+    from bench.pages import BenchOptions, format_table, run_bench
 
     skip = frozenset(x.strip() for x in args.skip.split(",") if x.strip())
     unknown = skip - {"refresh", "model", "pages", "import"}

@@ -11,7 +11,7 @@ What it measures, in one process (the same process a Streamlit server would be):
   the SQL time, statements and rows of each query the page runs (a SQLAlchemy
   ``before/after_cursor_execute`` listener on every engine, attributed to the ``lib.queries``
   or ``lib.model`` function on the stack) and the peak resident memory while the page runs;
-- the floor: ``lib/bench_floor.py`` rendered by the same harness with the page's number of KPI
+- the floor: ``bench/floor.py`` rendered by the same harness with the page's number of KPI
   cards, charts and tables from constant data; each page is reported as a ratio to its floor,
   which makes figures from a noisy, shared machine comparable.
 
@@ -55,7 +55,7 @@ from lib.db.schema import AggInteractionMonth, Base
 from lib.filters import Filters
 
 ROOT = Path(__file__).resolve().parents[1]
-FLOOR = ROOT / "lib" / "bench_floor.py"
+FLOOR = ROOT / "bench" / "floor.py"
 DEFAULT_RESULTS = ROOT / "results"
 PAGE_TIMEOUT_S = 900
 TABLES = [
@@ -420,7 +420,7 @@ def time_import() -> dict:
     if importlib.util.find_spec("lib.ingest") is None:
         return {"skipped": "lib/ingest no existe en esta versión: no hay importador que medir"}
     # An import writes into the database the pages are measured on; its throughput at one
-    # million rows is measured on a copy instead (python -m lib.ingest.bench, docs/import.md).
+    # million rows is measured on a copy instead (python -m bench.import_file, docs/import.md).
     return {"skipped": "medido aparte sobre una copia: docs/import.md (python -m lib.ingest.bench)"}
 
 
