@@ -11,7 +11,7 @@ import pandas as pd
 
 from lib.db.schema import Base
 from lib.ingest.contract import SPECS
-from lib.metrics import CATALOG, DIMENSIONS
+from lib.metrics import DIMENSIONS, INDICATORS
 
 # Tables no import fills: what the app itself, the demo or a refresh writes.
 OTHER = {
@@ -30,14 +30,14 @@ OTHER = {
 
 def metric_table() -> pd.DataFrame:
     """One row per catalogued metric, as the dictionary shows it."""
-    metrics = list(CATALOG.values())
+    metrics = list(INDICATORS.values())
     return pd.DataFrame(
         {
-            "Métrica": [m.name for m in metrics],
+            "Métrica": [m.label for m in metrics],
             "Unidad": [m.unit for m in metrics],
             "Fórmula": [m.formula for m in metrics],
-            "Tabla agregada": [m.source for m in metrics],
-            "Tablas de origen": [", ".join(m.facts) for m in metrics],
+            "Tabla agregada": [m.table.name for m in metrics],
+            "Tablas de origen": [", ".join(m.sources) for m in metrics],
             "Dimensiones": [", ".join(DIMENSIONS[d][0] for d in m.dimensions) for m in metrics],
             "Advertencias": [m.caveats for m in metrics],
         }
