@@ -133,6 +133,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_indicators(args: argparse.Namespace) -> int:
+    from lib.dictionary import indicators_markdown
+
+    sys.stdout.write(indicators_markdown())
+    return 0
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     import datetime as dt
 
@@ -381,6 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     x.add_argument("table")
     x.add_argument("file")
     x.set_defaults(func=cmd_export)
+    sub.add_parser(
+        "indicators", help="escribir la tabla de indicadores (docs/indicators.md) a stdout"
+    ).set_defaults(func=cmd_indicators)
     b = sub.add_parser("bench", help="medir la velocidad de cada página a una escala")
     b.add_argument("--scale", choices=["tiny", "demo", "national"], default="tiny")
     b.add_argument(

@@ -99,3 +99,34 @@ def import_note(name: str) -> str | None:
         f"Clave natural para importar: {', '.join(spec.key)}. {spec.notes} "
         "Ejemplo que se importa sin errores: data/examples/" + name + ".csv."
     )
+
+
+def indicators_markdown() -> str:
+    """docs/indicators.md: every indicator of lib/metrics as a reader of the docs sees it,
+    generated (``python -m lib indicators``) so the docs cannot drift from the code
+    (tests/test_metrics_common.py compares the committed file with this)."""
+    lines = [
+        "# Indicators",
+        "",
+        "Generated from the semantic layer (`lib/metrics/registry.py`) by "
+        "`python -m lib indicators > docs/indicators.md`; do not edit by hand. Each value is "
+        "Σ numerator ÷ Σ denominator over the rollups of its family, never an average of "
+        "averages (docs/analyses.md). Key = what code, drafts and tests use.",
+        "",
+        "| Key | Indicador | Unidad | Fórmula | Mejor | Cambio probado | Fuente | Advertencias |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    better = {"higher": "mayor", "lower": "menor", "neutral": "—"}
+    for m in INDICATORS.values():
+        cells = [
+            f"`{m.key}`",
+            m.label,
+            m.unit,
+            m.formula,
+            better[m.direction.value],
+            m.test.value + (" + nivel" if m.level_test else ""),
+            f"`{m.table.name}`",
+            m.caveats or "—",
+        ]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"

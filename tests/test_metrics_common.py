@@ -10,6 +10,7 @@ indicator declares what the pages need (direction, kind, unit, label, a test).
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -191,3 +192,11 @@ def test_a_measure_of_the_wrong_family_is_refused():
             {"resolved_first": 1},
             {"responses": 1},
         )
+
+
+def test_the_indicator_docs_are_generated_from_the_registry():
+    """docs/indicators.md is ``python -m lib indicators``: regenerate it after a change."""
+    from lib.dictionary import indicators_markdown
+
+    committed = (Path(__file__).resolve().parents[1] / "docs" / "indicators.md").read_text()
+    assert committed == indicators_markdown()
