@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, delete, insert
 
 from lib.analysis import campaign_report as R
+from lib.analysis.campaign_designs import method_for
 from lib.db.rollups import refresh_rollups
 from lib.db.schema import CampaignResult
 from lib.queries import campaigns as q
@@ -49,7 +50,7 @@ def analyse_campaign(
     first, last = q.campaign_window(
         campaign["start_month"], campaign["end_month"], R.EVENT_MONTHS_BEFORE, 3
     )
-    if campaign["assignment"] == "sin_control":
+    if method_for(campaign["assignment"]).panel == "office":
         panel = q.office_panel(bind, campaign["id"], first, last)
         return R.analyse_without_control(campaign, panel), panel
     panel = q.patron_panel(bind, campaign["id"], first, last)

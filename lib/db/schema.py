@@ -239,7 +239,9 @@ class Campaign(Base):
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20))  # difusion | regularizacion
     channel_id: Mapped[str] = mapped_column(ForeignKey("channel.id"))
-    assignment: Mapped[str] = mapped_column(String(12))  # aleatoria | dirigida | sin_control
+    assignment: Mapped[str] = mapped_column(
+        String(12)
+    )  # a Design: lib/analysis/campaign_designs.py
     start_month: Mapped[dt.date] = mapped_column(Date)
     end_month: Mapped[dt.date] = mapped_column(Date)
     cost: Mapped[float] = mapped_column(Float)
