@@ -164,11 +164,12 @@ def change_point(series: pd.DataFrame, min_segment: int = 3) -> dict | None:
         return xs * math.log(p) + (ns - xs) * math.log(1 - p)
 
     whole = loglik(x.sum(), n.sum())
-    best = None
+    best: tuple[int, float] | None = None
     for k in range(min_segment, len(d) - min_segment + 1):
         ll = loglik(x[:k].sum(), n[:k].sum()) + loglik(x[k:].sum(), n[k:].sum())
         if best is None or ll > best[1]:
             best = (k, ll)
+    assert best is not None  # len(d) >= 2 * min_segment: there is at least one split
     k, ll = best
     lr = 2 * (ll - whole)
     splits = len(d) - 2 * min_segment + 1
