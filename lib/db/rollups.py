@@ -611,7 +611,7 @@ _SCRATCH = MetaData()
 
 def refresh_rollups(
     conn: Connection,
-    progress: Callable[[float, str], None] | None = None,
+    progress: Callable[[float, str], object] | None = None,
     since: dt.date | None = None,
 ) -> dict[str, int]:
     """Replace every rollup with a fresh aggregate of the fact tables; returns row counts.

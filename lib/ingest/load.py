@@ -85,7 +85,7 @@ from lib.refresh import refresh_all
 IDENTIFIER_COLUMNS = {"registro_patronal", "rfc"}
 
 MAX_PROBLEMS = 10_000  # kept for the report; all are counted
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]  # its return is ignored (st.progress returns the bar)
 
 
 class Rejected(Exception):
