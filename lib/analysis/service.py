@@ -6,6 +6,7 @@ All inputs are sums (from the rollups or SQL aggregates), so the methods work at
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 
@@ -320,7 +321,7 @@ def change_points(monthly: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     )
 
 
-def detected_shift(points: pd.DataFrame, channel_id: str) -> object | None:
+def detected_shift(points: pd.DataFrame, channel_id: str) -> dt.date | None:
     """The month a channel's level significantly shifted (a row of ``change_points`` marked
     significant), else None: where its p-chart starts a new phase."""
     hit = points[(points["channel_id"] == channel_id) & points["significant"]]
