@@ -122,6 +122,8 @@ class MemorySampler(threading.Thread):
     def _connections(self) -> int | None:
         from sqlalchemy import text
 
+        if self.engine is None:
+            return None
         try:
             with self.engine.connect() as conn:
                 return conn.execute(

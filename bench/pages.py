@@ -44,6 +44,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import FrameType, ModuleType
 from typing import Any
 
 import pandas as pd
@@ -110,7 +111,7 @@ def _process_peak_mb() -> float:
 
 def _caller() -> str:
     """The lib.queries / lib.model / lib.audit function that ran a statement (else where)."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     fallback = None
     while frame is not None:
         mod = frame.f_globals.get("__name__", "")
@@ -182,7 +183,7 @@ def instrumented(recorder: Recorder) -> Iterator[None]:
     module and name are kept, so the pages' cache keys do not change)."""
     import lib.queries
 
-    patched: list[tuple[object, str, object]] = []
+    patched: list[tuple[ModuleType, str, object]] = []
     for info in pkgutil.iter_modules(lib.queries.__path__):
         if info.name == "common":
             continue
@@ -207,8 +208,8 @@ def instrumented(recorder: Recorder) -> Iterator[None]:
     finally:
         event.remove(Engine, "before_cursor_execute", recorder.before)
         event.remove(Engine, "after_cursor_execute", recorder.after)
-        for mod, name, fn in patched:
-            setattr(mod, name, fn)
+        for module, name, fn in patched:
+            setattr(module, name, fn)
 
 
 def _clear_caches() -> None:
@@ -289,6 +290,7 @@ def prepare_database(url: str, scale: str, seed_value: int, log: Log | None = No
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine.dispose()
+        assert parsed.database is not None  # a SQLite URL names its file
         counts = seed_sqlite_file(Path(parsed.database), scale, seed_value)
     else:
         counts = seed(engine, scale, seed_value)

@@ -22,7 +22,7 @@ from lib.db.rollups import refresh_rollups
 from lib.db.schema import CampaignResult
 from lib.queries import campaigns as q
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]  # its return is ignored (st.progress returns the bar)
 # What a campaign's analysis reads (lib.queries.campaigns: the patron panel, and the office
 # panel from agg_collection_unit_month, itself built from collection and patrons). A load of
 # any other table (contacts, surveys, complaints, orientations) cannot change a result.

@@ -129,6 +129,7 @@ st.caption(
 
 
 def month_by_month() -> None:
+    assert res.event is not None  # every design runs the event study (lib.analysis.campaign_report)
     st.plotly_chart(
         event_study_figure(res.event, month_label(campaign["start_month"])),
         config=PLOTLY_CONFIG,
@@ -149,7 +150,7 @@ def where_it_worked() -> None:
             st.segmented_control(
                 "Por",
                 list(R.SEGMENTS),
-                format_func=R.SEGMENTS.get,
+                format_func=R.SEGMENTS.__getitem__,
                 default="size_band_id",
                 key="camp_seg",
             )
@@ -235,6 +236,7 @@ def all_campaigns() -> None:
 
 
 def export() -> None:
+    assert res.event is not None  # every design runs the event study
     est = pd.DataFrame(
         [
             {

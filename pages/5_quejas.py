@@ -79,7 +79,7 @@ def volume() -> None:
         left.segmented_control(
             "Desglose",
             list(BREAKDOWN),
-            format_func=BREAKDOWN.get,
+            format_func=BREAKDOWN.__getitem__,
             default="kind",
             key="desglose",
             bind="query-params",

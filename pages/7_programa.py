@@ -2,11 +2,13 @@
 plan, saved drafts with versions, and the files to circulate."""
 
 from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from lib.access import may, sees_identifiers
+from lib.analysis.campaign_report import CampaignResult
 from lib.charts.planning import backtest_figure, capacity_figure, forecast_figure
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.filters import add_months
@@ -37,6 +39,7 @@ ctx = page_setup(
     "Programa anual de trabajo", Permission.PAGE_PROGRAMA, caption="Planeación del año siguiente"
 )
 f = ctx.filters
+assert f is not None  # page_setup draws the filters on this page
 # a role without the identifiers grant sees the draft's free text (title, notes, target
 # notes) with identifiers masked, on screen and in the files; its edits apply to the original
 # text, so a cell or box it does not change keeps what was saved (lib.masking)
@@ -57,7 +60,7 @@ def measured() -> pd.DataFrame:
     catalog = query(ctx, qc.campaign_catalog)
     finished = catalog[catalog["end_month"] <= last]
     known = stored_results(ctx)
-    results = {}
+    results: dict[str, CampaignResult | None] = {}
     for _, c in finished.iterrows():
         c = c.copy()
         c["id"] = int(c["id"])
@@ -95,7 +98,7 @@ def handling_minutes() -> dict[str, float]:
 # ------------------------------------------------------------------ the working copy
 
 
-def _work_from(draft: dr.Draft | None) -> dict:
+def _work_from(draft: dr.Draft | None) -> dict[str, Any]:
     """What the planner edits: the loaded draft, or a new one built from the baseline."""
     minutes = {c: 0.0 if c in SELF_SERVICE else float(v) for c, v in handling_minutes().items()}
     initial = None if draft is not None else bl.initial_targets(baseline())
@@ -121,18 +124,20 @@ choice = st.selectbox(
     placeholder="Elija una opción",
 )
 urlstate.publish("borrador", choice)
-work = st.session_state.get(WORK)
+stored: dict[str, Any] | None = st.session_state.get(WORK)
 stale = (  # a new, untouched draft follows the filters' place; an edited one keeps its numbers
-    work is not None
-    and work["draft_id"] is None
-    and work["rev"] == 0
-    and work["scope"] != ctx.scope
+    stored is not None
+    and stored["draft_id"] is None
+    and stored["rev"] == 0
+    and stored["scope"] != ctx.scope
 )
-if work is None or work["draft_id"] != choice or stale:
+if stored is None or stored["draft_id"] != choice or stale:
     work = _work_from(None if choice is None else ctx.store.draft(choice))
     work["scope"] = ctx.scope
     st.session_state[WORK] = work
     st.session_state.pop("pat_message", None)  # it spoke of the draft shown before
+else:
+    work = stored
 if work["draft_id"] is None:
     st.caption(f"Borrador nuevo para {year}, partiendo de la línea base. Aún no se ha guardado.")
 else:
@@ -551,7 +556,7 @@ work["status"] = mid.selectbox(
     "Estado",
     statuses,
     index=statuses.index(work["status"]),
-    format_func=dr.STATUSES.get,
+    format_func=dr.STATUSES.__getitem__,
     placeholder="Elija una opción",
 )
 shown_notes = shown_text(work["notes"], clear)

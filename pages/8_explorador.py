@@ -49,7 +49,7 @@ compare = third.selectbox(
         "ninguno": "Sin comparación",
         "anterior": "Periodo anterior",
         "anio": "Mismo periodo del año anterior",
-    }.get,
+    }.__getitem__,
     key="comparar",
     bind="query-params",
     placeholder="Elija una opción",

@@ -10,6 +10,7 @@ from lib.export import csv_bytes
 from lib.format import fmt_int
 from lib.ingest.contract import IMPORT_ORDER, SPECS
 from lib.ingest.limits import describe_limits, import_limits
+from lib.ingest.load import ImportResult
 from lib.ingest.profiles import PROFILES, ProfileError
 from lib.policy import Permission
 from lib.sessions import SettingError
@@ -79,7 +80,7 @@ profiles = {"": "Ninguno: el archivo trae las columnas del contrato"} | {
 profile_key = st.selectbox(
     "Formato de origen (perfil de columnas)",
     list(profiles),
-    format_func=profiles.get,
+    format_func=profiles.__getitem__,
     key="imp_perfil",
     placeholder="Elija una opción",
     help="Un perfil traduce un formato de exportación conocido (p. ej. el registro de "
@@ -89,8 +90,8 @@ profile = PROFILES.get(profile_key)
 profile_params: dict[str, str] = {}
 if profile is not None:
     st.caption(f"Lee {profile.source}.")
-    cols = st.columns(len(profile.params))
-    for col, param in zip(cols, profile.params, strict=True):
+    param_cols = st.columns(len(profile.params))
+    for col, param in zip(param_cols, profile.params, strict=True):
         profile_params[param.name] = col.text_input(
             param.label[0].upper() + param.label[1:],
             value=param.default or "",
@@ -173,8 +174,9 @@ if st.session_state.pop("imp_pendiente", False) and upload is not None:
     if result.status == "cargado":
         st.cache_data.clear()  # every page reads the new rows and rollups
 
-result = st.session_state.get("imp_resultado")
-if result is not None:
+shown: ImportResult | None = st.session_state.get("imp_resultado")
+if shown is not None:
+    result = shown
     text = result.report().split("\n")
     box = {
         "cargado": st.success,

@@ -67,7 +67,7 @@ with st.form("usuario"):
         "Rol",
         role_keys,
         index=0 if row is None else role_keys.index(row["role"]),
-        format_func=ROLES.get,
+        format_func=ROLES.__getitem__,
         placeholder="Elija una opción",
     )
     ooad_opts = [None, *ooad_names]
@@ -118,5 +118,6 @@ if sent:
         st.error(f"No se guardó: {exc}.", icon=":material/error:")
     else:
         st.success(
-            f"Usuario «{username or row['username']}» guardado; el cambio quedó en la bitácora."
+            f"Usuario «{username if row is None else row['username']}» guardado; el cambio "
+            "quedó en la bitácora."
         )

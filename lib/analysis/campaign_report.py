@@ -185,16 +185,13 @@ def _estimate_to_json(e: EffectEstimate | None) -> dict | None:
     return None if e is None else {k: _num(v) for k, v in asdict(e).items()}
 
 
-def _estimate_from_json(d: dict | None) -> EffectEstimate | None:
-    if d is None:
-        return None
+def _estimate_from_json(d: dict) -> EffectEstimate:
     kinds = {f.name: f.type for f in fields(EffectEstimate)}
-    return EffectEstimate(
-        **{
-            k: _float(v) if kinds[k] == "float" else (int(v) if kinds[k] == "int" else v)
-            for k, v in d.items()
-        }
-    )
+    values: dict[str, Any] = {
+        k: _float(v) if kinds[k] == "float" else (int(v) if kinds[k] == "int" else v)
+        for k, v in d.items()
+    }
+    return EffectEstimate(**values)
 
 
 def to_json(res: CampaignResult) -> dict:
@@ -260,9 +257,9 @@ def from_json(d: dict) -> CampaignResult:
         effects={k: _estimate_from_json(v) for k, v in d["effects"].items()},
         event=event,
         treated_patron_months=int(d["treated_patron_months"]),
-        additional=_estimate_from_json(d["additional"]),
+        additional=None if d["additional"] is None else _estimate_from_json(d["additional"]),
         cost=_float(d["cost"]),
-        return_per_peso=None if rpp is None else tuple(_float(v) for v in rpp),
+        return_per_peso=None if rpp is None else (_float(rpp[0]), _float(rpp[1]), _float(rpp[2])),
         sampled=bool(d["sampled"]),
         units_total=int(d["units_total"]),
         panel_rows=int(d["panel_rows"]),

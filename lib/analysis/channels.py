@@ -175,7 +175,9 @@ def pairwise_tests(sums: pd.DataFrame, hist: pd.DataFrame, table: pd.DataFrame) 
                 better = r["a"] if a_higher == ind.higher_is_better else r["b"]
             elif r["significant"] and ind.kind == "minutes":  # equal medians, shifted tails
                 ca, cb = _histogram(hist, r["a"], ind.key), _histogram(hist, r["b"], ind.key)
-                a_higher = stats.binned_rank_test(ca, cb)[0] > 0.5
+                prob = stats.binned_rank_test(ca, cb)[0]
+                assert prob is not None  # significant: both samples were tested
+                a_higher = prob > 0.5
                 better = r["a"] if a_higher == ind.higher_is_better else r["b"]
             r["better"] = better
             out.append(r)

@@ -72,8 +72,8 @@ def _secrets_url() -> str | None:
 def database_target() -> DatabaseTarget:
     if url := os.environ.get(ENV_VAR, "").strip():
         return DatabaseTarget(url, "variable de entorno")
-    if url := _secrets_url():
-        return DatabaseTarget(str(url), "secrets")
+    if secret := _secrets_url():
+        return DatabaseTarget(secret, "secrets")
     return DatabaseTarget(f"sqlite:///{DEFAULT_SQLITE_PATH}", "predeterminada")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Table, case, select
 
@@ -46,7 +47,7 @@ _DIGITAL = select(Channel.__table__.c.id).where(Channel.__table__.c.is_digital)
 @dataclass(frozen=True)
 class Measure:
     family: Family
-    expression: Callable[[Table], object]  # the per-row value summed, over a rollup table
+    expression: Callable[[Table], Any]  # the per-row value summed (a SQL expression)
 
 
 def _column(family: Family, column: str) -> Measure:
@@ -105,10 +106,10 @@ def of_family(family: Family) -> list[str]:
     return [name for name, m in MEASURES.items() if m.family is family]
 
 
-def terms_sql(terms: Terms, table: Table):
+def terms_sql(terms: Terms, table: Table) -> Any:
     """``Σ coefficient × measure`` as one SQL expression over ``table``'s rows (summed by the
     caller): ``a - b`` rather than ``1 * a + -1 * b``, so integer columns stay integers."""
-    expr = None
+    expr: Any = None
     for name, coef in terms.items():
         col = MEASURES[name].expression(table)
         if expr is None:

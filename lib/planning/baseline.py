@@ -68,7 +68,7 @@ def baseline_table(
     sums = {k: period_sums(monthly, *w[k]) for k in w}
     rows: list[dict] = []
 
-    def add(key: str, label: str, unit: str, prev, last, owner: str = DIVISION) -> None:
+    def add(key: str, label: str, unit: str, prev, last, *, owner: str = DIVISION) -> None:
         if prev is None or last is None:
             change = None
         elif unit == "%":

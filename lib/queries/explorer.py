@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
-from sqlalchemy import Engine, func, literal, select
+from sqlalchemy import ColumnElement, Engine, FromClause, Table, func, literal, select
 
 from lib.db.schema import (
     Channel,
@@ -32,10 +34,12 @@ LABELS = {
 MAX_DIMENSIONS = 2
 
 
-def _grouping(t, dims: tuple[str, ...]) -> tuple[list, list, object]:
+def _grouping(t: Table, dims: tuple[str, ...]) -> tuple[list, list, FromClause]:
     """GROUP BY expressions, selected columns and FROM clause for ``dims`` on rollup ``t``:
     each dimension's code and, for a coded dimension, its catalog name as ``<dim>_label``."""
-    group, cols, src = [], [], t
+    group: list[ColumnElement[Any]] = []
+    cols: list[ColumnElement[Any]] = []
+    src: FromClause = t
     for d in dims:
         code = t.c[DIMENSIONS[d][1]]
         group.append(code)
@@ -57,6 +61,7 @@ def explore(engine: Engine, f: Filters, metric: str, dims: tuple[str, ...] = ())
     if m.quantile is not None:
         return _explore_quantile(engine, f, m, dims)
     num = func.sum(m.numerator_sql(t))
+    den: ColumnElement[Any]
     if m.stock:
         den = func.count(func.distinct(t.c.month))
     elif m.denominator is not None:
@@ -96,6 +101,7 @@ def _explore_quantile(
     = the weight (e.g. answered contacts)."""
     from lib.analysis.queue import weighted_quantile
 
+    assert m.quantile is not None and m.value_column is not None  # a quantile metric names both
     t = m.table
     value = t.c[m.value_column]
     group, cols, src = _grouping(t, dims)

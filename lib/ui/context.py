@@ -175,7 +175,7 @@ def page_setup(
         raise  # unreachable: st.stop() raises
     source = Source(target, engine, meta)
     try:
-        lists = [
+        ooads, subdelegaciones, channels, size_bands = (
             cached(source, fn)
             for fn in (
                 catalogs.ooads,
@@ -183,7 +183,7 @@ def page_setup(
                 catalogs.channels,
                 catalogs.size_bands,
             )
-        ]
+        )
     except Exception as exc:
         _stop_with_problem(exc, target)
         raise
@@ -196,14 +196,33 @@ def page_setup(
     notices: list[str] = []
     if show_filters:
         filters = _scoped_filter_bar(
-            source.write_engine, user, meta.months, *lists, page=title, notices=notices
+            source.write_engine,
+            user,
+            meta.months,
+            ooads,
+            subdelegaciones,
+            channels,
+            size_bands,
+            page=title,
+            notices=notices,
         )
     else:
         remember_page(title)
         st.sidebar.caption("Esta página no usa los filtros; se conservan para las demás.")
         filters = None
     copy_link_button()
-    ctx = PageContext(target, engine, meta, filters, *lists, user=user, page=title)
+    ctx = PageContext(
+        target,
+        engine,
+        meta,
+        filters,
+        ooads,
+        subdelegaciones,
+        channels,
+        size_bands,
+        user=user,
+        page=title,
+    )
 
     if meta.demo_with_imports:
         st.warning(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -29,7 +30,7 @@ def data_table(
     empty: str | None = None,
     first: Sequence[str] = (),
     short: Mapping[str, str] | None = None,
-    **kwargs: object,
+    **kwargs: Any,  # st.dataframe's own options
 ) -> object:
     """``st.dataframe`` with the house defaults: full width, no index, and a dash for a missing
     value, which is what a Spanish reader expects of a blank cell (an English "None" reads as
@@ -155,7 +156,7 @@ def csv_button(
     frame: pd.DataFrame,
     file_name: str,
     details: dict,
-    **kwargs: object,
+    **kwargs: Any,  # st.download_button's own options
 ) -> None:
     """Download one table as CSV (lib.export.csv_bytes: no formulas, masked unless the user
     may see identifiers), recorded in the audit log; drawn only when the policy lets the user

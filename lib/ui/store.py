@@ -31,7 +31,7 @@ from lib.queries.ingest import recent_loads
 from lib.ui.data import Source
 from lib.users import list_users, save_user
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]  # its return is ignored (st.progress)
 
 
 @dataclass(frozen=True)
