@@ -12,20 +12,29 @@ What is captured, in page order (main area, then sidebar), per view:
   success, error): their text;
 - ``st.metric``: label, value and delta;
 - ``st.dataframe`` / ``st.table``: column names and rows as records, floats rounded to six
-  significant digits (:func:`plain`); a table longer than ``FULL_ROWS`` keeps its first rows,
-  its row count and a SHA-256 of all its rows, so every number is still compared;
+  significant digits (:func:`plain`); a table longer than ``FULL_ROWS`` keeps its row count,
+  its first rows and a SHA-256 of each block of 50 rows, so every number is still compared;
 - Plotly charts: the title, the annotations and each trace's name, type and data arrays
   (x, y, z, values, labels, text, base, error bars) from the element's JSON spec;
-- downloads (the ``downloads`` fixture: the bytes the user would receive): CSV as text (or
-  SHA-256 and first lines when long), Excel as each sheet's cell values read with openpyxl
-  (the files embed their generation time, so bytes are not compared); Word and PNG files
-  only by name (their content embeds timestamps and rendering).
+- downloads (the ``downloads`` fixture: the bytes the user would receive): CSV as rows of
+  cells, numbers rounded like the tables' (a long file kept as a long table is), Excel as
+  each sheet's cell values read with openpyxl (the files embed their generation time, so
+  bytes are not compared); Word and PNG files only by name (their content embeds
+  timestamps and rendering).
+The work program's "Versiones" and "Exportar" tabs are also taken with a draft saved by the
+page itself in the fixture (``MORE_VIEWS``), the Word document prepared.
 Widgets' own labels and options are not figures and are left out.
 
 What varies from run to run is normalised by :func:`normalise` (one place, documented there):
-run dates and times, "hace N minutos", durations, the database's temporary path, tokens.
+run dates and times, "hace N minutos", the database's temporary path, the model's code
+version, tokens.
 Audit events and sessions written while the test runs are removed before each view, so the
 audit and users pages show the same thing whatever order the views run in.
+
+Time (2 cores, another job running): the views take about 40 s; the fixtures cost more, the
+demo institute's seeding (about 80-110 s, shared with the other demo tests, or saved with
+``MIRADOR_TEST_DEMO_SQLITE``) and the model's training (about 80-100 s): 1.6 min with a
+seeded file, 4.4 min from nothing. No view is left out for time.
 
 ``MIRADOR_UPDATE_SNAPSHOT=1`` rewrites tests/snapshots/page_figures.json from this run (take
 it BEFORE a change, commit it, then run without the variable AFTER: a failure names the
@@ -75,8 +84,20 @@ PASSWORD = "clave-de-prueba-1"
 ADMIN = User("admin", "Admin", "administrador")
 PAGES = [path for items in SECTIONS.values() for path, *_ in items]
 NO_TABS = "(página)"  # the view name of a page without lazy tabs
+PROGRAMA = "pages/7_programa.py"
+DRAFT = {"borrador": "1"}  # the draft the fixture saves through the page
+WORD = "Preparar documento Word (con gráficas)"
+# Views besides the tabs: (tab, name, URL parameters, button to click). The work program's
+# versions and files exist only once a draft is saved.
+MORE_VIEWS = {
+    PROGRAMA: [
+        ("Versiones", "Versiones · borrador guardado", DRAFT, None),
+        ("Exportar", "Exportar · borrador guardado", DRAFT, WORD),
+    ]
+}
 FULL_ROWS = 60  # tables and arrays up to this long are stored whole
-HEAD_ROWS = 10  # otherwise: this many first rows, the count and a hash of all
+HEAD_ROWS = 10  # otherwise: the count, this many first rows and a hash per block
+BLOCK = 50
 TRACE_KEYS = ("x", "y", "z", "values", "labels", "text", "base", "r", "theta")
 
 
@@ -102,6 +123,10 @@ def institute(sqlite_demo: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     meta = dataset_meta(engine)
     train_store_and_score(engine, *default_cutoffs(meta.months[-1]), actor=SYSTEM_USER)
     save_user(engine, ADMIN, "admin", "Admin", "administrador", password=PASSWORD)
+    with pytest.MonkeyPatch.context() as mp:  # a saved work program, saved by its page
+        at = signed_in(mp, url, "admin", PASSWORD, page=PROGRAMA)
+        next(b for b in at.button if b.label == "Guardar versión").click().run()
+        assert not at.exception and at.session_state["pat_draft"] == int(DRAFT["borrador"])
     with engine.connect() as conn:
         last_audit = conn.execute(select(func.max(AuditEvent.id))).scalar_one()
         stamps = [*conn.execute(select(ModelRun.created_at)).scalars()]
@@ -208,11 +233,14 @@ def _digest(value: object) -> str:
     return hashlib.sha256(json.dumps(value, ensure_ascii=False).encode()).hexdigest()
 
 
-def _long(rows: list, **extra: object) -> dict | list:
-    """``rows`` whole when short; else the first rows, the count and a hash of all."""
+def _long(rows: list) -> dict | list:
+    """``rows`` whole when short; else the count, the first rows and a hash of each block of
+    ``BLOCK`` rows (a difference is then placed to within a block: "sha256 › [3]" is rows
+    150 to 199 counting from 0)."""
     if len(rows) <= FULL_ROWS:
         return rows
-    return {**extra, "n": len(rows), "primeros": rows[:HEAD_ROWS], "sha256": _digest(rows)}
+    blocks = [_digest(rows[i : i + BLOCK]) for i in range(0, len(rows), BLOCK)]
+    return {"n": len(rows), "primeros": rows[:HEAD_ROWS], f"sha256 por {BLOCK}": blocks}
 
 
 def table(frame: pd.DataFrame, inst: Institute) -> dict:
@@ -368,13 +396,16 @@ def page_figures(
     page: str, inst: Institute, monkeypatch: pytest.MonkeyPatch, files: dict[str, bytes]
 ) -> dict:
     views: dict[str, dict] = {}
-    for tab in lazy_tabs_of(page) or [NO_TABS]:
+    plain_tabs = [(tab, tab, {}, None) for tab in lazy_tabs_of(page) or [NO_TABS]]
+    for tab, name, extra, click in plain_tabs + MORE_VIEWS.get(page, []):
         _forget_writes(inst)
         files.clear()
-        params = {} if tab == NO_TABS else {"vista": tab}
+        params = {**({} if tab == NO_TABS else {"vista": tab}), **extra}
         at = signed_in(monkeypatch, inst.url, "admin", PASSWORD, page=page, **params)
-        assert not at.exception, (page, tab, [e.message for e in at.exception])
-        views[tab] = {
+        if click:
+            next(b for b in at.button if b.label == click).click().run()
+        assert not at.exception, (page, name, [e.message for e in at.exception])
+        views[name] = {
             "principal": elements(at.main, inst),
             "barra lateral": elements(at.sidebar, inst),
             "descargas": [download(n, files[n], inst) for n in sorted(files)],
@@ -401,7 +432,13 @@ def first_difference(expected: object, actual: object, where: str) -> str | None
         for i, (e, a) in enumerate(zip(expected, actual, strict=False)):
             label = f"[{i}]"
             if isinstance(e, dict) and "tipo" in e:
-                name = e.get("etiqueta") or e.get("titulo") or e.get("texto") or ""
+                name = (
+                    e.get("etiqueta")
+                    or e.get("titulo")
+                    or e.get("nombre")
+                    or e.get("texto")
+                    or ", ".join(e.get("columnas", [])[:3])
+                )
                 label += f" {e['tipo']} «{str(name)[:60]}»"
             found = first_difference(e, a, f"{where} › {label}")
             if found:
