@@ -10,7 +10,7 @@ orientation model trained once by the project's own pipeline
 What is captured, in page order (main area, then sidebar), per view:
 - titles, headers, subheaders, markdown, captions, text, code and alerts (info, warning,
   success, error): their text;
-- ``st.metric``: label, value and delta;
+- ``st.metric``: label, value, delta and its description, help text and sparkline values;
 - ``st.dataframe`` / ``st.table``: column names and rows as records, floats rounded to six
   significant digits (:func:`plain`); a table longer than ``FULL_ROWS`` keeps its row count,
   its first rows and a SHA-256 of each block of 50 rows, so every number is still compared;
@@ -339,6 +339,9 @@ def element(node: object, inst: Institute) -> dict | None:
             "etiqueta": normalise(node.label, inst),
             "valor": normalise(node.value, inst),
             "delta": normalise(node.delta, inst),
+            "descripción del delta": normalise(node.proto.delta_description, inst),
+            "ayuda": normalise(node.proto.help, inst),
+            "tendencia": plain(list(node.proto.chart_data), inst),  # the card's sparkline
         }
     if isinstance(node, et.Dataframe | et.Table):
         return {"tipo": node.type, **table(node.value, inst)}
