@@ -31,10 +31,14 @@ version, tokens.
 Audit events and sessions written while the test runs are removed before each view, so the
 audit and users pages show the same thing whatever order the views run in.
 
-Time (2 cores, another job running): the views take about 40 s; the fixtures cost more, the
-demo institute's seeding (about 80-110 s, shared with the other demo tests, or saved with
-``MIRADOR_TEST_DEMO_SQLITE``) and the model's training (about 80-100 s): 1.6 min with a
-seeded file, 4.4 min from nothing. No view is left out for time.
+Time (2 cores shared with another heavy job): the 41 views take 40-60 s; the rest is the
+fixtures: the demo institute's seeding (shared with the other demo tests, or skipped with
+``MIRADOR_TEST_DEMO_SQLITE``) and the model's training (about 80 s). Measured: 1.8-2.3 min
+with a seeded file, 1.9-5.0 min from nothing, depending on the load. No view is left out.
+
+Pages are run as their own files (``signed_in(..., page=...)``), not through Home.py's
+router: every page sets itself up (lib.ui.context.page_setup), and the router would first
+run the overview on every view.
 
 ``MIRADOR_UPDATE_SNAPSHOT=1`` rewrites tests/snapshots/page_figures.json from this run (take
 it BEFORE a change, commit it, then run without the variable AFTER: a failure names the
