@@ -133,6 +133,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_indicators(args: argparse.Namespace) -> int:
+    from lib.dictionary import indicators_markdown
+
+    sys.stdout.write(indicators_markdown())
+    return 0
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     import datetime as dt
 
@@ -260,7 +267,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from lib.bench import BenchOptions, format_table, run_bench
+    from bench.pages import BenchOptions, format_table, run_bench
 
     skip = frozenset(x.strip() for x in args.skip.split(",") if x.strip())
     unknown = skip - {"refresh", "model", "pages", "import"}
@@ -381,6 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     x.add_argument("table")
     x.add_argument("file")
     x.set_defaults(func=cmd_export)
+    sub.add_parser(
+        "indicators", help="escribir la tabla de indicadores (docs/indicators.md) a stdout"
+    ).set_defaults(func=cmd_indicators)
     b = sub.add_parser("bench", help="medir la velocidad de cada página a una escala")
     b.add_argument("--scale", choices=["tiny", "demo", "national"], default="tiny")
     b.add_argument(

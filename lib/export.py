@@ -30,6 +30,7 @@ import io
 import numbers
 import re
 from collections.abc import Mapping, Sequence
+from typing import TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -56,7 +57,7 @@ def _prepared(value: object, mask: bool) -> object:
     return clean_text(mask_text(value) if mask else value)
 
 
-def is_formula_like(value: object) -> bool:
+def is_formula_like(value: object) -> TypeGuard[str]:
     """Whether a spreadsheet could take this text for a formula (rule 3)."""
     return isinstance(value, str) and value.lstrip(" \u00a0").startswith(FORMULA_PREFIXES)
 

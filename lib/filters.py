@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import ColumnElement, FromClause
 
 from lib.policy import NATIONAL, Scope
 
@@ -72,9 +72,9 @@ class Filters:
         return replace(self, start=add_months(self.start, months), end=add_months(self.end, months))
 
     def conditions(
-        self, table: Table, *, period: bool = True, channel: bool = True, segment: bool = True
+        self, table: FromClause, *, period: bool = True, channel: bool = True, segment: bool = True
     ) -> list[ColumnElement[bool]]:
-        """WHERE conditions for a rollup or fact table that has the usual columns.
+        """WHERE conditions for a rollup, fact table or subquery that has the usual columns.
 
         ``channel`` and ``segment`` are skipped for tables without those dimensions (collection
         has no channel), so the same Filters can be applied everywhere.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import TypeGuard
 
 MONTHS = [
     "enero",
@@ -25,11 +26,11 @@ DAYS = ["domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábad
 DAYS_SHORT = ["dom", "lun", "mar", "mié", "jue", "vie", "sáb"]
 
 
-def _missing(x: float | None) -> bool:
-    """None, NaN, pandas' NA or NaT (a table cell can hold any of them)."""
+def _present(x: float | None) -> TypeGuard[float]:
+    """A number: not None, NaN, pandas' NA or NaT (a table cell can hold any of them)."""
     if x is None or type(x).__name__ in ("NAType", "NaTType"):
-        return True
-    return isinstance(x, float) and math.isnan(x)
+        return False
+    return not (isinstance(x, float) and math.isnan(x))
 
 
 def date_label(d: dt.date | None) -> str:
@@ -47,23 +48,23 @@ def period_label(start: dt.date, end: dt.date) -> str:
 
 
 def fmt_int(x: float | None) -> str:
-    return "—" if _missing(x) else f"{x:,.0f}"
+    return "—" if not _present(x) else f"{x:,.0f}"
 
 
 def fmt_num(x: float | None, decimals: int = 1) -> str:
-    return "—" if _missing(x) else f"{x:,.{decimals}f}"
+    return "—" if not _present(x) else f"{x:,.{decimals}f}"
 
 
 def fmt_pct(share: float | None, decimals: int = 1) -> str:
     """A share in [0, 1] as a percentage."""
-    return "—" if _missing(share) else f"{100 * share:,.{decimals}f}%"
+    return "—" if not _present(share) else f"{100 * share:,.{decimals}f}%"
 
 
 def fmt_signed(x: float | None, unit: str, decimals: int = 1) -> str:
     """+2.4 pp, -3.0 pts, +12.5% (no space before %, as in the values). A change too small for
     ``decimals`` gets up to two more (-0.04 pp, not "-0.0 pp", which reads as a sign without a
     size); one smaller still is no change (0.0)."""
-    if _missing(x):
+    if not _present(x):
         return "—"
     sep = "" if unit == "%" else " "
     shown = decimals
@@ -75,7 +76,7 @@ def fmt_signed(x: float | None, unit: str, decimals: int = 1) -> str:
 
 
 def fmt_mxn(x: float | None, decimals: int = 0) -> str:
-    if _missing(x):
+    if not _present(x):
         return "—"
     sign = "-" if x < 0 else ""
     return f"{sign}${abs(x):,.{decimals}f}"
@@ -84,7 +85,7 @@ def fmt_mxn(x: float | None, decimals: int = 0) -> str:
 def fmt_mxn_compact(x: float | None) -> str:
     """$12.3 mmdp (miles de millones de pesos), $4.5 mdp (millones), $12,345 below a million:
     the abbreviations of Mexican public finance and press."""
-    if _missing(x):
+    if not _present(x):
         return "—"
     a = abs(x)
     sign = "-" if x < 0 else ""
@@ -98,7 +99,7 @@ def fmt_mxn_compact(x: float | None) -> str:
 def fmt_p(p: float | None, decimals: int = 3) -> str:
     """A p-value as read in a sentence: "p = 0.042", "p < 0.001" (never "p = 0.000"), and
     "p > 0.999" at the top; "p = —" when missing."""
-    if _missing(p):
+    if not _present(p):
         return "p = —"
     floor = 10.0**-decimals
     if p < floor:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -35,9 +36,11 @@ def rate(events, exposure, per: float = PER_10K):
     """``per`` × events / exposure; None (scalars) or NaN (series) where exposure is not
     positive: a rate over no contacts is unknown, not zero and not infinite."""
     if np.isscalar(exposure) or exposure is None:
-        if exposure is None or not exposure > 0:
+        # a scalar exposure is a count or a sum; np.isscalar's type also admits text and bytes
+        den = cast(float | None, exposure)
+        if den is None or not den > 0:
             return None
-        return per * float(events) / float(exposure)
+        return per * float(events) / float(den)
     den = pd.Series(exposure, dtype="float64")
     return per * pd.Series(events, dtype="float64") / den.where(den > 0)
 

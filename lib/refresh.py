@@ -17,11 +17,12 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, delete, insert
 
 from lib.analysis import campaign_report as R
+from lib.analysis.campaign_designs import method_for
 from lib.db.rollups import refresh_rollups
 from lib.db.schema import CampaignResult
 from lib.queries import campaigns as q
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]  # its return is ignored (st.progress returns the bar)
 # What a campaign's analysis reads (lib.queries.campaigns: the patron panel, and the office
 # panel from agg_collection_unit_month, itself built from collection and patrons). A load of
 # any other table (contacts, surveys, complaints, orientations) cannot change a result.
@@ -49,7 +50,7 @@ def analyse_campaign(
     first, last = q.campaign_window(
         campaign["start_month"], campaign["end_month"], R.EVENT_MONTHS_BEFORE, 3
     )
-    if campaign["assignment"] == "sin_control":
+    if method_for(campaign["assignment"]).panel == "office":
         panel = q.office_panel(bind, campaign["id"], first, last)
         return R.analyse_without_control(campaign, panel), panel
     panel = q.patron_panel(bind, campaign["id"], first, last)

@@ -94,7 +94,7 @@ def comparison() -> None:
     pick = st.segmented_control(
         "Indicador",
         list(options),
-        format_func=options.get,
+        format_func=options.__getitem__,
         default="fcr",
         key="indicador",
         bind="query-params",

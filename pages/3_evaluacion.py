@@ -109,7 +109,7 @@ def scores() -> None:
         st.segmented_control(
             "Ver por",
             list(DIMENSIONS),
-            format_func=DIMENSIONS.get,
+            format_func=DIMENSIONS.__getitem__,
             default="channel",
             key="ver_por",
             bind="query-params",
@@ -152,7 +152,7 @@ def offices() -> None:
             "Oficinas",
             ["subdelegacion", "ooad"],
             default="subdelegacion",
-            format_func=DIMENSIONS.get,
+            format_func=DIMENSIONS.__getitem__,
             key="nivel_embudo",
             bind="query-params",
         )

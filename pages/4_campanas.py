@@ -4,6 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from lib.analysis import campaign_report as R
+from lib.analysis.campaign_designs import METHODS, method_for
+from lib.campaign_vocabulary import CampaignKind
 from lib.charts.campaigns import effects_figure, event_study_figure
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.format import fmt_int, fmt_mxn, fmt_num, fmt_p, month_label
@@ -14,12 +16,8 @@ from lib.ui.campaigns import campaign_result, stored_results
 from lib.ui.context import page_setup, query
 from lib.ui.layout import data_table, excel_button, lazy_tabs
 
-KIND = {"difusion": "Difusión", "regularizacion": "Regularización"}
-DESIGN = {
-    "aleatoria": "Aleatoria (ensayo)",
-    "dirigida": "Dirigida (con comparación)",
-    "sin_control": "Sin grupo de control",
-}
+KIND = {CampaignKind.DIFUSION: "Difusión", CampaignKind.REGULARIZACION: "Regularización"}
+DESIGN = {design.value: method.label for design, method in METHODS.items()}
 
 ctx = page_setup(
     "Efecto de campañas",
@@ -131,6 +129,7 @@ st.caption(
 
 
 def month_by_month() -> None:
+    assert res.event is not None  # every design runs the event study (lib.analysis.campaign_report)
     st.plotly_chart(
         event_study_figure(res.event, month_label(campaign["start_month"])),
         config=PLOTLY_CONFIG,
@@ -144,14 +143,14 @@ def month_by_month() -> None:
 
 
 def where_it_worked() -> None:
-    if res.design == "sin_control":
+    if not method_for(res.design).by_segment:
         st.info("Sin grupo de control de patrones no se estima el efecto por segmento.")
     else:
         seg = (
             st.segmented_control(
                 "Por",
                 list(R.SEGMENTS),
-                format_func=R.SEGMENTS.get,
+                format_func=R.SEGMENTS.__getitem__,
                 default="size_band_id",
                 key="camp_seg",
             )
@@ -237,6 +236,7 @@ def all_campaigns() -> None:
 
 
 def export() -> None:
+    assert res.event is not None  # every design runs the event study
     est = pd.DataFrame(
         [
             {

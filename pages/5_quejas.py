@@ -18,7 +18,7 @@ from lib.policy import Permission
 from lib.queries import complaints as q
 from lib.ui import crossfilter
 from lib.ui.auth import permitted
-from lib.ui.context import Source, page_setup, query
+from lib.ui.context import PageContext, page_setup, query
 from lib.ui.layout import data_table, excel_button, lazy_tabs
 from lib.ui.urlstate import say_unknown
 
@@ -79,7 +79,7 @@ def volume() -> None:
         left.segmented_control(
             "Desglose",
             list(BREAKDOWN),
-            format_func=BREAKDOWN.get,
+            format_func=BREAKDOWN.__getitem__,
             default="kind",
             key="desglose",
             bind="query-params",
@@ -227,8 +227,8 @@ def unusual() -> None:
 
 
 @st.cache_resource(ttl="30m", show_spinner=False, max_entries=4)
-def _model(key: str, _source: Source) -> tx.TextModel:
-    return tx.train(q.texts(_source.engine))
+def _model(key: str, _ctx: PageContext) -> tx.TextModel:
+    return tx.train(_ctx.store.complaint_texts())
 
 
 def text() -> None:

@@ -17,13 +17,12 @@ from lib.charts.theme import PLOTLY_CONFIG
 from lib.format import date_label, fmt_int, fmt_num
 from lib.masking import shown_text
 from lib.model.feedback import orientation_feedback
-from lib.model.pipeline import default_cutoffs, train_store_and_score
+from lib.model.pipeline import default_cutoffs
 from lib.policy import DEMO_OPERATOR_ONLY, DemoOperatorOnly, Permission
 from lib.queries import orientation as q
 from lib.ui.auth import permitted
 from lib.ui.context import page_setup, query
 from lib.ui.layout import data_table, excel_button, lazy_tabs
-from lib.ui.session import current_user
 
 PSI_LOOK, PSI_DRIFT = 0.10, 0.25
 SEGMENT_GAP = 0.05  # a segment whose ROC AUC is this far under the overall one is flagged
@@ -34,7 +33,7 @@ ctx = page_setup(
     caption="Patrones con riesgo de pagar tarde",
 )
 f = ctx.filters
-user = current_user()
+user = ctx.user
 model = query(ctx, q.model_in_use)
 
 
@@ -42,10 +41,8 @@ def _train() -> None:
     last = ctx.meta.months[-1]
     with st.status("Entrenando el modelo…", expanded=True) as status:
         bar = st.progress(0.0)
-        train_store_and_score(
-            ctx.write_engine,
+        ctx.store.train_and_score(
             *default_cutoffs(last),
-            actor=user,
             progress=lambda x, m: bar.progress(x, text=m),
         )
         status.update(label="Modelo entrenado y patrones calificados", state="complete")

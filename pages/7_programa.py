@@ -2,11 +2,13 @@
 plan, saved drafts with versions, and the files to circulate."""
 
 from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from lib.access import may, sees_identifiers
+from lib.analysis.campaign_report import CampaignResult
 from lib.charts.planning import backtest_figure, capacity_figure, forecast_figure
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.filters import add_months
@@ -28,8 +30,7 @@ from lib.ui import urlstate
 from lib.ui.campaigns import campaign_result, stored_results
 from lib.ui.context import page_setup, query
 from lib.ui.data import cached_pure
-from lib.ui.layout import DOCX, XLSX, data_table, lazy_tabs, record_export
-from lib.ui.session import current_user
+from lib.ui.layout import DOCX, XLSX, data_table, lazy_tabs
 
 WORK = "pat_work"
 SELF_SERVICE = {"en_linea", "buzon", "impresos"}  # no staff minutes per contact by default
@@ -38,6 +39,7 @@ ctx = page_setup(
     "Programa anual de trabajo", Permission.PAGE_PROGRAMA, caption="Planeación del año siguiente"
 )
 f = ctx.filters
+assert f is not None  # page_setup draws the filters on this page
 # a role without the identifiers grant sees the draft's free text (title, notes, target
 # notes) with identifiers masked, on screen and in the files; its edits apply to the original
 # text, so a cell or box it does not change keeps what was saved (lib.masking)
@@ -58,7 +60,7 @@ def measured() -> pd.DataFrame:
     catalog = query(ctx, qc.campaign_catalog)
     finished = catalog[catalog["end_month"] <= last]
     known = stored_results(ctx)
-    results = {}
+    results: dict[str, CampaignResult | None] = {}
     for _, c in finished.iterrows():
         c = c.copy()
         c["id"] = int(c["id"])
@@ -96,14 +98,14 @@ def handling_minutes() -> dict[str, float]:
 # ------------------------------------------------------------------ the working copy
 
 
-def _work_from(draft: dr.Draft | None) -> dict:
+def _work_from(draft: dr.Draft | None) -> dict[str, Any]:
     """What the planner edits: the loaded draft, or a new one built from the baseline."""
     minutes = {c: 0.0 if c in SELF_SERVICE else float(v) for c, v in handling_minutes().items()}
     initial = None if draft is not None else bl.initial_targets(baseline())
     return working_copy(year, channel_names, minutes, measured(), initial, draft)
 
 
-drafts = dr.list_drafts(ctx.engine, year)
+drafts = ctx.store.drafts(year)
 labels = {
     int(r.id): f"#{r.id} · {shown_text(r.title, clear)} · v{r.version} · "
     f"{dr.STATUSES.get(r.status, r.status)}"
@@ -122,18 +124,20 @@ choice = st.selectbox(
     placeholder="Elija una opción",
 )
 urlstate.publish("borrador", choice)
-work = st.session_state.get(WORK)
+stored: dict[str, Any] | None = st.session_state.get(WORK)
 stale = (  # a new, untouched draft follows the filters' place; an edited one keeps its numbers
-    work is not None
-    and work["draft_id"] is None
-    and work["rev"] == 0
-    and work["scope"] != ctx.scope
+    stored is not None
+    and stored["draft_id"] is None
+    and stored["rev"] == 0
+    and stored["scope"] != ctx.scope
 )
-if work is None or work["draft_id"] != choice or stale:
-    work = _work_from(None if choice is None else dr.load_draft(ctx.engine, choice))
+if stored is None or stored["draft_id"] != choice or stale:
+    work = _work_from(None if choice is None else ctx.store.draft(choice))
     work["scope"] = ctx.scope
     st.session_state[WORK] = work
     st.session_state.pop("pat_message", None)  # it spoke of the draft shown before
+else:
+    work = stored
 if work["draft_id"] is None:
     st.caption(f"Borrador nuevo para {year}, partiendo de la línea base. Aún no se ha guardado.")
 else:
@@ -403,7 +407,7 @@ def versions_tab() -> None:
     if work["draft_id"] is None:
         st.info("El borrador aún no se ha guardado.")
         return
-    v = dr.versions(ctx.engine, work["draft_id"])
+    v = ctx.store.draft_versions(work["draft_id"])
     data_table(
         pd.DataFrame(
             {
@@ -417,8 +421,8 @@ def versions_tab() -> None:
     if len(v) > 1:
         a, b = int(v["version"].iloc[1]), int(v["version"].iloc[0])
         changes = dr.diff_content(
-            dr.load_draft(ctx.engine, work["draft_id"], a).content,
-            dr.load_draft(ctx.engine, work["draft_id"], b).content,
+            ctx.store.draft(work["draft_id"], a).content,
+            ctx.store.draft(work["draft_id"], b).content,
         )
         st.markdown(f"**Cambios de la versión {a} a la {b}**")
         show_changes(changes)
@@ -448,7 +452,7 @@ def export_tab() -> None:
     if work["draft_id"] is None:
         st.info("Guarde el borrador para exportarlo.")
         return
-    saved = dr.load_draft(ctx.engine, work["draft_id"])
+    saved = ctx.store.draft(work["draft_id"])
     st.markdown(
         f"Se exporta la **versión guardada {saved.version}** "
         f"({dr.STATUSES.get(saved.status)}, {saved.author}, {date_label(saved.updated_at.date())})."
@@ -484,9 +488,8 @@ def export_tab() -> None:
         data=ex.workbook(saved.content, saved.version, saved.author, extra, scope, mask=not clear),
         file_name=f"{stem}.xlsx",
         mime=XLSX,
-        on_click=record_export,
+        on_click=ctx.store.record_export,
         args=(
-            ctx.write_engine,
             f"{stem}.xlsx",
             rows,
             {"reporte": "Programa anual", "alcance": ctx.scope},
@@ -520,8 +523,8 @@ def export_tab() -> None:
             data=st.session_state[doc_key],
             file_name=f"{stem}.docx",
             mime=DOCX,
-            on_click=record_export,
-            args=(ctx.write_engine, f"{stem}.docx", rows, {"reporte": "Programa anual"}),
+            on_click=ctx.store.record_export,
+            args=(f"{stem}.docx", rows, {"reporte": "Programa anual"}),
             icon=":material/description:",
             key="pat_docx",
         )
@@ -553,7 +556,7 @@ work["status"] = mid.selectbox(
     "Estado",
     statuses,
     index=statuses.index(work["status"]),
-    format_func=dr.STATUSES.get,
+    format_func=dr.STATUSES.__getitem__,
     placeholder="Elija una opción",
 )
 shown_notes = shown_text(work["notes"], clear)
@@ -563,7 +566,7 @@ if typed != shown_notes:
 
 
 def save() -> None:
-    user = current_user()
+    user = ctx.user
     try:
         cap_table = capacity_now()
         cap_rows = cap_table[cap_table["channel_id"] != "total"].drop(columns=["coverage"])
@@ -577,9 +580,9 @@ def save() -> None:
             plan_now(),
         )
         saved = (
-            dr.create_draft(ctx.write_engine, user, content)
+            ctx.store.create_draft(content)
             if work["draft_id"] is None
-            else dr.save_draft(ctx.write_engine, work["draft_id"], user, content, work["version"])
+            else ctx.store.save_draft(work["draft_id"], content, work["version"])
         )
     except DraftInvalid as exc:
         st.session_state["pat_message"] = ("invalid", exc.problems)
@@ -603,7 +606,7 @@ def reload_current() -> None:
     st.session_state.pop("pat_message", None)
 
 
-if may(current_user(), Permission.DRAFT_SAVE):
+if may(ctx.user, Permission.DRAFT_SAVE):
     st.button("Guardar versión", type="primary", on_click=save, icon=":material/save:")
 else:
     st.caption(

@@ -6,7 +6,7 @@ from lib.analysis.kpis import COMPARISONS, covered, shifted_period
 from lib.charts.explorer import explorer_figure, label_column, reading
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.format import fmt_num, fmt_signed, period_label
-from lib.metrics import CATALOG, DIMENSIONS
+from lib.metrics import DIMENSIONS, INDICATORS
 from lib.policy import Permission
 from lib.queries.explorer import MAX_DIMENSIONS, explore, explore_compared
 from lib.ui import crossfilter
@@ -25,8 +25,8 @@ f = ctx.filters
 left, right, third = st.columns([2, 3, 2])
 key = left.selectbox(
     "Medida",
-    list(CATALOG),
-    format_func=lambda k: CATALOG[k].name,
+    list(INDICATORS),
+    format_func=lambda k: INDICATORS[k].label,
     key="medida",
     bind="query-params",
     placeholder="Elija una opción",
@@ -49,21 +49,21 @@ compare = third.selectbox(
         "ninguno": "Sin comparación",
         "anterior": "Periodo anterior",
         "anio": "Mismo periodo del año anterior",
-    }.get,
+    }.__getitem__,
     key="comparar",
     bind="query-params",
     placeholder="Elija una opción",
 )
-m = CATALOG[key]
+m = INDICATORS[key]
 dims = [d for d in chosen if d in m.dimensions]
 dropped = [DIMENSIONS[d][0] for d in chosen if d not in m.dimensions]
 st.caption(
-    f"**Fórmula:** {m.formula} · **Unidad:** {m.unit} · **Fuente:** `{m.source}` "
-    f"(de {', '.join(m.facts)})" + (f" · **Advertencia:** {m.caveats}" if m.caveats else "")
+    f"**Fórmula:** {m.formula} · **Unidad:** {m.unit} · **Fuente:** `{m.table.name}` "
+    f"(de {', '.join(m.sources)})" + (f" · **Advertencia:** {m.caveats}" if m.caveats else "")
 )
 if dropped:
     st.info(
-        f"{m.name} no tiene la dimensión {', '.join(dropped)}; se muestra sin ella. "
+        f"{m.label} no tiene la dimensión {', '.join(dropped)}; se muestra sin ella. "
         f"Dimensiones disponibles: {', '.join(DIMENSIONS[d][0] for d in m.dimensions)}."
     )
 
@@ -91,7 +91,7 @@ if not dims:
     if comparison is not None:
         delta = fmt_signed(df["change"].iloc[0], df["change_unit"].iloc[0])
         delta = None if delta == "—" else f"{delta} {COMPARISONS[compare][0]}"
-    st.metric(m.name, fmt_num(df["value"].iloc[0], m.decimals) + unit, delta=delta)
+    st.metric(m.label, fmt_num(df["value"].iloc[0], m.decimals) + unit, delta=delta)
 else:
     # months are on the x axis of a line chart; any other first dimension is a bar's code
     clicked = "month" if "month" in dims else dims[0]
@@ -114,7 +114,7 @@ table = df.rename(
         **codes,
         "numerator": "Numerador",
         "denominator": "Denominador",
-        "value": f"{m.name} ({m.unit})",
+        "value": f"{m.label} ({m.unit})",
         "previous": "Comparación",
         "change": "Cambio",
     }
@@ -127,7 +127,7 @@ table = table[
         *codes.values(),
         "Numerador",
         "Denominador",
-        f"{m.name} ({m.unit})",
+        f"{m.label} ({m.unit})",
         *compared,
     ]
 ].rename(columns={"Cambio": change_label})
@@ -137,7 +137,7 @@ data_table(
     table,
     column_config={
         "Mes": st.column_config.DateColumn(format="MM/YYYY"),
-        f"{m.name} ({m.unit})": st.column_config.NumberColumn(format=f"%,.{m.decimals}f"),
+        f"{m.label} ({m.unit})": st.column_config.NumberColumn(format=f"%,.{m.decimals}f"),
         "Numerador": st.column_config.NumberColumn(format="localized"),
         "Denominador": st.column_config.NumberColumn(format="localized"),
         "Comparación": st.column_config.NumberColumn(format=f"%,.{m.decimals}f"),
@@ -146,12 +146,12 @@ data_table(
 )
 excel_button(
     ctx,
-    f"Explorador: {m.name}",
+    f"Explorador: {m.label}",
     {"Datos": table},
     f"explorador_{key}_{f.start:%Y%m}_{f.end:%Y%m}",
     "Descargar tabla (Excel)",
     extra=[
-        ("Medida", f"{m.name} ({m.unit})"),
+        ("Medida", f"{m.label} ({m.unit})"),
         ("Fórmula", m.formula),
         ("Dimensiones", ", ".join(DIMENSIONS[d][0] for d in dims) or "ninguna"),
         (

@@ -3,24 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from lib.db.schema import Base
+from lib import dictionary
 from lib.ingest.contract import SPECS
-from lib.metrics import CATALOG, DIMENSIONS
 from lib.policy import Permission
 from lib.queries import meta
 from lib.queries.ingest import latest_loads
 from lib.ui.context import page_setup, query
 from lib.ui.layout import data_table
-
-
-def _describe(c, col, spec) -> str:
-    if c is not None:
-        return c.label
-    if spec and col.name in spec.derived:
-        return "calculada al cargar"
-    if spec and col.primary_key and col.name not in spec.key:
-        return "asignada por Mirador"
-    return ""
 
 
 def _stamp(value) -> str:
@@ -38,19 +27,7 @@ ctx = page_setup(
 
 st.subheader("Métricas")
 data_table(
-    pd.DataFrame(
-        {
-            "Métrica": [m.name for m in CATALOG.values()],
-            "Unidad": [m.unit for m in CATALOG.values()],
-            "Fórmula": [m.formula for m in CATALOG.values()],
-            "Tabla agregada": [m.source for m in CATALOG.values()],
-            "Tablas de origen": [", ".join(m.facts) for m in CATALOG.values()],
-            "Dimensiones": [
-                ", ".join(DIMENSIONS[d][0] for d in m.dimensions) for m in CATALOG.values()
-            ],
-            "Advertencias": [m.caveats for m in CATALOG.values()],
-        }
-    ),
+    dictionary.metric_table(),
     column_config={
         "Fórmula": st.column_config.TextColumn(width="large"),
         "Advertencias": st.column_config.TextColumn(width="large"),
@@ -59,30 +36,14 @@ data_table(
     short={"Tabla agregada": "Agregado", "Tablas de origen": "Origen"},
 )
 
-OTHER = {
-    "model_run": "Modelos entrenados",
-    "patron_flag": "Patrones calificados por un modelo",
-    "work_program": "Programas de trabajo",
-    "work_program_target": "Metas de los programas de trabajo",
-    "work_program_revision": "Versiones guardadas de los programas",
-    "app_user": "Usuarios y su alcance",
-    "audit_event": "Bitácora de auditoría",
-    "import_load": "Bitácora de importaciones",
-    "dataset_info": "Datos sobre la base (demostración, fechas)",
-    "ground_truth": "Verdad plantada de la demostración",
-}
-
 st.subheader("Tablas")
-tables = [*SPECS, *sorted(t.name for t in Base.metadata.sorted_tables if t.name not in SPECS)]
+tables = dictionary.table_names()
 counts = query(ctx, meta.table_counts, tables).set_index("tabla")["filas"]
 loads = query(ctx, latest_loads).set_index("table_name")
 overview = pd.DataFrame(
     {
         "Tabla": tables,
-        "Contenido": [
-            SPECS[t].label if t in SPECS else OTHER.get(t, "Agregado (lo recalcula refresh)")
-            for t in tables
-        ],
+        "Contenido": [dictionary.table_content(t) for t in tables],
         "Se importa": ["sí" if t in SPECS else "no" for t in tables],
         "Filas": [int(counts.get(t, 0)) for t in tables],
         "Última carga": [_stamp(loads["finished_at"].get(t)) for t in tables],
@@ -105,28 +66,6 @@ st.caption(
 name = st.selectbox(
     "Columnas de la tabla", tables, key="tabla", bind="query-params", placeholder="Elija una opción"
 )
-t = Base.metadata.tables[name]
-spec = SPECS.get(name)
-contract = {c.target: c for c in spec.columns} if spec else {}
-rows = []
-for col in t.columns:
-    c = contract.get(col.name)
-    fks = ", ".join(f"{fk.column.table.name}.{fk.column.name}" for fk in col.foreign_keys)
-    rows.append(
-        {
-            "Columna": col.name,
-            "Tipo": str(col.type),
-            "Nula": "sí" if col.nullable else "no",
-            "Llave": "PK" if col.primary_key else ("FK→" + fks if fks else ""),
-            "Descripción": _describe(c, col, spec),
-            "En el archivo": (
-                (c.name + (" (" + ", ".join(c.aliases[:3]) + ")" if c.aliases else "")) if c else ""
-            ),
-        }
-    )
-data_table(pd.DataFrame(rows))
-if spec:
-    st.caption(
-        f"Clave natural para importar: {', '.join(spec.key)}. {spec.notes} "
-        "Ejemplo que se importa sin errores: data/examples/" + name + ".csv."
-    )
+data_table(dictionary.column_table(name))
+if note := dictionary.import_note(name):
+    st.caption(note)

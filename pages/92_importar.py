@@ -8,17 +8,14 @@ from sqlalchemy.exc import DBAPIError
 
 from lib.export import csv_bytes
 from lib.format import fmt_int
-from lib.ingest.attempts import close_stale_attempts
 from lib.ingest.contract import IMPORT_ORDER, SPECS
 from lib.ingest.limits import describe_limits, import_limits
-from lib.ingest.load import import_file
+from lib.ingest.load import ImportResult
 from lib.ingest.profiles import PROFILES, ProfileError
 from lib.policy import Permission
-from lib.queries.ingest import recent_loads
 from lib.sessions import SettingError
 from lib.ui.context import page_setup
-from lib.ui.layout import data_table, record_export
-from lib.ui.session import current_user
+from lib.ui.layout import data_table
 
 KINDS = {
     "int": "entero",
@@ -44,7 +41,7 @@ ctx = page_setup(
     show_filters=False,
     allow_empty=True,
 )
-user = current_user()
+user = ctx.user
 try:
     limits = import_limits()
 except SettingError as exc:
@@ -83,7 +80,7 @@ profiles = {"": "Ninguno: el archivo trae las columnas del contrato"} | {
 profile_key = st.selectbox(
     "Formato de origen (perfil de columnas)",
     list(profiles),
-    format_func=profiles.get,
+    format_func=profiles.__getitem__,
     key="imp_perfil",
     placeholder="Elija una opción",
     help="Un perfil traduce un formato de exportación conocido (p. ej. el registro de "
@@ -93,8 +90,8 @@ profile = PROFILES.get(profile_key)
 profile_params: dict[str, str] = {}
 if profile is not None:
     st.caption(f"Lee {profile.source}.")
-    cols = st.columns(len(profile.params))
-    for col, param in zip(cols, profile.params, strict=True):
+    param_cols = st.columns(len(profile.params))
+    for col, param in zip(param_cols, profile.params, strict=True):
         profile_params[param.name] = col.text_input(
             param.label[0].upper() + param.label[1:],
             value=param.default or "",
@@ -158,12 +155,10 @@ if st.session_state.pop("imp_pendiente", False) and upload is not None:
             st.error(str(exc))
             st.stop()
     bar = st.progress(0.0, text="Preparando…")
-    result = import_file(
-        ctx.write_engine,
+    result = ctx.store.import_file(
         table,
         upload.getvalue(),
         file_name=upload.name,
-        user=user,
         dry_run=dry,
         encoding=None if encoding == "Detectar" else encoding,
         sep=None if sep == "Detectar" else sep,
@@ -179,8 +174,9 @@ if st.session_state.pop("imp_pendiente", False) and upload is not None:
     if result.status == "cargado":
         st.cache_data.clear()  # every page reads the new rows and rollups
 
-result = st.session_state.get("imp_resultado")
-if result is not None:
+shown: ImportResult | None = st.session_state.get("imp_resultado")
+if shown is not None:
+    result = shown
     text = result.report().split("\n")
     box = {
         "cargado": st.success,
@@ -215,9 +211,8 @@ if result is not None:
             data=csv_bytes(result.problems),
             file_name=name,
             mime="text/csv",
-            on_click=record_export,
+            on_click=ctx.store.record_export,
             args=(
-                ctx.write_engine,
                 name,
                 len(result.problems),
                 {"reporte": "problemas de importación"},
@@ -229,8 +224,8 @@ st.subheader("Cargas recientes")
 # an attempt still «en curso» whose table lock is free died (process killed, connection cut);
 # best effort: the list below is shown even if the sweep cannot write now
 with contextlib.suppress(DBAPIError):
-    close_stale_attempts(ctx.write_engine)
-loads = recent_loads(ctx.engine, 20)  # not cached: a rejected load changes no data version
+    ctx.store.close_stale_attempts()
+loads = ctx.store.recent_loads(20)  # not cached: a rejected load changes no data version
 data_table(
     loads.assign(status=loads["status"].map(STATUS)).rename(
         columns={

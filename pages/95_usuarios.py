@@ -6,7 +6,7 @@ from lib.access import ROLES
 from lib.policy import Permission
 from lib.ui.context import page_setup
 from lib.ui.layout import data_table
-from lib.users import UserError, list_users, save_user
+from lib.users import UserError
 
 ctx = page_setup(
     "Usuarios y roles",
@@ -15,7 +15,7 @@ ctx = page_setup(
     show_filters=False,
 )
 
-users = list_users(ctx.engine)
+users = ctx.store.users()
 ooad_names = dict(zip(ctx.ooads["id"].astype(int), ctx.ooads["name"], strict=True))
 sub_names = dict(
     zip(ctx.subdelegaciones["id"].astype(int), ctx.subdelegaciones["name"], strict=True)
@@ -67,7 +67,7 @@ with st.form("usuario"):
         "Rol",
         role_keys,
         index=0 if row is None else role_keys.index(row["role"]),
-        format_func=ROLES.get,
+        format_func=ROLES.__getitem__,
         placeholder="Elija una opción",
     )
     ooad_opts = [None, *ooad_names]
@@ -103,9 +103,7 @@ with st.form("usuario"):
     sent = st.form_submit_button("Guardar", icon=":material/save:")
 if sent:
     try:
-        save_user(
-            ctx.write_engine,
-            ctx.user,
+        ctx.store.save_user(
             username if row is None else row["username"],
             name,
             role,
@@ -120,5 +118,6 @@ if sent:
         st.error(f"No se guardó: {exc}.", icon=":material/error:")
     else:
         st.success(
-            f"Usuario «{username or row['username']}» guardado; el cambio quedó en la bitácora."
+            f"Usuario «{username if row is None else row['username']}» guardado; el cambio "
+            "quedó en la bitácora."
         )

@@ -10,12 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from lib.access import ROLES
-from lib.audit import ACTIONS, AuditQuery, audit_page, export_totals
+from lib.audit import ACTIONS, AuditQuery
 from lib.export import csv_bytes
 from lib.format import fmt_num
 from lib.policy import Permission
 from lib.ui.context import page_setup
-from lib.ui.layout import data_table, record_export
+from lib.ui.layout import data_table
 
 PAGE_SIZE = 100
 EXPORT_CAP = 50_000  # rows in one CSV download of the log
@@ -79,11 +79,11 @@ page_no = bottom[2].number_input(
 query = AuditQuery(action=action, user_contains=who or None, start=start, end=end, role=role)
 
 page_no = int(page_no)
-events, total = audit_page(ctx.engine, query, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+events, total = ctx.store.audit_page(query, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
 pages = max(1, math.ceil(total / PAGE_SIZE))
 if page_no > pages:  # a URL, or a narrower filter, past the last page: show the last one
     page_no = pages
-    events, total = audit_page(ctx.engine, query, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+    events, total = ctx.store.audit_page(query, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
 
 
 def _table(events: pd.DataFrame) -> pd.DataFrame:
@@ -116,7 +116,7 @@ if total:
     last = first + len(events) - 1
     shown = f"Eventos {fmt_num(first, 0)}–{fmt_num(last, 0)} de {fmt_num(total, 0)}"
     st.caption(f"{shown} · página {fmt_num(page_no, 0)} de {fmt_num(pages, 0)}")
-n_exports, rows_exported = export_totals(ctx.engine, query)
+n_exports, rows_exported = ctx.store.export_totals(query)
 st.caption(
     f"Con estos filtros: {fmt_num(n_exports, 0)} descargas con {fmt_num(rows_exported, 0)} "
     "filas en total. La bitácora no guarda identificadores de patrones: sólo conteos, filtros "
@@ -135,7 +135,7 @@ if total > EXPORT_CAP:
 
 def _csv() -> bytes:
     """Built when the button is clicked: every event the filters select, up to the cap."""
-    selected, _ = audit_page(ctx.engine, query, limit=EXPORT_CAP)
+    selected, _ = ctx.store.audit_page(query, limit=EXPORT_CAP)
     return csv_bytes(_table(selected))
 
 
@@ -145,9 +145,8 @@ st.download_button(
     _csv,
     file_name=name,
     mime="text/csv",
-    on_click=record_export,
+    on_click=ctx.store.record_export,
     args=(
-        ctx.write_engine,
         name,
         rows,
         {

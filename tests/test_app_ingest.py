@@ -14,7 +14,7 @@ from lib.access import SYSTEM_USER, User
 from lib.db.engine import make_engine
 from lib.db.schema import ImportLoad, Patron
 from lib.filters import Filters
-from lib.metrics import CATALOG
+from lib.metrics import INDICATORS
 from lib.queries.explorer import explore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,8 +46,8 @@ def test_explorer_shows_the_sql_numbers(db, monkeypatch):
     at = _app(monkeypatch, db.url, "pages/8_explorador.py")
     assert not at.exception, at.exception
     assert at.title[0].value == "Explorador"
-    assert at.selectbox(key="medida").value == "contactos"
-    expected = explore(db.engine, PERIOD, "contactos", ("month",))
+    assert at.selectbox(key="medida").value == "contacts"
+    expected = explore(db.engine, PERIOD, "contacts", ("month",))
     table = at.dataframe[0].value
     assert len(table) == len(expected) == 12
     assert table["Contactos (contactos)"].sum() == expected["value"].sum()
@@ -81,7 +81,7 @@ def test_explorer_without_dimensions_shows_one_number(sqlite_tiny, monkeypatch):
     at.multiselect(key="dims").set_value([]).run()
     assert not at.exception
     engine = make_engine(sqlite_tiny)
-    value = explore(engine, PERIOD, "csat", ())["value"].iloc[0]
+    value = explore(engine, PERIOD, "csat_mean", ())["value"].iloc[0]
     engine.dispose()
     assert at.metric[0].value == f"{value:,.2f} puntos de 1 a 5"
 
@@ -100,7 +100,7 @@ def test_dictionary_lists_metrics_tables_and_latest_loads(tiny_copy, monkeypatch
     at = _app(monkeypatch, tiny_copy, "pages/91_diccionario.py", tabla="complaint")
     assert not at.exception, at.exception
     metrics, tables, columns = (d.value for d in at.dataframe)
-    assert len(metrics) == len(CATALOG)
+    assert len(metrics) == len(INDICATORS)
     assert "100 × (Σ promotores 9–10 − Σ detractores 0–6) / Σ respuestas" in set(metrics["Fórmula"])
     row = tables.set_index("Tabla").loc["patron"]
     assert row["Filas"] == patrons

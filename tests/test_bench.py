@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.bench import VIEWS, BenchOptions, format_table, nav_pages, run_bench, view_name
+from bench.pages import VIEWS, BenchOptions, format_table, nav_pages, run_bench, view_name
 from lib.cli import main
 
 

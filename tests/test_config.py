@@ -34,3 +34,19 @@ def test_postgres_urls_use_psycopg3():
 def test_unusable_urls_are_explained_in_spanish(bad):
     with pytest.raises(eng.DatabaseConfigError, match="URL|SQLite o PostgreSQL"):
         eng.normalise_url(bad)
+
+
+def test_secrets_file_read_without_streamlit(monkeypatch, tmp_path):
+    """The project's secrets file overrides the user's, as Streamlit reads them; an unreadable
+    file is skipped rather than stopping the app."""
+    home, project = tmp_path / "home.toml", tmp_path / "project.toml"
+    home.write_text('[connections.sql]\nurl = "sqlite:///home.db"\nwrite_url = "sqlite:///w.db"\n')
+    project.write_text('[connections.sql]\nurl = "sqlite:///project.db"\n')
+    monkeypatch.delenv(eng.ENV_VAR, raising=False)
+    monkeypatch.delenv(eng.WRITE_ENV_VAR, raising=False)
+    monkeypatch.setattr(eng, "secrets_files", lambda: [home, project])
+    target = eng.database_target()
+    assert (target.url, target.source) == ("sqlite:///project.db", "secrets")
+    assert eng.write_url(target) == "sqlite:///w.db"
+    project.write_text("esto no es toml = = =")
+    assert eng.database_target().url == "sqlite:///home.db"

@@ -153,12 +153,12 @@ def test_planted_metrics_in_the_catalog(planted):
     def value(metric: str, f: Filters = BOTH) -> float:
         return explore(planted, f, metric, ())["value"].iloc[0]
 
-    assert value("abandono") == pytest.approx(100 * 2 / 11)
-    assert value("nivel_servicio") == pytest.approx(100 * 6 / 11)
-    assert value("velocidad_respuesta") == pytest.approx((1552 + 24) / 8)
-    assert value("espera_mediana_s") == 6  # 0, 4, 6, 6, 19, 20, 21, 1500: 4th
-    assert value("espera_p90_s") == 1500
-    by_month = explore(planted, BOTH, "abandono", ("month",)).set_index("month")["value"]
+    assert value("abandonment") == pytest.approx(100 * 2 / 11)
+    assert value("service_level") == pytest.approx(100 * 6 / 11)
+    assert value("speed_of_answer") == pytest.approx((1552 + 24) / 8)
+    assert value("wait_median_s") == 6  # 0, 4, 6, 6, 19, 20, 21, 1500: 4th
+    assert value("wait_p90_s") == 1500
+    by_month = explore(planted, BOTH, "abandonment", ("month",)).set_index("month")["value"]
     assert by_month.to_dict() == {
         dt.date(2024, 3, 1): 0.0,
         dt.date(2024, 4, 1): pytest.approx(40.0),

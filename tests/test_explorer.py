@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from lib.filters import Filters
-from lib.metrics import CATALOG, DIMENSIONS
+from lib.metrics import DIMENSIONS, INDICATORS
 from lib.queries.explorer import explore
 
 F = Filters(dt.date(2025, 11, 1), dt.date(2026, 10, 1))
@@ -27,19 +27,19 @@ def scalar(db, sql: str) -> float:
 # handled contacts: those abandoned in a queue are in the queue measures only
 HANDLED = "outcome <> 'abandonado'"
 FACTS = {
-    "contactos": f"SELECT COUNT(*) FROM interaction WHERE {HANDLED} AND month {PERIOD}",
-    "espera_promedio": f"SELECT AVG(wait_minutes) FROM interaction WHERE {HANDLED} AND month {PERIOD}",
-    "resolucion_primer_contacto": "SELECT 100.0 * SUM(CASE WHEN resolved_first_contact "
+    "contacts": f"SELECT COUNT(*) FROM interaction WHERE {HANDLED} AND month {PERIOD}",
+    "wait_mean": f"SELECT AVG(wait_minutes) FROM interaction WHERE {HANDLED} AND month {PERIOD}",
+    "fcr": "SELECT 100.0 * SUM(CASE WHEN resolved_first_contact "
     f"THEN 1 ELSE 0 END) / COUNT(*) FROM interaction WHERE {HANDLED} AND month {PERIOD}",
-    "csat": f"SELECT AVG(1.0 * csat) FROM survey_response WHERE month {PERIOD}",
+    "csat_mean": f"SELECT AVG(1.0 * csat) FROM survey_response WHERE month {PERIOD}",
     "nps": "SELECT 100.0 * (SUM(CASE WHEN nps >= 9 THEN 1 ELSE 0 END) - SUM(CASE WHEN nps <= 6 "
     f"THEN 1 ELSE 0 END)) / COUNT(*) FROM survey_response WHERE month {PERIOD}",
-    "quejas": f"SELECT COUNT(*) FROM complaint WHERE month {PERIOD}",
-    "dias_para_cerrar": "SELECT AVG(1.0 * days_to_close) FROM complaint "
+    "complaints": f"SELECT COUNT(*) FROM complaint WHERE month {PERIOD}",
+    "days_to_close": "SELECT AVG(1.0 * days_to_close) FROM complaint "
     f"WHERE month {PERIOD} AND closed_on IS NOT NULL",
-    "recaudacion_a_tiempo": "SELECT 100.0 * SUM(paid_on_time) / SUM(issued) "
+    "collection_on_time_share": "SELECT 100.0 * SUM(paid_on_time) / SUM(issued) "
     f"FROM collection_monthly WHERE month {PERIOD}",
-    "saldo_vencido": "SELECT SUM(overdue_balance) / 12.0 FROM collection_monthly "
+    "overdue_balance": "SELECT SUM(overdue_balance) / 12.0 FROM collection_monthly "
     f"WHERE month {PERIOD}",
 }
 
@@ -50,10 +50,10 @@ def test_metric_equals_the_facts(db, metric):
     assert got == pytest.approx(scalar(db, FACTS[metric]), rel=1e-9)
 
 
-@pytest.mark.parametrize("metric", ["contactos", "quejas", "emitido", "respuestas"])
+@pytest.mark.parametrize("metric", ["contacts", "complaints", "issued", "responses"])
 def test_additive_metrics_add_up_over_any_dimension(db, metric):
     total = explore(db.engine, F, metric, ())["value"].iloc[0]
-    for dim in CATALOG[metric].dimensions:
+    for dim in INDICATORS[metric].dimensions:
         parts = explore(db.engine, F, metric, (dim,))
         assert parts["value"].sum() == pytest.approx(total), dim
         if f"{dim}_label" in parts:
@@ -62,7 +62,7 @@ def test_additive_metrics_add_up_over_any_dimension(db, metric):
 
 def test_filters_and_two_dimensions(db):
     jalisco = Filters(F.start, F.end, ooad_id=14, channel_id="ventanilla")
-    df = explore(db.engine, jalisco, "contactos", ("month", "subdelegacion"))
+    df = explore(db.engine, jalisco, "contacts", ("month", "subdelegacion"))
     n = scalar(
         db,
         "SELECT COUNT(*) FROM interaction i JOIN subdelegacion s ON s.id = i.subdelegacion_id "
@@ -74,7 +74,7 @@ def test_filters_and_two_dimensions(db):
 
 
 def test_every_metric_runs_with_every_dimension_it_has(db):
-    for key, m in CATALOG.items():
+    for key, m in INDICATORS.items():
         assert m.dimensions and "month" in m.dimensions
         assert set(m.dimensions) <= set(DIMENSIONS)
         for dim in m.dimensions:
@@ -91,7 +91,7 @@ def test_comparison_against_raw_sql(db):
     # a rate by OOAD against the same months a year earlier: pp
     prev = shifted_period(F, "anio")
     assert (prev.start, prev.end) == (dt.date(2024, 11, 1), dt.date(2025, 10, 1))
-    df = explore_compared(db.engine, F, prev, "resolucion_primer_contacto", ("ooad",))
+    df = explore_compared(db.engine, F, prev, "fcr", ("ooad",))
     sql = (
         "SELECT s.ooad_id, 100.0 * SUM(CASE WHEN resolved_first_contact THEN 1 ELSE 0 END) "
         "/ COUNT(*) FROM interaction i JOIN subdelegacion s ON s.id = i.subdelegacion_id "
@@ -112,7 +112,7 @@ def test_comparison_against_raw_sql(db):
     jun = Filters(dt.date(2026, 4, 1), dt.date(2026, 6, 1))
     prior = shifted_period(jun, "anterior")
     assert (prior.start, prior.end) == (dt.date(2026, 1, 1), dt.date(2026, 3, 1))
-    by_month = explore_compared(db.engine, jun, prior, "quejas", ("month",))
+    by_month = explore_compared(db.engine, jun, prior, "complaints", ("month",))
     counts = {
         m: scalar(db, f"SELECT COUNT(*) FROM complaint WHERE month = '{m}'")
         for m in (
@@ -156,12 +156,12 @@ def test_comparison_with_zero_and_missing_groups(db):
 
     # Oct 2023 is before the data: every row has a value and no comparison
     first = Filters(dt.date(2023, 11, 1), dt.date(2023, 11, 1))
-    df = explore_compared(db.engine, first, first.shifted(-1), "quejas", ("ooad",))
+    df = explore_compared(db.engine, first, first.shifted(-1), "complaints", ("ooad",))
     assert len(df) and df["previous"].isna().all() and df["change"].isna().all()
     assert df["ooad_label"].notna().all()
     # a surge office with no complaints the year before: previous 0, no relative change
     jun = Filters(dt.date(2026, 6, 1), dt.date(2026, 6, 1), ooad_id=14)
-    sub = explore_compared(db.engine, jun, jun.shifted(-12), "quejas", ("subdelegacion",))
+    sub = explore_compared(db.engine, jun, jun.shifted(-12), "complaints", ("subdelegacion",))
     lr = sub[sub["subdelegacion"] == 1439].iloc[0]
     before = scalar(
         db,
@@ -185,7 +185,7 @@ def test_explorer_page_compares_from_the_url(sqlite_tiny, monkeypatch):
     table = at.dataframe[0].value
     assert "Comparación" in table.columns and "Cambio (%)" in table.columns
     assert any("nov 2024 – oct 2025" in c.value for c in at.caption)
-    at.selectbox(key="medida").set_value("resolucion_primer_contacto").run()
+    at.selectbox(key="medida").set_value("fcr").run()
     table = at.dataframe[0].value
     assert "Cambio (pp)" in table.columns
     col = "Resolución al primer contacto (%)"
@@ -196,12 +196,12 @@ def test_explorer_page_compares_from_the_url(sqlite_tiny, monkeypatch):
     assert "Comparación" not in at.dataframe[0].value.columns
 
 
-@pytest.mark.parametrize("metric", ["espera_mediana_s", "espera_p90_s"])
+@pytest.mark.parametrize("metric", ["wait_median_s", "wait_p90_s"])
 def test_a_quantile_of_a_missing_group_is_missing_not_zero(db, metric):
     """A median or P90 wait has no value where a period has no rows: no 0, no % change."""
     from lib.queries.explorer import explore_compared
 
-    table = CATALOG[metric].table.name
+    table = INDICATORS[metric].table.name
     with db.engine.connect() as conn:
         first = conn.execute(text(f"SELECT MIN(month) FROM {table}")).scalar_one()
     first = first if isinstance(first, dt.date) else dt.date.fromisoformat(str(first)[:10])

@@ -132,9 +132,9 @@ def test_overview_kpi_counts_only_known_flags(planted):
 
 def test_metric_catalog_has_no_value_without_a_flag(planted):
     per_channel, overall = _oracle(planted)
-    got = explore(planted, BOTH, "resolucion_primer_contacto", ("channel",))
+    got = explore(planted, BOTH, "fcr", ("channel",))
     got = got.set_index("channel")["value"]
     assert pd.isna(got["contact_center"])
     assert got["ventanilla"] == pytest.approx(100 * per_channel["ventanilla"])
-    whole = explore(planted, BOTH, "resolucion_primer_contacto", ())["value"].iloc[0]
+    whole = explore(planted, BOTH, "fcr", ())["value"].iloc[0]
     assert whole == pytest.approx(100 * overall)

@@ -254,16 +254,16 @@ def test_time_medians_count_recorded_times_only(planted):
 
 def test_metric_catalog_over_known_denominators(planted):
     raw = _in(_raw(planted), PERIOD)
-    got = explore(planted, PERIOD, "costo_por_contacto", ("channel",)).set_index("channel")
+    got = explore(planted, PERIOD, "cost_per_contact", ("channel",)).set_index("channel")
     for ch, g in raw.groupby("channel_id"):
         expected = _ratio(g["cost"].sum(), g["cost"].notna().sum())
         value = got.loc[ch, "value"]
         assert pd.isna(value) if pd.isna(expected) else value == pytest.approx(expected)
-    whole = explore(planted, PERIOD, "costo_por_contacto", ())["value"].iloc[0]
+    whole = explore(planted, PERIOD, "cost_per_contact", ())["value"].iloc[0]
     assert whole == pytest.approx(raw["cost"].sum() / raw["cost"].notna().sum())
     # the catalog's recontact is not censored by itself: March-April, both months followed
     o = _oracle(planted, FOLLOWED)
-    got = explore(planted, FOLLOWED, "recontacto_30d", ("channel",)).set_index("channel")
+    got = explore(planted, FOLLOWED, "repeat_30d", ("channel",)).set_index("channel")
     assert pd.isna(got.loc["contact_center", "value"])
     assert got.loc["ventanilla", "value"] == pytest.approx(100 * o.loc["ventanilla", "repeat"])
     assert got.loc["en_linea", "value"] == pytest.approx(100 * o.loc["en_linea", "repeat"])

@@ -18,7 +18,7 @@ from lib.charts.channels import time_percentiles_figure
 from lib.charts.explorer import MIN_BASE, explorer_figure, reading
 from lib.charts.orientation import gain_figure
 from lib.charts.theme import TITLE_PX, has_legend, style
-from lib.metrics import CATALOG
+from lib.metrics import INDICATORS
 from lib.ui.layout import _key_columns_first
 from lib.ui.style import CSS, PAGE_ICON
 
@@ -91,7 +91,7 @@ def _by_ooad_and_channel() -> pd.DataFrame:
 
 
 def test_explorer_two_dimensions_legend_in_spanish():
-    fig = explorer_figure(_by_ooad_and_channel(), CATALOG["satisfechos"], ["ooad", "channel"])
+    fig = explorer_figure(_by_ooad_and_channel(), INDICATORS["csat"], ["ooad", "channel"])
     assert fig.layout.legend.title.text == "Canal"
     assert fig.layout.xaxis.title.text == "OOAD"
     assert "_label" not in fig.to_json()
@@ -99,13 +99,13 @@ def test_explorer_two_dimensions_legend_in_spanish():
 
 def test_explorer_reading_says_the_n_and_skips_groups_with_too_few_cases():
     df = _by_ooad_and_channel()
-    text = reading(df, CATALOG["satisfechos"], ["ooad", "channel"])
+    text = reading(df, INDICATORS["csat"], ["ooad", "channel"])
     # the 100 % from 8 responses is not the headline
     assert "Jalisco · Ventanilla única" not in text
     assert text.startswith("Más alto: Sonora · Ventanilla única (60.0%, n = 100)")
     assert f"no se destacan 1 con menos de {MIN_BASE} casos" in text
     tiny = df.assign(denominator=[8, 9, 10, 11])
-    assert reading(tiny, CATALOG["satisfechos"], ["ooad", "channel"]).startswith(
+    assert reading(tiny, INDICATORS["csat"], ["ooad", "channel"]).startswith(
         f"Ningún grupo reúne {MIN_BASE} casos"
     )
 

@@ -236,11 +236,11 @@ def test_cfpb_complaints_through_the_import_page(public_db, monkeypatch, tmp_pat
     ]
     raw = pd.read_csv(CFPB, dtype=str)
     period = Filters(dt.date(2013, 8, 1), dt.date(2013, 10, 1))
-    by_channel = explore(engine, period, "quejas", ("channel",)).set_index("channel")["value"]
+    by_channel = explore(engine, period, "complaints", ("channel",)).set_index("channel")["value"]
     assert by_channel.to_dict() == {
         VIA[k]: v for k, v in raw["submitted_via"].value_counts().to_dict().items()
     }
-    by_product = explore(engine, period, "quejas", ("category",))
+    by_product = explore(engine, period, "complaints", ("category",))
     assert dict(zip(by_product["category_label"], by_product["value"], strict=True)) == (
         raw["product"].value_counts().to_dict()
     )

@@ -11,15 +11,14 @@ from typing import Any
 
 import pandas as pd
 
-from lib.analysis.campaigns import EffectEstimate, diff_in_diff, difference_in_means, event_study
-from lib.filters import add_months
+from lib.analysis.campaign_designs import METHODS, Design, method_for
+from lib.analysis.campaigns import EffectEstimate, event_study
 from lib.format import fmt_mxn, fmt_num, fmt_p, month_label
 
 OUTCOMES = {
     "on_time": ("Pago oportuno", "pp", 100.0),
     "paid_on_time": ("Monto pagado a tiempo", "MXN por patrón-mes", 1.0),
 }
-PRE_MONTHS = 3  # months before the start the difference-in-differences compares with
 EVENT_MONTHS_BEFORE = 6  # shown in the event study, so parallel trends can be judged
 SEGMENTS = {"size_band_id": "Tamaño", "economic_division_id": "División", "ooad_id": "OOAD"}
 MIN_SEGMENT_UNITS = 100
@@ -28,7 +27,7 @@ HETEROGENEITY_COLUMNS = ["segment", "effect_pp", "ci_low_pp", "ci_high_pp", "p_v
 
 @dataclass
 class CampaignResult:
-    design: str  # aleatoria | dirigida | sin_control
+    design: str  # a Design (lib/analysis/campaign_designs.py)
     method: str
     evidence: str  # fuerte | moderada | débil
     effects: dict[str, EffectEstimate] = field(default_factory=dict)
@@ -46,37 +45,22 @@ class CampaignResult:
     heterogeneity: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
-def _window(panel: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFrame:
-    first = add_months(start, -PRE_MONTHS)
-    d = panel[(panel["month"] >= first) & (panel["month"] <= end)]
-    return d.assign(post=(d["month"] >= start).astype(int))
-
-
 def estimate(
     panel: pd.DataFrame, design: str, start: dt.date, end: dt.date, outcome: str
 ) -> EffectEstimate:
     """The effect on ``outcome`` during the campaign, with the method its design allows."""
-    if design == "aleatoria":
-        during = panel[(panel["month"] >= start) & (panel["month"] <= end)]
-        per_unit = during.groupby("patron_id", as_index=False).agg(
-            y=(outcome, "mean"), treated=("treated", "first")
-        )
-        return difference_in_means(per_unit, "y", "treated")
-    return diff_in_diff(
-        _window(panel, start, end), outcome, "patron_id", "month", "treated", "post"
-    )
+    return method_for(design).estimate(panel, start, end, outcome)
 
 
 def analyse(campaign: pd.Series, panel: pd.DataFrame) -> CampaignResult:
     """Patron-level analysis for campaigns with a control group."""
     start, end = campaign["start_month"], campaign["end_month"]
     design = campaign["assignment"]
+    method = method_for(design)
     res = CampaignResult(
-        design=design,
-        method="diferencia de medias (ensayo aleatorio)"
-        if design == "aleatoria"
-        else "diferencia en diferencias con efectos fijos de patrón y mes, errores por patrón",
-        evidence="fuerte" if design == "aleatoria" else "moderada",
+        design=method.design,
+        method=method.description,
+        evidence=method.evidence,
         cost=float(campaign["cost"]),
         sampled=bool(panel.attrs.get("sampled")),
         units_total=int(panel.attrs.get("units_total", panel["patron_id"].nunique())),
@@ -118,21 +102,16 @@ def analyse_without_control(campaign: pd.Series, offices: pd.DataFrame) -> Campa
     """Offices whose patrons were all exposed against the other offices, month by month: an
     interrupted time series with a comparison group, weaker than a control group of patrons."""
     start, end = campaign["start_month"], campaign["end_month"]
-    first = add_months(start, -PRE_MONTHS)
-    d = offices[(offices["month"] >= first) & (offices["month"] <= end)]
-    d = d.assign(post=(d["month"] >= start).astype(int))
+    method = METHODS[Design.SIN_CONTROL]
     res = CampaignResult(
-        design="sin_control",
-        method="serie de tiempo interrumpida contra subdelegaciones no expuestas "
-        "(diferencia en diferencias por oficina y mes)",
-        evidence="débil",
+        design=method.design,
+        method=method.description,
+        evidence=method.evidence,
         cost=float(campaign["cost"]),
         panel_rows=len(offices),
         panel_units=int(offices["subdelegacion_id"].nunique()),
     )
-    res.effects["on_time"] = diff_in_diff(
-        d, "on_time_rate", "subdelegacion_id", "month", "treated", "post"
-    )
+    res.effects["on_time"] = method.estimate(offices, start, end, "on_time_rate")
     res.event = event_study(offices, "on_time_rate", "subdelegacion_id", "month", "treated", start)
     return res
 
@@ -171,7 +150,7 @@ def heterogeneity(
 def add_heterogeneity(res: CampaignResult, panel: pd.DataFrame, campaign: pd.Series) -> None:
     """Every segment's heterogeneity into ``res`` (for storing: the page then needs no panel).
     Campaigns without a control group of patrons have none."""
-    if res.design != "sin_control":
+    if method_for(res.design).by_segment:
         res.heterogeneity = {seg: heterogeneity(panel, campaign, seg) for seg in SEGMENTS}
 
 
@@ -206,16 +185,13 @@ def _estimate_to_json(e: EffectEstimate | None) -> dict | None:
     return None if e is None else {k: _num(v) for k, v in asdict(e).items()}
 
 
-def _estimate_from_json(d: dict | None) -> EffectEstimate | None:
-    if d is None:
-        return None
+def _estimate_from_json(d: dict) -> EffectEstimate:
     kinds = {f.name: f.type for f in fields(EffectEstimate)}
-    return EffectEstimate(
-        **{
-            k: _float(v) if kinds[k] == "float" else (int(v) if kinds[k] == "int" else v)
-            for k, v in d.items()
-        }
-    )
+    values: dict[str, Any] = {
+        k: _float(v) if kinds[k] == "float" else (int(v) if kinds[k] == "int" else v)
+        for k, v in d.items()
+    }
+    return EffectEstimate(**values)
 
 
 def to_json(res: CampaignResult) -> dict:
@@ -281,9 +257,9 @@ def from_json(d: dict) -> CampaignResult:
         effects={k: _estimate_from_json(v) for k, v in d["effects"].items()},
         event=event,
         treated_patron_months=int(d["treated_patron_months"]),
-        additional=_estimate_from_json(d["additional"]),
+        additional=None if d["additional"] is None else _estimate_from_json(d["additional"]),
         cost=_float(d["cost"]),
-        return_per_peso=None if rpp is None else tuple(_float(v) for v in rpp),
+        return_per_peso=None if rpp is None else (_float(rpp[0]), _float(rpp[1]), _float(rpp[2])),
         sampled=bool(d["sampled"]),
         units_total=int(d["units_total"]),
         panel_rows=int(d["panel_rows"]),
@@ -321,7 +297,7 @@ def narrative(campaign: pd.Series, res: CampaignResult) -> str:
         f"evidencia {res.evidence}."
     )
     pre = res.event.attrs.get("pretrend_p_value") if res.event is not None else None
-    if res.design == "sin_control":
+    if method_for(res.design).panel == "office":
         text += " Sin grupo de control de patrones: tómese como indicio, no como medición."
         if pre is not None and pre < 0.05:
             text += f" Además, antes del inicio las oficinas ya divergían ({fmt_p(pre)})."
@@ -338,7 +314,7 @@ def narrative(campaign: pd.Series, res: CampaignResult) -> str:
             text += f": {fmt_num(r, 1)} pesos por peso invertido (IC 95 %: {fmt_num(lo, 1)} a {fmt_num(hi, 1)})."
         else:
             text += "."
-    if pre is not None and res.design != "aleatoria":
+    if pre is not None and method_for(res.design).pre_trends:
         text += (
             " Antes del inicio los grupos seguían tendencias paralelas (prueba de "
             f"pre-tendencias {fmt_p(pre, 2)})."

@@ -20,6 +20,7 @@ from scipy import stats as sps
 from lib.analysis import stats
 from lib.db.rollups import TIME_BIN_EDGES
 from lib.format import fmt_num, fmt_p, fmt_pct
+from lib.metrics import INDICATORS as METRICS
 
 ALPHA = 0.05
 MIN_N = 30  # below this many observations a channel is not compared
@@ -45,10 +46,22 @@ INDICATORS = (
     Indicator("handle", "tiempo de atención (mediana)", False, "minutes", verdict=False),
 )
 INDICATOR = {i.key: i for i in INDICATORS}
+
+
+def _single_terms(key: str) -> tuple[str, str]:
+    """(numerator, denominator) measure of a share of the semantic layer (lib/metrics)."""
+    ind = METRICS[key]
+    assert ind.denominator is not None
+    ((num,), (den,)) = (tuple(ind.numerator), tuple(ind.denominator))
+    return num, den
+
+
+# the comparison's shares: FCR and CSAT as the semantic layer defines them; the recontact
+# rate here leaves out the censored last month (repeat_base, lib/queries/channels.py)
 _SHARES = {
-    "fcr": ("resolved_first", "resolution_known"),
+    "fcr": _single_terms("fcr"),
     "repeat": ("repeat_30d", "repeat_base"),
-    "csat": ("csat_satisfied", "responses"),
+    "csat": _single_terms("csat"),
 }
 
 
@@ -62,6 +75,12 @@ def _histogram(hist: pd.DataFrame, channel: str, measure: str) -> np.ndarray:
 def _ratio(num: float, den: float) -> float:
     """num / den, NaN (no data, shown «—») when nothing is in the denominator."""
     return num / den if den > 0 else math.nan
+
+
+def _value(key: str, sums: pd.Series) -> float:
+    """The semantic layer's indicator ``key`` over one channel's sums, NaN without data."""
+    value = METRICS[key].value(sums)
+    return math.nan if value is None else value
 
 
 def channel_table(sums: pd.DataFrame, hist: pd.DataFrame, n_months: int) -> pd.DataFrame:
@@ -79,12 +98,12 @@ def channel_table(sums: pd.DataFrame, hist: pd.DataFrame, n_months: int) -> pd.D
             "share": r["contacts"] / total if total else None,
             "patrons_per_month": r["patrons_month_sum"] / n_months if n_months else None,
             # over the contacts whose cost is recorded (0012: a call log records none)
-            "cost_per_contact": _ratio(r["cost_sum"], r["cost_known"]),
+            "cost_per_contact": _value("cost_per_contact", r),
             # cost per contact ÷ FCR, each over its own known population: the cost of all
             # contacts over the resolved among those with a recorded resolution mixes two
             "cost_per_resolved": _ratio(
-                _ratio(r["cost_sum"], r["cost_known"]),
-                _ratio(r["resolved_first"], r["resolution_known"]),
+                _value("cost_per_contact", r),
+                _value("fcr", r),
             ),
             "responses": r["responses"],
         }
@@ -156,7 +175,9 @@ def pairwise_tests(sums: pd.DataFrame, hist: pd.DataFrame, table: pd.DataFrame) 
                 better = r["a"] if a_higher == ind.higher_is_better else r["b"]
             elif r["significant"] and ind.kind == "minutes":  # equal medians, shifted tails
                 ca, cb = _histogram(hist, r["a"], ind.key), _histogram(hist, r["b"], ind.key)
-                a_higher = stats.binned_rank_test(ca, cb)[0] > 0.5
+                prob = stats.binned_rank_test(ca, cb)[0]
+                assert prob is not None  # significant: both samples were tested
+                a_higher = prob > 0.5
                 better = r["a"] if a_higher == ind.higher_is_better else r["b"]
             r["better"] = better
             out.append(r)

@@ -1,135 +1,23 @@
-"""The executive overview's indicators: definitions, period values and comparisons.
+"""The executive overview's indicators: period values and comparisons.
 
-A KPI is computed from monthly *sums* (never from averages of averages), so a period's value
-is the same whether it is read from one month or twelve.
+The cards are indicators of the semantic layer (lib/metrics, ``OVERVIEW``), computed from
+monthly *sums* (never from averages of averages), so a period's value is the same whether it
+is read from one month or twelve.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
 
 import pandas as pd
 
 from lib.filters import Filters, add_months
 from lib.format import fmt_int, fmt_mxn, fmt_num, fmt_pct, fmt_signed
+from lib.metrics import INDICATORS, OVERVIEW, Indicator, Kind
 
-Sums = Mapping[str, float]
-
-
-def _ratio(num: float, den: float) -> float | None:
-    return num / den if den > 0 else None
-
-
-@dataclass(frozen=True)
-class Kpi:
-    key: str
-    label: str
-    kind: str  # count | share | nps | mxn
-    value: Callable[[Sums], float | None]
-    higher_is_better: bool | None
-    help: str
-    follows_channel: bool = True
-
-    @property
-    def source(self) -> str:
-        """The fact table the KPI is computed from (a count of an absent table is no zero)."""
-        if self.key in ("csat", "nps"):
-            return "survey_response"
-        if self.key.startswith("complaints"):
-            return "complaint"
-        if self.key in ("collection_on_time", "patrons_on_time"):
-            return "collection_monthly"
-        return "interaction"
-
-
-KPIS: tuple[Kpi, ...] = (
-    Kpi(
-        "contacts",
-        "Contactos",
-        "count",
-        lambda s: s["contacts"],
-        None,
-        "Contactos de patrones en todos los canales del filtro.",
-    ),
-    Kpi(
-        "digital_share",
-        "Participación digital",
-        "share",
-        lambda s: _ratio(s["digital_contacts"], s["contacts"]),
-        True,
-        "Contactos en servicios en línea y Buzón IMSS entre todos los contactos.",
-    ),
-    Kpi(
-        "fcr",
-        "Resolución al primer contacto",
-        "share",
-        lambda s: _ratio(s["resolved_first"], s["resolution_known"]),
-        True,
-        "Contactos resueltos sin que el patrón tuviera que volver, entre los que registran "
-        "si se resolvieron.",
-    ),
-    Kpi(
-        "csat",
-        "Satisfacción (CSAT)",
-        "share",
-        lambda s: _ratio(s["csat_satisfied"], s["responses"]),
-        True,
-        "Encuestados que califican 4 o 5 en la escala de 1 a 5.",
-    ),
-    Kpi(
-        "nps",
-        "NPS",
-        "nps",
-        lambda s: (
-            None
-            if s["responses"] <= 0
-            else 100 * (s["nps_promoters"] - s["nps_detractors"]) / s["responses"]
-        ),
-        True,
-        "Promotores (9-10) menos detractores (0-6), en puntos de -100 a 100.",
-    ),
-    Kpi(
-        "complaints",
-        "Quejas recibidas",
-        "count",
-        lambda s: s["complaints"],
-        False,
-        "Quejas, denuncias, requerimientos PRODECON y sugerencias recibidos.",
-    ),
-    Kpi(
-        "complaints_on_time",
-        "Quejas cerradas en plazo",
-        "share",
-        lambda s: _ratio(
-            s["complaints_on_time"],
-            s["complaints"] - s["complaints_pending"] - s.get("complaints_no_date", 0),
-        ),
-        True,
-        "Cerradas dentro del tramo de control, entre las ya cerradas o vencidas "
-        "(no cuenta las abiertas que aún están en plazo ni las cerradas sin fecha de cierre).",
-    ),
-    Kpi(
-        "collection_on_time",
-        "Recaudación a tiempo",
-        "mxn",
-        lambda s: s["paid_on_time"],
-        True,
-        "Cuotas pagadas a más tardar el día 17 del mes siguiente, en pesos.",
-        follows_channel=False,
-    ),
-    Kpi(
-        "patrons_on_time",
-        "Patrones con pago oportuno",
-        "share",
-        lambda s: _ratio(s["patrons_on_time"], s["patrons"]),
-        True,
-        "Patrones que pagaron completo lo emitido a más tardar el día 17 (proporción de "
-        "patrones-mes cuando el periodo tiene varios meses).",
-        follows_channel=False,
-    ),
-)
+# the cards are indicators of the semantic layer (lib/metrics), in the overview's order
+KPIS: tuple[Indicator, ...] = tuple(INDICATORS[key] for key in OVERVIEW)
 KPI_BY_KEY = {k.key: k for k in KPIS}
 
 
@@ -167,12 +55,12 @@ def comparison_period(f: Filters, available: Sequence[dt.date]) -> tuple[Filters
     return None, "sin periodo de comparación en los datos"
 
 
-def change(kpi: Kpi, current: float | None, previous: float | None) -> float | None:
+def change(kpi: Indicator, current: float | None, previous: float | None) -> float | None:
     """Percentage points for shares and NPS points for NPS; relative % for counts and pesos."""
     if current is None or previous is None:
         return None
-    if kpi.kind in ("share", "nps"):
-        return (current - previous) * (100 if kpi.kind == "share" else 1)
+    if kpi.kind in (Kind.SHARE, Kind.NPS):
+        return (current - previous) * (100 if kpi.kind is Kind.SHARE else 1)
     return None if previous == 0 else 100 * (current - previous) / previous
 
 
@@ -201,7 +89,7 @@ def kpi_table(
             {
                 "key": kpi.key,
                 "label": kpi.label,
-                "kind": kpi.kind,
+                "kind": kpi.kind.value,
                 "value": value,
                 "previous": previous,
                 "change": change(kpi, value, previous),

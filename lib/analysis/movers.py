@@ -13,13 +13,24 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-# metric -> (label, numerator, denominator or None for counts, higher is better)
+from lib.metrics import INDICATORS, MOVERS
+
+
+def _single(terms) -> str:
+    (name,) = terms
+    return name
+
+
+# metric -> (phrase, numerator, denominator or None for counts, higher is better): the
+# indicators of lib.metrics.MOVERS, each a ratio of two single measures or a count
 METRICS: dict[str, tuple[str, str, str | None, bool | None]] = {
-    "fcr": ("la resolución al primer contacto", "resolved_first", "resolution_known", True),
-    "csat": ("la satisfacción (% que califica 4 o 5)", "csat_satisfied", "responses", True),
-    "patrons_on_time": ("el pago oportuno (% de patrones)", "patrons_on_time", "patrons", True),
-    "complaints": ("las quejas recibidas", "complaints", None, False),
-    "contacts": ("los contactos", "contacts", None, None),
+    key: (
+        INDICATORS[key].phrase,
+        _single(INDICATORS[key].numerator),
+        None if INDICATORS[key].denominator is None else _single(INDICATORS[key].denominator),
+        INDICATORS[key].higher_is_better,
+    )
+    for key in MOVERS
 }
 MIN_COUNT = 20  # counts below this, before and after together, are never listed
 

@@ -7,7 +7,7 @@ for fewer than ``MIN_COUNT`` events), and for NPS the z of a difference of two N
 
 **Level** (``level_marked``): this period's value against the reference, the pooled value of
 all the offices in the table (the national value in a national table, the OOAD's own value
-for its subdelegaciones): for the shares of ``LEVEL_TESTS`` the one-sample z of the funnel
+for its subdelegaciones): for the indicators declared with ``level_test`` (lib/metrics) the one-sample z of the funnel
 plot, (p − p₀) / √(p₀(1 − p₀)/n), and for NPS (s − s₀) / √(v₀/n) with v₀ the reference's
 multinomial variance. An office that is constantly worse than the rest has no change to mark
 but is marked here. Patrons on time sums patron-months (the same patron every month), so its
@@ -30,51 +30,15 @@ from scipy.stats import norm
 from lib.analysis.kpis import KPIS, change
 from lib.analysis.movers import MIN_COUNT, count_z, nps_z, proportion_z
 from lib.analysis.stats import adjust_pvalues
+from lib.metrics import ChangeTest, Indicator
+from lib.metrics.measures import terms_value
 
 ALPHA = 0.05
 MIN_Z = 3.0
 METHOD = "fdr_bh"  # Benjamini–Hochberg (statsmodels.stats.multitest.multipletests)
 
-# KPI key -> (test, numerator, denominator): how its change is tested; None = not tested
-TESTS: dict[str, tuple[str, str, str] | None] = {
-    "contacts": ("count", "contacts", ""),
-    "digital_share": ("share", "digital_contacts", "contacts"),
-    "fcr": ("share", "resolved_first", "resolution_known"),
-    "csat": ("share", "csat_satisfied", "responses"),
-    "nps": ("nps", "", "responses"),
-    "complaints": ("count", "complaints", ""),
-    "complaints_on_time": ("share", "complaints_on_time", "complaints_closed"),
-    "collection_on_time": None,
-    "patrons_on_time": ("share", "patrons_on_time", "patrons"),
-}
-# KPI key -> (numerator, denominator) of the level test against the table's pooled value;
-# "nps" for NPS. Service KPIs only: the digital share is what the patron mix makes it (an
-# office with more small employers is not serving worse), counts and pesos are sizes.
-LEVEL_TESTS: dict[str, tuple[str, str]] = {
-    "fcr": ("resolved_first", "resolution_known"),
-    "csat": ("csat_satisfied", "responses"),
-    "nps": ("nps", "responses"),
-    "complaints_on_time": ("complaints_on_time", "complaints_closed"),
-    "patrons_on_time": ("patrons_on_time", "patrons"),
-}
-PER_PATRON = {"patrons_on_time"}  # sums of patron-months (the same patron every month)
-SUMS = [
-    "contacts",
-    "digital_contacts",
-    "resolved_first",
-    "resolution_known",
-    "responses",
-    "csat_satisfied",
-    "nps_promoters",
-    "nps_detractors",
-    "complaints",
-    "complaints_on_time",
-    "complaints_pending",
-    "complaints_no_date",
-    "patrons",
-    "patrons_on_time",
-    "paid_on_time",
-]
+# the sums every card needs, by measure name (lib/metrics/measures.py)
+SUMS = list(dict.fromkeys(m for kpi in KPIS for m in kpi.measures))
 COLUMNS = [
     "unit_id",
     "unit",
@@ -100,40 +64,48 @@ COLUMNS = [
 
 
 def _sums(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.set_index("unit_id").reindex(columns=SUMS).fillna(0).astype(float)
-    # as the card's denominator: closed or overdue, less those closed without a closing date
-    out["complaints_closed"] = (
-        out["complaints"] - out["complaints_pending"] - out["complaints_no_date"]
-    )
-    return out
+    return frame.set_index("unit_id").reindex(columns=SUMS).fillna(0).astype(float)
 
 
-def _level_z(kpi: str, c: pd.Series, ref: pd.Series, months: int = 1) -> float | None:
+def _count(kpi: Indicator) -> str:
+    """The measure a count indicator sums (its one numerator term)."""
+    (name,) = kpi.numerator
+    return name
+
+
+def _level_z(kpi: Indicator, c: pd.Series, ref: pd.Series, months: int = 1) -> float | None:
     """One-sample z of the office's level against the reference sums (all offices pooled).
     Patrons on time counts patron-months: the same patron ``months`` times is one patron,
     not ``months`` independent trials, so n is taken as patron-months ÷ months."""
-    num, den = LEVEL_TESTS[kpi]
-    if c[den] <= 0 or ref[den] <= 0:
+    assert kpi.denominator is not None
+    den_c = terms_value(kpi.denominator, c)
+    den_ref = terms_value(kpi.denominator, ref)
+    if den_c <= 0 or den_ref <= 0:
         return None
-    n = float(c[den]) / (max(months, 1) if kpi in PER_PATRON else 1)  # independent trials
-    if num == "nps":
-        s0 = (ref["nps_promoters"] - ref["nps_detractors"]) / ref[den]
-        v0 = (ref["nps_promoters"] + ref["nps_detractors"]) / ref[den] - s0 * s0
+    n = den_c / (max(months, 1) if kpi.per_patron else 1)  # independent trials
+    if kpi.test is ChangeTest.NPS:
+        s0 = (ref["nps_promoters"] - ref["nps_detractors"]) / den_ref
+        v0 = (ref["nps_promoters"] + ref["nps_detractors"]) / den_ref - s0 * s0
         if v0 <= 0:
             return None
-        s1 = (c["nps_promoters"] - c["nps_detractors"]) / c[den]
+        s1 = (c["nps_promoters"] - c["nps_detractors"]) / den_c
         return (s1 - s0) / math.sqrt(v0 / n)
-    p0 = ref[num] / ref[den]
+    p0 = terms_value(kpi.numerator, ref) / den_ref
     if p0 <= 0 or p0 >= 1:
         return None
-    return (c[num] / c[den] - p0) / math.sqrt(p0 * (1 - p0) / n)
+    return (terms_value(kpi.numerator, c) / den_c - p0) / math.sqrt(p0 * (1 - p0) / n)
 
 
-def _z(test: tuple[str, str, str], cur: pd.Series, prev: pd.Series, ratio: float) -> float | None:
-    kind, num, den = test
-    if kind == "share":
-        return proportion_z(cur[num], cur[den], prev[num], prev[den])
-    if kind == "nps":
+def _z(kpi: Indicator, cur: pd.Series, prev: pd.Series, ratio: float) -> float | None:
+    if kpi.test is ChangeTest.PROPORTION:
+        assert kpi.denominator is not None
+        return proportion_z(
+            terms_value(kpi.numerator, cur),
+            terms_value(kpi.denominator, cur),
+            terms_value(kpi.numerator, prev),
+            terms_value(kpi.denominator, prev),
+        )
+    if kpi.test is ChangeTest.NPS:
         return nps_z(
             cur["nps_promoters"],
             cur["nps_detractors"],
@@ -142,9 +114,12 @@ def _z(test: tuple[str, str, str], cur: pd.Series, prev: pd.Series, ratio: float
             prev["nps_detractors"],
             prev["responses"],
         )
-    if cur[num] + prev[num] < MIN_COUNT:
-        return None
-    return count_z(cur[num], prev[num], ratio)
+    if kpi.test is ChangeTest.COUNT:
+        name = _count(kpi)
+        if cur[name] + prev[name] < MIN_COUNT:
+            return None
+        return count_z(cur[name], prev[name], ratio)
+    return None
 
 
 def office_changes(
@@ -175,13 +150,13 @@ def office_changes(
     ref = cur.sum()
     both = cur.index.intersection(prev.index)
     ratios = {
-        key: (
-            cur.loc[both, t[1]].sum() / prev.loc[both, t[1]].sum()
-            if prev.loc[both, t[1]].sum() > 0
+        kpi.key: (
+            cur.loc[both, _count(kpi)].sum() / prev.loc[both, _count(kpi)].sum()
+            if prev.loc[both, _count(kpi)].sum() > 0
             else 1.0
         )
-        for key, t in TESTS.items()
-        if t is not None and t[0] == "count"
+        for kpi in KPIS
+        if kpi.test is ChangeTest.COUNT
     }
     references = {kpi.key: kpi.value(ref) for kpi in KPIS}
     rows = []
@@ -191,10 +166,9 @@ def office_changes(
             value = kpi.value(c)
             before = kpi.value(p) if p is not None else None
             delta = change(kpi, value, before)
-            test = TESTS[kpi.key]
             z = None
-            if p is not None and test is not None:
-                z = _z(test, c, p, ratios.get(kpi.key, 1.0))
+            if p is not None:
+                z = _z(kpi, c, p, ratios.get(kpi.key, 1.0))
             # as in top_movers, the direction is z's when there is one (for counts: up or down
             # against all offices), else the raw change's
             if z:
@@ -203,18 +177,18 @@ def office_changes(
                 moved = value > before
             else:
                 moved = None
-            lz = _level_z(kpi.key, c, ref, months) if kpi.key in LEVEL_TESTS else None
+            lz = _level_z(kpi, c, ref, months) if kpi.level_test else None
             rows.append(
                 {
                     "unit_id": int(unit_id),
                     "unit": names.get(int(unit_id), str(unit_id)),
                     "kpi": kpi.key,
                     "label": kpi.label,
-                    "kind": kpi.kind,
+                    "kind": kpi.kind.value,
                     "value": value,
                     "previous": before,
                     "change": delta,
-                    "change_unit": {"share": "pp", "nps": "pts"}.get(kpi.kind, "%"),
+                    "change_unit": {"share": "pp", "nps": "pts"}.get(kpi.kind.value, "%"),
                     "z": z,
                     "p": None if z is None else float(2 * norm.sf(abs(z))),
                     "good": (

@@ -6,6 +6,7 @@ All inputs are sums (from the rollups or SQL aggregates), so the methods work at
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 
@@ -164,11 +165,12 @@ def change_point(series: pd.DataFrame, min_segment: int = 3) -> dict | None:
         return xs * math.log(p) + (ns - xs) * math.log(1 - p)
 
     whole = loglik(x.sum(), n.sum())
-    best = None
+    best: tuple[int, float] | None = None
     for k in range(min_segment, len(d) - min_segment + 1):
         ll = loglik(x[:k].sum(), n[:k].sum()) + loglik(x[k:].sum(), n[k:].sum())
         if best is None or ll > best[1]:
             best = (k, ll)
+    assert best is not None  # len(d) >= 2 * min_segment: there is at least one split
     k, ll = best
     lr = 2 * (ll - whole)
     splits = len(d) - 2 * min_segment + 1
@@ -319,7 +321,7 @@ def change_points(monthly: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     )
 
 
-def detected_shift(points: pd.DataFrame, channel_id: str) -> object | None:
+def detected_shift(points: pd.DataFrame, channel_id: str) -> dt.date | None:
     """The month a channel's level significantly shifted (a row of ``change_points`` marked
     significant), else None: where its p-chart starts a new phase."""
     hit = points[(points["channel_id"] == channel_id) & points["significant"]]

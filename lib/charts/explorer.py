@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from lib.charts.theme import ACCENT, style
 from lib.format import fmt_num
-from lib.metrics import DIMENSIONS, Metric
+from lib.metrics import DIMENSIONS, Indicator
 
 MAX_SERIES = 12
 # A group whose rate rests on fewer cases than this (responses, contacts…) is not named in the
@@ -20,8 +20,8 @@ def label_column(df: pd.DataFrame, dim: str) -> str:
     return f"{dim}_label" if f"{dim}_label" in df else dim
 
 
-def explorer_figure(df: pd.DataFrame, metric: Metric, dims: list[str]) -> go.Figure:
-    title = f"{metric.name} ({metric.unit})"
+def explorer_figure(df: pd.DataFrame, metric: Indicator, dims: list[str]) -> go.Figure:
+    title = f"{metric.label} ({metric.unit})"
     y_title = metric.unit
     data = df.dropna(subset=["value"])
     # Spanish names for every column plotly may print: legend title, axes, hover
@@ -56,7 +56,7 @@ def explorer_figure(df: pd.DataFrame, metric: Metric, dims: list[str]) -> go.Fig
     return style(fig, title)
 
 
-def reading(df: pd.DataFrame, metric: Metric, dims: list[str]) -> str:
+def reading(df: pd.DataFrame, metric: Indicator, dims: list[str]) -> str:
     """One line under the chart: the highest and lowest group, or the trend."""
     data = df.dropna(subset=["value"])
     if data.empty:

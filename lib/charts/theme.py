@@ -218,10 +218,11 @@ def spanish_month_ticks(fig: go.Figure, max_ticks: int = 12) -> go.Figure:
         if xs is None or len(xs) == 0:
             continue
         parsed = [_as_month(v) for v in xs]
-        if any(m is None for m in parsed):
+        dates = [m for m in parsed if m is not None]
+        if len(dates) < len(parsed):
             continue
         axis = getattr(trace, "xaxis", None) or "x"
-        months.setdefault(axis, set()).update(parsed)
+        months.setdefault(axis, set()).update(dates)
     for axis, found in months.items():
         first, last = min(found), max(found)
         span = (last.year - first.year) * 12 + last.month - first.month + 1

@@ -114,6 +114,7 @@ def insert_frame(conn: Connection, table: Table, df: pd.DataFrame, freeze: bool 
     if dialect == "postgresql":
         options = "FORMAT csv, FREEZE" if freeze else "FORMAT csv"
         raw = conn.connection.driver_connection
+        assert raw is not None  # a checked-out connection holds its psycopg connection
         with (
             raw.cursor() as cur,
             cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN WITH ({options})') as copy,
@@ -181,6 +182,7 @@ def read_select(conn: Connection, query: Select) -> pd.DataFrame:
         compiled = query.compile(dialect=conn.dialect)
         buffer = io.BytesIO()
         raw = conn.connection.driver_connection
+        assert raw is not None  # a checked-out connection holds its psycopg connection
         statement = f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv, HEADER)"
         with raw.cursor() as cur, cur.copy(statement, compiled.params) as copy:
             for block in copy:  # psycopg merges the parameters client-side for COPY

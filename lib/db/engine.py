@@ -8,6 +8,7 @@ variable, then Streamlit secrets ``[connections.sql] url``, then the embedded SQ
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,20 +44,36 @@ class DatabaseTarget:
             return "(URL ilegible)"
 
 
-def _secrets_url() -> str | None:
-    try:
-        import streamlit as st
+def secrets_files() -> list[Path]:
+    """The files Streamlit reads its secrets from, in the order it reads them (a later file
+    overrides an earlier one): the user's, then the project's. Read here with tomllib, so the
+    database gateway does not import Streamlit (the CLI and the tests never run it)."""
+    return [Path.home() / ".streamlit" / "secrets.toml", Path.cwd() / ".streamlit" / "secrets.toml"]
 
-        return st.secrets["connections"]["sql"]["url"]
-    except Exception:  # no secrets file, no section, or not running under Streamlit
-        return None
+
+def _secret(key: str) -> str | None:
+    """``[connections.sql] <key>`` from the secrets files, or None when no file sets it."""
+    value: str | None = None
+    for path in secrets_files():
+        try:
+            with path.open("rb") as handle:
+                section = tomllib.load(handle).get("connections", {}).get("sql", {})
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        if isinstance(section, dict) and section.get(key):
+            value = str(section[key])
+    return value
+
+
+def _secrets_url() -> str | None:
+    return _secret("url")
 
 
 def database_target() -> DatabaseTarget:
     if url := os.environ.get(ENV_VAR, "").strip():
         return DatabaseTarget(url, "variable de entorno")
-    if url := _secrets_url():
-        return DatabaseTarget(str(url), "secrets")
+    if secret := _secrets_url():
+        return DatabaseTarget(secret, "secrets")
     return DatabaseTarget(f"sqlite:///{DEFAULT_SQLITE_PATH}", "predeterminada")
 
 
@@ -66,12 +83,7 @@ def write_url(read: DatabaseTarget) -> str:
     write_url``) is set, so the pages' own connections can be read-only; else the same URL."""
     if url := os.environ.get(WRITE_ENV_VAR, "").strip():
         return url
-    try:
-        import streamlit as st
-
-        return str(st.secrets["connections"]["sql"]["write_url"])
-    except Exception:
-        return read.url
+    return _secret("write_url") or read.url
 
 
 def normalise_url(url: str) -> URL:

@@ -13,9 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Integer,
     MetaData,
+    Select,
     Table,
     case,
     delete,
@@ -79,7 +81,7 @@ COUNTED = [
 ]
 
 
-def _count_true(cond) -> object:
+def _count_true(cond) -> ColumnElement[int]:
     return func.sum(case((cond, 1), else_=0))
 
 
@@ -148,7 +150,7 @@ def _interaction_month(lo: dt.date | None = None):
     next_day = func.lead(IT.c.day).over(
         partition_by=[IT.c.patron_id, IT.c.procedure_id], order_by=[IT.c.started_at, IT.c.id]
     )
-    src = select(
+    contacts = select(
         IT.c.patron_id,
         IT.c.month,
         IT.c.subdelegacion_id,
@@ -164,7 +166,7 @@ def _interaction_month(lo: dt.date | None = None):
         ).label("repeat"),
     )
     # the window looks forward only: contacts from ``lo`` on see every later contact
-    src = src.where(_handled(), *_since(IT.c.month, lo)).subquery("contacts")
+    src = contacts.where(_handled(), *_since(IT.c.month, lo)).subquery("contacts")
     cols = [
         src.c.month,
         src.c.subdelegacion_id,
@@ -463,7 +465,7 @@ def _queue_national_month(b: _Build):
 
 
 # Order matters: the coarse rollups are summed from the fine ones refreshed before them.
-ROLLUPS: list[tuple[Table, Callable[[_Build], object]]] = [
+ROLLUPS: list[tuple[Table, Callable[[_Build], Select | list[Select]]]] = [
     (AggInteractionMonth.__table__, lambda b: _interaction_month(b.since)),
     (AggInteractionDay.__table__, lambda b: _interaction_day(b.since)),
     (AggSurveyMonth.__table__, lambda b: _survey_month(b.since)),
@@ -556,11 +558,11 @@ def _index_copy(conn: Connection, table: Table) -> list[str]:
     ).all()
     for index_name, definition, pk_name in rows:
         temp = _new_name(index_name)
-        definition = re.sub(
-            r"^CREATE (UNIQUE )?INDEX \S+ ON (\S+?\.)?\S+ ",
-            lambda m, temp=temp: f'CREATE {m.group(1) or ""}INDEX "{temp}" ON "{new}" ',
-            definition,
-        )
+
+        def on_new(m: re.Match[str], temp: str = temp) -> str:
+            return f'CREATE {m.group(1) or ""}INDEX "{temp}" ON "{new}" '
+
+        definition = re.sub(r"^CREATE (UNIQUE )?INDEX \S+ ON (\S+?\.)?\S+ ", on_new, definition)
         conn.exec_driver_sql(definition)
         if pk_name:
             conn.exec_driver_sql(
@@ -609,7 +611,7 @@ _SCRATCH = MetaData()
 
 def refresh_rollups(
     conn: Connection,
-    progress: Callable[[float, str], None] | None = None,
+    progress: Callable[[float, str], object] | None = None,
     since: dt.date | None = None,
 ) -> dict[str, int]:
     """Replace every rollup with a fresh aggregate of the fact tables; returns row counts.

@@ -12,6 +12,7 @@ Amounts are MXN in double precision: the dashboard aggregates, it does not keep 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -47,6 +49,11 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+    if TYPE_CHECKING:
+        # Every class here maps one Table (none maps a join or a subquery), which the
+        # rollups and queries use as such; SQLAlchemy types ``__table__`` as any FromClause.
+        __table__: ClassVar[Table]
 
 
 # --------------------------------------------------------------------------------- catalogs
@@ -239,7 +246,9 @@ class Campaign(Base):
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20))  # difusion | regularizacion
     channel_id: Mapped[str] = mapped_column(ForeignKey("channel.id"))
-    assignment: Mapped[str] = mapped_column(String(12))  # aleatoria | dirigida | sin_control
+    assignment: Mapped[str] = mapped_column(
+        String(12)
+    )  # a Design: lib/analysis/campaign_designs.py
     start_month: Mapped[dt.date] = mapped_column(Date)
     end_month: Mapped[dt.date] = mapped_column(Date)
     cost: Mapped[float] = mapped_column(Float)

@@ -56,7 +56,7 @@ def day_weights(month_start: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
     e = easter(month_start.year)
     holy_week = (days.date >= e - dt.timedelta(days=6)) & (days.date <= e)
     w = w * np.where(holy_week, 0.45, 1.0)
-    hol = np.isin(days.date, holidays(month_start.year))
+    hol = np.isin(days.date, np.array(holidays(month_start.year)))
     w = w * np.where(hol, 0.1, 1.0)
     year_end = (days.month == 12) & (dom >= 24)
     w = w * np.where(year_end, 0.35, 1.0)

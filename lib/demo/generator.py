@@ -390,10 +390,20 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
         "log-odds",
         "Efecto de haber pagado tarde el mes anterior (historial de pago)",
     )
-    for k, v in LATE_SIZE.items():
-        truth.add(f"drivers.size_band.{k}", v, "log-odds", f"Efecto del tamaño {k} (S3 = 0)")
-    for k, v in LATE_DIV.items():
-        truth.add(f"drivers.division.{k}", v, "log-odds", f"Efecto de la división económica {k}")
+    for band_code, v in LATE_SIZE.items():
+        truth.add(
+            f"drivers.size_band.{band_code}",
+            v,
+            "log-odds",
+            f"Efecto del tamaño {band_code} (S3 = 0)",
+        )
+    for div_code, v in LATE_DIV.items():
+        truth.add(
+            f"drivers.division.{div_code}",
+            v,
+            "log-odds",
+            f"Efecto de la división económica {div_code}",
+        )
     truth.add(
         "drivers.registered_under_2_years",
         LATE_YOUNG,
@@ -462,10 +472,10 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
                     coin = rng.random(len(eligible)) < 0.5
                     s.treated, s.control = eligible[coin], eligible[~coin]
                 elif s.assignment == "dirigida":
-                    eligible = active & (overdue > 0)
+                    owing = active & (overdue > 0)
                     in_pilot = np.isin(ooad, pilot)
-                    s.treated = np.flatnonzero(eligible & in_pilot)
-                    s.control = np.flatnonzero(eligible & ~in_pilot)
+                    s.treated = np.flatnonzero(owing & in_pilot)
+                    s.control = np.flatnonzero(owing & ~in_pilot)
                 else:
                     s.treated = np.flatnonzero(active & np.isin(ooad, SIN_CONTROL_OOADS))
                     s.control = np.array([], dtype=int)
@@ -542,6 +552,7 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
             state["overdue"] = state["overdue"] - recovered_cf + np.where(active, unpaid_cf, 0.0)
             state["late_prev"] = late_cf
             if s.start <= month <= s.end:
+                assert s.treated is not None  # assigned in the campaign's first month
                 tr = s.treated[active[s.treated]]
                 acc = effect_acc[s.code]
                 acc["pm"] += len(tr)
@@ -772,7 +783,11 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
                     "clarity": clarity,
                     "timeliness": timeliness,
                     "solution": solution,
-                    "comment": pd.Series(np.where(has_comment, comments, None), dtype=object),
+                    "comment": pd.Series(
+                        # numpy's stubs take no None for an object array's scalar
+                        np.where(has_comment, comments, None),  # type: ignore[call-overload]
+                        dtype=object,
+                    ),
                 }
             ),
         )
@@ -885,6 +900,8 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
 
     # ---------------------------------------------------------------------- ground truth
     for s in specs:
+        # every campaign starts within the generated months, so its arms were assigned
+        assert s.treated is not None and s.control is not None
         acc = effect_acc[s.code]
         pm = max(acc["pm"], 1)
         truth.add(
@@ -974,9 +991,12 @@ def generate(scale: str, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
         month=str(SURGE_MONTH.date()),
         expected_without_surge=surge_expected,
     )
-    for k, v in DRIVER_WEIGHTS.items():
+    for dim_name, v in DRIVER_WEIGHTS.items():
         truth.add(
-            f"survey_driver.{k}", v, "peso", f"Peso de la dimensión {k} en la satisfacción general"
+            f"survey_driver.{dim_name}",
+            v,
+            "peso",
+            f"Peso de la dimensión {dim_name} en la satisfacción general",
         )
     truth.add(
         "contact_center.patience_seconds",

@@ -22,7 +22,7 @@ from lib.db.schema import Base, DatasetInfo, Patron
 from lib.demo.generator import DATA_AS_OF, SCALES, generate
 from lib.refresh import refresh_all
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]  # its return is ignored (st.progress)
 
 # Rough share of rows per table, for a progress bar that moves evenly.
 _EXPECTED_CHUNKS = 36 * 5 + 12

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 
+from lib.campaign_vocabulary import CampaignKind, Design
 from lib.contact import CallerKind, ChannelKind, Outcome
 
 # kinds: int | float | str | bool | date | datetime | month (first day of a month)
@@ -684,14 +685,14 @@ _add(
         (
             _c("code", "str", "Clave de la campaña", "clave", "codigo", max_len=20),
             _c("name", "str", "Nombre", "nombre", max_len=120),
-            _c("kind", "str", "Tipo", "tipo", choices=("difusion", "regularizacion")),
+            _c("kind", "str", "Tipo", "tipo", choices=tuple(k.value for k in CampaignKind)),
             CHANNEL,
             _c(
                 "assignment",
                 "str",
                 "Asignación",
                 "asignacion",
-                choices=("aleatoria", "dirigida", "sin_control"),
+                choices=tuple(d.value for d in Design),
             ),
             _c("start_month", "month", "Mes de inicio", "mes_inicio", "inicio", future_ok=True),
             _c("end_month", "month", "Mes de fin", "mes_fin", "fin", future_ok=True),

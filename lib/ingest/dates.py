@@ -131,7 +131,7 @@ def decide(scan: ColumnScan, stated: str | None, two_digit_years: bool) -> Decis
             )
         )
     against = scan.day_first if stated == MDY else scan.month_first if stated == DMY else []
-    if against:
+    if against and stated is not None:  # only a stated order has dates against it
         count = scan.day_first_count if stated == MDY else scan.month_first_count
         return Decision(
             error=(

@@ -7,9 +7,10 @@ institute's own exports; derived columns (date buckets, days to close) are left 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Engine, FromClause, select
 
 from lib.db.schema import Base
 from lib.ingest.contract import SPECS
@@ -18,8 +19,8 @@ from lib.ingest.contract import SPECS
 def export_query(table: str, limit: int | None = None):
     spec = SPECS[table]
     t = Base.metadata.tables[table]
-    cols = []
-    joins = t
+    cols: list[ColumnElement[Any]] = []
+    joins: FromClause = t
     for c in spec.columns:
         if c.lookup:
             tcol, ref_name, ref_key = c.lookup

@@ -24,10 +24,10 @@ import hashlib
 import io
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pandas as pd
 from sqlalchemy import (
@@ -85,7 +85,7 @@ from lib.refresh import refresh_all
 IDENTIFIER_COLUMNS = {"registro_patronal", "rfc"}
 
 MAX_PROBLEMS = 10_000  # kept for the report; all are counted
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]  # its return is ignored (st.progress returns the bar)
 
 
 class Rejected(Exception):
@@ -193,7 +193,7 @@ def _sha256(fh: BinaryIO) -> str:
 
 
 def _stage_table(spec: TableSpec, target: Table, name: str, postgres: bool) -> Table:
-    cols = [Column("_row", BigInteger)]
+    cols: list[Column[Any]] = [Column("_row", BigInteger)]
     for c in spec.columns:
         if c.lookup:
             cols.append(Column(c.name, String(60)))
@@ -206,7 +206,7 @@ def _stage_table(spec: TableSpec, target: Table, name: str, postgres: bool) -> T
             cols.append(Column(d, target.c[d].type))
     for k in _dated_key(spec):  # quoted as written when the key is repeated
         cols.append(Column(f"_raw_{k}", String(200)))
-    kw = {"postgresql_on_commit": "DROP"} if postgres else {}
+    kw: dict[str, Any] = {"postgresql_on_commit": "DROP"} if postgres else {}
     return Table(name, MetaData(), *cols, prefixes=["TEMPORARY"], **kw)
 
 
@@ -241,7 +241,7 @@ def _sql_problems(
         .order_by(stage.c._row)
         .limit(limit)
     )
-    rows = conn.execute(q).all()
+    rows: Sequence[tuple[Any, ...]] = conn.execute(q).all()
     if _dated_key(spec) and rows:  # the cells as the file wrote them, not the parsed dates
         shown = [stage.c.get(f"_raw_{k.name}", k) for k in key]
         raw = {
@@ -404,7 +404,7 @@ def _first_month_touched(
     if columns is None:
         return None
     on = and_(*[target.c[k] == stage.c[k] for k in spec.key])
-    found = []
+    found: list[object] = []
     for col in columns:
         found += conn.execute(
             select(func.min(stage.c[col]), func.min(target.c[col])).select_from(

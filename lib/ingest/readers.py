@@ -16,10 +16,10 @@ import csv
 import datetime as dt
 import io
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,9 @@ from lib.ingest.xlsx_guard import (
     scan_sheet,
     workbook_parts,
 )
+
+if TYPE_CHECKING:
+    import pyarrow.parquet as pq
 
 CHUNK_ROWS = 50_000
 SAMPLE_BYTES = 1 << 20
@@ -62,7 +65,7 @@ class TableFile:
     encoding: str | None = None
     sep: str | None = None
     _chunks: Iterator[pd.DataFrame] | None = None
-    _progress: object = None  # callable returning the fraction read
+    _progress: Callable[[], float] | None = None  # returns the fraction read
     notes: list[str] = field(default_factory=list)  # Spanish remarks for the report
     cells_checked: bool = False  # the reader itself held every cell to the cell limit
 
@@ -224,7 +227,9 @@ class _LineGuard(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+    # BufferedReader, the only caller, passes a memoryview; RawIOBase declares any writable
+    # buffer, which a slice cannot be assigned to as such.
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         data = self.raw.read(len(buffer))
         self._watch(data)
         buffer[: len(data)] = data
@@ -524,7 +529,7 @@ def _text_column(col: pd.Series) -> pd.Series:
     return out.astype(object).where(col.notna(), None)
 
 
-def _parquet_checked(pf: object, size: int, limits: ImportLimits) -> None:
+def _parquet_checked(pf: pq.ParquetFile, size: int, limits: ImportLimits) -> None:
     """Refuse by the footer's figures (rows, uncompressed bytes) before a page is inflated."""
     meta = pf.metadata
     inflated = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -235,7 +237,9 @@ def _kind_es(col: Col, reading: DateReading | None) -> str:
     return text
 
 
-def _as_written(raw: pd.DataFrame, rows: object, columns: object, fallback: object) -> list[str]:
+def _as_written(
+    raw: pd.DataFrame, rows: Iterable[Any], columns: Iterable[Any], fallback: Iterable[Any]
+) -> list[str]:
     """The cells as the file wrote them (never a parsed value: «2015-06-17 00:00:00»)."""
     out = []
     for r, c, v in zip(rows, columns, fallback, strict=True):

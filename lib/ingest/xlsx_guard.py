@@ -245,41 +245,54 @@ def _column_letters(index: int) -> str:
     return letters
 
 
+@dataclass
+class _CellState:
+    """Where the sheet parse is: the current row, column and cell reference, and whether that
+    cell has a formula (f), a stored value (v), and the parser is inside its value (in_v)."""
+
+    row: int = 0
+    col: int = 0
+    ref: str = ""
+    f: bool = False
+    v: bool = False
+    in_v: bool = False
+
+
 def _find_formulas_without_value(archive: zipfile.ZipFile, sheet: str, out: SheetScan) -> None:
     """Cells with a formula and no stored result (a file written by a program that does not
     calculate, or saved without recalculating): their value is unknown. A cell whose formula
     has a stored result is read as that result. Only runs when the byte scan saw a formula."""
-    state = {"row": 0, "col": 0, "ref": "", "f": False, "v": False, "in_v": False}
+    state = _CellState()
 
     def start(name: str, attrs: dict[str, str]) -> None:
         tag = name.rsplit(":", 1)[-1]
         if tag == "row":
             r = attrs.get("r", "")
-            state["row"] = int(r) if r.isdigit() else int(state["row"]) + 1
-            state["col"] = 0
+            state.row = int(r) if r.isdigit() else state.row + 1
+            state.col = 0
         elif tag == "c":
-            state["col"] += 1
-            ref = attrs.get("r") or f"{_column_letters(state['col'])}{state['row']}"
+            state.col += 1
+            ref = attrs.get("r") or f"{_column_letters(state.col)}{state.row}"
             letters = ref.rstrip("0123456789")
-            state["col"] = column_index(letters) or state["col"]
-            state.update(ref=ref, f=False, v=False)
+            state.col = column_index(letters) or state.col
+            state.ref, state.f, state.v = ref, False, False
         elif tag == "f":
-            state["f"] = True
+            state.f = True
         elif tag in ("v", "t"):
-            state["in_v"] = True
+            state.in_v = True
 
     def end(name: str) -> None:
         tag = name.rsplit(":", 1)[-1]
         if tag in ("v", "t"):
-            state["in_v"] = False
-        elif tag == "c" and state["f"] and not state["v"]:
+            state.in_v = False
+        elif tag == "c" and state.f and not state.v:
             out.formulas_without_value_count += 1
             if len(out.formulas_without_value) < 20:
-                out.formulas_without_value.append(str(state["ref"]))
+                out.formulas_without_value.append(state.ref)
 
     def text(data: str) -> None:
-        if state["in_v"] and data.strip():
-            state["v"] = True
+        if state.in_v and data.strip():
+            state.v = True
 
     parser = expat.ParserCreate()
     parser.StartElementHandler = start

@@ -16,7 +16,7 @@ from lib.model.registry import save_run, score_all
 from lib.model.train import TrainingResult, train
 from lib.policy import Permission
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]  # its return is ignored (st.progress returns the bar)
 
 
 def default_cutoffs(last_month: dt.date) -> tuple[dt.date, dt.date]:

@@ -174,7 +174,8 @@ def train(
     x, y = train_df[NUMERIC + CATEGORICAL], train_df["label"].to_numpy()
     xt, yt = test_frame[NUMERIC + CATEGORICAL], test_frame["label"].to_numpy()
     k = k or max(1, len(test_frame) // 20)
-    models, result, scores = {}, {}, {}
+    models, scores = {}, {}
+    result: dict[str, Any] = {}  # TrainingResult.metrics
     for name, make in (("logistic", _logistic), ("boosting", _boosting)):
         model = calibrated(make())
         model.fit(x, y)

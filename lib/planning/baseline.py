@@ -1,6 +1,6 @@
 """The program's baseline: each indicator the other pages compute, for the last 12 months with
-data and the 12 before them. Indicator definitions are those of the executive overview
-(:mod:`lib.analysis.kpis`: ratios of monthly sums, never averages of averages); campaigns and
+data and the 12 before them. Indicators are those of the semantic layer
+(:mod:`lib.metrics`: ratios of monthly sums, never averages of averages), by key; campaigns and
 their measured return come from :mod:`lib.analysis.campaign_report`. Pure: no SQL.
 """
 
@@ -11,8 +11,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from lib.analysis.kpis import KPI_BY_KEY, period_sums
+from lib.analysis.kpis import period_sums
 from lib.filters import add_months
+from lib.metrics import INDICATORS, Kind
 
 DIVISION = "División de Servicios Subdelegacionales"
 COLLECTION = "Coordinación de Cobranza"
@@ -30,7 +31,7 @@ def windows(last_month: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
 def _kpi(key: str, sums: pd.Series, percent: bool) -> float | None:
     if sums.empty:
         return None
-    v = KPI_BY_KEY[key].value(sums)
+    v = INDICATORS[key].value(sums)
     return None if v is None else (100 * v if percent else float(v))
 
 
@@ -67,7 +68,7 @@ def baseline_table(
     sums = {k: period_sums(monthly, *w[k]) for k in w}
     rows: list[dict] = []
 
-    def add(key: str, label: str, unit: str, prev, last, owner: str = DIVISION) -> None:
+    def add(key: str, label: str, unit: str, prev, last, *, owner: str = DIVISION) -> None:
         if prev is None or last is None:
             change = None
         elif unit == "%":
@@ -86,12 +87,17 @@ def baseline_table(
             }
         )
 
-    add(
-        "contacts",
-        "Contactos (todos los canales)",
-        "contactos",
-        *(_kpi("contacts", sums[k], False) for k in ("previous", "last12")),
-    )
+    def add_indicator(key: str, label: str | None = None, owner: str = DIVISION) -> None:
+        """An indicator of the semantic layer (lib/metrics), by key: its label and unit as
+        every page shows them, shares in percent."""
+        ind = INDICATORS[key]
+        share = ind.kind is Kind.SHARE
+        unit = "%" if share else ind.unit
+        values = (_kpi(key, sums[k], share) for k in ("previous", "last12"))
+        add(key, label or ind.label, unit, *values, owner=owner)
+
+    # "(todos los canales)": the total, told apart from the per-channel rows below
+    add_indicator("contacts", f"{INDICATORS['contacts'].label} (todos los canales)")
     by_channel = channel_month.groupby(["channel_id"]) if not channel_month.empty else None
     for channel_id, name in channel_names.items():
         vals = []
@@ -107,27 +113,10 @@ def baseline_table(
             ]
             vals.append(float(cm["contacts"].sum()))
         add(f"contacts_{channel_id}", f"Contactos: {name}", "contactos", *vals)
-    for key, label in (
-        ("digital_share", "Participación digital"),
-        ("fcr", "Resolución al primer contacto"),
-        ("csat", "Satisfacción (CSAT 4-5)"),
-        ("complaints_on_time", "Quejas cerradas en plazo"),
-    ):
-        add(key, label, "%", *(_kpi(key, sums[k], True) for k in ("previous", "last12")))
-    add(
-        "collection_on_time",
-        "Recaudación pagada a tiempo",
-        "MXN",
-        *(_kpi("collection_on_time", sums[k], False) for k in ("previous", "last12")),
-        owner=COLLECTION,
-    )
-    add(
-        "patrons_on_time",
-        "Patrones con pago oportuno",
-        "%",
-        *(_kpi("patrons_on_time", sums[k], True) for k in ("previous", "last12")),
-        owner=COLLECTION,
-    )
+    for key in ("digital_share", "fcr", "csat", "complaints_on_time"):
+        add_indicator(key)
+    add_indicator("collection_on_time", owner=COLLECTION)
+    add_indicator("patrons_on_time", owner=COLLECTION)
     ran = {k: _campaigns_in(campaigns, *w[k]) for k in w}
     add(
         "campaigns",

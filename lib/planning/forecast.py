@@ -56,7 +56,7 @@ class SeriesForecast:
     total_lower: float
     total_upper: float
     method: str
-    horizon: pd.DataFrame | None = None  # every forecast month, also those before ``keep``
+    horizon: pd.DataFrame  # every forecast month, also those before ``keep``
 
 
 def _as_series(history: pd.Series) -> pd.Series:

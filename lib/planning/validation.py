@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic_core import ErrorDetails
 
 PERCENT_UNITS = {"%", "porcentaje", "pp"}
 TARGET_COLUMNS = [
@@ -141,7 +142,7 @@ _TYPE_MESSAGES = {
 }
 
 
-def _message(err: dict) -> tuple[str | None, str]:
+def _message(err: ErrorDetails) -> tuple[str | None, str]:
     field = err["loc"][0] if err.get("loc") else None
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] in _TYPE_MESSAGES:
@@ -153,7 +154,8 @@ def validate_targets(rows: pd.DataFrame | list[dict], year: int) -> list[dict]:
     """The rows as clean dicts (dates as ISO strings, blanks as None), or DraftInvalid with
     one message per problem: «Fila N (indicador), Columna: qué está mal»."""
     records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else list(rows)
-    clean, problems, seen = [], [], {}
+    clean, problems = [], []
+    seen: dict[str, int] = {}  # indicator (lowercase) -> its first row
     for i, rec in enumerate(records, start=1):
         name = rec.get("indicator")
         where = f"Fila {i}" + ("" if _blank(name) else f" ({str(name).strip()})")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
-from sqlalchemy import Engine, func, literal, select
+from sqlalchemy import ColumnElement, Engine, FromClause, Table, func, literal, select
 
 from lib.db.schema import (
     Channel,
@@ -16,7 +18,7 @@ from lib.db.schema import (
     Subdelegacion,
 )
 from lib.filters import Filters, add_months, months_between
-from lib.metrics import CATALOG, DIMENSIONS, Metric
+from lib.metrics import DIMENSIONS, INDICATORS, Indicator, Kind
 
 # dimension → catalog table whose ``name`` labels the rollup's code
 LABELS = {
@@ -32,10 +34,12 @@ LABELS = {
 MAX_DIMENSIONS = 2
 
 
-def _grouping(t, dims: tuple[str, ...]) -> tuple[list, list, object]:
+def _grouping(t: Table, dims: tuple[str, ...]) -> tuple[list, list, FromClause]:
     """GROUP BY expressions, selected columns and FROM clause for ``dims`` on rollup ``t``:
     each dimension's code and, for a coded dimension, its catalog name as ``<dim>_label``."""
-    group, cols, src = [], [], t
+    group: list[ColumnElement[Any]] = []
+    cols: list[ColumnElement[Any]] = []
+    src: FromClause = t
     for d in dims:
         code = t.c[DIMENSIONS[d][1]]
         group.append(code)
@@ -51,16 +55,17 @@ def _grouping(t, dims: tuple[str, ...]) -> tuple[list, list, object]:
 def explore(engine: Engine, f: Filters, metric: str, dims: tuple[str, ...] = ()) -> pd.DataFrame:
     """Columns: for each dimension its code and ``<dim>_label``; ``numerator``,
     ``denominator`` and ``value`` (scale × Σ numerator / Σ denominator)."""
-    m = CATALOG[metric]
+    m = INDICATORS[metric]
     t = m.table
     dims = tuple(d for d in dims if d in m.dimensions)[:MAX_DIMENSIONS]
     if m.quantile is not None:
         return _explore_quantile(engine, f, m, dims)
-    num = func.sum(m.numerator(t))
+    num = func.sum(m.numerator_sql(t))
+    den: ColumnElement[Any]
     if m.stock:
         den = func.count(func.distinct(t.c.month))
     elif m.denominator is not None:
-        den = func.sum(m.denominator(t))
+        den = func.sum(m.denominator_sql(t))
     else:
         den = literal(1)
     group, cols, src = _grouping(t, dims)
@@ -88,17 +93,20 @@ def explore(engine: Engine, f: Filters, metric: str, dims: tuple[str, ...] = ())
     return df
 
 
-def _explore_quantile(engine: Engine, f: Filters, m: Metric, dims: tuple[str, ...]) -> pd.DataFrame:
+def _explore_quantile(
+    engine: Engine, f: Filters, m: Indicator, dims: tuple[str, ...]
+) -> pd.DataFrame:
     """A quantile metric: the weights per group and stored value (a few hundred per group),
     then the nearest-rank quantile of each group; ``numerator`` = the quantile, ``denominator``
     = the weight (e.g. answered contacts)."""
     from lib.analysis.queue import weighted_quantile
 
+    assert m.quantile is not None and m.value_column is not None  # a quantile metric names both
     t = m.table
     value = t.c[m.value_column]
     group, cols, src = _grouping(t, dims)
     q = (
-        select(*cols, value.label("_value"), func.sum(m.numerator(t)).label("_weight"))
+        select(*cols, value.label("_value"), func.sum(m.numerator_sql(t)).label("_weight"))
         .select_from(src)
         .where(*f.conditions(t))
         .group_by(*group, value)
@@ -125,11 +133,11 @@ def _explore_quantile(engine: Engine, f: Filters, m: Metric, dims: tuple[str, ..
     return df
 
 
-def change_unit(m: Metric) -> str:
+def change_unit(m: Indicator) -> str:
     """How a change of ``m`` is shown: pp for a percentage, points for NPS, relative % else."""
-    if m.unit == "%":
+    if m.kind is Kind.SHARE:
         return "pp"
-    return "pts" if m.key == "nps" else "%"
+    return "pts" if m.kind is Kind.NPS else "%"
 
 
 def explore_compared(
@@ -142,7 +150,7 @@ def explore_compared(
     period only has the other's value missing, except for a plain sum (a count, pesos), where
     it is 0 when that period has any rows at all; a quantile (median or P90 wait) of a group
     with no rows is missing, never 0."""
-    m = CATALOG[metric]
+    m = INDICATORS[metric]
     current = explore(engine, f, metric, dims)
     before = explore(engine, comparison, metric, dims)
     keys = [c for c in current.columns if c not in ("numerator", "denominator", "value")]

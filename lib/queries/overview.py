@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import replace
 
 import pandas as pd
-from sqlalchemy import Engine, case, select
+from sqlalchemy import Engine, select
 
 from lib.db.schema import (
     AggCollectionUnitMonth,
@@ -16,6 +16,7 @@ from lib.db.schema import (
     Channel,
 )
 from lib.filters import Filters
+from lib.metrics import MEASURES, Family
 from lib.queries.common import total
 
 # the coarse rollups (no procedure / division dimension): nothing here groups by those
@@ -46,63 +47,32 @@ MONTHLY_COLUMNS = [
 ]
 
 
-def _interaction_query(f: Filters, group: list):
-    digital = case((CH.c.is_digital, IM.c.contacts), else_=0)
+def _family_query(family: Family, table, f: Filters, group: list):
+    """The monthly sums of ``family``'s measures (lib/metrics/measures.py) over its coarse
+    rollup ``table``, grouped by ``group``. Collection has no channel: the channel filter
+    does not apply to it."""
+    names = [n for n in MONTHLY_COLUMNS if MEASURES[n].family is family]
     return (
-        select(
-            *group,
-            total(IM.c.contacts, "contacts"),
-            total(digital, "digital_contacts"),
-            total(IM.c.resolved_first, "resolved_first"),
-            total(IM.c.resolution_known, "resolution_known"),
-        )
-        .select_from(IM.join(CH, CH.c.id == IM.c.channel_id))
-        .where(*f.conditions(IM))
+        select(*group, *(total(MEASURES[n].expression(table), n) for n in names))
+        .where(*f.conditions(table, channel=family.has_channel))
         .group_by(*group)
     )
+
+
+def _interaction_query(f: Filters, group: list):
+    return _family_query(Family.INTERACTION, IM, f, group)
 
 
 def _survey_query(f: Filters, group: list):
-    return (
-        select(
-            *group,
-            total(SM.c.responses, "responses"),
-            total(SM.c.csat_sum, "csat_sum"),
-            total(SM.c.csat_satisfied, "csat_satisfied"),
-            total(SM.c.nps_promoters, "nps_promoters"),
-            total(SM.c.nps_detractors, "nps_detractors"),
-        )
-        .where(*f.conditions(SM))
-        .group_by(*group)
-    )
+    return _family_query(Family.SURVEY, SM, f, group)
 
 
 def _complaint_query(f: Filters, group: list):
-    return (
-        select(
-            *group,
-            total(CM.c.received, "complaints"),
-            total(CM.c.closed_on_time, "complaints_on_time"),
-            total(CM.c.pending_not_due, "complaints_pending"),
-            total(CM.c.closed_no_date, "complaints_no_date"),
-        )
-        .where(*f.conditions(CM))
-        .group_by(*group)
-    )
+    return _family_query(Family.COMPLAINT, CM, f, group)
 
 
 def _collection_query(f: Filters, group: list):
-    return (
-        select(
-            *group,
-            total(COL.c.patrons, "patrons"),
-            total(COL.c.patrons_on_time, "patrons_on_time"),
-            total(COL.c.issued, "issued"),
-            total(COL.c.paid_on_time, "paid_on_time"),
-        )
-        .where(*f.conditions(COL, channel=False))
-        .group_by(*group)
-    )
+    return _family_query(Family.COLLECTION, COL, f, group)
 
 
 def _merge(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:

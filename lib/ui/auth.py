@@ -180,9 +180,9 @@ def _oidc_user(engine: Engine) -> User:
         st.stop()
     user = current_user()
     if st.session_state.get(_SIGNED) == "oidc" and not user.is_demo:
-        user = _revalidated(engine, user)
-        if user is not None:
-            return user
+        still = _revalidated(engine, user)
+        if still is not None:
+            return still
     email = str(st.user.get("email") or "")
     found = user_by_email(engine, email) if email else None
     if found is None:

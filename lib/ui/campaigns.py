@@ -43,7 +43,7 @@ def campaign_result(
     the Spanish reason when the campaign cannot be estimated."""
     got = known.get(campaign["id"])
     live = got is None
-    if live:
+    if got is None:
         key = repr((ctx.target.url, ctx.meta.version, int(campaign["id"])))
         got = _computed_now(key, ctx, campaign)
     if isinstance(got, str):

@@ -16,16 +16,17 @@ from sqlalchemy import Engine
 
 from lib.access import DEMO_USER, User, enforce_scope, within_scope
 from lib.audit import record_event
-from lib.db.engine import DEFAULT_SQLITE_PATH, DatabaseTarget, database_target, write_url
+from lib.db.engine import DEFAULT_SQLITE_PATH, DatabaseTarget, database_target
 from lib.filters import Filters
 from lib.format import date_label
 from lib.policy import Permission
 from lib.queries import catalogs
 from lib.queries.meta import FACT_TABLES, DatabaseEmpty, DatasetMeta, dataset_meta
 from lib.ui.auth import require, signed_in_user
-from lib.ui.data import cached, engine_for
+from lib.ui.data import Source, cached, engine_for
 from lib.ui.errors import describe
 from lib.ui.filters import filter_bar, remember_page, scope_label, shared_by_every_page
+from lib.ui.store import Store
 from lib.ui.style import PAGE_ICON, apply_house_style
 from lib.ui.urlstate import copy_link_button
 
@@ -50,21 +51,6 @@ DEMO_SCALE = "demo"
 DEMO_SEED = 7
 
 
-@dataclass(frozen=True)
-class Source:
-    """Which database, its engine and its dataset version: what every cache key needs."""
-
-    target: DatabaseTarget
-    engine: Engine
-    meta: DatasetMeta
-
-    @property
-    def write_engine(self) -> Engine:
-        """For audit events, drafts, model runs and imports (a writer role on PostgreSQL)."""
-        url = write_url(self.target)
-        return self.engine if url == self.target.url else engine_for(url)
-
-
 def ooad_of(subdelegaciones: pd.DataFrame) -> dict[int, int]:
     """Subdelegación id → its OOAD id (the catalog as the page holds it)."""
     return dict(
@@ -81,6 +67,12 @@ class PageContext(Source):
     size_bands: pd.DataFrame
     user: User = DEMO_USER
     page: str = ""  # the page's title: what audit events name
+
+    @property
+    def store(self) -> Store:
+        """Writes and live reads (drafts, accounts, audit, imports, the model) as this user,
+        through the writer connection: the only way a page reaches them (lib/ui/store.py)."""
+        return Store(self, self.user)
 
     @property
     def ooad_of(self) -> dict[int, int]:
@@ -183,7 +175,7 @@ def page_setup(
         raise  # unreachable: st.stop() raises
     source = Source(target, engine, meta)
     try:
-        lists = [
+        ooads, subdelegaciones, channels, size_bands = (
             cached(source, fn)
             for fn in (
                 catalogs.ooads,
@@ -191,7 +183,7 @@ def page_setup(
                 catalogs.channels,
                 catalogs.size_bands,
             )
-        ]
+        )
     except Exception as exc:
         _stop_with_problem(exc, target)
         raise
@@ -204,14 +196,33 @@ def page_setup(
     notices: list[str] = []
     if show_filters:
         filters = _scoped_filter_bar(
-            source.write_engine, user, meta.months, *lists, page=title, notices=notices
+            source.write_engine,
+            user,
+            meta.months,
+            ooads,
+            subdelegaciones,
+            channels,
+            size_bands,
+            page=title,
+            notices=notices,
         )
     else:
         remember_page(title)
         st.sidebar.caption("Esta página no usa los filtros; se conservan para las demás.")
         filters = None
     copy_link_button()
-    ctx = PageContext(target, engine, meta, filters, *lists, user=user, page=title)
+    ctx = PageContext(
+        target,
+        engine,
+        meta,
+        filters,
+        ooads,
+        subdelegaciones,
+        channels,
+        size_bands,
+        user=user,
+        page=title,
+    )
 
     if meta.demo_with_imports:
         st.warning(

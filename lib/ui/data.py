@@ -8,15 +8,14 @@ argument, the filters included. Nothing is cached to disk.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
 
-from lib.db.engine import make_engine
-
-if TYPE_CHECKING:
-    from lib.ui.context import Source
+from lib.db.engine import DatabaseTarget, make_engine, write_url
+from lib.queries.meta import DatasetMeta
 
 T = TypeVar("T")
 
@@ -29,6 +28,21 @@ def engine_for(url: str) -> Engine:
 @st.cache_data(ttl="15m", max_entries=2000, show_spinner=False)
 def _run(key: str, _fn: Callable[..., Any], _engine: Engine, _args: tuple, _kwargs: dict) -> Any:
     return _fn(_engine, *_args, **_kwargs)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Which database, its engine and its dataset version: what every cache key needs."""
+
+    target: DatabaseTarget
+    engine: Engine
+    meta: DatasetMeta
+
+    @property
+    def write_engine(self) -> Engine:
+        """For audit events, drafts, model runs and imports (a writer role on PostgreSQL)."""
+        url = write_url(self.target)
+        return self.engine if url == self.target.url else engine_for(url)
 
 
 def cached(ctx: Source, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pandas as pd
 import streamlit as st
 
@@ -25,13 +27,19 @@ def format_change(kind: str, change: float | None) -> str | None:
     return fmt_signed(change, unit)
 
 
+# st.metric's delta colour by the KPI's higher_is_better; "off" when neither way is better
+_DELTA_COLORS: dict[bool, Literal["normal", "inverse"]] = {True: "normal", False: "inverse"}
+
+
 def kpi_grid(table: pd.DataFrame, comparison_label: str, channel_filtered: bool, columns: int = 3):
     """Cards in rows of ``columns``; KPIs that ignore the channel filter say so."""
     rows = [table.iloc[i : i + columns] for i in range(0, len(table), columns)]
     for chunk in rows:
         cols = st.columns(columns)
         for col, (_, k) in zip(cols, chunk.iterrows(), strict=False):
-            color = {True: "normal", False: "inverse"}.get(k["higher_is_better"], "off")
+            color: Literal["normal", "inverse", "off"] = _DELTA_COLORS.get(
+                k["higher_is_better"], "off"
+            )
             help_text = k["help"]
             if channel_filtered and not k["follows_channel"]:
                 help_text += " No depende del canal: muestra todos los canales."

@@ -1,22 +1,21 @@
 """Page pieces every analysis page repeats: lazy tabs kept in the URL, and the download buttons
 (Excel, CSV). Every download's bytes come from lib.export, masked for a role without the
-identifiers grant, and every click is recorded in the audit log (record_export)."""
+identifiers grant, and every click is recorded in the audit log (the page store: lib/ui/store.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from lib.access import may, require, sees_identifiers
-from lib.audit import record_event
+from lib.access import may, sees_identifiers
 from lib.export import csv_bytes, excel_workbook
 from lib.format import date_label, period_label, with_p_text
 from lib.policy import Permission
 from lib.queries.meta import DatasetMeta
-from lib.ui.session import current_user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -31,7 +30,7 @@ def data_table(
     empty: str | None = None,
     first: Sequence[str] = (),
     short: Mapping[str, str] | None = None,
-    **kwargs: object,
+    **kwargs: Any,  # st.dataframe's own options
 ) -> object:
     """``st.dataframe`` with the house defaults: full width, no index, and a dash for a missing
     value, which is what a Spanish reader expects of a blank cell (an English "None" reads as
@@ -141,9 +140,8 @@ def excel_button(
         data=lambda: excel_workbook(title, cover, sheets, mask=masked),
         file_name=f"{file_stem}.xlsx",
         mime=XLSX,
-        on_click=record_export,
+        on_click=ctx.store.record_export,
         args=(
-            ctx.write_engine,
             f"{file_stem}.xlsx",
             rows,
             {"reporte": title, "alcance": ctx.scope},
@@ -158,7 +156,7 @@ def csv_button(
     frame: pd.DataFrame,
     file_name: str,
     details: dict,
-    **kwargs: object,
+    **kwargs: Any,  # st.download_button's own options
 ) -> None:
     """Download one table as CSV (lib.export.csv_bytes: no formulas, masked unless the user
     may see identifiers), recorded in the audit log; drawn only when the policy lets the user
@@ -170,17 +168,8 @@ def csv_button(
         data=csv_bytes(frame, mask=not sees_identifiers(ctx.user)),
         file_name=file_name,
         mime="text/csv",
-        on_click=record_export,
-        args=(ctx.write_engine, file_name, len(frame), details),
+        on_click=ctx.store.record_export,
+        args=(file_name, len(frame), details),
         icon=":material/download:",
         **kwargs,
     )
-
-
-def record_export(engine, file_name: str, rows: int, details: dict) -> None:
-    """Who downloaded what, and how many rows: every download button calls this on click
-    (and refuses, before anything is recorded as given, a user the policy does not let
-    download)."""
-    user = current_user()
-    require(user, Permission.EXPORT)
-    record_event(engine, user, "export", file_name, rows=rows, details=details)

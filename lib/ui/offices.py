@@ -100,6 +100,7 @@ def _formats() -> dict[str, object]:
 
 def offices_section(ctx: PageContext, comparison: Filters | None, comparison_label: str) -> None:
     f = ctx.filters
+    assert f is not None  # drawn on the summary page, which shows the filters
     st.subheader(
         "Oficinas",
         help=(

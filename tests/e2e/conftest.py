@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.loadtest import CHROMIUM_ARGS, free_port, healthy, start_server, stop_server
 from lib.demo.seed import seed_sqlite_file
-from lib.loadtest import CHROMIUM_ARGS, free_port, healthy, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_START_TIMEOUT_S = 60

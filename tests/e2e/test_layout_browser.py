@@ -18,7 +18,7 @@ from urllib.parse import urlencode, urlparse
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from lib.metrics import CATALOG
+from lib.metrics import INDICATORS
 from lib.ui.nav import SECTIONS
 
 from .streamlit_app import assert_no_exception, full_page_screenshot, wait_for_app_run
@@ -197,9 +197,7 @@ def test_explorer_two_dimensions_speaks_spanish_and_says_the_n(page: Page, base_
     assert "Select all" not in options.all_inner_texts(), options.all_inner_texts()
     page.keyboard.press("Escape")
     # bound widgets keep their shown labels in the URL
-    query = urlencode(
-        [("medida", CATALOG["satisfechos"].name), ("dims", "OOAD"), ("dims", "Canal")]
-    )
+    query = urlencode([("medida", INDICATORS["csat"].label), ("dims", "OOAD"), ("dims", "Canal")])
     open_page(page, base_url, f"explorador?{query}")
     chart = page.get_by_test_id("stPlotlyChart").first
     expect(chart.locator(".legendtitletext")).to_have_text("Canal")

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from lib.loadtest import format_report, run_loadtest
+from bench.loadtest import format_report, run_loadtest
 from lib.ui.nav import SECTIONS
 
 
@@ -43,10 +43,10 @@ def test_sessions_sign_in_through_the_form_before_their_pages(
     through its role's menu, and no page it was served shows the sign-in form."""
     import shutil
 
+    from bench.loadtest import load_accounts
     from lib.access import User
     from lib.audit import audit_events
     from lib.db.engine import make_engine
-    from lib.loadtest import load_accounts
     from lib.ui.nav import pages_for
     from lib.users import save_user
 

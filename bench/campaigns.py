@@ -1,6 +1,6 @@
 """Time the campaign estimators on a synthetic panel of the national default campaign's size.
 
-    python -m lib.bench_campaigns [--units 60000] [--months 13] [--heterogeneity]
+    python -m bench.campaigns [--units 60000] [--months 13] [--heterogeneity]
 
 The panel has the shape and columns of ``lib.queries.campaigns.patron_panel`` for a targeted
 campaign (REG-2026-03 at national scale: 60,000 sampled patrons x 13 months = 780,000 rows),
@@ -18,7 +18,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from lib.bench import _reset_peak, _rss_mb
+from bench.pages import _reset_peak, _rss_mb
 from lib.filters import add_months
 
 START = dt.date(2026, 3, 1)
@@ -80,7 +80,7 @@ def synthetic_panel(units: int = 60_000, months: int = 13, seed: int = 10) -> pd
 def main(argv: list[str] | None = None) -> int:
     from lib.analysis import campaign_report as R
 
-    parser = argparse.ArgumentParser(prog="python -m lib.bench_campaigns")
+    parser = argparse.ArgumentParser(prog="python -m bench.campaigns")
     parser.add_argument("--units", type=int, default=60_000)
     parser.add_argument("--months", type=int, default=13)
     parser.add_argument("--heterogeneity", action="store_true", help="also the 3 segments")

@@ -1,6 +1,6 @@
 """Write a large interaction file for the import benchmark (docs/import.md).
 
-``python -m lib.ingest.bench DB_URL OUT.csv [ROWS]`` writes ROWS (default 1,000,000) contacts
+``python -m bench.import_file DB_URL OUT.csv [ROWS]`` writes ROWS (default 1,000,000) contacts
 of the patrons already in the database, as an analyst's export: Spanish headers, ``;``,
 dd/mm/aaaa hh:mm dates and decimal commas, ids above the demo's so they are all new rows.
 """

@@ -11,7 +11,7 @@ What it measures, in one process (the same process a Streamlit server would be):
   the SQL time, statements and rows of each query the page runs (a SQLAlchemy
   ``before/after_cursor_execute`` listener on every engine, attributed to the ``lib.queries``
   or ``lib.model`` function on the stack) and the peak resident memory while the page runs;
-- the floor: ``lib/bench_floor.py`` rendered by the same harness with the page's number of KPI
+- the floor: ``bench/floor.py`` rendered by the same harness with the page's number of KPI
   cards, charts and tables from constant data; each page is reported as a ratio to its floor,
   which makes figures from a noisy, shared machine comparable.
 
@@ -44,6 +44,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import FrameType, ModuleType
 from typing import Any
 
 import pandas as pd
@@ -55,7 +56,7 @@ from lib.db.schema import AggInteractionMonth, Base
 from lib.filters import Filters
 
 ROOT = Path(__file__).resolve().parents[1]
-FLOOR = ROOT / "lib" / "bench_floor.py"
+FLOOR = ROOT / "bench" / "floor.py"
 DEFAULT_RESULTS = ROOT / "results"
 PAGE_TIMEOUT_S = 900
 TABLES = [
@@ -110,7 +111,7 @@ def _process_peak_mb() -> float:
 
 def _caller() -> str:
     """The lib.queries / lib.model / lib.audit function that ran a statement (else where)."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     fallback = None
     while frame is not None:
         mod = frame.f_globals.get("__name__", "")
@@ -182,7 +183,7 @@ def instrumented(recorder: Recorder) -> Iterator[None]:
     module and name are kept, so the pages' cache keys do not change)."""
     import lib.queries
 
-    patched: list[tuple[object, str, object]] = []
+    patched: list[tuple[ModuleType, str, object]] = []
     for info in pkgutil.iter_modules(lib.queries.__path__):
         if info.name == "common":
             continue
@@ -207,8 +208,8 @@ def instrumented(recorder: Recorder) -> Iterator[None]:
     finally:
         event.remove(Engine, "before_cursor_execute", recorder.before)
         event.remove(Engine, "after_cursor_execute", recorder.after)
-        for mod, name, fn in patched:
-            setattr(mod, name, fn)
+        for module, name, fn in patched:
+            setattr(module, name, fn)
 
 
 def _clear_caches() -> None:
@@ -289,6 +290,7 @@ def prepare_database(url: str, scale: str, seed_value: int, log: Log | None = No
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine.dispose()
+        assert parsed.database is not None  # a SQLite URL names its file
         counts = seed_sqlite_file(Path(parsed.database), scale, seed_value)
     else:
         counts = seed(engine, scale, seed_value)
@@ -420,7 +422,7 @@ def time_import() -> dict:
     if importlib.util.find_spec("lib.ingest") is None:
         return {"skipped": "lib/ingest no existe en esta versión: no hay importador que medir"}
     # An import writes into the database the pages are measured on; its throughput at one
-    # million rows is measured on a copy instead (python -m lib.ingest.bench, docs/import.md).
+    # million rows is measured on a copy instead (python -m bench.import_file, docs/import.md).
     return {"skipped": "medido aparte sobre una copia: docs/import.md (python -m lib.ingest.bench)"}
 
 

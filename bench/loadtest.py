@@ -1,6 +1,6 @@
 """Load test: many browser sessions going through every page of one app server at once.
 
-``python -m lib.loadtest --database URL [--users 10] [--rounds 1]`` starts ``streamlit run
+``python -m bench.loadtest --database URL [--users 10] [--rounds 1]`` starts ``streamlit run
 Home.py`` on the database (PostgreSQL in production), opens ``--users`` Playwright contexts on
 one headless Chromium (the system's /usr/bin/chromium, launched as the browser tests do),
 and has each one open the app and click through every page of the menu ``--rounds`` times,
@@ -122,6 +122,8 @@ class MemorySampler(threading.Thread):
     def _connections(self) -> int | None:
         from sqlalchemy import text
 
+        if self.engine is None:
+            return None
         try:
             with self.engine.connect() as conn:
                 return conn.execute(
@@ -347,7 +349,7 @@ def run_loadtest(
 ) -> dict:
     """``accounts``: sign in with these (round robin over the sessions); None when the app
     runs without sign-in (the demo)."""
-    from lib.bench import _commit, _display, _machine
+    from bench.pages import _commit, _display, _machine
 
     chromium = chromium or os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
     if not chromium:
@@ -428,7 +430,7 @@ def format_report(r: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lib.loadtest", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.loadtest", description=__doc__)
     parser.add_argument("--database", default=os.environ.get("MIRADOR_DATABASE_URL"))
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=1)
