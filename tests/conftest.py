@@ -7,6 +7,7 @@ in which case they fail.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import uuid
@@ -113,17 +114,26 @@ def _fresh_streamlit_caches() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def sqlite_demo(tmp_path_factory: pytest.TempPathFactory) -> str:
+def sqlite_demo(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
     """The demo-scale institute (50,000 patrons): for the analyses whose acceptance is stated
-    on the demo data (detection power needs its size). Built once per run, SQLite only.
+    on the demo data (detection power needs its size). Built once per run, SQLite only: under
+    pytest-xdist the first worker that needs it seeds it (a few minutes) while the others wait
+    on a lock, then each copies it, so a test may write to its own copy.
     ``MIRADOR_TEST_DEMO_SQLITE``: a file already seeded with ``seed --scale demo --seed 7``
     to copy instead of seeding (saves minutes when running a few tests locally)."""
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     seeded = os.environ.get("MIRADOR_TEST_DEMO_SQLITE")
     if seeded:
         shutil.copyfile(seeded, path)
-    else:
+    elif worker_id == "master":
         seed_sqlite_file(path, "demo", 7)
+    else:
+        shared = tmp_path_factory.getbasetemp().parent / "demo-seed-7.db"
+        with open(shared.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not shared.exists():  # seed_sqlite_file moves the file in place when complete
+                seed_sqlite_file(shared, "demo", 7)
+        shutil.copyfile(shared, path)
     return f"sqlite:///{path}"
 
 
