@@ -101,6 +101,7 @@ ORACLES: dict[str, Callable[[Facts], float | None]] = {
     "cost_per_contact": lambda f: _ratio(
         _handled(f)["cost"].sum(), _handled(f)["cost"].notna().sum()
     ),
+    "queued": lambda f: float(len(_queued(f))),
     "abandonment": lambda f: _ratio((_queued(f)["outcome"] == ABANDONED).sum(), len(_queued(f))),
     "service_level": lambda f: _ratio(
         (
