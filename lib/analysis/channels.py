@@ -293,22 +293,17 @@ def shift_savings(
     if from_channel == to_channel:
         raise ValueError("El canal de origen y el de destino son el mismo")
 
-    def fcr(resolved: float, known: float) -> float:
-        # among the contacts whose resolution is recorded; none recorded: no data (NaN)
-        return resolved / known if known > 0 else math.nan
-
     def unit(channel: str) -> tuple[float, float, bool]:
         rows = proc[(proc["procedure_id"] == procedure_id) & (proc["channel_id"] == channel)]
         if rows["contacts"].sum() > 0:
             r = rows.iloc[0]
-            rate = fcr(r["resolved_first"], r["resolution_known"])
-            return _ratio(r["cost_sum"], r["cost_known"]), rate, True
+            return _value("cost_per_contact", r), _value("fcr", r), True
         allc = proc[proc["channel_id"] == channel]
         n = allc["contacts"].sum()
         if n == 0:
             raise ValueError("No hay contactos en el canal de destino para estimar su costo")
-        rate = fcr(allc["resolved_first"].sum(), allc["resolution_known"].sum())
-        return _ratio(allc["cost_sum"].sum(), allc["cost_known"].sum()), rate, False
+        sums = allc.sum(numeric_only=True)
+        return _value("cost_per_contact", sums), _value("fcr", sums), False
 
     src = proc[(proc["procedure_id"] == procedure_id) & (proc["channel_id"] == from_channel)]
     contacts = float(src["contacts"].sum())
@@ -495,10 +490,7 @@ def readable_procedures(proc: pd.DataFrame) -> pd.DataFrame:
             "Contactos": proc["contacts"],
             "Parte del trámite (%)": 100 * proc["contacts"] / totals,
             "Costo total (MXN)": proc["cost_sum"],
-            "Costo por contacto (MXN)": proc["cost_sum"]
-            / proc["cost_known"].where(proc["cost_known"] > 0),
-            "Resolución 1er contacto (%)": 100
-            * proc["resolved_first"]
-            / proc["resolution_known"].where(proc["resolution_known"] > 0),
+            "Costo por contacto (MXN)": METRICS["cost_per_contact"].values(proc),
+            "Resolución 1er contacto (%)": 100 * METRICS["fcr"].values(proc),
         }
     )

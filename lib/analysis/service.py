@@ -15,6 +15,9 @@ import pandas as pd
 from scipy import stats as sps
 
 from lib.analysis import stats
+from lib.metrics import INDICATORS
+
+CSAT = INDICATORS["csat"]  # % satisfied (4 or 5): the funnel's and the p-chart's rate
 
 Z95 = sps.norm.ppf(0.975)  # 1.960
 Z998 = sps.norm.ppf(0.999)  # 3.090
@@ -73,8 +76,9 @@ def funnel(offices: pd.DataFrame, p0: float | None = None) -> pd.DataFrame:
     'sobre 99.8 %'. Only the 99.8 % breaches are called out of control on the page."""
     d = offices[offices["responses"] > 0].copy()
     if p0 is None:
-        p0 = d["csat_satisfied"].sum() / d["responses"].sum()
-    d["p"] = d["csat_satisfied"] / d["responses"]
+        pooled = CSAT.value(d[list(CSAT.measures)].sum())
+        p0 = float("nan") if pooled is None else pooled  # no office with responses: empty
+    d["p"] = CSAT.values(d)
     d["z"] = (d["p"] - p0) / np.sqrt(p0 * (1 - p0) / d["responses"])
     lo95, hi95 = funnel_limits(p0, d["responses"], Z95)
     lo998, hi998 = funnel_limits(p0, d["responses"], Z998)
@@ -102,7 +106,7 @@ def p_chart(series: pd.DataFrame, shift: object | None = None) -> pd.DataFrame:
     if d.empty:
         return d
     d["phase"] = 0 if shift is None else (d["month"] >= shift).astype(int)
-    d["p"] = d["csat_satisfied"] / d["responses"]
+    d["p"] = CSAT.values(d)
     d["centre"] = d.groupby("phase")["csat_satisfied"].transform("sum") / d.groupby("phase")[
         "responses"
     ].transform("sum")
@@ -194,7 +198,8 @@ def compare_before_after(rows: pd.DataFrame) -> pd.DataFrame:
         a = g[g["after"]].sum(numeric_only=True)
         if b.get("responses", 0) == 0 or a.get("responses", 0) == 0:
             continue
-        pb, pa = b["csat_satisfied"] / b["responses"], a["csat_satisfied"] / a["responses"]
+        pb, pa = CSAT.value(b), CSAT.value(a)
+        assert pb is not None and pa is not None  # both periods have responses
         se = math.sqrt(pb * (1 - pb) / b["responses"] + pa * (1 - pa) / a["responses"])
         p = stats.two_proportion_test(
             a["csat_satisfied"], a["responses"], b["csat_satisfied"], b["responses"]
@@ -210,10 +215,10 @@ def compare_before_after(rows: pd.DataFrame) -> pd.DataFrame:
                 "change_low": pa - pb - Z95 * se,
                 "change_high": pa - pb + Z95 * se,
                 "p_value": p,
-                "csat_before": b["csat_sum"] / b["responses"],
-                "csat_after": a["csat_sum"] / a["responses"],
-                "nps_before": 100 * (b["nps_promoters"] - b["nps_detractors"]) / b["responses"],
-                "nps_after": 100 * (a["nps_promoters"] - a["nps_detractors"]) / a["responses"],
+                "csat_before": INDICATORS["csat_mean"].value(b),
+                "csat_after": INDICATORS["csat_mean"].value(a),
+                "nps_before": INDICATORS["nps"].value(b),
+                "nps_after": INDICATORS["nps"].value(a),
             }
         )
     res = pd.DataFrame(out)

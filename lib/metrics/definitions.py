@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import pandas as pd
 from sqlalchemy import Table
 
-from lib.metrics.measures import MEASURES, ROLLUPS, Terms, terms_sql, terms_value
+from lib.metrics.measures import MEASURES, ROLLUPS, Terms, terms_frame, terms_sql, terms_value
 from lib.metrics.vocabulary import ChangeTest, Direction, Family, Kind
 
 # dimension key → (Spanish label, rollup column)
@@ -118,6 +119,16 @@ class Indicator:
         if r is None:
             return None
         return 100 * r if self.kind is Kind.NPS else r
+
+    def values(self, frame: pd.DataFrame) -> pd.Series:
+        """:meth:`value` row by row over a frame of sums (one row per office, channel or
+        month): NaN where the denominator is 0 or less."""
+        num = terms_frame(self.numerator, frame)
+        if self.denominator is None:
+            return num
+        den = terms_frame(self.denominator, frame)
+        ratio = num / den.where(den > 0)
+        return 100 * ratio if self.kind is Kind.NPS else ratio
 
     def numerator_sql(self, table: Table):
         return terms_sql(self.numerator, table)

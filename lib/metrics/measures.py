@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import Table, case, select
 
 from lib.contact import DEFAULT_SERVICE_SECONDS
@@ -121,6 +122,15 @@ def terms_sql(terms: Terms, table: Table) -> Any:
         else:
             expr = expr + coef * col
     return expr
+
+
+def terms_frame(terms: Terms, frame: pd.DataFrame) -> pd.Series:
+    """``Σ coefficient × frame[measure]`` row by row (a measure missing counts 0)."""
+    out = pd.Series(0.0, index=frame.index)
+    for name, coef in terms.items():
+        col = frame[name].astype(float) if name in frame else 0.0
+        out = out + (col if coef == 1 else -col if coef == -1 else coef * col)
+    return out
 
 
 def terms_value(terms: Terms, sums: Mapping[str, float]) -> float:
