@@ -1,5 +1,7 @@
 """Evaluación del servicio: scores, fair comparison of offices, change over time, drivers."""
 
+from functools import partial
+
 import streamlit as st
 
 from lib.analysis import service as ev
@@ -31,12 +33,12 @@ tab.headline(top)
 
 lazy_tabs(
     {
-        "Puntajes": lambda: tab.scores(ctx, f),
-        "Oficinas": lambda: tab.offices(ctx, f),
-        "Cambio en el tiempo": lambda: tab.over_time(ctx, f, channel_names),
-        "Qué mueve la satisfacción": lambda: tab.drivers(ctx, f),
-        "Metas": lambda: tab.targets(top),
-        "Comentarios": lambda: tab.comments(ctx, f),
-        "Exportar": lambda: tab.export(ctx, f),
+        "Puntajes": partial(tab.scores, ctx, f),
+        "Oficinas": partial(tab.offices, ctx, f),
+        "Cambio en el tiempo": partial(tab.over_time, ctx, f, channel_names),
+        "Qué mueve la satisfacción": partial(tab.drivers, ctx, f),
+        "Metas": partial(tab.targets, top),
+        "Comentarios": partial(tab.comments, ctx, f),
+        "Exportar": partial(tab.export, ctx, f),
     }
 )
