@@ -32,6 +32,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from lib.complaint_vocabulary import ComplaintStatus
 from lib.contact import ANSWERED, EXACT_WAIT_S, WAIT_CAP_S, WAIT_COARSE_S, Outcome
 from lib.db.schema import (
     AggChannelSegmentMonth,
@@ -248,7 +249,7 @@ def complaint_closed(c=None):
     """A complaint is closed when it has a closing date or its status says cerrada (an export
     may close a case without its date: closed, with unknown timeliness, never open)."""
     c = C.c if c is None else c
-    return or_(c.closed_on.is_not(None), c.status == "cerrada")
+    return or_(c.closed_on.is_not(None), c.status == ComplaintStatus.CERRADA.value)
 
 
 def _complaint_month(as_of: dt.date):

@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 
 from lib.campaign_vocabulary import CampaignKind, Design
+from lib.complaint_vocabulary import ComplaintStatus
 from lib.contact import CallerKind, ChannelKind, Outcome
 
 # kinds: int | float | str | bool | date | datetime | month (first day of a month)
@@ -661,7 +662,7 @@ _add(
                 "estatus",
                 required=False,
                 nullable=True,
-                choices=("abierta", "cerrada"),
+                choices=tuple(s.value for s in ComplaintStatus),
             ),
             _c(
                 "description",

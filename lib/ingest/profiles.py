@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from lib.complaint_vocabulary import ComplaintStatus
 from lib.contact import CallerKind, Outcome
 from lib.ingest.contract import normalise_header
 
@@ -167,7 +168,9 @@ def _cfpb(raw: pd.DataFrame, params: dict[str, str]) -> pd.DataFrame:
     due = received + pd.Timedelta(days=CFPB_RESPONSE_DAYS)
     out["due_on"] = due.dt.strftime("%m/%d/%Y").where(due.notna(), raw["date_received"])
     response = raw["company_response_to_consumer"].fillna("").str.strip()
-    out["status"] = response.str.startswith("Closed").map({True: "cerrada", False: "abierta"})
+    out["status"] = response.str.startswith("Closed").map(
+        {True: ComplaintStatus.CERRADA.value, False: ComplaintStatus.ABIERTA.value}
+    )
     out["description"] = raw.get("consumer_complaint_narrative")
     return out
 

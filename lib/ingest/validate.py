@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from lib.complaint_vocabulary import ComplaintStatus
 from lib.ingest.contract import Col, TableSpec
 from lib.ingest.dates import MDY, expand_two_digit_years
 
@@ -334,7 +335,7 @@ def derive(spec: TableSpec, typed: pd.DataFrame) -> pd.DataFrame:
         )
         df["closed_on"] = closed
         df["days_to_close"] = (closed - rec).dt.days.astype("Int64")
-        status = np.where(closed.notna(), "cerrada", "abierta")
+        status = np.where(closed.notna(), ComplaintStatus.CERRADA, ComplaintStatus.ABIERTA)
         df["status"] = (
             df["status"].where(df["status"].notna(), pd.Series(status, index=df.index))
             if "status" in df
@@ -454,7 +455,7 @@ def consistency(
     if spec.name == "complaint" and "closed_on" in typed and "status" in typed:
         # status and closing date must agree: «abierta» with a closing date is one or the other
         flag(
-            (typed["status"] == "abierta") & typed["closed_on"].notna(),
+            (typed["status"] == ComplaintStatus.ABIERTA) & typed["closed_on"].notna(),
             "status",
             "estado abierta pero con fecha de cierre: corrija el estado o la fecha",
         )
