@@ -341,9 +341,9 @@ def online_candidates(proc: pd.DataFrame, share: float = 0.5) -> pd.DataFrame:
         allo = proc[proc["channel_id"] == "en_linea"]
         # unit costs over the contacts whose cost is recorded
         if online["cost_known"].sum() > 0:
-            unit_online = online["cost_sum"].sum() / online["cost_known"].sum()
+            unit_online = _value("cost_per_contact", online.sum(numeric_only=True))
         elif allo["cost_known"].sum() > 0:
-            unit_online = allo["cost_sum"].sum() / allo["cost_known"].sum()
+            unit_online = _value("cost_per_contact", allo.sum(numeric_only=True))
         else:
             continue  # no online cost recorded at all: nothing to compare with
         unit_person = _ratio(person["cost_sum"].sum(), person["cost_known"].sum())

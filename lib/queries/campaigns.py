@@ -27,6 +27,7 @@ from lib.db.schema import (
     Subdelegacion,
 )
 from lib.filters import add_months
+from lib.metrics import INDICATORS
 from lib.queries.common import read_frame
 
 K = Campaign.__table__
@@ -156,7 +157,7 @@ def office_panel(
     )
     out = read_frame(engine, q)
     out["month"] = pd.to_datetime(out["month"]).dt.date
-    out["on_time_rate"] = out["patrons_on_time"] / out["patrons"]
+    out["on_time_rate"] = INDICATORS["patrons_on_time"].values(out)
     return out
 
 

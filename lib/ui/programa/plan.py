@@ -12,6 +12,7 @@ import pandas as pd
 
 from lib.analysis.campaign_report import CampaignResult
 from lib.filters import Filters, add_months
+from lib.metrics import INDICATORS
 from lib.planning import baseline as bl
 from lib.planning import capacity as cap
 from lib.planning import forecast as fc
@@ -102,7 +103,7 @@ def handling_minutes(plan: Plan) -> dict[str, float]:
         .groupby("channel_id")[["handle_minutes_sum", "contacts"]]
         .sum()
     )
-    return (recent["handle_minutes_sum"] / recent["contacts"]).round(1).to_dict()
+    return INDICATORS["handle_mean"].values(recent).round(1).to_dict()
 
 
 def capacity_now(plan: Plan, work: dict[str, Any]) -> pd.DataFrame:
