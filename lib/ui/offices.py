@@ -14,6 +14,7 @@ from lib.filters import Filters
 from lib.format import period_label
 from lib.queries import overview
 from lib.ui.context import PageContext, query
+from lib.ui.data import cached_pure
 from lib.ui.drill import on_office_row
 from lib.ui.kpi import format_change, format_value
 from lib.ui.layout import data_table, excel_button
@@ -98,6 +99,15 @@ def _formats() -> dict[str, object]:
     return out
 
 
+def changes_and_ranking(
+    current: pd.DataFrame, previous: pd.DataFrame, names: dict[int, str], months: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`office_changes` and its ranking, positional so the page caches them on their
+    (small, aggregated) inputs: a warm visit does not redo some 600 tests and the adjustment."""
+    changes = office_changes(current, previous, names, months=months)
+    return changes, office_ranking(changes)
+
+
 def offices_section(ctx: PageContext, comparison: Filters | None, comparison_label: str) -> None:
     f = ctx.filters
     assert f is not None  # drawn on the summary page, which shows the filters
@@ -134,8 +144,7 @@ def offices_section(ctx: PageContext, comparison: Filters | None, comparison_lab
         previous = query(ctx, overview.unit_indicators, comparison)
     catalog = ctx.ooads if level == "ooad" else ctx.subdelegaciones
     names = dict(zip(catalog["id"].astype(int), catalog["name"], strict=True))
-    changes = office_changes(current, previous, names, months=f.n_months)
-    ranking = office_ranking(changes)
+    changes, ranking = cached_pure(changes_and_ranking, current, previous, names, f.n_months)
     ooad_of = ctx.ooad_of
     ooad_name = dict(zip(ctx.ooads["id"].astype(int), ctx.ooads["name"], strict=True))
     national_subs = level == "subdel" and f.is_national
