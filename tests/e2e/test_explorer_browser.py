@@ -22,6 +22,8 @@ def test_explore_a_measure_and_validate_a_file(page: Page):
     expect(main.get_by_role("heading", name="Explorador")).to_be_visible()
     box = main.get_by_role("combobox", name="Medida")
     box.click()
+    # the list draws only the options in view (26 indicators): type to filter, as a user would
+    box.press_sequentially("NPS")
     page.get_by_role("option", name="NPS", exact=True).click()
     expect(page).to_have_url(re.compile(r"[?&]medida=NPS"))
     wait_for_app_run(page)
