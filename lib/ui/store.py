@@ -14,22 +14,26 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy import Engine
 
 from lib.access import User, require
 from lib.audit import AuditQuery, audit_page, export_totals, record_event
-from lib.ingest.attempts import close_stale_attempts
-from lib.ingest.load import ImportResult, import_file
-from lib.model.pipeline import train_store_and_score
 from lib.planning import drafts as dr
 from lib.policy import Permission
 from lib.queries import complaints as complaint_queries
 from lib.queries.ingest import recent_loads
 from lib.ui.data import Source
 from lib.users import list_users, save_user
+
+if TYPE_CHECKING:
+    from lib.ingest.load import ImportResult
+
+# The importer (pandera, the refresh and its campaign estimators) and the model pipeline
+# (scikit-learn) are imported by the methods that use them: every page builds a store, and
+# importing them here cost each new server process about 2 s before its first page.
 
 Progress = Callable[[float, str], object]  # its return is ignored (st.progress)
 
@@ -71,9 +75,13 @@ class Store:
 
     # imports -----------------------------------------------------------------------------
     def import_file(self, table: str, content: bytes, **options: Any) -> ImportResult:
+        from lib.ingest.load import import_file
+
         return import_file(self._writer, table, content, user=self.user, **options)
 
     def close_stale_attempts(self) -> int:
+        from lib.ingest.attempts import close_stale_attempts
+
         return close_stale_attempts(self._writer)
 
     def recent_loads(self, limit: int = 20) -> pd.DataFrame:
@@ -83,6 +91,8 @@ class Store:
     def train_and_score(
         self, test_cutoff: dt.date, score_cutoff: dt.date, progress: Progress | None = None
     ) -> int:
+        from lib.model.pipeline import train_store_and_score
+
         return train_store_and_score(
             self._writer, test_cutoff, score_cutoff, actor=self.user, progress=progress
         )
