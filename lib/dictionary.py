@@ -113,8 +113,9 @@ def indicators_markdown() -> str:
         "Σ numerator ÷ Σ denominator over the rollups of its family, never an average of "
         "averages (docs/analyses.md). Key = what code, drafts and tests use.",
         "",
-        "| Key | Indicador | Unidad | Fórmula | Mejor | Cambio probado | Fuente | Advertencias |",
-        "|---|---|---|---|---|---|---|---|",
+        "| Key | Indicador | Unidad | Fórmula | Mejor | Cambio probado | Intervalo 95 % | Fuente "
+        "| Advertencias |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     better = {"higher": "mayor", "lower": "menor", "neutral": "—"}
     for m in INDICATORS.values():
@@ -125,6 +126,7 @@ def indicators_markdown() -> str:
             m.formula,
             better[m.direction.value],
             m.test.value + (" + nivel" if m.level_test else ""),
+            m.interval.value,
             f"`{m.table.name}`",
             m.caveats or "—",
         ]

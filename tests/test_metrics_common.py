@@ -12,13 +12,23 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import text
 
 from lib.analysis.kpis import KPIS, period_sums
 from lib.filters import Filters
-from lib.metrics import INDICATORS, MEASURES, OVERVIEW, ChangeTest, Direction, Family, Kind
+from lib.metrics import (
+    INDICATORS,
+    MEASURES,
+    OVERVIEW,
+    ChangeTest,
+    Direction,
+    Family,
+    Interval,
+    Kind,
+)
 from lib.queries.explorer import explore
 from lib.queries.meta import dataset_meta
 from lib.queries.overview import monthly_indicators
@@ -168,6 +178,11 @@ def test_indicator_declares_what_the_pages_need(key):
         assert ind.test in (ChangeTest.PROPORTION, ChangeTest.NPS)
     if ind.kind is Kind.QUANTILE:
         assert ind.quantile is not None and ind.value_column in ind.table.c
+    if ind.interval is Interval.WILSON:  # a share of counts, never of pesos
+        assert ind.kind is Kind.SHARE
+        assert ind.family is not Family.COLLECTION or ind.key == "patrons_on_time"
+    if ind.interval is Interval.T_MEAN:
+        assert ind.kind is Kind.MEAN and ind.squares in MEASURES
 
 
 def test_labels_are_unique():
@@ -200,3 +215,46 @@ def test_the_indicator_docs_are_generated_from_the_registry():
 
     committed = (Path(__file__).resolve().parents[1] / "docs" / "indicators.md").read_text()
     assert committed == indicators_markdown()
+
+
+@pytest.mark.parametrize("where", ["national", "subdelegacion"])
+def test_survey_intervals_equal_scipy_on_the_raw_scores(raw, where):
+    """The declared interval of each survey indicator, from the rollup's sums, equals the
+    textbook interval computed by scipy/numpy on the raw scores of survey_response."""
+    from scipy import stats as sps
+
+    db = raw[0]
+    f, sub = _scope(raw, where)
+    scores = _facts(raw, sub).surveys
+    sums = period_sums(monthly_indicators(db.engine, f), f.start, f.end)
+    with db.engine.connect() as conn:  # the squares are not among the overview's sums
+        squares = conn.execute(
+            text(
+                "SELECT SUM(csat_sq_sum), SUM(effort_sq_sum), SUM(effort_sum) "
+                "FROM agg_survey_month WHERE month BETWEEN :a AND :b"
+                + ("" if sub is None else " AND subdelegacion_id = :s")
+            ),
+            {"a": f.start, "b": f.end, "s": sub},
+        ).one()
+    sums = {
+        **sums,
+        "csat_sq_sum": squares[0],
+        "effort_sq_sum": squares[1],
+        "effort_sum": squares[2],
+    }
+    n = len(scores)
+    for key, column in (("csat_mean", "csat"), ("effort", "effort")):
+        values = scores[column].astype(float)
+        low, high = sps.t.interval(0.95, n - 1, loc=values.mean(), scale=sps.sem(values))
+        est = INDICATORS[key].estimate(sums)
+        assert (est.low, est.high) == pytest.approx((low, high), rel=1e-9), key
+    coded = np.select([scores["nps"] >= 9, scores["nps"] <= 6], [1.0, -1.0], 0.0)
+    half = sps.norm.ppf(0.975) * coded.std(ddof=0) / np.sqrt(n)
+    est = INDICATORS["nps"].estimate(sums)
+    assert (est.low, est.high) == pytest.approx(
+        (100 * (coded.mean() - half), 100 * (coded.mean() + half)), rel=1e-9
+    )
+    satisfied = int((scores["csat"] >= 4).sum())
+    wilson = sps.binomtest(satisfied, n).proportion_ci(0.95, method="wilson")
+    est = INDICATORS["csat"].estimate(sums)
+    assert (est.low, est.high) == pytest.approx((wilson.low, wilson.high), rel=1e-9)

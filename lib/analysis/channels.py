@@ -107,15 +107,17 @@ def channel_table(sums: pd.DataFrame, hist: pd.DataFrame, n_months: int) -> pd.D
             ),
             "responses": r["responses"],
         }
-        for key, (num, den) in _SHARES.items():
-            est = stats.proportion(r[num], r[den])
+        # the semantic layer's value and interval (lib/metrics), but for the recontact rate,
+        # which here leaves out the censored last month (repeat_base)
+        repeat = stats.proportion(r["repeat_30d"], r["repeat_base"])
+        for key, est in (
+            ("fcr", METRICS["fcr"].estimate(r)),
+            ("repeat", repeat),
+            ("csat", METRICS["csat"].estimate(r)),
+            ("csat_mean", METRICS["csat_mean"].estimate(r)),
+            ("nps", METRICS["nps"].estimate(r)),
+        ):
             row.update({key: est.value, f"{key}_low": est.low, f"{key}_high": est.high})
-        mean = stats.mean_from_sums(r["csat_sum"], r["csat_sq_sum"], r["responses"])
-        row.update(
-            {"csat_mean": mean.value, "csat_mean_low": mean.low, "csat_mean_high": mean.high}
-        )
-        nps = stats.nps(r["nps_promoters"], r["nps_detractors"], r["responses"])
-        row.update({"nps": nps.value, "nps_low": nps.low, "nps_high": nps.high})
         for measure in ("wait", "handle"):
             counts = _histogram(hist, r["channel_id"], measure)
             # a channel where no time was recorded (self-service: en línea, buzón, impresos

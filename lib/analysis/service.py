@@ -29,10 +29,9 @@ def score_table(sums: pd.DataFrame) -> pd.DataFrame:
     CSAT, NPS and effort with 95 % intervals, responses and the response rate."""
     rows = []
     for _, r in sums.iterrows():
-        sat = stats.proportion(r["csat_satisfied"], r["responses"])
-        mean = stats.mean_from_sums(r["csat_sum"], r["csat_sq_sum"], r["responses"])
-        nps = stats.nps(r["nps_promoters"], r["nps_detractors"], r["responses"])
-        effort = stats.mean_from_sums(r["effort_sum"], r["effort_sq_sum"], r["responses"])
+        sat, mean, nps, effort = (
+            INDICATORS[key].estimate(r) for key in ("csat", "csat_mean", "nps", "effort")
+        )
         contacts = r.get("contacts", 0)
         rate = (
             stats.proportion(min(r["responses"], contacts), contacts)

@@ -13,7 +13,7 @@ and the work program's baseline all read indicators from here
 from lib.metrics.definitions import DIMENSIONS, Indicator
 from lib.metrics.measures import MEASURES, Terms
 from lib.metrics.registry import INDICATORS, MOVERS, OVERVIEW, indicator
-from lib.metrics.vocabulary import ChangeTest, Direction, Family, Kind
+from lib.metrics.vocabulary import ChangeTest, Direction, Family, Interval, Kind
 
 __all__ = [
     "DIMENSIONS",
@@ -24,6 +24,7 @@ __all__ = [
     "Direction",
     "Family",
     "Indicator",
+    "Interval",
     "Kind",
     "Terms",
     "ChangeTest",

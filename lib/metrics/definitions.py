@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Table
 
+from lib.analysis import stats
 from lib.metrics.measures import MEASURES, ROLLUPS, Terms, terms_frame, terms_sql, terms_value
-from lib.metrics.vocabulary import ChangeTest, Direction, Family, Kind
+from lib.metrics.vocabulary import ChangeTest, Direction, Family, Interval, Kind
 
 # dimension key → (Spanish label, rollup column)
 DIMENSIONS: dict[str, tuple[str, str]] = {
@@ -63,6 +64,8 @@ class Indicator:
     stock: bool = False
     quantile: float | None = None
     value_column: str | None = None
+    interval: Interval = Interval.NONE
+    squares: str | None = None  # for a t interval: the measure holding Σ value²
 
     # where its sums come from -------------------------------------------------------------
     @property
@@ -130,6 +133,23 @@ class Indicator:
         ratio = num / den.where(den > 0)
         return 100 * ratio if self.kind is Kind.NPS else ratio
 
+    def estimate(self, sums: Mapping[str, float]) -> stats.Estimate:
+        """The value with its 95 % interval by the declared method (lib/analysis/stats.py);
+        a share as a proportion, NPS in points, a mean in its unit. Without a method, the
+        value alone."""
+        den = 0.0 if self.denominator is None else terms_value(self.denominator, sums)
+        if self.interval is Interval.WILSON:
+            return stats.proportion(terms_value(self.numerator, sums), den)
+        if self.interval is Interval.NPS:
+            promoters = terms_value({k: 1 for k, c in self.numerator.items() if c > 0}, sums)
+            detractors = terms_value({k: 1 for k, c in self.numerator.items() if c < 0}, sums)
+            return stats.nps(promoters, detractors, den)
+        if self.interval is Interval.T_MEAN:
+            assert self.squares is not None
+            total = terms_value(self.numerator, sums)
+            return stats.mean_from_sums(total, float(sums.get(self.squares, 0) or 0), den)
+        return stats.Estimate(self.value(sums), None, None, den)
+
     def numerator_sql(self, table: Table):
         return terms_sql(self.numerator, table)
 
@@ -137,6 +157,8 @@ class Indicator:
         return None if self.denominator is None else terms_sql(self.denominator, table)
 
     def __post_init__(self) -> None:
+        if self.interval is Interval.T_MEAN and self.squares not in MEASURES:
+            raise ValueError(f"{self.key}: un intervalo t necesita la medida de Σ valor²")
         for name in self.measures:
             if name not in MEASURES:
                 raise ValueError(f"{self.key}: medida desconocida «{name}»")

@@ -86,6 +86,9 @@ MEASURES: dict[str, Measure] = {
     "nps_promoters": _column(Family.SURVEY, "nps_promoters"),
     "nps_detractors": _column(Family.SURVEY, "nps_detractors"),
     "effort_sum": _column(Family.SURVEY, "effort_sum"),
+    # sums of squares: the spread of a mean score, for its t interval
+    "csat_sq_sum": _column(Family.SURVEY, "csat_sq_sum"),
+    "effort_sq_sum": _column(Family.SURVEY, "effort_sq_sum"),
     # complaints
     "complaints": _column(Family.COMPLAINT, "received"),
     "complaints_closed": _column(Family.COMPLAINT, "closed"),

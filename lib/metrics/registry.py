@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lib.contact import DEFAULT_SERVICE_SECONDS
 from lib.metrics.definitions import Indicator
-from lib.metrics.vocabulary import ChangeTest, Direction, Family, Kind
+from lib.metrics.vocabulary import ChangeTest, Direction, Family, Interval, Kind
 
 _I = Family.INTERACTION
 _Q = Family.QUEUE
@@ -50,6 +50,7 @@ _ENTRIES = [
         facts=("interaction", "channel"),
         caveats="Lo que el perfil de patrones permite: una oficina con más patrones pequeños "
         "no atiende peor por usar menos lo digital.",
+        interval=Interval.WILSON,
     ),
     Indicator(
         "fcr",
@@ -71,6 +72,7 @@ _ENTRIES = [
             "Los contactos sin resolución registrada (un registro de llamadas) quedan fuera; "
             "sin ninguno, no hay dato."
         ),
+        interval=Interval.WILSON,
     ),
     Indicator(
         "repeat_30d",
@@ -90,6 +92,7 @@ _ENTRIES = [
             "Los contactos anónimos no se pueden seguir y quedan fuera; sin ninguno "
             "identificado, no hay dato."
         ),
+        interval=Interval.WILSON,
     ),
     Indicator(
         "wait_mean",
@@ -166,6 +169,7 @@ _ENTRIES = [
         {"queued": 1},
         caveats="Sólo contactos con espera registrada (teléfono, ventanilla); quien colgó "
         "en el menú no entró a la cola. Sin tamaño de patrón: la mayoría es anónima.",
+        interval=Interval.WILSON,
     ),
     Indicator(
         "service_level",
@@ -182,6 +186,7 @@ _ENTRIES = [
         {"queued": 1},
         caveats="Las abandonadas cuentan en el denominador. En la página de canales el "
         "umbral se cambia.",
+        interval=Interval.WILSON,
     ),
     Indicator(
         "speed_of_answer",
@@ -257,6 +262,8 @@ _ENTRIES = [
         {"responses": 1},
         decimals=2,
         caveats="Sólo responde una parte de los atendidos; puede haber sesgo de respuesta.",
+        interval=Interval.T_MEAN,
+        squares="csat_sq_sum",
     ),
     Indicator(
         "csat",
@@ -272,6 +279,7 @@ _ENTRIES = [
         {"responses": 1},
         test=ChangeTest.PROPORTION,
         level_test=True,
+        interval=Interval.WILSON,
     ),
     Indicator(
         "nps",
@@ -288,6 +296,7 @@ _ENTRIES = [
         test=ChangeTest.NPS,
         level_test=True,
         caveats="Con pocas respuestas el NPS varía mucho; vea el número de respuestas.",
+        interval=Interval.NPS,
     ),
     Indicator(
         "effort",
@@ -303,6 +312,8 @@ _ENTRIES = [
         {"responses": 1},
         decimals=2,
         caveats="Menos es mejor.",
+        interval=Interval.T_MEAN,
+        squares="effort_sq_sum",
     ),
     Indicator(
         "complaints",
@@ -339,6 +350,7 @@ _ENTRIES = [
         facts=("complaint", "complaint_kind"),
         caveats="Las abiertas que aún están en plazo no cuentan ni a favor ni en contra; "
         "tampoco las cerradas sin fecha de cierre (no se sabe si a tiempo).",
+        interval=Interval.WILSON,
     ),
     Indicator(
         "days_to_close",
@@ -414,6 +426,7 @@ _ENTRIES = [
         level_test=True,
         per_patron=True,
         caveats="Cuenta patrones-mes: un patrón pesa una vez por cada mes del periodo.",
+        interval=Interval.WILSON,
     ),
     Indicator(
         "overdue_balance",

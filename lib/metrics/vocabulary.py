@@ -37,6 +37,15 @@ class ChangeTest(StrEnum):
     NONE = "none"  # not tested (pesos, means without a variance in the rollups)
 
 
+class Interval(StrEnum):
+    """How the 95 % interval of a value is computed (lib/analysis/stats.py)."""
+
+    WILSON = "wilson"  # a share: Wilson score interval
+    NPS = "nps"  # promoters minus detractors: multinomial variance
+    T_MEAN = "t_mean"  # a mean of scores: t interval from the sum and the sum of squares
+    NONE = "none"  # a count, pesos, a mean without the squares stored, a quantile
+
+
 class Family(StrEnum):
     """The fact table behind an indicator, which is also the rollup family its sums are
     read from (the fine rollup for the explorer, the coarse one for the overview)."""
