@@ -369,9 +369,9 @@ def online_candidates(proc: pd.DataFrame, share: float = 0.5) -> pd.DataFrame:
 
 def digital_share_by(frame: pd.DataFrame, key: str, label: str) -> pd.DataFrame:
     """Digital share of contacts per value of ``key`` (a segment or an office)."""
-    g = frame.assign(digital=frame["contacts"].where(frame["is_digital"], 0))
-    out = g.groupby([key, label], as_index=False)[["contacts", "digital"]].sum()
-    out["digital_share"] = out["digital"] / out["contacts"]
+    g = frame.assign(digital_contacts=frame["contacts"].where(frame["is_digital"], 0))
+    out = g.groupby([key, label], as_index=False)[["contacts", "digital_contacts"]].sum()
+    out["digital_share"] = METRICS["digital_share"].values(out)
     return out.sort_values("digital_share", ascending=False).reset_index(drop=True)
 
 
