@@ -423,7 +423,9 @@ def time_import() -> dict:
         return {"skipped": "lib/ingest no existe en esta versión: no hay importador que medir"}
     # An import writes into the database the pages are measured on; its throughput at one
     # million rows is measured on a copy instead (python -m bench.import_file, docs/import.md).
-    return {"skipped": "medido aparte sobre una copia: docs/import.md (python -m lib.ingest.bench)"}
+    return {
+        "skipped": "medido aparte sobre una copia: docs/import.md (python -m bench.import_file)"
+    }
 
 
 # ----------------------------------------------------------------------------- the pages

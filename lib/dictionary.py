@@ -1,6 +1,6 @@
 """The data dictionary: what every metric, table and column of the shared database means.
 
-Pure: it reads the metric catalog (lib/metrics.py), the schema (lib/db/schema.py) and the
+Pure: it reads the semantic layer (lib/metrics), the schema (lib/db/schema.py) and the
 import contract (lib/ingest/contract.py), never the rows; the page adds the row counts and the
 latest loads it queries. Kept out of the page so that pages never touch lib.db.
 """
