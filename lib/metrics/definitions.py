@@ -117,7 +117,9 @@ class Indicator:
 
     def value(self, sums: Mapping[str, float]) -> float | None:
         """The indicator as the overview cards hold it: a share as a proportion (0.387),
-        NPS in points, counts, pesos and means as they are."""
+        NPS in points, counts, pesos and means as they are. A ``stock`` (a balance) comes
+        back summed over the rows given: dividing by the months is the caller's, as the
+        explorer's SQL does; a quantile is not a ratio of sums (lib/queries/explorer.py)."""
         r = self.ratio(sums)
         if r is None:
             return None
