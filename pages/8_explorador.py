@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lib.analysis.kpis import COMPARISONS, covered, shifted_period
-from lib.charts.explorer import explorer_figure, label_column, reading
+from lib.charts.explorer import explorer_figure, explorer_table, reading
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.format import fmt_num, fmt_signed, period_label
 from lib.metrics import DIMENSIONS, INDICATORS
@@ -106,33 +106,7 @@ else:
     hint = crossfilter.hint(clicked)
     st.caption(reading(df, m, dims) + (f" ({hint}.)" if hint else ""))
 
-names = {label_column(df, d): DIMENSIONS[d][0] for d in dims}
-codes = {d: f"Clave {DIMENSIONS[d][0].lower()}" for d in dims if f"{d}_label" in df}
-table = df.rename(
-    columns={
-        **names,
-        **codes,
-        "numerator": "Numerador",
-        "denominator": "Denominador",
-        "value": f"{m.label} ({m.unit})",
-        "previous": "Comparación",
-        "change": "Cambio",
-    }
-)
-compared = ["Comparación", "Cambio"] if comparison is not None else []
-change_label = f"Cambio ({df['change_unit'].iloc[0]})" if compared else "Cambio"
-table = table[
-    [
-        *names.values(),
-        *codes.values(),
-        "Numerador",
-        "Denominador",
-        f"{m.label} ({m.unit})",
-        *compared,
-    ]
-].rename(columns={"Cambio": change_label})
-if m.denominator is None and not m.stock:  # a plain sum: the value is the numerator, scaled
-    table = table.drop(columns=["Denominador"] + (["Numerador"] if m.scale == 1 else []))
+table, change_label = explorer_table(df, m, dims, compared=comparison is not None)
 data_table(
     table,
     column_config={

@@ -101,3 +101,35 @@ def reading(df: pd.DataFrame, metric: Indicator, dims: list[str]) -> str:
         f"Más alto: {names[hi]} ({show_n(hi)}); más bajo: {names[lo]} ({show_n(lo)}); "
         f"{total} grupos{few}."
     )
+
+
+def explorer_table(
+    df: pd.DataFrame, m: Indicator, dims: list[str], *, compared: bool
+) -> tuple[pd.DataFrame, str]:
+    """The explorer's result as the page's table (and its Excel sheet) shows it: Spanish
+    headers, each dimension's name then its code, numerator and denominator, the value in its
+    unit and, when ``compared``, the comparison and the change in its own unit. A plain sum
+    drops the denominator (and the numerator too when the value is the numerator itself).
+    Returns the table and the change column's header."""
+    names = {label_column(df, d): DIMENSIONS[d][0] for d in dims}
+    codes = {d: f"Clave {DIMENSIONS[d][0].lower()}" for d in dims if f"{d}_label" in df}
+    value = f"{m.label} ({m.unit})"
+    table = df.rename(
+        columns={
+            **names,
+            **codes,
+            "numerator": "Numerador",
+            "denominator": "Denominador",
+            "value": value,
+            "previous": "Comparación",
+            "change": "Cambio",
+        }
+    )
+    extra = ["Comparación", "Cambio"] if compared else []
+    change_label = f"Cambio ({df['change_unit'].iloc[0]})" if compared else "Cambio"
+    table = table[
+        [*names.values(), *codes.values(), "Numerador", "Denominador", value, *extra]
+    ].rename(columns={"Cambio": change_label})
+    if m.denominator is None and not m.stock:  # a plain sum: the value is the numerator
+        table = table.drop(columns=["Denominador"] + (["Numerador"] if m.scale == 1 else []))
+    return table, change_label
