@@ -82,28 +82,7 @@ def forecast_tab(plan: Plan) -> None:
         f"Se espera que la demanda cambie {fmt_num(change)}% "
         f"en {year} frente a los últimos 12 meses. Modelo: {bt.method}."
     )
-    data_table(
-        pd.DataFrame(
-            {
-                "Canal": totals["channel_id"].map(names),
-                f"Pronóstico {year}": totals["forecast"].round(0),
-                "Inferior (90 %)": totals["lower"].round(0),
-                "Superior (90 %)": totals["upper"].round(0),
-                "Últimos 12 meses": totals["last12"],
-                "MAPE del contraste (%)": totals["backtest_mape"],
-            }
-        ),
-        column_config={
-            k: st.column_config.NumberColumn(format="localized")
-            for k in (
-                f"Pronóstico {year}",
-                "Inferior (90 %)",
-                "Superior (90 %)",
-                "Últimos 12 meses",
-            )
-        }
-        | {"MAPE del contraste (%)": st.column_config.NumberColumn(format="%,.1f")},
-    )
+    _forecast_table(totals, "channel_id", "Canal", names, year)
     st.plotly_chart(backtest_figure(bt.frame, bt.mape), config=PLOTLY_CONFIG, width="stretch")
     st.caption(
         f"El último año real cayó dentro del intervalo del 90 % en {fmt_num(100 * bt.coverage, 0)}% "
@@ -114,23 +93,29 @@ def forecast_tab(plan: Plan) -> None:
         with st.spinner("Ajustando un modelo por OOAD…"):
             _, ot = cached_pure(fc.forecast_by, by_ooad, "ooad_id", plan.last, year)
         ooads = plan.ctx.ooads.set_index("id")["name"].to_dict()
-        data_table(
-            pd.DataFrame(
-                {
-                    "OOAD": ot["ooad_id"].map(ooads),
-                    f"Pronóstico {year}": ot["forecast"].round(0),
-                    "Inferior (90 %)": ot["lower"].round(0),
-                    "Superior (90 %)": ot["upper"].round(0),
-                    "Últimos 12 meses": ot["last12"],
-                    "MAPE del contraste (%)": ot["backtest_mape"],
-                }
-            ),
-            column_config={
-                k: st.column_config.NumberColumn(format="localized")
-                for k in (f"Pronóstico {year}", "Inferior (90 %)", "Superior (90 %)")
+        _forecast_table(ot, "ooad_id", "OOAD", ooads, year)
+
+
+def _forecast_table(
+    totals: pd.DataFrame, key: str, label: str, names: dict[Any, str], year: int
+) -> None:
+    """The year's forecast per channel or per OOAD (``key``), with its 90 % interval, the
+    last 12 months and the backtest error, counts in the locale's thousands."""
+    counts = [f"Pronóstico {year}", "Inferior (90 %)", "Superior (90 %)", "Últimos 12 meses"]
+    data_table(
+        pd.DataFrame(
+            {
+                label: totals[key].map(names),
+                counts[0]: totals["forecast"].round(0),
+                counts[1]: totals["lower"].round(0),
+                counts[2]: totals["upper"].round(0),
+                counts[3]: totals["last12"],
+                "MAPE del contraste (%)": totals["backtest_mape"],
             }
-            | {"MAPE del contraste (%)": st.column_config.NumberColumn(format="%,.1f")},
-        )
+        ),
+        column_config={k: st.column_config.NumberColumn(format="localized") for k in counts}
+        | {"MAPE del contraste (%)": st.column_config.NumberColumn(format="%,.1f")},
+    )
 
 
 def targets_tab(year: int, work: dict[str, Any], clear: bool) -> None:
