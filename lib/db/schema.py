@@ -362,6 +362,8 @@ class WorkProgramTarget(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     work_program_id: Mapped[int] = mapped_column(ForeignKey("work_program.id"), index=True)
     indicator: Mapped[str] = mapped_column(String(120))
+    # the program indicator's key (lib.planning.targets); NULL: a label that names none
+    indicator_key: Mapped[str | None] = mapped_column(String(60))
     unit: Mapped[str] = mapped_column(String(20))
     baseline: Mapped[float | None] = mapped_column(Float)
     target: Mapped[float | None] = mapped_column(Float)

@@ -1,7 +1,8 @@
 """The program's baseline: each indicator the other pages compute, for the last 12 months with
-data and the 12 before them. Indicators are those of the semantic layer
-(:mod:`lib.metrics`: ratios of monthly sums, never averages of averages), by key; campaigns and
-their measured return come from :mod:`lib.analysis.campaign_report`. Pure: no SQL.
+data and the 12 before them, one row per indicator of :func:`lib.planning.targets.
+program_indicators` (its key, label, unit and owner). Values come from the semantic layer
+(:mod:`lib.metrics`: ratios of monthly sums, never averages of averages); campaigns and their
+measured return from :mod:`lib.analysis.campaign_report`. Pure: no SQL.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import pandas as pd
 
 from lib.analysis.kpis import period_sums
 from lib.filters import add_months
-from lib.metrics import INDICATORS, Kind
+from lib.metrics import INDICATORS
+from lib.planning.targets import DIVISION, program_indicators
 
-DIVISION = "División de Servicios Subdelegacionales"
-COLLECTION = "Coordinación de Cobranza"
 COLUMNS = ["key", "indicator", "unit", "previous", "last12", "change", "owner_unit"]
+
+
+WINDOWS = ("previous", "last12")
 
 
 def windows(last_month: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
@@ -33,6 +36,20 @@ def _kpi(key: str, sums: pd.Series, percent: bool) -> float | None:
         return None
     v = INDICATORS[key].value(sums)
     return None if v is None else (100 * v if percent else float(v))
+
+
+def _channel_contacts(
+    channel_month: pd.DataFrame, channel_id: str, start: dt.date, end: dt.date
+) -> float:
+    """Contacts of one channel in the window (0 where the channel had none)."""
+    if channel_month.empty:
+        return 0.0
+    cm = channel_month[
+        (channel_month["channel_id"] == channel_id)
+        & (channel_month["month"] >= start)
+        & (channel_month["month"] <= end)
+    ]
+    return float(cm["contacts"].sum())
 
 
 def _campaigns_in(campaigns: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFrame:
@@ -87,55 +104,22 @@ def baseline_table(
             }
         )
 
-    def add_indicator(key: str, label: str | None = None, owner: str = DIVISION) -> None:
-        """An indicator of the semantic layer (lib/metrics), by key: its label and unit as
-        every page shows them, shares in percent."""
-        ind = INDICATORS[key]
-        share = ind.kind is Kind.SHARE
-        unit = "%" if share else ind.unit
-        values = (_kpi(key, sums[k], share) for k in ("previous", "last12"))
-        add(key, label or ind.label, unit, *values, owner=owner)
-
-    # "(todos los canales)": the total, told apart from the per-channel rows below
-    add_indicator("contacts", f"{INDICATORS['contacts'].label} (todos los canales)")
-    by_channel = channel_month.groupby(["channel_id"]) if not channel_month.empty else None
-    for channel_id, name in channel_names.items():
-        vals = []
-        for k in ("previous", "last12"):
-            start, end = w[k]
-            if by_channel is None:
-                vals.append(0.0)
-                continue
-            cm = channel_month[
-                (channel_month["channel_id"] == channel_id)
-                & (channel_month["month"] >= start)
-                & (channel_month["month"] <= end)
-            ]
-            vals.append(float(cm["contacts"].sum()))
-        add(f"contacts_{channel_id}", f"Contactos: {name}", "contactos", *vals)
-    for key in ("digital_share", "fcr", "csat", "complaints_on_time"):
-        add_indicator(key)
-    add_indicator("collection_on_time", owner=COLLECTION)
-    add_indicator("patrons_on_time", owner=COLLECTION)
     ran = {k: _campaigns_in(campaigns, *w[k]) for k in w}
-    add(
-        "campaigns",
-        "Campañas iniciadas",
-        "campañas",
-        *(float(len(ran[k])) for k in ("previous", "last12")),
-    )
-    add(
-        "campaign_return",
-        "Retorno medido de campañas",
-        "pesos por peso",
-        *(_measured_return(ran[k]) for k in ("previous", "last12")),
-    )
-    add(
-        "oriented",
-        "Patrones orientados",
-        "patrones",
-        *(float(oriented.get(k, 0)) for k in ("previous", "last12")),
-    )
+    program_measures = {
+        "campaigns": lambda k: float(len(ran[k])),
+        "campaign_return": lambda k: _measured_return(ran[k]),
+        "oriented": lambda k: float(oriented.get(k, 0)),
+    }
+    for p in program_indicators(channel_names).values():
+        values: list[float | None]
+        if p.channel_id is not None:
+            channel = p.channel_id
+            values = [_channel_contacts(channel_month, channel, *w[k]) for k in WINDOWS]
+        elif p.metric is not None:
+            values = [_kpi(p.metric, sums[k], p.unit == "%") for k in WINDOWS]
+        else:
+            values = [program_measures[p.key](k) for k in WINDOWS]
+        add(p.key, p.label, p.unit, *values, owner=p.owner)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -145,6 +129,7 @@ def initial_targets(baseline: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "indicator": baseline["indicator"],
+            "key": baseline["key"],
             "unit": baseline["unit"],
             "baseline": baseline["last12"].astype(float).round(2),
             "target": [None] * len(baseline),

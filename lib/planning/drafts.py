@@ -5,8 +5,10 @@ optimistic concurrency.
 - ``work_program_revision`` holds every saved version as a JSON snapshot (targets, capacity
   inputs, campaign plan, notes): the history, and the base a concurrent save is compared with.
 - ``work_program_target`` mirrors the latest version's targets as plain rows, so the targets
-  can be queried with SQL; the snapshot is the source of truth (it also has the milestone
-  date, which that table has no column for).
+  can be queried with SQL, each with the key of its indicator (``indicator_key``,
+  lib.planning.targets; empty for a label saved before keys that names no indicator); the
+  snapshot is the source of truth (it also has the milestone date, which that table has no
+  column for).
 
 A save says which version it started from. The version is bumped with
 ``UPDATE ... WHERE id = :id AND version = :expected`` in the same transaction that writes the
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,15 +121,17 @@ def prepare_content(
     targets: pd.DataFrame | list[dict],
     capacity: pd.DataFrame | list[dict] | None = None,
     campaigns: pd.DataFrame | list[dict] | None = None,
+    keys: Collection[str] | None = None,
 ) -> dict[str, Any]:
-    """Validate and normalise a draft's content (raises DraftInvalid, in Spanish)."""
+    """Validate and normalise a draft's content (raises DraftInvalid, in Spanish);
+    ``keys``: the indicators a target may name (lib.planning.targets.program_indicators)."""
     problems = []
     if not (title or "").strip():
         problems.append("Falta el título del programa")
     if status not in STATUSES:
         problems.append(f"Estado desconocido: {status!r}")
     try:
-        clean_targets = validate_targets(targets, year)
+        clean_targets = validate_targets(targets, year, keys)
     except DraftInvalid as exc:
         problems += exc.problems
         clean_targets = []
@@ -172,6 +177,7 @@ def _write_rows(conn: Connection, draft_id: int, version: int, user: User, conte
         {
             "work_program_id": draft_id,
             "indicator": t["indicator"][:120],
+            "indicator_key": t.get("key"),
             "unit": (t.get("unit") or "")[:20],
             "baseline": t.get("baseline"),
             "target": t.get("target"),

@@ -4,12 +4,14 @@ copy (which survives tab switches) instead of the widget's state (which does not
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from lib.planning.targets import is_blank as _blank
+from lib.planning.targets import program_indicators, with_keys
 from lib.planning.validation import PERCENT_UNITS, TARGET_COLUMNS
 
 if TYPE_CHECKING:
@@ -45,7 +47,7 @@ def apply_delta(df: pd.DataFrame, delta: Mapping[str, Any] | None) -> pd.DataFra
 
 
 NUMBER_COLUMNS = ("baseline", "target", "q1", "q2", "q3", "q4")
-TEXT_COLUMNS = ("indicator", "unit", "owner_unit", "notes")
+TEXT_COLUMNS = ("indicator", "key", "unit", "owner_unit", "notes")
 
 
 def typed_targets(df: pd.DataFrame) -> pd.DataFrame:
@@ -67,10 +69,19 @@ def working_copy(
     measured: pd.DataFrame,
     initial_targets: pd.DataFrame | None,
     draft: Draft | None,
+    baselines: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """The page's editable state: targets, capacity inputs (minutes and hours per channel)
     and campaign picks, from a saved draft or, for a new one, from ``initial_targets``, the
-    measured handling minutes and no campaign picked."""
+    measured handling minutes and no campaign picked. Each target names an indicator of
+    the program by key (lib.planning.targets; a draft saved before keys gets them from its
+    labels); ``baselines`` (last 12 months by key) fill the baseline of an added indicator."""
+    indicators = program_indicators(channel_names)
+    keyed = {
+        "indicators": indicators,
+        "baselines": dict(baselines or {}),
+        "options": {"targets": {"indicator": [p.label for p in indicators.values()]}},
+    }
     capacity = pd.DataFrame(
         {
             "channel_id": list(channel_names),
@@ -95,10 +106,11 @@ def working_copy(
             "title": f"Programa Anual de Trabajo {year}",
             "status": "borrador",
             "notes": "",
-            "targets": typed_targets(initial_targets),
+            "targets": typed_targets(with_keys(initial_targets, indicators, baselines)),
             "capacity": capacity,
             "picks": picks,
             "rev": 0,
+            **keyed,
         }
     saved = draft.capacity
     if not saved.empty:
@@ -125,10 +137,11 @@ def working_copy(
         "title": draft.title,
         "status": draft.status,
         "notes": draft.notes or "",
-        "targets": typed_targets(draft.targets),
+        "targets": typed_targets(with_keys(draft.targets, indicators, baselines)),
         "capacity": capacity,
         "picks": picks,
         "rev": 0,
+        **keyed,
     }
 
 
@@ -145,7 +158,7 @@ class Col:
     keeping the cell's previous value."""
 
     label: str
-    kind: str  # number | text | date | bool
+    kind: str  # number | text | date | bool | select (one of the options the page gives)
     locked: bool = False
     min: float | None = None
     max: float | None = None
@@ -156,7 +169,7 @@ class Col:
 
 
 TARGET_SPEC: dict[str, Col] = {
-    "indicator": Col("Indicador", "text", max_chars=120, required=True),
+    "indicator": Col("Indicador", "select", max_chars=120, required=True),
     "unit": Col("Unidad", "text", max_chars=20),
     "baseline": Col("Línea base", "number", locked=True),
     "target": Col("Meta", "number", min=0, max=1e12, percent_rows=True),
@@ -167,6 +180,7 @@ TARGET_SPEC: dict[str, Col] = {
     "q4": Col("Hito T4", "number", min=0, max=1e12, percent_rows=True),
     "due_on": Col("Fecha compromiso", "date"),
     "notes": Col("Notas", "text", max_chars=500),
+    "key": Col("Clave", "text", locked=True),
 }
 CAPACITY_SPEC: dict[str, Col] = {
     "channel_id": Col("Canal", "text", locked=True),
@@ -183,17 +197,6 @@ PICKS_SPEC: dict[str, Col] = {
 SPECS = {"targets": TARGET_SPEC, "capacity": CAPACITY_SPEC, "picks": PICKS_SPEC}
 
 
-def _blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def _number(text: Any) -> float:
     if isinstance(text, bool):
         raise ValueError
@@ -205,10 +208,15 @@ def _number(text: Any) -> float:
     return out
 
 
-def check_cell(spec: Col, value: Any, unit: Any = None) -> tuple[Any, str | None]:
-    """(clean value, None) or (None, what is wrong in Spanish) for one typed cell."""
+def check_cell(
+    spec: Col, value: Any, unit: Any = None, options: Sequence[str] | None = None
+) -> tuple[Any, str | None]:
+    """(clean value, None) or (None, what is wrong in Spanish) for one typed cell;
+    ``options``: what a select cell may hold."""
     if _blank(value):
         return (None, f"{spec.label} es obligatorio") if spec.required else (None, None)
+    if spec.kind == "select" and options is not None and value not in options:
+        return None, f"{spec.label}: «{value}» no es una de las opciones"
     if spec.kind == "number":
         try:
             x = _number(value)
@@ -224,7 +232,7 @@ def check_cell(spec: Col, value: Any, unit: Any = None) -> tuple[Any, str | None
                 " (porcentaje)" if percent else ""
             )
         return x, None
-    if spec.kind == "text":
+    if spec.kind in ("text", "select"):
         s = str(value).strip()
         if spec.max_chars is not None and len(s) > spec.max_chars:
             return None, f"{spec.label}: tiene {len(s)} caracteres (máximo {spec.max_chars})"
@@ -240,11 +248,15 @@ def check_cell(spec: Col, value: Any, unit: Any = None) -> tuple[Any, str | None
 
 
 def apply_edits(
-    df: pd.DataFrame, delta: Mapping[str, Any] | None, spec: Mapping[str, Col]
+    df: pd.DataFrame,
+    delta: Mapping[str, Any] | None,
+    spec: Mapping[str, Col],
+    options: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """``apply_delta`` with every edited or added cell checked against ``spec``: a locked
-    column or a bad value is not applied (the cell keeps what it had; an added row gets
-    nothing in it) and is reported as «Fila N (indicador), Columna: qué está mal»."""
+    """``apply_delta`` with every edited or added cell checked against ``spec`` (and a select
+    column against its ``options``): a locked column or a bad value is not applied (the cell
+    keeps what it had; an added row gets nothing in it) and is reported as «Fila N
+    (indicador), Columna: qué está mal»."""
     out = df.reset_index(drop=True).copy()
     problems: list[str] = []
     if not delta:
@@ -265,7 +277,7 @@ def apply_edits(
             if s.locked:
                 problems.append(f"{where(pos, row)}, {s.label}: no se edita (viene de los datos)")
                 continue
-            v, err = check_cell(s, value, unit)
+            v, err = check_cell(s, value, unit, (options or {}).get(col))
             if err:
                 problems.append(f"{where(pos, row)}, {err}; se dejó el valor anterior")
                 continue
@@ -293,6 +305,9 @@ def fold_edits(work: dict[str, Any], part: str, delta: Mapping[str, Any] | None)
     """What the page's on_change does with a grid's edit record (st.data_editor's session
     state value): fold the valid edits into ``work[part]``, keep the problems to show under
     the grid until the next edit, and start a fresh widget (``rev``)."""
-    work[part], problems = apply_edits(work[part], delta, SPECS[part])
+    options = work.get("options", {}).get(part)
+    work[part], problems = apply_edits(work[part], delta, SPECS[part], options)
+    if part == "targets" and "indicators" in work:
+        work[part] = typed_targets(with_keys(work[part], work["indicators"], work["baselines"]))
     work.setdefault("edit_problems", {})[part] = problems
     work["rev"] += 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
@@ -26,6 +27,7 @@ TARGET_COLUMNS = [
     "q4",
     "due_on",
     "notes",
+    "key",
 ]
 LABELS = {
     "indicator": "Indicador",
@@ -39,6 +41,7 @@ LABELS = {
     "q4": "Hito T4",
     "due_on": "Fecha compromiso",
     "notes": "Notas",
+    "key": "Clave",
 }
 NUMBER_FIELDS = ("target", "q1", "q2", "q3", "q4")
 
@@ -73,6 +76,7 @@ class TargetRow(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     indicator: str
+    key: str | None = None
     unit: str = ""
     baseline: float | None = None
     target: float | None = None
@@ -150,12 +154,17 @@ def _message(err: ErrorDetails) -> tuple[str | None, str]:
     return (str(field) if field is not None else None), msg
 
 
-def validate_targets(rows: pd.DataFrame | list[dict], year: int) -> list[dict]:
+def validate_targets(
+    rows: pd.DataFrame | list[dict], year: int, keys: Collection[str] | None = None
+) -> list[dict]:
     """The rows as clean dicts (dates as ISO strings, blanks as None), or DraftInvalid with
-    one message per problem: «Fila N (indicador), Columna: qué está mal»."""
+    one message per problem: «Fila N (indicador), Columna: qué está mal». ``keys``: the
+    indicator keys a target may name (lib.planning.targets); a row without a key (a draft
+    saved before targets had keys, whose label matched nothing) is kept, and two rows may
+    not name the same indicator, by key or, without one, by label."""
     records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else list(rows)
     clean, problems = [], []
-    seen: dict[str, int] = {}  # indicator (lowercase) -> its first row
+    seen: dict[str, int] = {}  # key, or lowercase label without one -> its first row
     for i, rec in enumerate(records, start=1):
         name = rec.get("indicator")
         where = f"Fila {i}" + ("" if _blank(name) else f" ({str(name).strip()})")
@@ -169,11 +178,14 @@ def validate_targets(rows: pd.DataFrame | list[dict], year: int) -> list[dict]:
                 prefix = f"{LABELS[field]}: " if field in LABELS else ""
                 problems.append(f"{where}, {prefix}{msg}")
             continue
-        key = row.indicator.lower()
-        if key in seen:
-            problems.append(f"{where}: el indicador ya está en la fila {seen[key]}")
+        if row.key is not None and keys is not None and row.key not in keys:
+            problems.append(f"{where}, Clave: «{row.key}» no es un indicador del programa")
             continue
-        seen[key] = i
+        ident = row.key or row.indicator.lower()
+        if ident in seen:
+            problems.append(f"{where}: el indicador ya está en la fila {seen[ident]}")
+            continue
+        seen[ident] = i
         d = row.model_dump()
         d["due_on"] = row.due_on.isoformat() if row.due_on else None
         clean.append(d)

@@ -39,8 +39,12 @@ WORK = "pat_work"
 def _work_from(plan: Plan, draft: dr.Draft | None) -> dict[str, Any]:
     """What the planner edits: the loaded draft, or a new one built from the baseline."""
     minutes = {c: 0.0 if c in SELF_SERVICE else float(v) for c, v in handling_minutes(plan).items()}
-    initial = None if draft is not None else bl.initial_targets(baseline(plan))
-    return working_copy(plan.year, plan.channel_names, minutes, measured(plan), initial, draft)
+    base = baseline(plan)
+    initial = None if draft is not None else bl.initial_targets(base)
+    last12 = dict(zip(base["key"], base["last12"].astype(float).round(2), strict=True))
+    return working_copy(
+        plan.year, plan.channel_names, minutes, measured(plan), initial, draft, last12
+    )
 
 
 def working_draft(plan: Plan, clear: bool) -> dict[str, Any]:
@@ -102,10 +106,14 @@ def _edit(work: dict[str, Any], part: str) -> None:
     st.session_state.pop("pat_message", None)  # an old "saved" note no longer describes it
 
 
-def _column(spec: Col) -> Any:
+def _column(spec: Col, options: list[str] | None = None) -> Any:
     """The grid column for a spec. Numbers get their step and format but no bounds: the
     grid would drop a typed minus sign or clamp silently; apply_edits refuses out-of-range
-    values with a message instead."""
+    values with a message instead. A select column offers ``options``."""
+    if spec.kind == "select":
+        return st.column_config.SelectboxColumn(
+            spec.label, options=options or [], required=spec.required
+        )
     if spec.kind == "number":
         return st.column_config.NumberColumn(
             spec.label + (" 🔒" if spec.locked else ""),
@@ -133,6 +141,7 @@ def editor(
     folded into the working copy itself, so the masked view never overwrites the text it
     hides; what was refused is listed under the grid."""
     spec = SPECS[part]
+    options = work.get("options", {}).get(part, {})
     st.data_editor(
         work[part] if clear else mask_frame(work[part]),
         key=f"pat_{part}_{work['rev']}",
@@ -142,7 +151,9 @@ def editor(
         width="stretch",
         placeholder="—",
         disabled=[c for c, s in spec.items() if s.locked],
-        column_config={c: None if c in hidden else _column(s) for c, s in spec.items()},
+        column_config={
+            c: None if c in hidden else _column(s, options.get(c)) for c, s in spec.items()
+        },
         **kwargs,
     )
     problems = work.get("edit_problems", {}).get(part)
@@ -193,6 +204,7 @@ def _save(plan: Plan, work: dict[str, Any]) -> None:
             work["targets"],
             cap_rows,
             plan_now(plan, work),
+            keys=work.get("indicators"),
         )
         saved = (
             ctx.store.create_draft(content)

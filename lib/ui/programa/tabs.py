@@ -12,10 +12,12 @@ import streamlit as st
 from lib.charts.planning import backtest_figure, capacity_figure, forecast_figure
 from lib.charts.theme import PLOTLY_CONFIG
 from lib.format import date_label, fmt_int, fmt_mxn, fmt_num, period_label
+from lib.masking import shown_text
 from lib.planning import capacity as cap
 from lib.planning import drafts as dr
 from lib.planning import export as ex
 from lib.planning import forecast as fc
+from lib.planning.targets import unmatched
 from lib.ui.data import cached_pure
 from lib.ui.layout import DOCX, XLSX, data_table
 from lib.ui.programa.draft import editor, show_changes
@@ -122,12 +124,22 @@ def targets_tab(year: int, work: dict[str, Any], clear: bool) -> None:
     """«Metas»: the working copy's targets for ``year`` in an editable grid."""
     st.markdown(
         f"**Metas {year}.** Edite la meta, la unidad responsable, los hitos trimestrales y la "
-        "fecha compromiso; puede agregar o quitar indicadores. Los porcentajes van de 0 a 100."
+        "fecha compromiso; puede agregar indicadores (elíjalos en la columna Indicador) o "
+        "quitarlos. Los porcentajes van de 0 a 100."
     )
+    lost = unmatched(work["targets"])
+    if lost:
+        st.warning(
+            f"{len(lost)} meta(s) no corresponden a un indicador del programa y no se podrán "
+            "seguir: " + ", ".join(f"«{shown_text(x, clear)}»" for x in lost) + ". Elija su "
+            "indicador en la columna Indicador o quítelas.",
+            icon=":material/link_off:",
+        )
     editor(work, "targets", clear, num_rows="dynamic")
     st.caption(
-        "La línea base 🔒 viene de los datos y no se edita. Las metas y los hitos no pueden ser "
-        "negativos; en unidades de porcentaje van de 0 a 100."
+        "La línea base 🔒 viene de los datos y no se edita; la clave 🔒 dice qué indicador "
+        "se sigue. Las metas y los hitos no pueden ser negativos; en unidades de porcentaje "
+        "van de 0 a 100."
     )
 
 
