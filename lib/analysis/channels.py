@@ -20,6 +20,7 @@ from lib.analysis import stats
 from lib.db.rollups import TIME_BIN_EDGES
 from lib.format import fmt_num, fmt_p, fmt_pct
 from lib.metrics import INDICATORS as METRICS
+from lib.metrics.measures import digital_sums
 
 ALPHA = 0.05
 MIN_N = 30  # below this many observations a channel is not compared
@@ -360,8 +361,7 @@ def online_candidates(proc: pd.DataFrame, share: float = 0.5) -> pd.DataFrame:
 
 def digital_share_by(frame: pd.DataFrame, key: str, label: str) -> pd.DataFrame:
     """Digital share of contacts per value of ``key`` (a segment or an office)."""
-    g = frame.assign(digital_contacts=frame["contacts"].where(frame["is_digital"], 0))
-    out = g.groupby([key, label], as_index=False)[["contacts", "digital_contacts"]].sum()
+    out = digital_sums(frame, [key, label])
     out["digital_share"] = METRICS["digital_share"].values(out)
     return out.sort_values("digital_share", ascending=False).reset_index(drop=True)
 

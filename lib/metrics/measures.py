@@ -114,6 +114,13 @@ def answered_within(waits: pd.DataFrame, threshold_s: float) -> float:
     return float(waits.loc[waits["wait_s"] <= threshold_s, "answered"].sum())
 
 
+def digital_sums(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``contacts`` and the measure ``digital_contacts`` summed by ``keys`` over rows of
+    contacts by channel that carry the channel's ``is_digital`` flag (the SQL measure's test)."""
+    rows = frame.assign(digital_contacts=frame["contacts"].where(frame["is_digital"], 0))
+    return rows.groupby(keys, as_index=False)[["contacts", "digital_contacts"]].sum()
+
+
 def of_family(family: Family) -> list[str]:
     """Measure names read from ``family``'s rollups, in declaration order."""
     return [name for name, m in MEASURES.items() if m.family is family]
