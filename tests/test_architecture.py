@@ -7,6 +7,7 @@ string that mentions a module does not count, and an import inside a function do
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,110 @@ def test_no_import_cycle_in_lib(type_checking):
         for name, path in modules.items()
     }
     assert _cycles(graph) == []
+
+
+# -- one home per indicator ----------------------------------------------------------------
+# Where an indicator's ratio may be written: the semantic layer, the SQL that fills the
+# rollups, and the statistics module (intervals and tests take counts, not indicators).
+FORMULA_HOMES = ("lib/metrics/", "lib/db/rollups.py", "lib/analysis/stats.py")
+# the estimators of lib/analysis/stats.py that turn sums into an indicator's value
+ESTIMATORS = {"proportion", "nps", "mean_from_sums"}
+# calls of those estimators that are no indicator of lib/metrics, or not yet one: why
+ESTIMATOR_CALLS_ALLOWED = {
+    # the survey response rate: responses among contacts is no indicator of the registry
+    ("lib/analysis/service.py", "proportion"),
+    # the average speed of answer's t interval needs Σ wait² per second, which only the
+    # queue's histogram holds (speed_of_answer in the registry has no interval)
+    ("lib/analysis/queue.py", "mean_from_sums"),
+}
+
+
+def _ratios() -> set[tuple[str, str]]:
+    """(numerator measure, denominator measure) of every indicator of the registry."""
+    from lib.metrics import INDICATORS
+
+    return {
+        (num, den)
+        for i in INDICATORS.values()
+        for num in i.numerator
+        for den in i.denominator or {}
+    }
+
+
+def _names(side: str, measure: str) -> bool:
+    """Whether a division's operand (``ast.unparse`` text) reads the measure by name."""
+    return f"'{measure}'" in side or f".{measure}" in side
+
+
+NPS_SCORE = re.compile(r"^[\w.]+\['nps_(promoters|detractors)'\]$|nps_promoters'\] - ")
+
+
+def formula_findings(path: Path, source: str, ratios: set[tuple[str, str]]) -> list[str]:
+    """An indicator's ratio written in ``source``: a numerator measure divided by its
+    denominator measure, both named (``d['csat_satisfied'].sum() / d['responses'].sum()``),
+    a term looked up by a variable ``num`` divided by one looked up by ``den`` or by a named
+    denominator (``ra[num] / ra['queued']``, ``r[f"{num}_prev"] / r[f"{den}_prev"]``), an NPS
+    score from promoters and detractors, a digital share, or a call of a stats estimator.
+    Variances (``p0 * (1 - p0) / n``) and shares that are no indicator pass."""
+    found = []
+    where = path.relative_to(ROOT).as_posix()
+    denominators = {den for _num, den in ratios}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            left, right = ast.unparse(node.left), ast.unparse(node.right)
+            named = any(_names(left, num) and _names(right, den) for num, den in ratios)
+            by_variable = any(f"{o}num" in left for o in "[{") and (
+                any(f"{o}den" in right for o in "[{") or any(_names(right, d) for d in denominators)
+            )
+            nps = NPS_SCORE.search(left) is not None
+            if named or by_variable or nps or "digital" in left:
+                found.append(f"{where}:{node.lineno}: {left} / {right}")
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "stats"
+            and node.func.attr in ESTIMATORS
+            and (where, node.func.attr) not in ESTIMATOR_CALLS_ALLOWED
+        ):
+            found.append(f"{where}:{node.lineno}: stats.{node.func.attr}(…)")
+    return found
+
+
+def test_formula_finder_finds_planted_ratios():
+    """The finder catches the forms the issue 19 clean-up removed (each was in lib/analysis)."""
+    planted = [
+        "diff = 100 * (ra[num] / ra['queued'] - rb[num] / rb['queued'])",
+        "before = r[f'{num}_prev'] / r[f'{den}_prev']",
+        "pp = r['nps_promoters'] / n",
+        "s0 = (ref['nps_promoters'] - ref['nps_detractors']) / den_ref",
+        "share = digital.reindex(totals.index).fillna(0) / totals",
+        "repeat = stats.proportion(r['repeat_30d'], r['repeat_base'])",
+        "unit = t.cost_sum / t.cost_known",
+        "centre = d.groupby('phase')['csat_satisfied'].sum() / d.groupby('phase')['responses'].sum()",
+    ]
+    path = ROOT / "lib" / "analysis" / "planted.py"
+    for line in planted:
+        assert formula_findings(path, line, _ratios()), line
+    clean = (
+        "share = r['contacts'] / total\n"
+        "value = INDICATORS['fcr'].value(r)\n"
+        "half = np.sqrt(p0 * (1 - p0) / d['responses'])\n"
+        "v0 = (ref['nps_promoters'] + ref['nps_detractors']) / den_ref - p0 * p0\n"
+        "ratio = merged[num].sum() / merged[f'{num}_prev'].sum()"
+    )
+    assert formula_findings(path, clean, _ratios()) == []
+    assert formula_findings(ROOT / "lib" / "metrics" / "x.py", planted[-1], _ratios())
+
+
+def test_indicator_formulas_only_in_the_semantic_layer():
+    """Issue 19: no indicator's ratio outside lib/metrics, the rollups' SQL and the statistics
+    module; pages, queries, charts and analyses evaluate the registry's indicators."""
+    ratios = _ratios()
+    found = [
+        finding
+        for path in [*PAGES, *LIB]
+        if not path.relative_to(ROOT).as_posix().startswith(FORMULA_HOMES)
+        for finding in formula_findings(path, path.read_text(encoding="utf-8"), ratios)
+    ]
+    assert found == []

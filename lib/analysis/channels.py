@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from lib.analysis import stats
 from lib.db.rollups import TIME_BIN_EDGES
 from lib.format import fmt_num, fmt_p, fmt_pct
 from lib.metrics import INDICATORS as METRICS
+from lib.metrics.measures import digital_sums
 
 ALPHA = 0.05
 MIN_N = 30  # below this many observations a channel is not compared
@@ -48,21 +48,20 @@ INDICATORS = (
 INDICATOR = {i.key: i for i in INDICATORS}
 
 
-def _single_terms(key: str) -> tuple[str, str]:
-    """(numerator, denominator) measure of a share of the semantic layer (lib/metrics)."""
-    ind = METRICS[key]
-    assert ind.denominator is not None
-    ((num,), (den,)) = (tuple(ind.numerator), tuple(ind.denominator))
-    return num, den
+# the comparison's shares → the semantic layer's indicator (lib/metrics) each one is
+_SHARES = {"fcr": "fcr", "repeat": "repeat_30d", "csat": "csat"}
 
 
-# the comparison's shares: FCR and CSAT as the semantic layer defines them; the recontact
-# rate here leaves out the censored last month (repeat_base, lib/queries/channels.py)
-_SHARES = {
-    "fcr": _single_terms("fcr"),
-    "repeat": ("repeat_30d", "repeat_base"),
-    "csat": _single_terms("csat"),
-}
+def _censored(sums: pd.Series) -> pd.Series:
+    """A channel's sums for the recontact rate, which here leaves out the censored last month
+    (lib/queries/channels.py): ``repeat_30d`` is already counted so, and ``repeat_base`` is
+    the indicator's denominator ``followable`` counted so."""
+    return sums.rename({"repeat_base": "followable"})
+
+
+def _share_sums(key: str, sums: pd.Series) -> pd.Series:
+    """The sums the comparison's share ``key`` is evaluated on."""
+    return _censored(sums) if key == "repeat" else sums
 
 
 def _histogram(hist: pd.DataFrame, channel: str, measure: str) -> np.ndarray:
@@ -107,13 +106,13 @@ def channel_table(sums: pd.DataFrame, hist: pd.DataFrame, n_months: int) -> pd.D
             ),
             "responses": r["responses"],
         }
-        # the semantic layer's value and interval (lib/metrics), but for the recontact rate,
-        # which here leaves out the censored last month (repeat_base)
-        repeat = stats.proportion(r["repeat_30d"], r["repeat_base"])
+        # the semantic layer's value and interval (lib/metrics); the recontact rate over the
+        # sums without the censored last month
         for key, est in (
-            ("fcr", METRICS["fcr"].estimate(r)),
-            ("repeat", repeat),
-            ("csat", METRICS["csat"].estimate(r)),
+            *(
+                (key, METRICS[metric].estimate(_share_sums(key, r)))
+                for key, metric in _SHARES.items()
+            ),
             ("csat_mean", METRICS["csat_mean"].estimate(r)),
             ("nps", METRICS["nps"].estimate(r)),
         ):
@@ -130,19 +129,6 @@ def channel_table(sums: pd.DataFrame, hist: pd.DataFrame, n_months: int) -> pd.D
     return pd.DataFrame(rows).set_index("channel_id")
 
 
-def _nps_test(a: pd.Series, b: pd.Series) -> tuple[float | None, float | None]:
-    def parts(r: pd.Series) -> tuple[float, float]:
-        n = r["responses"]
-        pp, pd_ = r["nps_promoters"] / n, r["nps_detractors"] / n
-        return pp - pd_, (pp + pd_ - (pp - pd_) ** 2) / n
-
-    (sa, va), (sb, vb) = parts(a), parts(b)
-    if va + vb <= 0:
-        return 100 * (sa - sb), 1.0
-    z = (sa - sb) / math.sqrt(va + vb)
-    return 100 * (sa - sb), float(2 * sps.norm.sf(abs(z)))
-
-
 def pairwise_tests(sums: pd.DataFrame, hist: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     """Every pair of channels on every indicator: difference, p value, Holm-adjusted p value,
     significant or not, and which channel is better when it is."""
@@ -154,13 +140,19 @@ def pairwise_tests(sums: pd.DataFrame, hist: pd.DataFrame, table: pd.DataFrame) 
             ra, rb = by_id.loc[a], by_id.loc[b]
             p = diff = None
             if ind.key in _SHARES:
-                num, den = _SHARES[ind.key]
-                if min(ra[den], rb[den]) >= MIN_N:
-                    diff = 100 * (ra[num] / ra[den] - rb[num] / rb[den])
-                    p = stats.two_proportion_test(ra[num], ra[den], rb[num], rb[den])
+                metric = METRICS[_SHARES[ind.key]]
+                (xa, na), (xb, nb) = (metric.terms(_share_sums(ind.key, r)) for r in (ra, rb))
+                if min(na, nb) >= MIN_N:
+                    # the shares of the table: the semantic layer's values
+                    diff = 100 * (table.loc[a, ind.key] - table.loc[b, ind.key])
+                    p = stats.two_proportion_test(xa, na, xb, nb)
             elif ind.key == "nps":
                 if min(ra["responses"], rb["responses"]) >= MIN_N:
-                    diff, p = _nps_test(ra, rb)
+                    diff = table.loc[a, "nps"] - table.loc[b, "nps"]
+                    p = stats.nps_test(
+                        *(ra[k] for k in ("nps_promoters", "nps_detractors", "responses")),
+                        *(rb[k] for k in ("nps_promoters", "nps_detractors", "responses")),
+                    )
             else:
                 ca, cb = _histogram(hist, a, ind.key), _histogram(hist, b, ind.key)
                 if min(ca.sum(), cb.sum()) >= MIN_N:
@@ -348,7 +340,7 @@ def online_candidates(proc: pd.DataFrame, share: float = 0.5) -> pd.DataFrame:
             unit_online = _value("cost_per_contact", allo.sum(numeric_only=True))
         else:
             continue  # no online cost recorded at all: nothing to compare with
-        unit_person = _ratio(person["cost_sum"].sum(), person["cost_known"].sum())
+        unit_person = _value("cost_per_contact", person.sum(numeric_only=True))
         if math.isnan(unit_person):
             continue  # no in-person cost recorded: no saving to estimate
         rows.append(
@@ -369,8 +361,7 @@ def online_candidates(proc: pd.DataFrame, share: float = 0.5) -> pd.DataFrame:
 
 def digital_share_by(frame: pd.DataFrame, key: str, label: str) -> pd.DataFrame:
     """Digital share of contacts per value of ``key`` (a segment or an office)."""
-    g = frame.assign(digital_contacts=frame["contacts"].where(frame["is_digital"], 0))
-    out = g.groupby([key, label], as_index=False)[["contacts", "digital_contacts"]].sum()
+    out = digital_sums(frame, [key, label])
     out["digital_share"] = METRICS["digital_share"].values(out)
     return out.sort_values("digital_share", ascending=False).reset_index(drop=True)
 

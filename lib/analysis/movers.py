@@ -35,6 +35,14 @@ METRICS: dict[str, tuple[str, str, str | None, bool | None]] = {
 MIN_COUNT = 20  # counts below this, before and after together, are never listed
 
 
+def _share(key: str, row: pd.Series, suffix: str = "") -> float:
+    """The semantic layer's share ``key`` over a merged row's sums (``suffix`` "_prev": the
+    previous period's); only called once its test ran, so its denominator is positive."""
+    value = INDICATORS[key].value({m: row[f"{m}{suffix}"] for m in INDICATORS[key].measures})
+    assert value is not None
+    return value
+
+
 def proportion_z(x1: float, n1: float, x0: float, n0: float) -> float | None:
     """Two-proportion z statistic with pooled variance; None when either side is empty."""
     if n1 <= 0 or n0 <= 0:
@@ -112,7 +120,7 @@ def top_movers(
                 z = proportion_z(r[num], r[den], r[f"{num}_prev"], r[f"{den}_prev"])
                 if z is None:
                     continue
-                before, after = r[f"{num}_prev"] / r[f"{den}_prev"], r[num] / r[den]
+                before, after = _share(key, r, "_prev"), _share(key, r)
                 delta, unit, overall = 100 * (after - before), "pp", None
             if z is None or abs(z) < min_z:
                 continue

@@ -83,17 +83,18 @@ def _level_z(kpi: Indicator, c: pd.Series, ref: pd.Series, months: int = 1) -> f
     if den_c <= 0 or den_ref <= 0:
         return None
     n = den_c / (max(months, 1) if kpi.per_patron else 1)  # independent trials
+    # the levels are the semantic layer's ratios (NPS as a proportion, -1 to 1); only the
+    # variance is written here
+    p0, p1 = kpi.ratio(ref), kpi.ratio(c)
+    assert p0 is not None and p1 is not None  # both denominators are positive
     if kpi.test is ChangeTest.NPS:
-        s0 = (ref["nps_promoters"] - ref["nps_detractors"]) / den_ref
-        v0 = (ref["nps_promoters"] + ref["nps_detractors"]) / den_ref - s0 * s0
+        v0 = (ref["nps_promoters"] + ref["nps_detractors"]) / den_ref - p0 * p0
         if v0 <= 0:
             return None
-        s1 = (c["nps_promoters"] - c["nps_detractors"]) / den_c
-        return (s1 - s0) / math.sqrt(v0 / n)
-    p0 = terms_value(kpi.numerator, ref) / den_ref
+        return (p1 - p0) / math.sqrt(v0 / n)
     if p0 <= 0 or p0 >= 1:
         return None
-    return (terms_value(kpi.numerator, c) / den_c - p0) / math.sqrt(p0 * (1 - p0) / n)
+    return (p1 - p0) / math.sqrt(p0 * (1 - p0) / n)
 
 
 def _z(kpi: Indicator, cur: pd.Series, prev: pd.Series, ratio: float) -> float | None:

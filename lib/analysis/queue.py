@@ -21,6 +21,9 @@ from scipy import stats as sps
 from lib.analysis import stats
 from lib.contact import DEFAULT_SERVICE_SECONDS, EXACT_WAIT_S
 from lib.format import fmt_p, fmt_pct
+from lib.metrics import INDICATORS
+from lib.metrics.measures import answered_within
+from lib.metrics.registry import service_level
 
 ALPHA = 0.05
 MIN_N = 30  # below this many queued contacts a channel is not compared
@@ -68,16 +71,19 @@ def queue_table(waits: pd.DataFrame, threshold_s: float = DEFAULT_SERVICE_SECOND
     level (answered within ``threshold_s`` among queued) with Wilson intervals, the average
     speed of answer with a t interval (its spread from the stored seconds, exact below
     EXACT_WAIT_S), and the median and P90 wait of the answered with order-statistic
-    intervals. Shares are 0–1; times in seconds. Index = channel_id."""
+    intervals. Shares are 0–1; times in seconds. Index = channel_id. Abandonment and the
+    service level are the semantic layer's (lib/metrics), the latter at ``threshold_s``."""
     rows = []
+    level = service_level(threshold_s)
     for channel, g in waits.groupby("channel_id", sort=False):
         queued, answered = float(g["queued"].sum()), float(g["answered"].sum())
         abandoned = float(g["abandoned"].sum())
         if queued <= 0:
             continue
-        within = float(g.loc[g["wait_s"] <= threshold_s, "answered"].sum())
-        ab = stats.proportion(abandoned, queued)
-        sl = stats.proportion(within, queued)
+        within = answered_within(g, threshold_s)
+        sums = {"queued": queued, "abandoned": abandoned, "answered_within": within}
+        ab = INDICATORS["abandonment"].estimate(sums)
+        sl = level.estimate(sums)
         w, a = g["wait_s"].to_numpy(dtype=float), g["answered"].to_numpy(dtype=float)
         asa_sum = float(g["answered_wait_sum"].sum())
         asa = stats.mean_from_sums(asa_sum, float((a * w * w).sum()), answered)
@@ -120,10 +126,11 @@ def queue_table(waits: pd.DataFrame, threshold_s: float = DEFAULT_SERVICE_SECOND
     return pd.DataFrame(rows).set_index("channel_id")
 
 
-# indicator key → (Spanish label, numerator column, higher is better)
+# the shares compared (indicators of lib/metrics, over the table's columns of the same
+# names) → their Spanish label here
 SHARES = {
-    "abandonment": ("abandono (abandonadas entre las que entraron a la cola)", "abandoned", False),
-    "service_level": ("nivel de servicio", "answered_within", True),
+    "abandonment": "abandono (abandonadas entre las que entraron a la cola)",
+    "service_level": "nivel de servicio",
 }
 
 
@@ -135,20 +142,20 @@ def pairwise(table: pd.DataFrame) -> pd.DataFrame:
     best would say nothing."""
     out = []
     eligible = [c for c in table.index if table.loc[c, "queued"] >= MIN_N]
-    for key, (_label, num, higher) in SHARES.items():
+    for key in SHARES:
+        ind = INDICATORS[key]  # the threshold changes the counts, not the ratio
         rows = []
         those = [c for c in eligible if key != "abandonment" or table.loc[c, "abandoned"] > 0]
         for a, b in itertools.combinations(those, 2):
-            ra, rb = table.loc[a], table.loc[b]
-            p = stats.two_proportion_test(ra[num], ra["queued"], rb[num], rb["queued"])
-            diff = 100 * (ra[num] / ra["queued"] - rb[num] / rb["queued"])
+            p = stats.two_proportion_test(*ind.terms(table.loc[a]), *ind.terms(table.loc[b]))
+            diff = 100 * (table.loc[a, key] - table.loc[b, key])
             rows.append({"indicator": key, "a": a, "b": b, "diff": diff, "p": p})
         for r, p_adj in zip(rows, stats.adjust_pvalues([r["p"] for r in rows]), strict=True):
             r["p_adj"] = p_adj
             r["significant"] = p_adj is not None and p_adj < ALPHA
             r["better"] = None
             if r["significant"] and r["diff"]:
-                r["better"] = r["a"] if (r["diff"] > 0) == higher else r["b"]
+                r["better"] = r["a"] if (r["diff"] > 0) == ind.higher_is_better else r["b"]
             out.append(r)
     columns = ["indicator", "a", "b", "diff", "p", "p_adj", "significant", "better"]
     return pd.DataFrame(out, columns=columns)
@@ -159,7 +166,8 @@ def verdicts(table: pd.DataFrame, tests: pd.DataFrame, names: dict[str, str]) ->
     every other (Holm-adjusted two-proportion tests), or which ones it cannot be told from."""
     out = []
     unrecorded = [c for c in table.index if table.loc[c, "abandoned"] == 0]
-    for key, (label, _num, higher) in SHARES.items():
+    for key, label in SHARES.items():
+        higher = INDICATORS[key].higher_is_better
         t = tests[tests["indicator"] == key]
         if t.empty:
             continue
@@ -230,7 +238,7 @@ def readable(table: pd.DataFrame, names: dict[str, str], threshold_s: float) -> 
 def readable_tests(tests: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "Indicador": [SHARES[k][0] for k in tests["indicator"]],
+            "Indicador": [SHARES[k] for k in tests["indicator"]],
             "Canal A": [names.get(c, c) for c in tests["a"]],
             "Canal B": [names.get(c, c) for c in tests["b"]],
             "Diferencia A − B (pp)": tests["diff"],
@@ -242,7 +250,7 @@ def readable_tests(tests: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 
 def noise_sentences(tests: pd.DataFrame, table: pd.DataFrame, names: dict[str, str]) -> list[str]:
     return [
-        f"{names.get(r['a'], r['a'])} y {names.get(r['b'], r['b'])} en {SHARES[r['indicator']][0]}"
+        f"{names.get(r['a'], r['a'])} y {names.get(r['b'], r['b'])} en {SHARES[r['indicator']]}"
         f" ({fmt_pct(table.loc[r['a'], r['indicator']])} frente a "
         f"{fmt_pct(table.loc[r['b'], r['indicator']])}; "
         f"{fmt_p(r['p_adj'], 2).replace('p ', 'p ajustada ', 1)})"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from lib.format import fmt_int, fmt_pct, fmt_signed, month_label
+from lib.metrics import INDICATORS
+from lib.metrics.measures import digital_sums
 
 
 def _leaders(totals: pd.Series) -> str:
@@ -26,8 +28,8 @@ def digital_share_reading(by_channel: pd.DataFrame) -> str:
     totals = by_channel.groupby("month")["contacts"].sum() if len(by_channel) else None
     if totals is None or totals.sum() <= 0:
         return "Sin contactos en el periodo y alcance elegidos."
-    digital = by_channel[by_channel["is_digital"]].groupby("month")["contacts"].sum()
-    share = (digital.reindex(totals.index).fillna(0) / totals[totals > 0]).dropna()
+    monthly = digital_sums(by_channel, ["month"]).set_index("month")
+    share = INDICATORS["digital_share"].values(monthly).dropna()
     first, last = share.index.min(), share.index.max()
     lead = _leaders(by_channel.groupby("channel")["contacts"].sum())
     if first == last:

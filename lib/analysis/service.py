@@ -106,9 +106,7 @@ def p_chart(series: pd.DataFrame, shift: object | None = None) -> pd.DataFrame:
         return d
     d["phase"] = 0 if shift is None else (d["month"] >= shift).astype(int)
     d["p"] = CSAT.values(d)
-    d["centre"] = d.groupby("phase")["csat_satisfied"].transform("sum") / d.groupby("phase")[
-        "responses"
-    ].transform("sum")
+    d["centre"] = CSAT.values(d.groupby("phase")[list(CSAT.measures)].transform("sum"))
     half = 3.0 * np.sqrt(d["centre"] * (1 - d["centre"]) / d["responses"])
     d["lcl"], d["ucl"] = (d["centre"] - half).clip(0, 1), (d["centre"] + half).clip(0, 1)
     d["outside"] = (d["p"] < d["lcl"]) | (d["p"] > d["ucl"])

@@ -73,6 +73,28 @@ def nps(promoters: float, detractors: float, n: float, alpha: float = 0.05) -> E
     return Estimate(100 * score, 100 * max(score - z * se, -1), 100 * min(score + z * se, 1), n)
 
 
+def nps_test(
+    promoters1: float,
+    detractors1: float,
+    n1: float,
+    promoters2: float,
+    detractors2: float,
+    n2: float,
+) -> float:
+    """Two-sided p value of H0: NPS1 = NPS2, a z test with each side's multinomial variance
+    (as :func:`nps`); 1 when neither varies."""
+
+    def parts(promoters: float, detractors: float, n: float) -> tuple[float, float]:
+        pp, pd_ = promoters / n, detractors / n
+        return pp - pd_, (pp + pd_ - (pp - pd_) ** 2) / n
+
+    (sa, va), (sb, vb) = parts(promoters1, detractors1, n1), parts(promoters2, detractors2, n2)
+    if va + vb <= 0:
+        return 1.0
+    z = (sa - sb) / math.sqrt(va + vb)
+    return float(2 * sps.norm.sf(abs(z)))
+
+
 def two_proportion_test(x1: float, n1: float, x2: float, n2: float) -> float | None:
     """Two-sided p value of H0: p1 = p2 (pooled z test)."""
     if n1 <= 0 or n2 <= 0:

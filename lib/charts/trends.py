@@ -9,6 +9,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lib.charts.theme import ACCENT, CHANNEL_COLORS, style
+from lib.metrics import INDICATORS
+from lib.metrics.measures import digital_sums
 
 
 def channel_volume_figure(by_channel: pd.DataFrame) -> go.Figure:
@@ -31,9 +33,8 @@ def channel_volume_figure(by_channel: pd.DataFrame) -> go.Figure:
             ),
             secondary_y=False,
         )
-    totals = by_channel.groupby("month")["contacts"].sum()
-    digital = by_channel[by_channel["is_digital"]].groupby("month")["contacts"].sum()
-    share = (digital.reindex(totals.index).fillna(0) / totals).mul(100)
+    monthly = digital_sums(by_channel, ["month"]).set_index("month")
+    share = INDICATORS["digital_share"].values(monthly).mul(100)
     fig.add_trace(
         go.Scatter(
             x=share.index,
@@ -56,7 +57,7 @@ def channel_volume_figure(by_channel: pd.DataFrame) -> go.Figure:
         ticksuffix="%",
         showgrid=False,
     )
-    fig.update_xaxes(dtick="M1" if len(totals) <= 14 else "M3", tickformat="%b %Y")
+    fig.update_xaxes(dtick="M1" if len(monthly) <= 14 else "M3", tickformat="%b %Y")
     fig = style(fig, "Contactos por canal y participación digital", height=470)
     fig.update_layout(margin={"b": 40})
     return fig

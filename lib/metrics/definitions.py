@@ -106,6 +106,12 @@ class Indicator:
         and NPS in percentage points, the rest as they are."""
         return 100.0 if self.kind in (Kind.SHARE, Kind.NPS) else 1.0
 
+    def terms(self, sums: Mapping[str, float]) -> tuple[float, float]:
+        """(Σ numerator, Σ denominator) from sums keyed by measure: a share's successes and
+        trials for a test (lib/analysis/stats.py); the denominator is 0 when it has none."""
+        den = 0.0 if self.denominator is None else terms_value(self.denominator, sums)
+        return terms_value(self.numerator, sums), den
+
     def ratio(self, sums: Mapping[str, float]) -> float | None:
         """Σ numerator / Σ denominator from sums keyed by measure; None without denominator
         (0 or less), the plain numerator sum when the indicator has none."""
