@@ -88,6 +88,9 @@ def test_closed_without_date_is_closed_with_unknown_timeliness(catalogs_only):
     s = tl["summary"]
     assert (int(s["received"]), int(s["closed"]), int(s["closed_no_date"])) == (7, 5, 2)
     assert (int(s["on_time"]), int(s["overdue_open"])) == (ON_TIME, OVERDUE_OPEN)
+    # the complaints page's card, by the layer's indicator on the same counts as of AS_OF:
+    # 2 on time among the 4 decided with a known date (P1, P2, P7 closed; P5 open overdue)
+    assert KPI_BY_KEY["complaints_on_time"].value(tl["sums"]) == pytest.approx(2 / 4)
     backlog = dict(zip(tl["backlog"]["band"], tl["backlog"]["open"].astype(int), strict=True))
     assert backlog == {"más de 60 días": 1, "31-60 días": 1}  # P5 (89 days), P6 (30 days)
     assert list(complaints.overdue_list(engine, f, AS_OF)["folio"]) == ["P-5"]

@@ -15,6 +15,7 @@ from lib.charts.theme import PLOTLY_CONFIG
 from lib.filters import Filters, add_months
 from lib.format import date_label, fmt_int, fmt_num, fmt_pct, month_label, period_label
 from lib.masking import mask_text
+from lib.metrics import INDICATORS
 from lib.policy import Permission
 from lib.queries import complaints as q
 from lib.ui import crossfilter
@@ -38,7 +39,6 @@ def headline(by_kind: pd.DataFrame, tl: dict) -> None:
     received, contacts = an.overall(by_kind)
     summ = tl["summary"]
     no_date = int(summ["closed_no_date"] or 0)  # closed without a closing date: timeliness unknown
-    decided = (summ["closed"] or 0) - no_date + (summ["overdue_open"] or 0)
     c = st.columns(5)
     c[0].metric("Recibidas", fmt_int(received))
     c[1].metric(
@@ -48,7 +48,7 @@ def headline(by_kind: pd.DataFrame, tl: dict) -> None:
     )
     c[2].metric(
         "Cerradas en plazo",
-        fmt_pct((summ["on_time"] or 0) / decided if decided else None),
+        fmt_pct(INDICATORS["complaints_on_time"].value(tl["sums"])),
         help="Cerradas dentro del tramo de control, entre las cerradas con fecha de cierre y las "
         "vencidas abiertas.",
     )
