@@ -14,16 +14,14 @@ counted. Bad input raises ValueError with a message in Spanish (the page shows i
 from __future__ import annotations
 
 import math
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats as sps
-from threadpoolctl import threadpool_limits
+
+from lib.threads import one_thread
 
 
 @dataclass(frozen=True)
@@ -134,34 +132,6 @@ def _prepare_panel(
     return d, dropped, periods
 
 
-_blas_lock = threading.Lock()
-_blas_users = 0
-_blas_limiter = None
-
-
-@contextmanager
-def _one_blas_thread() -> Iterator[None]:
-    """BLAS on one thread while fitting. The fit's cost is the SVD of a tall, narrow design
-    (780,000 x 24 at national scale); OpenBLAS's threads make it two to three times slower on
-    this project's 2 shared cores (synthetic national panel: ``analyse`` 11.1 s wall / 7.7 s
-    CPU with its default threads, 4.1 s / 3.0 s with one), and an app server runs many
-    sessions at once anyway. The limit is process-wide, so it is counted: set by the first
-    fit that starts and restored when the last concurrent fit ends."""
-    global _blas_users, _blas_limiter
-    with _blas_lock:
-        if _blas_users == 0:
-            _blas_limiter = threadpool_limits(limits=1, user_api="blas")
-        _blas_users += 1
-    try:
-        yield
-    finally:
-        with _blas_lock:
-            _blas_users -= 1
-            if _blas_users == 0 and _blas_limiter is not None:
-                _blas_limiter.restore_original_limits()
-                _blas_limiter = None
-
-
 def _fe_ols(d: pd.DataFrame, y: str, regressors: dict[str, np.ndarray], unit: str):
     """OLS with unit fixed effects (within transformation), period dummies and
     clustered-by-unit errors.
@@ -196,7 +166,7 @@ def _fe_ols(d: pd.DataFrame, y: str, regressors: dict[str, np.ndarray], unit: st
     keep = np.flatnonzero(np.abs(x).sum(axis=0) > 1e-12)
     if len(keep) < x.shape[1]:
         x = x[:, keep]
-    with _one_blas_thread():
+    with one_thread("blas"):
         model = sm.OLS(y_dm, x, hasconst=False)
         fit = model.fit(cov_type="cluster", cov_kwds={"groups": codes})
     return fit, [names[j] for j in keep]

@@ -19,6 +19,7 @@ from lib.db.schema import DatasetInfo, ModelRun, PatronFlag
 from lib.format import fmt_mxn
 from lib.model.features import CATEGORICAL, HORIZON, NUMERIC, features_as_of
 from lib.model.train import TrainingResult
+from lib.threads import one_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZE_WORDS = {"S1": "tiene un solo puesto de trabajo", "S2": "tiene de 2 a 5 puestos de trabajo"}
@@ -206,9 +207,10 @@ def score_all(
         raise ValueError(f"No hay patrones con pagos en los 12 meses previos al {cutoff:%d/%m/%Y}")
     model, coefs = art["model"], art["coefficients"]
     x = feats[NUMERIC + CATEGORICAL]
-    scores = np.concatenate(
-        [model.predict_proba(x.iloc[i : i + chunk])[:, 1] for i in range(0, len(feats), chunk)]
-    )
+    with one_thread("openmp"):  # lib/threads.py
+        scores = np.concatenate(
+            [model.predict_proba(x.iloc[i : i + chunk])[:, 1] for i in range(0, len(feats), chunk)]
+        )
     del x
     ranks = pd.Series(scores).rank(ascending=False, method="first").astype(int).to_numpy()
     numeric = feats[NUMERIC].astype(float)
