@@ -20,6 +20,7 @@ from lib.db.migrate import upgrade_schema
 from lib.db.rollups import ROLLUPS
 from lib.db.schema import Base, DatasetInfo, Patron
 from lib.demo.generator import DATA_AS_OF, SCALES, generate
+from lib.demo.growth import GROWS_TO
 from lib.refresh import refresh_all
 
 Progress = Callable[[float, str], object]  # its return is ignored (st.progress)
@@ -162,12 +163,15 @@ def seed_sqlite_file(
     progress: Progress | None = None,
     force: bool = False,
     train: bool = False,
+    grows_to: str | None = None,
 ):
     """Seed into a temporary file beside ``path`` and move it into place only when complete.
 
     Stop the app first: a running app keeps the old file open. A file holding real data is
     never replaced unless ``force``. ``train``: also train, store and score the orientation
     model (the app's first start, so that every page works on the first visit).
+    ``grows_to``: a larger scale the app grows this institute to in the background
+    (lib.demo.growth; recorded in dataset_info, so a restart resumes it).
     """
     if not force and _holds_real_data(path):
         raise RealDataPresent(
@@ -185,6 +189,9 @@ def seed_sqlite_file(
         counts = seed(engine, scale, seed_value, lambda f, m: report((1 - share) * f, m))
         if train:
             _train_demo_model(engine, lambda f, m: report(1 - share + share * f, m))
+        if grows_to is not None:
+            with engine.begin() as conn:
+                conn.execute(insert(DatasetInfo).values(key=GROWS_TO, value=grows_to))
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:

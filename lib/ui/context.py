@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from lib.access import DEMO_USER, User, enforce_scope, within_scope
 from lib.audit import record_event
 from lib.db.engine import DEFAULT_SQLITE_PATH, DatabaseTarget, database_target
+from lib.demo import growth
 from lib.filters import Filters
 from lib.format import date_label
 from lib.policy import Permission
@@ -103,22 +104,56 @@ def _first_start() -> None:
             st.title("Mirador")
             st.info(
                 "Primer arranque: se está creando la base de datos integrada "
-                f"({DEFAULT_SQLITE_PATH.name}) con el instituto de demostración, datos "
-                "sintéticos, y se entrena el modelo de orientación. Tarda alrededor de un "
-                "minuto y sólo ocurre una vez."
+                f"({DEFAULT_SQLITE_PATH.name}) con un instituto de demostración reducido, "
+                "datos sintéticos, y se entrena el modelo de orientación. Tarda unos segundos; "
+                "el instituto de demostración completo se prepara después, mientras usted ya "
+                "consulta las páginas."
             )
             bar = st.progress(0.0, text="Preparando…")
             seed_sqlite_file(
                 DEFAULT_SQLITE_PATH,
-                DEMO_SCALE,
+                growth.FIRST_SCALE,
                 DEMO_SEED,
                 lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
                 train=True,
+                grows_to=DEMO_SCALE,
             )
             bar.empty()
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     st.rerun()
+
+
+def _growing(engine: Engine, scale: str) -> None:
+    """The first start's small institute grows to ``scale`` in the background
+    (lib.demo.growth): start it once per process, and say so at the top of the page with
+    its progress, refreshed every 2 s; when the full institute is in, rerun the page."""
+    from lib.demo.seed import seed_sqlite_file
+
+    growth.start(DEFAULT_SQLITE_PATH, scale, DEMO_SEED, seed_sqlite_file, engine.dispose)
+    _growth_progress(scale)
+
+
+@st.fragment(run_every=2)
+def _growth_progress(scale: str) -> None:
+    from lib.demo.generator import SCALES  # only on a first start: numpy and the generator
+
+    g = growth.current()
+    if g is None:
+        return
+    if g.error:
+        st.warning(g.error, icon=":material/warning:")
+    elif g.done:
+        st.rerun()  # the whole page, now on the full institute
+    else:
+        st.info(
+            f"Estas cifras son de un instituto de demostración reducido "
+            f"({SCALES[growth.FIRST_SCALE]:,} patrones), para mostrarlas de inmediato. "
+            f"El instituto completo ({SCALES[scale]:,} patrones) se está preparando y "
+            "reemplazará estas cifras al terminar.",
+            icon=":material/hourglass_top:",
+        )
+        st.progress(g.fraction, text=f"{g.message} · {g.seconds:.0f} s")
 
 
 def _stop_with_problem(exc: BaseException, target: DatabaseTarget) -> None:
@@ -173,6 +208,8 @@ def page_setup(
     except Exception as exc:  # every failure becomes a readable message, never a traceback
         _stop_with_problem(exc, target)
         raise  # unreachable: st.stop() raises
+    if target.is_default and meta.info.get(growth.GROWS_TO):
+        _growing(engine, meta.info[growth.GROWS_TO])
     source = Source(target, engine, meta)
     try:
         ooads, subdelegaciones, channels, size_bands = (
