@@ -98,7 +98,10 @@ def _packages_or_skip() -> None:
 def chromium() -> str:
     exe = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
     if not exe or not Path(exe).exists():
-        pytest.skip("Chromium no disponible; instálelo con `apt-get install chromium`")
+        reason = "Chromium no disponible; instálelo con `apt-get install chromium`"
+        if os.environ.get("MIRADOR_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"MIRADOR_REQUIRE_BROWSER=1: {reason}")
+        pytest.skip(reason)
     return exe
 
 

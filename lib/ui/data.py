@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from lib.db.engine import DatabaseTarget, make_engine, read_url, write_url
 from lib.db.replica import ReplicaRouter
@@ -41,14 +41,15 @@ def read(source: Source, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """``fn(engine, *args, **kwargs)`` for a page read at ``source.meta.version``: on the read
     replica when it holds that version, else on the primary; a replica that fails during the
     read is set aside and the read is made again on the primary, so a page never shows the
-    replica's error."""
+    replica's error (nor a schema the replica has not replayed yet: any database error
+    there sends the read to the primary, where a real error is the primary's)."""
     replica = read_url()
     if replica and replica != source.target.url:
         router = router_for(replica)
         if router.usable(source.meta.version):
             try:
                 return fn(router.replica, *args, **kwargs)
-            except (OperationalError, InterfaceError) as exc:
+            except DBAPIError as exc:
                 router.failed(exc)
     return fn(source.engine, *args, **kwargs)
 
