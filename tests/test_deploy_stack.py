@@ -18,6 +18,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,14 +149,22 @@ def chromium_browser(chromium: str) -> Iterator[Browser]:
 
 @pytest.fixture
 def tab(chromium_browser: Browser) -> Iterator[Page]:
-    """A page in a new browser context (no cookies), through the proxy."""
+    """A page in a new browser context (no cookies), through the proxy; at the end, nothing
+    in the console about the proxy's Content Security Policy."""
     context = chromium_browser.new_context(
         viewport={"width": 1400, "height": 1000},
         locale="es-MX",
         timezone_id="America/Mexico_City",
     )
-    yield context.new_page()
+    page = context.new_page()
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    yield page
     context.close()
+    assert refused == []
 
 
 def _sign_in(page: Page, url: str) -> None:
@@ -190,6 +199,13 @@ def test_stack_up_sign_in_through_the_proxy(stack: Stack, tab: Page):
         assert re.search(rf"^{part}\s+up\b", status.stdout, re.M), status.stdout
     again = stack.run("up", "--apps", "2")  # idempotent: everything is already running
     assert "listo" in again.stderr and "creando" not in again.stderr
+
+    with urllib.request.urlopen(f"{stack.url}/", timeout=10) as answer:
+        headers = answer.headers
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Frame-Options"] == "DENY" and headers["Server"] is None
+    cookies = headers.get_all("Set-Cookie") or []
+    assert any(re.match(r"MIRADOR=app\d; path=/; HttpOnly", c) for c in cookies), cookies
 
     _sign_in(page, stack.url)
     _overview_shown(page)
