@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = ROOT / "data" / "mirador.db"
 ENV_VAR = "MIRADOR_DATABASE_URL"
 WRITE_ENV_VAR = "MIRADOR_WRITE_DATABASE_URL"
+READ_ENV_VAR = "MIRADOR_READ_DATABASE_URL"
 
 
 class DatabaseConfigError(ValueError):
@@ -86,6 +87,16 @@ def write_url(read: DatabaseTarget) -> str:
     return _secret("write_url") or read.url
 
 
+def read_url() -> str | None:
+    """A streaming replica for the pages' cached reads (``MIRADOR_READ_DATABASE_URL``, or
+    secrets ``[connections.sql] read_url``), or None. Used only once it has replayed the
+    primary's dataset version (lib/db/replica.py); the version itself, live reads and every
+    write stay on the primary."""
+    if url := os.environ.get(READ_ENV_VAR, "").strip():
+        return url
+    return _secret("read_url")
+
+
 def normalise_url(url: str) -> URL:
     """Parse the URL and pick the psycopg 3 driver for plain ``postgresql://`` URLs."""
     try:
@@ -105,7 +116,7 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, connect_timeout: int = 5) -> Engine:
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed, connect_args={"timeout": 30})
@@ -124,7 +135,7 @@ def make_engine(url: str) -> Engine:
         pool_size=5,
         max_overflow=5,
         connect_args={
-            "connect_timeout": 5,
+            "connect_timeout": connect_timeout,
             "application_name": "mirador",
             # No JIT: the pages' queries take milliseconds to a second, and compiling them
             # cost up to 4 s on the 2-core machine at national scale (docs/performance.md).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -75,9 +76,26 @@ class DatasetMeta:
     @property
     def version(self) -> str:
         """Changes whenever data or rollups change: part of every cache key."""
-        return (
-            f"{self.loaded_at}|{self.rollups_refreshed_at}|{self.info.get('model_trained_at', '')}"
-        )
+        return version_of(self.info)
+
+
+# the dataset_info keys the version is made of: a load, a refresh, a model trained
+VERSION_KEYS = ("loaded_at", "rollups_refreshed_at", "model_trained_at")
+
+
+def version_of(info: Mapping[str, str]) -> str:
+    """The dataset version of these dataset_info rows (DatasetMeta.version)."""
+    return "|".join(info.get(key, "") for key in VERSION_KEYS)
+
+
+def dataset_version(engine: Engine) -> str:
+    """The dataset version alone: one indexed read of dataset_info (a replica is compared with
+    the primary on it, lib/db/replica.py)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(DatasetInfo.key, DatasetInfo.value).where(DatasetInfo.key.in_(VERSION_KEYS))
+        ).all()
+    return version_of(dict(rows))
 
 
 def _as_date(value) -> dt.date:

@@ -11,6 +11,7 @@ from lib.analysis import campaign_report as R
 from lib.queries import campaigns as q
 from lib.refresh import campaign_result_now
 from lib.ui.context import Source, query
+from lib.ui.data import read
 
 
 @st.cache_data(ttl="30m", show_spinner=False, max_entries=64)
@@ -18,7 +19,7 @@ def _computed_now(key: str, _source: Source, campaign: pd.Series) -> R.CampaignR
     # the Spanish reason is cached too: a campaign that cannot be estimated is not retried on
     # every rerun of a page that lists every campaign
     try:
-        return campaign_result_now(_source.engine, campaign)
+        return read(_source, campaign_result_now, campaign)
     except ValueError as exc:
         return str(exc)
 

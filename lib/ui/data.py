@@ -3,6 +3,10 @@
 The engine is a cached resource per URL. Query results are cached data keyed on the function,
 the database URL, the dataset version (so a reload or refresh invalidates them) and every
 argument, the filters included. Nothing is cached to disk.
+
+With a read replica configured (``MIRADOR_READ_DATABASE_URL``), a cache miss is computed on
+the replica when it has replayed the dataset version the page read from the primary, else on
+the primary (lib/db/replica.py); the key is the same either way, the primary's URL and version.
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ from typing import Any, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
-from lib.db.engine import DatabaseTarget, make_engine, write_url
+from lib.db.engine import DatabaseTarget, make_engine, read_url, write_url
+from lib.db.replica import ReplicaRouter
 from lib.queries.meta import DatasetMeta
 
 T = TypeVar("T")
@@ -25,9 +31,32 @@ def engine_for(url: str) -> Engine:
     return make_engine(url)
 
 
+@st.cache_resource(show_spinner=False)
+def router_for(url: str) -> ReplicaRouter:
+    """One per process and replica URL: its state (in use, behind, down) is the process's."""
+    return ReplicaRouter(make_engine(url, connect_timeout=2))
+
+
+def read(source: Source, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(engine, *args, **kwargs)`` for a page read at ``source.meta.version``: on the read
+    replica when it holds that version, else on the primary; a replica that fails during the
+    read is set aside and the read is made again on the primary, so a page never shows the
+    replica's error (nor a schema the replica has not replayed yet: any database error
+    there sends the read to the primary, where a real error is the primary's)."""
+    replica = read_url()
+    if replica and replica != source.target.url:
+        router = router_for(replica)
+        if router.usable(source.meta.version):
+            try:
+                return fn(router.replica, *args, **kwargs)
+            except DBAPIError as exc:
+                router.failed(exc)
+    return fn(source.engine, *args, **kwargs)
+
+
 @st.cache_data(ttl="15m", max_entries=2000, show_spinner=False)
-def _run(key: str, _fn: Callable[..., Any], _engine: Engine, _args: tuple, _kwargs: dict) -> Any:
-    return _fn(_engine, *_args, **_kwargs)
+def _run(key: str, _fn: Callable[..., Any], _source: Source, _args: tuple, _kwargs: dict) -> Any:
+    return read(_source, _fn, *_args, **_kwargs)
 
 
 @dataclass(frozen=True)
@@ -57,7 +86,7 @@ def cached(ctx: Source, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
             sorted(kwargs.items()),
         )
     )
-    return _run(key, fn, ctx.engine, args, kwargs)
+    return _run(key, fn, ctx, args, kwargs)
 
 
 # No TTL: the key is the function and its inputs, so a result can never be stale. When a
