@@ -125,6 +125,9 @@ def test_move_in_refuses_over_imported_files_and_changes_nothing(files, tmp_path
         growth.move_in(live, grown)
     assert _one(live, "SELECT count(*) FROM patron") == before
     assert _one(live, "SELECT value FROM dataset_info WHERE key = 'seed'") == "1"
+    # the decision is final: a restart does not grow it again
+    assert _one(live, "SELECT count(*) FROM dataset_info WHERE key = 'grows_to'") == 0
+    assert _one(live, "SELECT count(*) FROM import_load") == 1
 
 
 def test_the_thread_grows_moves_in_and_reports(files, tmp_path, monkeypatch):

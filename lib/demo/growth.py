@@ -82,7 +82,8 @@ def _columns(conn: sqlite3.Connection, schema: str, table: str) -> list[str]:
 def move_in(live: Path, grown: Path) -> None:
     """Replace the live file's data by the grown file's, in one write transaction, keeping
     what people wrote (:data:`KEPT`, :data:`APPENDED`). Raises :class:`NotMovedIn`, having
-    changed nothing, when files were imported into the live file."""
+    changed nothing but dropping the live file's ``grows_to`` (the decision holds after a
+    restart), when files were imported into the live file."""
     conn = sqlite3.connect(live, isolation_level=None, timeout=60)
     try:
         conn.execute("PRAGMA foreign_keys=ON")
@@ -94,6 +95,9 @@ def move_in(live: Path, grown: Path) -> None:
                 "SELECT 1 FROM main.import_load WHERE rows_inserted + rows_updated > 0 LIMIT 1"
             ).fetchone()
             if info.get("is_demo") != "1" or info.get("demo_with_imports") == "1" or imported:
+                # final: the institute stops growing, also after a restart
+                conn.execute("DELETE FROM main.dataset_info WHERE key = ?", (GROWS_TO,))
+                conn.execute("COMMIT")
                 raise NotMovedIn(
                     "Se cargaron archivos en el instituto de arranque; se conservan y no se "
                     "sustituyen por el de demostración. Para usar el instituto de demostración "
@@ -115,6 +119,8 @@ def move_in(live: Path, grown: Path) -> None:
                     f'INSERT INTO main."{name}" ({listed}) SELECT {listed} FROM grown."{name}"'
                 )
             conn.execute("COMMIT")
+        except NotMovedIn:
+            raise
         except BaseException:
             conn.execute("ROLLBACK")
             raise

@@ -124,14 +124,16 @@ def _first_start() -> None:
     st.rerun()
 
 
-def _growing(engine: Engine, scale: str) -> None:
+def _growing(engine: Engine, scale: str | None) -> None:
     """The first start's small institute grows to ``scale`` in the background
     (lib.demo.growth): start it once per process, and say so at the top of the page with
-    its progress, refreshed every 2 s; when the full institute is in, rerun the page."""
-    from lib.demo.seed import seed_sqlite_file
+    its progress, refreshed every 2 s; when the full institute is in, rerun the page. Without
+    ``scale`` (the growth has ended), only what went wrong, for this process's lifetime."""
+    if scale is not None:
+        from lib.demo.seed import seed_sqlite_file
 
-    growth.start(DEFAULT_SQLITE_PATH, scale, DEMO_SEED, seed_sqlite_file, engine.dispose)
-    _growth_progress(scale)
+        growth.start(DEFAULT_SQLITE_PATH, scale, DEMO_SEED, seed_sqlite_file, engine.dispose)
+    _growth_progress(scale or DEMO_SCALE)
 
 
 @st.fragment(run_every=2)
@@ -208,8 +210,9 @@ def page_setup(
     except Exception as exc:  # every failure becomes a readable message, never a traceback
         _stop_with_problem(exc, target)
         raise  # unreachable: st.stop() raises
-    if target.is_default and meta.info.get(growth.GROWS_TO):
-        _growing(engine, meta.info[growth.GROWS_TO])
+    grown = growth.current()
+    if target.is_default and (meta.info.get(growth.GROWS_TO) or (grown and grown.error)):
+        _growing(engine, meta.info.get(growth.GROWS_TO))
     source = Source(target, engine, meta)
     try:
         ooads, subdelegaciones, channels, size_bands = (
