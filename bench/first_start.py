@@ -24,6 +24,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from playwright.sync_api import Browser, sync_playwright
+
 from bench.loadtest import CHROMIUM_ARGS, free_port, healthy, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,9 +56,14 @@ def _start(clone: Path, port: int, log_path: Path) -> subprocess.Popen:
         )
 
 
-def measure(workdir: Path, wait_growth: bool = True, growth_timeout_s: float = 900) -> FirstStart:
-    """One first start on a fresh clone under ``workdir``."""
-    from playwright.sync_api import sync_playwright
+def measure(
+    workdir: Path,
+    wait_growth: bool = True,
+    growth_timeout_s: float = 900,
+    browser: Browser | None = None,
+) -> FirstStart:
+    """One first start on a fresh clone under ``workdir``, in ``browser`` (a test passes
+    pytest-playwright's: one sync Playwright per process) or in a Chromium of its own."""
 
     clone = workdir / "mirador"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
@@ -64,34 +71,52 @@ def measure(workdir: Path, wait_growth: bool = True, growth_timeout_s: float = 9
     url = f"http://127.0.0.1:{port}"
     started = time.monotonic()
     proc = _start(clone, port, workdir / "streamlit.log")
-    errors: list[str] = []
     try:
         while not healthy(url):
             if proc.poll() is not None or time.monotonic() - started > 120:
                 raise RuntimeError((workdir / "streamlit.log").read_text(errors="replace")[-2000:])
             time.sleep(0.1)
         answered = time.monotonic()
+        if browser is not None:
+            return _visit(browser, url, answered - started, answered, wait_growth, growth_timeout_s)
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(
-                executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
-            )
-            page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="es-MX")
-            page.goto(url)
-            main = page.get_by_test_id("stMain")
-            main.get_by_test_id("stMetric").first.wait_for(timeout=300_000)
-            first_kpis = time.monotonic() - answered
-            banner = main.get_by_text(BANNER)
-            banner_seen = banner.count() > 0
-            grown = None
-            if wait_growth and banner_seen:
-                banner.first.wait_for(state="detached", timeout=growth_timeout_s * 1000)
-                main.get_by_test_id("stMetric").first.wait_for(timeout=120_000)
-                grown = time.monotonic() - answered
-            errors = [e.inner_text() for e in page.get_by_test_id("stException").all()]
-            browser.close()
+            own = pw.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+            try:
+                return _visit(own, url, answered - started, answered, wait_growth, growth_timeout_s)
+            finally:
+                own.close()
     finally:
         stop_server(proc)
-    return FirstStart(round(answered - started, 1), round(first_kpis, 1),
+
+
+def _visit(
+    browser: Browser,
+    url: str,
+    server_s: float,
+    answered: float,
+    wait_growth: bool,
+    growth_timeout_s: float,
+) -> FirstStart:
+    """The newcomer's visit: the overview's first cards, then (``wait_growth``) the banner of
+    the small institute gone and the cards back on the full one."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="es-MX")
+    try:
+        page = context.new_page()
+        page.goto(url)
+        main = page.get_by_test_id("stMain")
+        main.get_by_test_id("stMetric").first.wait_for(timeout=300_000)
+        first_kpis = time.monotonic() - answered
+        banner = main.get_by_text(BANNER)
+        banner_seen = banner.count() > 0
+        grown = None
+        if wait_growth and banner_seen:
+            banner.first.wait_for(state="detached", timeout=growth_timeout_s * 1000)
+            main.get_by_test_id("stMetric").first.wait_for(timeout=120_000)
+            grown = time.monotonic() - answered
+        errors = [e.inner_text() for e in page.get_by_test_id("stException").all()]
+    finally:
+        context.close()
+    return FirstStart(round(server_s, 1), round(first_kpis, 1),
                       None if grown is None else round(grown, 1), banner_seen, errors)  # fmt: skip
 
 

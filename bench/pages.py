@@ -411,11 +411,23 @@ def time_model_at(url: str, months: tuple[dt.date, ...]) -> dict:
 
 
 def _in_child(fn: Callable[..., dict], *args: Any) -> dict:
-    """``fn(*args)`` in a fresh Python process (spawned: no inherited threads or memory)."""
-    import multiprocessing
+    """``fn(*args)`` in a fresh Python process (spawned: no inherited threads or memory).
 
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(fn, args)
+    A spawned child first runs the parent's ``__main__`` file again, and after a page was
+    measured that is the page's script (AppTest runs it as ``__main__``): the child ran it,
+    found no database URL and made the app's first start in data/ — seeding the demo there,
+    and since issue 20 also a background thread that migrated a database while the child
+    seeded its own. So the child gets a ``__main__`` without a file while it starts."""
+    import multiprocessing
+    import types
+
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            return pool.apply(fn, args)
+    finally:
+        sys.modules["__main__"] = main
 
 
 def time_import() -> dict:

@@ -15,6 +15,7 @@ import pytest
 
 from bench.pages import VIEWS, BenchOptions, format_table, nav_pages, run_bench, view_name
 from lib.cli import main
+from lib.db.engine import DEFAULT_SQLITE_PATH
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -27,6 +28,8 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str,
 
 def test_bench_measures_every_page_at_tiny_scale(empty_database, tmp_path):
     backend, url = empty_database
+    app_file = DEFAULT_SQLITE_PATH  # the app's own demo file: the bench never touches it
+    before = app_file.stat().st_mtime if app_file.exists() else None
     # training is the slow part (sklearn); it is measured on one backend only
     skip = frozenset({"model"}) if backend == "postgresql" else frozenset()
     results = tmp_path / "results"
@@ -110,6 +113,9 @@ def test_bench_measures_every_page_at_tiny_scale(empty_database, tmp_path):
         log=lambda _m: None,
     )
     assert again["phases"]["seed"]["reused"] is True and again["pages"] == []
+    # the seeding child does not run the last measured page as its main script (it did, and
+    # made the app's first start in data/)
+    assert (app_file.stat().st_mtime if app_file.exists() else None) == before
 
 
 def test_bench_command_rejects_an_unknown_phase(capsys):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -30,11 +31,16 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+# alembic's ``context`` and ``op`` are module-level proxies: two upgrades running at once in
+# one process (the first start's background growth and a seeding, say) would share them
+_one_upgrade_at_a_time = threading.Lock()
+
+
 def upgrade_schema(engine: Engine) -> None:
     """Bring the schema to the newest revision; a no-op when it already is (idempotent)."""
     if current_revision(engine) == head_revision():
         return
     cfg = alembic_config()
-    with engine.begin() as conn:
+    with _one_upgrade_at_a_time, engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

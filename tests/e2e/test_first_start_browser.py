@@ -12,8 +12,8 @@ from bench.first_start import measure
 
 
 @pytest.mark.browser
-def test_first_start_shows_figures_then_grows_to_the_demo(tmp_path, chromium_executable):
-    run = measure(tmp_path, wait_growth=True, growth_timeout_s=900)
+def test_first_start_shows_figures_then_grows_to_the_demo(tmp_path, browser):
+    run = measure(tmp_path, wait_growth=True, growth_timeout_s=900, browser=browser)
     assert run.banner_seen, "el primer arranque no mostró el aviso del instituto reducido"
     assert run.grown_s is not None and run.grown_s > run.first_kpis_s
     assert run.errors == []

@@ -25,9 +25,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from bench.loadtest import CHROMIUM_ARGS
 from tests.e2e.streamlit_app import (
     assert_no_exception,
     metric,
@@ -36,7 +35,7 @@ from tests.e2e.streamlit_app import (
     wait_for_app_run,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 STACK = ROOT / "deploy" / "stack"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 # ports of their own, so that a stack someone brought up by hand (18600…) is left alone
@@ -96,18 +95,7 @@ def _packages_or_skip() -> None:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    exe = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
-    if not exe or not Path(exe).exists():
-        reason = "Chromium no disponible; instálelo con `apt-get install chromium`"
-        if os.environ.get("MIRADOR_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"MIRADOR_REQUIRE_BROWSER=1: {reason}")
-        pytest.skip(reason)
-    return exe
-
-
-@pytest.fixture(scope="module")
-def stack(chromium: str) -> Iterator[Stack]:
+def stack(chromium_executable: str) -> Iterator[Stack]:
     _packages_or_skip()
     # under /tmp, not pytest's own (mode 700) folder: the postgres user must reach its data
     parent = Path(tempfile.mkdtemp(prefix="mirador-stack-test-"))
@@ -139,19 +127,13 @@ def stack(chromium: str) -> Iterator[Stack]:
         assert down.returncode == 0, down.stderr
 
 
-@pytest.fixture(scope="module")
-def chromium_browser(chromium: str) -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def tab(chromium_browser: Browser) -> Iterator[Page]:
+def tab(browser: Browser) -> Iterator[Page]:
     """A page in a new browser context (no cookies), through the proxy; at the end, nothing
     in the console about the proxy's Content Security Policy."""
-    context = chromium_browser.new_context(
+    # pytest-playwright's browser (tests/e2e/conftest.py: the system Chromium): a second
+    # sync Playwright in the same process fails once its event loop runs
+    context = browser.new_context(
         viewport={"width": 1400, "height": 1000},
         locale="es-MX",
         timezone_id="America/Mexico_City",
