@@ -16,6 +16,11 @@ uses the *i*-th name, round robin) and the password in the environment variable
 argument: it would show in the process list and the shell history). Each session signs in
 through the form before its first page and goes through the pages of its role's menu; a page
 that shows the sign-in form instead counts as an error.
+
+Through a running deployment (deploy/stack), with signed-in users of every role, most of them
+on a client that does not render: ``--url http://127.0.0.1:18600`` (the proxy) with
+``--database`` the primary's URL (where the test's accounts and remembered sessions are
+created), ``--light N --chromium M --minutes T --think A-B``; see bench/stackload.py.
 """
 
 from __future__ import annotations
@@ -451,9 +456,38 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="leer la contraseña de las cuentas de la entrada estándar (una línea)",
     )
+    parser.add_argument(
+        "--url",
+        help="servidores ya en marcha detrás de un proxy (deploy/stack): prueba con sesiones "
+        "iniciadas de cada rol, casi todas con el cliente ligero (bench/stackload.py)",
+    )
+    parser.add_argument("--light", type=int, default=48, help="con --url: sesiones ligeras")
+    parser.add_argument("--chromium", type=int, default=2, help="con --url: sesiones Chromium")
+    parser.add_argument("--minutes", type=float, default=5.0, help="con --url: duración")
+    parser.add_argument(
+        "--think", default="5-15", help="con --url: pausa entre pasos, segundos (mín-máx)"
+    )
+    parser.add_argument("--ramp", type=float, default=30.0, help="con --url: llegada escalonada, s")
     args = parser.parse_args(argv)
     if not args.database:
         parser.error("indique --database o MIRADOR_DATABASE_URL")
+    if args.url:
+        from bench.stackload import RunOptions, format_stack_report, run_stack_loadtest
+
+        low, _, high = args.think.partition("-")
+        opts = RunOptions(
+            base_url=args.url.rstrip("/"),
+            database=args.database,
+            light=args.light,
+            chromium=args.chromium,
+            seconds=60 * args.minutes,
+            think=(float(low), float(high or low)),
+            ramp_s=args.ramp,
+        )
+        stack_report = run_stack_loadtest(opts, Path(args.results))
+        print(format_stack_report(stack_report))
+        print(f"Resultados: {stack_report['file']}")
+        return 0 if stack_report["errors"] == 0 else 1
     accounts = None
     if args.user:
         password = (
