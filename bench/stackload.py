@@ -364,6 +364,45 @@ class RunOptions:
     timeout_s: float = 120.0
 
 
+def _visit(
+    *,
+    client: str,
+    n: int,
+    account: LoadAccount,
+    server: str | None,
+    step: str,
+    page: str,
+    query: str,
+    started: float,
+    t0: float,
+    metrics: int,
+    error: str | None,
+) -> dict:
+    """One visit's record (``t``: when it was asked for, seconds into the run)."""
+    return {
+        "client": client,
+        "session": n,
+        "account": account.username,
+        "scope": account.scope,
+        "server": server,
+        "step": step,
+        "page": page,
+        "query": query,
+        "t": started - t0,
+        "ms": round(1000 * (time.perf_counter() - started), 1),
+        "metrics": metrics,
+        "error": error,
+    }
+
+
+async def _think(rng: random.Random, opts: RunOptions, end: float) -> bool:
+    """The pause before the next step; False when the run is over."""
+    if time.perf_counter() >= end:
+        return False
+    await asyncio.sleep(min(rng.uniform(*opts.think), max(0.0, end - time.perf_counter())))
+    return time.perf_counter() < end
+
+
 async def _light_session(
     n: int, opts: RunOptions, account: LoadAccount, token: str, out: list[dict], t0: float
 ) -> None:
@@ -406,26 +445,22 @@ async def _light_session(
                     await session.close()
                 session = None
             out.append(
-                {
-                    "client": "light",
-                    "session": n,
-                    "account": account.username,
-                    "scope": account.scope,
-                    "server": sticky,
-                    "step": kind if visited else "signin",
-                    "page": page,
-                    "query": query,
-                    "t": started - t0,
-                    "ms": round(1000 * (time.perf_counter() - started), 1),
-                    "metrics": metrics,
-                    "error": error,
-                }
+                _visit(
+                    client="light",
+                    n=n,
+                    account=account,
+                    server=sticky,
+                    step=kind if visited else "signin",
+                    page=page,
+                    query=query,
+                    started=started,
+                    t0=t0,
+                    metrics=metrics,
+                    error=error,
+                )
             )
             visited = True
-            if time.perf_counter() >= end:
-                break
-            await asyncio.sleep(min(rng.uniform(*opts.think), max(0.0, end - time.perf_counter())))
-            if time.perf_counter() >= end:
+            if not await _think(rng, opts, end):
                 break
             step = journey.next()
     finally:
@@ -485,26 +520,22 @@ async def _chromium_session(
             cookies = await context.cookies()
             server = next((c["value"] for c in cookies if c["name"] == "MIRADOR"), None)
             out.append(
-                {
-                    "client": "chromium",
-                    "session": n,
-                    "account": account.username,
-                    "scope": account.scope,
-                    "server": server,
-                    "step": kind if visited else "signin",
-                    "page": url,
-                    "query": query,
-                    "t": started - t0,
-                    "ms": round(1000 * (time.perf_counter() - started), 1),
-                    "metrics": metrics,
-                    "error": error,
-                }
+                _visit(
+                    client="chromium",
+                    n=n,
+                    account=account,
+                    server=server,
+                    step=kind if visited else "signin",
+                    page=url,
+                    query=query,
+                    started=started,
+                    t0=t0,
+                    metrics=metrics,
+                    error=error,
+                )
             )
             visited = True
-            if time.perf_counter() >= end:
-                break
-            await asyncio.sleep(min(rng.uniform(*opts.think), max(0.0, end - time.perf_counter())))
-            if time.perf_counter() >= end:
+            if not await _think(rng, opts, end):
                 break
             step = journey.next()
     finally:
