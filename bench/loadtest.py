@@ -40,6 +40,7 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -570,20 +571,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.database:
         parser.error("indique --database o MIRADOR_DATABASE_URL")
-    if args.url and args.all_pages:
-        accounts = _accounts(args, parser)
-        pages_report = run_pages_through(
-            args.url.rstrip("/"),
-            args.users,
-            args.rounds,
-            Path(args.results),
-            warm=not args.cold,
-            accounts=accounts,
-        )
-        print(format_report(pages_report))
-        print(f"Resultados: {pages_report['file']}")
-        return 0 if pages_report["errors"] == 0 else 1
-    if args.url:
+    if args.url and not args.all_pages:
         from bench.stackload import RunOptions, format_stack_report, run_stack_loadtest
 
         low, _, high = args.think.partition("-")
@@ -596,20 +584,23 @@ def main(argv: list[str] | None = None) -> int:
             think=(float(low), float(high or low)),
             ramp_s=args.ramp,
         )
-        stack_report = run_stack_loadtest(opts, Path(args.results))
-        print(format_stack_report(stack_report))
-        print(f"Resultados: {stack_report['file']}")
-        return 0 if stack_report["errors"] == 0 else 1
-    accounts = _accounts(args, parser)
-    report = run_loadtest(
-        args.database,
-        args.users,
-        args.rounds,
-        Path(args.results),
-        warm=not args.cold,
-        accounts=accounts,
-    )
-    print(format_report(report))
+        report = run_stack_loadtest(opts, Path(args.results))
+        text = format_stack_report(report)
+    else:
+        run = (
+            partial(run_pages_through, args.url.rstrip("/"))
+            if args.url
+            else partial(run_loadtest, args.database)
+        )
+        report = run(
+            users=args.users,
+            rounds=args.rounds,
+            results=Path(args.results),
+            warm=not args.cold,
+            accounts=_accounts(args, parser),
+        )
+        text = format_report(report)
+    print(text)
     print(f"Resultados: {report['file']}")
     return 0 if report["errors"] == 0 else 1
 
