@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -103,16 +102,6 @@ def _as_date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-# The facts dataset_meta derives (tables with rows, months) per engine and dataset_info
-# content: a load, a refresh, a model run or the demo's growth each rewrite dataset_info, so
-# a view after any of them misses and reads them again. Every page view still reads
-# dataset_info itself (one indexed query): issue 20's load test found the ~12 round trips
-# of the full read, on every view, a tenth of a page's time under concurrency.
-_FACTS: dict[tuple[str, frozenset], tuple[frozenset[str], tuple[dt.date, ...]]] = {}
-_FACTS_LOCK = threading.Lock()
-_FACTS_MAX = 16
-
-
 def dataset_meta(engine: Engine) -> DatasetMeta:
     """Read the dataset facts; raises SchemaMissing / DatabaseEmpty with a usable state.
 
@@ -121,17 +110,23 @@ def dataset_meta(engine: Engine) -> DatasetMeta:
     with engine.connect() as conn:
         if not inspect(conn).has_table(DatasetInfo.__tablename__):
             raise SchemaMissing()
+        # Runs on every page view: index-only lookups, never a scan of a fact table.
+        loaded = frozenset(t for t in FACT_TABLES if _has_rows(conn, t))
+        if not loaded and conn.execute(select(Subdelegacion.id).limit(1)).first() is None:
+            raise DatabaseEmpty()
         info = dict(conn.execute(select(DatasetInfo.key, DatasetInfo.value)).all())
-        key = (engine.url.render_as_string(hide_password=True), frozenset(info.items()))
-        with _FACTS_LOCK:
-            facts = _FACTS.get(key)
-        if facts is None:
-            facts = _facts(conn)
-            with _FACTS_LOCK:
-                if len(_FACTS) >= _FACTS_MAX:
-                    _FACTS.clear()
-                _FACTS[key] = facts
-    loaded, months = facts
+        # the months of whatever facts exist: from the first month of any to the last of any
+        bounds = [
+            conn.execute(select(func.min(col), func.max(col))).one() for col in _MONTH_SOURCES
+        ]
+        firsts = [_as_date(lo) for lo, _ in bounds if lo is not None]
+        lasts = [_as_date(hi) for _, hi in bounds if hi is not None]
+        months = []
+        if firsts:
+            month, last = min(firsts), max(lasts)
+            while month <= last:
+                months.append(month)
+                month = add_months(month, 1)
     as_of = info.get("data_as_of")
     return DatasetMeta(
         is_demo=info.get("is_demo") == "1",
@@ -142,25 +137,6 @@ def dataset_meta(engine: Engine) -> DatasetMeta:
         info=info,
         loaded=loaded,
     )
-
-
-def _facts(conn) -> tuple[frozenset[str], tuple[dt.date, ...]]:
-    """The fact tables holding rows and the months of whatever facts exist (from the first
-    month of any to the last of any); raises DatabaseEmpty."""
-    # index-only lookups, never a scan of a fact table
-    loaded = frozenset(t for t in FACT_TABLES if _has_rows(conn, t))
-    if not loaded and conn.execute(select(Subdelegacion.id).limit(1)).first() is None:
-        raise DatabaseEmpty()
-    bounds = [conn.execute(select(func.min(col), func.max(col))).one() for col in _MONTH_SOURCES]
-    firsts = [_as_date(lo) for lo, _ in bounds if lo is not None]
-    lasts = [_as_date(hi) for _, hi in bounds if hi is not None]
-    months = []
-    if firsts:
-        month, last = min(firsts), max(lasts)
-        while month <= last:
-            months.append(month)
-            month = add_months(month, 1)
-    return loaded, tuple(months)
 
 
 def _has_rows(conn, table: str) -> bool:
