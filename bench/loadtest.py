@@ -16,6 +16,11 @@ uses the *i*-th name, round robin) and the password in the environment variable
 argument: it would show in the process list and the shell history). Each session signs in
 through the form before its first page and goes through the pages of its role's menu; a page
 that shows the sign-in form instead counts as an error.
+
+Through a running deployment (deploy/stack), with signed-in users of every role, most of them
+on a client that does not render: ``--url http://127.0.0.1:18600`` (the proxy) with
+``--database`` the primary's URL (where the test's accounts and remembered sessions are
+created), ``--light N --chromium M --minutes T --think A-B``; see bench/stackload.py.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -408,6 +414,73 @@ def run_loadtest(
     return report
 
 
+def run_pages_through(
+    base_url: str,
+    users: int = 10,
+    rounds: int = 2,
+    results: Path | None = None,
+    chromium: str | None = None,
+    warm: bool = True,
+    accounts: list[Account] | None = None,
+    state_dir: Path | None = None,
+) -> dict:
+    """The same browser run (every page of the menu, ``users`` × ``rounds``) against servers
+    already running at ``base_url`` (deploy/stack's proxy): nothing is started; the CPU and
+    memory of the stack's app processes, of its database side and of this process with its
+    Chromium are read from /proc (bench.stackload.CpuSampler)."""
+    from bench.pages import _commit, _machine
+    from bench.stackload import CpuSampler, loadavg, stack_pids
+
+    chromium = chromium or os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+    if not chromium:
+        raise RuntimeError("No hay Chromium: instálelo o use CHROMIUM_PATH")
+    state_dir = state_dir or Path(os.environ.get("MIRADOR_STACK_DIR", "/tmp/mirador-stack"))
+    stamp = dt.datetime.now().replace(microsecond=0)
+    warm_visits = asyncio.run(_drive(base_url, 1, 1, chromium, accounts)) if warm else []
+    groups = {**stack_pids(state_dir), "generator": [os.getpid()]}
+    sampler = CpuSampler(groups)
+    load_before = loadavg()
+    sampler.start()
+    started = time.perf_counter()
+    try:
+        visits = asyncio.run(_drive(base_url, users, rounds, chromium, accounts))
+    finally:
+        sampler.stop.set()
+        sampler.join(timeout=5)
+    wall = time.perf_counter() - started
+    resources = sampler.report()
+    apps = resources.get("apps") or {}
+    assert isinstance(apps, dict)
+    report = {
+        "started": stamp.isoformat(),
+        "commit": _commit(),
+        "machine": _machine(),
+        "database": base_url,
+        "users": users,
+        "rounds": rounds,
+        "warm_first": warm,
+        "accounts": sorted({a.username for a in accounts}) if accounts else [],
+        "wall_s": round(wall, 1),
+        "server_rss_mb": {
+            "idle": apps.get("rss_mb_start"),
+            "peak": apps.get("rss_mb_peak"),
+            "end": apps.get("rss_mb_end"),
+        },
+        "db_connections_peak": None,
+        "resources": resources,
+        "load_average": {"before": load_before, "after": loadavg()},
+        "warm_up": summarise(warm_visits) if warm_visits else None,
+        **summarise(visits),
+        "raw": visits,
+    }
+    results = results or ROOT / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    path = results / f"loadtest-pages-{stamp:%Y%m%dT%H%M%S}.json"
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    report["file"] = str(path)
+    return report
+
+
 def format_report(r: dict) -> str:
     lines = [
         f"Prueba de carga · {r['users']} sesiones × {r['rounds']} vuelta(s) · {r['database']} · "
@@ -419,6 +492,15 @@ def format_report(r: dict) -> str:
         f"pico {r['server_rss_mb']['peak']} MB, al final {r['server_rss_mb']['end']} MB; "
         f"conexiones a PostgreSQL, pico {r['db_connections_peak']}",
     ]
+    for group, x in (r.get("resources") or {}).items():
+        if isinstance(x, dict):
+            lines.append(
+                f"  CPU {group}: {x['cpu_s']} s ({x['cores']} núcleos), pico {x['rss_mb_peak']} MB"
+            )
+    if r.get("load_average"):
+        lines.append(
+            f"  carga media antes {r['load_average']['before']}, después {r['load_average']['after']}"
+        )
     for url, p in r["per_page"].items():
         lines.append(
             f"  {url:<12} p50 {p['p50_ms']} ms  p95 {p['p95_ms']} ms  máx {p['max_ms']} ms  "
@@ -427,6 +509,23 @@ def format_report(r: dict) -> str:
     for m in r["error_messages"]:
         lines.append(f"  ! {m}")
     return "\n".join(lines)
+
+
+def _accounts(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[Account] | None:
+    """The --user accounts with the password from the environment or standard input."""
+    if not args.user:
+        return None
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if args.password_stdin
+        else os.environ.get(PASSWORD_ENV, "")
+    )
+    if not password:
+        parser.error(f"falta la contraseña de --user: {PASSWORD_ENV} o --password-stdin")
+    try:
+        return load_accounts(args.database, args.user, password)
+    except RuntimeError as exc:
+        parser.error(str(exc))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -451,31 +550,57 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="leer la contraseña de las cuentas de la entrada estándar (una línea)",
     )
+    parser.add_argument(
+        "--url",
+        help="servidores ya en marcha detrás de un proxy (deploy/stack): prueba con sesiones "
+        "iniciadas de cada rol, casi todas con el cliente ligero (bench/stackload.py)",
+    )
+    parser.add_argument(
+        "--all-pages",
+        action="store_true",
+        help="con --url: la prueba de siempre (--users navegadores Chromium por todas las "
+        "páginas, --rounds vueltas) contra los servidores en marcha",
+    )
+    parser.add_argument("--light", type=int, default=48, help="con --url: sesiones ligeras")
+    parser.add_argument("--chromium", type=int, default=2, help="con --url: sesiones Chromium")
+    parser.add_argument("--minutes", type=float, default=5.0, help="con --url: duración")
+    parser.add_argument(
+        "--think", default="5-15", help="con --url: pausa entre pasos, segundos (mín-máx)"
+    )
+    parser.add_argument("--ramp", type=float, default=30.0, help="con --url: llegada escalonada, s")
     args = parser.parse_args(argv)
     if not args.database:
         parser.error("indique --database o MIRADOR_DATABASE_URL")
-    accounts = None
-    if args.user:
-        password = (
-            sys.stdin.readline().rstrip("\n")
-            if args.password_stdin
-            else os.environ.get(PASSWORD_ENV, "")
+    if args.url and not args.all_pages:
+        from bench.stackload import RunOptions, format_stack_report, run_stack_loadtest
+
+        low, _, high = args.think.partition("-")
+        opts = RunOptions(
+            base_url=args.url.rstrip("/"),
+            database=args.database,
+            light=args.light,
+            chromium=args.chromium,
+            seconds=60 * args.minutes,
+            think=(float(low), float(high or low)),
+            ramp_s=args.ramp,
         )
-        if not password:
-            parser.error(f"falta la contraseña de --user: {PASSWORD_ENV} o --password-stdin")
-        try:
-            accounts = load_accounts(args.database, args.user, password)
-        except RuntimeError as exc:
-            parser.error(str(exc))
-    report = run_loadtest(
-        args.database,
-        args.users,
-        args.rounds,
-        Path(args.results),
-        warm=not args.cold,
-        accounts=accounts,
-    )
-    print(format_report(report))
+        report = run_stack_loadtest(opts, Path(args.results))
+        text = format_stack_report(report)
+    else:
+        run = (
+            partial(run_pages_through, args.url.rstrip("/"))
+            if args.url
+            else partial(run_loadtest, args.database)
+        )
+        report = run(
+            users=args.users,
+            rounds=args.rounds,
+            results=Path(args.results),
+            warm=not args.cold,
+            accounts=_accounts(args, parser),
+        )
+        text = format_report(report)
+    print(text)
     print(f"Resultados: {report['file']}")
     return 0 if report["errors"] == 0 else 1
 

@@ -86,3 +86,47 @@ def test_sessions_sign_in_through_the_form_before_their_pages(
     assert sorted(sign_ins["username"]) == ["carga_admin", "carga_ana"]  # one each, by form
     assert set(sign_ins["target"]) == {"local"} and failed.empty
     assert "con sesión de carga_admin, carga_ana" in format_report(report)
+
+
+@pytest.mark.browser
+def test_signed_in_light_sessions_see_the_figures(e2e_database_url, chromium_executable, tmp_path):
+    """Issue 20: a short run of the load test with signed-in sessions (bench/stackload.py):
+    three on the non-rendering client, signed in by a remembered-session cookie, one in
+    Chromium through the form; no error, and the light client received the overview's metric
+    elements (so it measured pages with figures, not a sign-in form). No timing assertion."""
+    import shutil
+
+    from bench.stackload import RunOptions, format_stack_report, run_stack_loadtest
+    from lib.audit import audit_events
+    from lib.db.engine import make_engine
+
+    from .conftest import streamlit_server
+
+    path = tmp_path / "accounts.db"
+    shutil.copy(e2e_database_url.removeprefix("sqlite:///"), path)
+    url = f"sqlite:///{path}"
+    with streamlit_server(url, tmp_path) as base:
+        opts = RunOptions(
+            base_url=base,
+            database=url,
+            light=3,
+            chromium=1,
+            seconds=20,
+            think=(1.0, 3.0),
+            ramp_s=2.0,
+            state_dir=tmp_path,  # no stack: no app process pid files
+            chromium_path=chromium_executable,
+        )
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            report = pool.submit(run_stack_loadtest, opts, tmp_path).result()
+    assert report["errors"] == 0, report["error_messages"]
+    assert report["per_client"]["light"]["visits"] >= 3
+    assert report["per_client"]["chromium"]["visits"] >= 1
+    first = [v for v in report["raw"] if v["client"] == "light" and v["step"] == "signin"]
+    assert len(first) == 3 and all(v["page"] == "resumen" and v["metrics"] >= 9 for v in first)
+    assert report["resources"]["generator"]["cpu_s"] > 0
+    assert "por página" in format_stack_report(report)
+    engine = make_engine(url)
+    remembered = audit_events(engine, action="sign_in")
+    engine.dispose()
+    assert set(remembered["target"]) >= {"sesión recordada", "local"}
