@@ -16,6 +16,9 @@ from lib.export import csv_bytes, excel_workbook
 from lib.format import date_label, period_label, with_p_text
 from lib.policy import Permission
 from lib.queries.meta import DatasetMeta
+from lib.ui.downloads import keep_built_downloads
+
+keep_built_downloads()  # built-on-click exports survive Streamlit's cleanup until fetched
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
