@@ -395,6 +395,12 @@ def _visit(
     }
 
 
+def _error_text(exc: BaseException) -> str:
+    """A visit's error as the report shows it: the exception's type and first line."""
+    text = str(exc)
+    return f"{type(exc).__name__}: {text.splitlines()[0][:160] if text else ''}"
+
+
 async def _think(rng: random.Random, opts: RunOptions, end: float) -> bool:
     """The pause before the next step; False when the run is over."""
     if time.perf_counter() >= end:
@@ -438,9 +444,7 @@ async def _light_session(
                         widget, file_id, _ = result.downloads[0]
                         await session.export(widget, file_id)
             except Exception as exc:
-                error = (
-                    f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}"
-                )
+                error = _error_text(exc)
                 if session is not None:
                     await session.close()
                 session = None
@@ -514,9 +518,7 @@ async def _chromium_session(
                         )
                     await (await dl.value).path()
             except Exception as exc:
-                error = (
-                    f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}"
-                )
+                error = _error_text(exc)
             cookies = await context.cookies()
             server = next((c["value"] for c in cookies if c["name"] == "MIRADOR"), None)
             out.append(
