@@ -344,6 +344,17 @@ def summarise(visits: list[dict]) -> dict:
     }
 
 
+def write_report(report: dict, results: Path | None, prefix: str, stamp: dt.datetime) -> dict:
+    """Write ``report`` as ``<results>/<prefix>-<stamp>.json`` (results/ by default) and
+    return it with the file's path under ``file``: every load test's report, one way."""
+    results = results or ROOT / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    path = results / f"{prefix}-{stamp:%Y%m%dT%H%M%S}.json"
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    report["file"] = str(path)
+    return report
+
+
 def run_loadtest(
     database_url: str,
     users: int = 10,
@@ -408,10 +419,7 @@ def run_loadtest(
         **summarise(visits),
         "raw": visits,
     }
-    path = results / f"loadtest-{stamp:%Y%m%dT%H%M%S}.json"
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    report["file"] = str(path)
-    return report
+    return write_report(report, results, "loadtest", stamp)
 
 
 def run_pages_through(
@@ -473,12 +481,7 @@ def run_pages_through(
         **summarise(visits),
         "raw": visits,
     }
-    results = results or ROOT / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    path = results / f"loadtest-pages-{stamp:%Y%m%dT%H%M%S}.json"
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    report["file"] = str(path)
-    return report
+    return write_report(report, results, "loadtest-pages", stamp)
 
 
 def format_report(r: dict) -> str:

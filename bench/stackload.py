@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import math
 import os
 import random
@@ -43,7 +42,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
@@ -581,6 +579,7 @@ async def _drive(opts: RunOptions, accounts: list[LoadAccount], tokens: list[str
 def run_stack_loadtest(opts: RunOptions, results: Path | None = None) -> dict:
     import shutil
 
+    from bench.loadtest import write_report
     from bench.pages import _commit, _display, _machine
 
     if opts.chromium > 0:
@@ -629,12 +628,7 @@ def run_stack_loadtest(opts: RunOptions, results: Path | None = None) -> dict:
         **aggregate(visits),
         "raw": visits,
     }
-    results = results or ROOT / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    path = results / f"loadtest-stack-{stamp:%Y%m%dT%H%M%S}.json"
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    report["file"] = str(path)
-    return report
+    return write_report(report, results, "loadtest-stack", stamp)
 
 
 def format_stack_report(r: dict) -> str:
