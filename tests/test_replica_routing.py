@@ -21,8 +21,12 @@ from lib.queries.meta import DatasetMeta, dataset_version, version_of
 from lib.ui.data import Source, read, router_for
 
 INFO = Base.metadata.tables["dataset_info"]
-V1 = {"loaded_at": "2026-11-01 08:00:00", "rollups_refreshed_at": "2026-11-01 08:05:00"}
-V2 = {**V1, "rollups_refreshed_at": "2026-12-01 08:05:00"}
+V1 = {
+    "generation": "4",
+    "loaded_at": "2026-11-01 08:00:00",
+    "rollups_refreshed_at": "2026-11-01 08:05:00",
+}
+V2 = {**V1, "generation": "5", "rollups_refreshed_at": "2026-12-01 08:05:00"}
 
 
 @dataclass
@@ -70,7 +74,7 @@ def test_the_version_is_the_one_every_cache_key_uses(pair: Pair):
     assert (
         dataset_version(pair.primary)
         == version_of(V1)
-        == f"{V1['loaded_at']}|{V1['rollups_refreshed_at']}|"
+        == f"{V1['generation']}|{V1['loaded_at']}|{V1['rollups_refreshed_at']}|"
     )
     meta = DatasetMeta(False, None, V1["loaded_at"], V1["rollups_refreshed_at"], (), dict(V1))
     assert meta.version == version_of(V1)

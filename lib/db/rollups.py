@@ -34,6 +34,7 @@ from sqlalchemy import (
 
 from lib.complaint_vocabulary import ComplaintStatus
 from lib.contact import ANSWERED, EXACT_WAIT_S, WAIT_CAP_S, WAIT_COARSE_S, Outcome
+from lib.db.generation import bump_generation
 from lib.db.schema import (
     AggChannelSegmentMonth,
     AggCollectionMonth,
@@ -685,6 +686,7 @@ def refresh_rollups(
     stamp = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
     conn.execute(delete(DatasetInfo).where(DatasetInfo.key == "rollups_refreshed_at"))
     conn.execute(insert(DatasetInfo).values(key="rollups_refreshed_at", value=stamp))
+    bump_generation(conn)  # the version changes even when the stamp's second does not
     if progress:
         progress(1.0, "Agregados listos")
     return counts

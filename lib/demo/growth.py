@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lib.db.generation import BUMP_SQL
 from lib.db.schema import Base
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ def move_in(live: Path, grown: Path) -> None:
                 conn.execute(
                     f'INSERT INTO main."{name}" ({listed}) SELECT {listed} FROM grown."{name}"'
                 )
+            conn.execute(BUMP_SQL)  # unqualified: main's dataset_info
             conn.execute("COMMIT")
         except NotMovedIn:
             raise

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, inspect, select
 
 from lib.db.bulk import indexes_built_after_load, insert_frame, sync_id_sequences
 from lib.db.engine import make_engine
+from lib.db.generation import GENERATION_KEY
 from lib.db.migrate import upgrade_schema
 from lib.db.rollups import ROLLUPS
 from lib.db.schema import Base, DatasetInfo, Patron
@@ -114,6 +115,8 @@ def seed(
                 {"key": "seed", "value": str(seed_value)},
                 {"key": "data_as_of", "value": DATA_AS_OF.isoformat()},
                 {"key": "loaded_at", "value": now},
+                # carried over, so that the refresh below moves it past every earlier version
+                {"key": GENERATION_KEY, "value": info.get(GENERATION_KEY, "0")},
             ],
         )
         report(0.86, "Calculando agregados")

@@ -54,6 +54,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from lib.access import SYSTEM_USER, User, mask_identifier, require
 from lib.audit import record_event
 from lib.db.bulk import insert_frame, sync_id_sequences
+from lib.db.generation import bump_generation
 from lib.db.schema import Base, DatasetInfo, ImportLoad
 from lib.ingest.attempts import (
     RUNNING,
@@ -702,6 +703,7 @@ def _save(conn: Connection, job: _Job, stage: Table, new: int, changed: int) -> 
         _upsert(conn, spec, stage, target)
         _mark_demo_with_imports(conn)
     _set_info(conn, "loaded_at", dt.datetime.now().replace(microsecond=0).isoformat(sep=" "))
+    bump_generation(conn)  # also when the load does not refresh the rollups
     if job.refresh:
         # a new as-of date changes the complaint rollup only, which a partial refresh
         # recomputes whole anyway

@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine, delete, insert, select, update
 
 from lib.db.bulk import indexes_built_after_load, insert_frame
+from lib.db.generation import bump_generation
 from lib.db.schema import DatasetInfo, ModelRun, PatronFlag
 from lib.format import fmt_mxn
 from lib.model.features import CATEGORICAL, HORIZON, NUMERIC, features_as_of
@@ -78,6 +79,7 @@ def save_run(engine: Engine, result: TrainingResult, author: str | None = None) 
                 key="model_trained_at", value=dt.datetime.now().isoformat(timespec="seconds")
             )
         )
+        bump_generation(conn)
     return int(run_id)
 
 

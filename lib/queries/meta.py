@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import Connection, Engine, func, inspect, select
+from sqlalchemy.exc import DBAPIError
 
+from lib.db.generation import GENERATION_KEY
 from lib.db.schema import (
     AggCollectionMonth,
     AggComplaintMonth,
@@ -79,8 +83,9 @@ class DatasetMeta:
         return version_of(self.info)
 
 
-# the dataset_info keys the version is made of: a load, a refresh, a model trained
-VERSION_KEYS = ("loaded_at", "rollups_refreshed_at", "model_trained_at")
+# the dataset_info keys the version is made of: the generation every write of data moves on
+# (lib/db/generation.py), and the stamps a person reads: a load, a refresh, a model trained
+VERSION_KEYS = (GENERATION_KEY, "loaded_at", "rollups_refreshed_at", "model_trained_at")
 
 
 def version_of(info: Mapping[str, str]) -> str:
@@ -102,38 +107,89 @@ def _as_date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
+@dataclass(frozen=True)
+class _Derived:
+    """What dataset_meta reads from the fact tables and rollups (about a dozen round trips),
+    kept per process for one dataset version."""
+
+    version: str
+    read_at: float
+    loaded: frozenset[str]
+    months: tuple[dt.date, ...]
+
+
+# Per database URL. A view reads dataset_info (one round trip) and reuses the derived facts
+# while the version is unchanged: every write of facts moves the generation on (lib/db/
+# generation.py). The age bound is a safety net for a write that bypasses it (SQL by hand).
+DERIVED_MAX_AGE_S = 60.0
+_derived: dict[str, _Derived] = {}
+_derived_lock = threading.Lock()
+
+
+def forget_derived() -> None:
+    """Drop every process's memo of derived facts (tests that write facts by hand)."""
+    with _derived_lock:
+        _derived.clear()
+
+
 def dataset_meta(engine: Engine) -> DatasetMeta:
     """Read the dataset facts; raises SchemaMissing / DatabaseEmpty with a usable state.
 
-    Connection errors (OperationalError) propagate: the caller turns them into a message.
+    Runs on every page view. Its cost under many users is round trips, not rows: one read of
+    dataset_info when the derived facts of this version are known to the process, about a
+    dozen index lookups when they are not. Connection errors (OperationalError) propagate:
+    the caller turns them into a message.
     """
+    key = engine.url.render_as_string(hide_password=True)
+    known = _derived.get(key)
+    if known is not None and time.monotonic() - known.read_at < DERIVED_MAX_AGE_S:
+        try:
+            with engine.connect() as conn:
+                info = _info(conn)
+        except DBAPIError:
+            info = None  # no dataset_info (an empty database) or a lost connection: read all
+        if info is not None and version_of(info) == known.version:
+            return _meta(info, known.loaded, known.months)
     with engine.connect() as conn:
         if not inspect(conn).has_table(DatasetInfo.__tablename__):
             raise SchemaMissing()
-        # Runs on every page view: index-only lookups, never a scan of a fact table.
+        # Index-only lookups, never a scan of a fact table.
         loaded = frozenset(t for t in FACT_TABLES if _has_rows(conn, t))
         if not loaded and conn.execute(select(Subdelegacion.id).limit(1)).first() is None:
             raise DatabaseEmpty()
-        info = dict(conn.execute(select(DatasetInfo.key, DatasetInfo.value)).all())
-        # the months of whatever facts exist: from the first month of any to the last of any
-        bounds = [
-            conn.execute(select(func.min(col), func.max(col))).one() for col in _MONTH_SOURCES
-        ]
-        firsts = [_as_date(lo) for lo, _ in bounds if lo is not None]
-        lasts = [_as_date(hi) for _, hi in bounds if hi is not None]
-        months = []
-        if firsts:
-            month, last = min(firsts), max(lasts)
-            while month <= last:
-                months.append(month)
-                month = add_months(month, 1)
+        info = _info(conn)
+        months = _months(conn)
+    with _derived_lock:
+        _derived[key] = _Derived(version_of(info), time.monotonic(), loaded, months)
+    return _meta(info, loaded, months)
+
+
+def _info(conn: Connection) -> dict[str, str]:
+    return {k: v for k, v in conn.execute(select(DatasetInfo.key, DatasetInfo.value))}
+
+
+def _months(conn: Connection) -> tuple[dt.date, ...]:
+    """The months of whatever facts exist: from the first month of any to the last of any."""
+    bounds = [conn.execute(select(func.min(col), func.max(col))).one() for col in _MONTH_SOURCES]
+    firsts = [_as_date(lo) for lo, _ in bounds if lo is not None]
+    lasts = [_as_date(hi) for _, hi in bounds if hi is not None]
+    months: list[dt.date] = []
+    if firsts:
+        month, last = min(firsts), max(lasts)
+        while month <= last:
+            months.append(month)
+            month = add_months(month, 1)
+    return tuple(months)
+
+
+def _meta(info: dict[str, str], loaded: frozenset[str], months: tuple[dt.date, ...]) -> DatasetMeta:
     as_of = info.get("data_as_of")
     return DatasetMeta(
         is_demo=info.get("is_demo") == "1",
         data_as_of=dt.date.fromisoformat(as_of) if as_of else None,
         loaded_at=info.get("loaded_at", ""),
         rollups_refreshed_at=info.get("rollups_refreshed_at", ""),
-        months=tuple(months),
+        months=months,
         info=info,
         loaded=loaded,
     )
