@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from lib.filters import add_months
 from lib.format import DAYS, DAYS_SHORT, MONTHS, MONTHS_SHORT, month_label
@@ -22,6 +23,11 @@ CHANNEL_COLORS = {
 }
 ACCENT = "#13322B"  # IMSS green-black
 GRID = "#e5e5e5"
+# Every figure starts from this template. Set as the default once rather than per figure in
+# ``style``: naming a template in update_layout validates and deep-copies it, ~9 ms a figure
+# against ~0.6 ms for the default (issue 20's profile: 18 ms of the overview's warm view).
+TEMPLATE = "plotly_white"
+pio.templates.default = TEMPLATE
 
 PLOTLY_LOCALE_ES = {
     "moduleType": "locale",
@@ -159,6 +165,8 @@ def style(fig: go.Figure, title: str, subtitle: str | None = None, height: int =
     text = title if not subtitle else f"{title}<br><sup>{subtitle}</sup>"
     title_px = TITLE_PX + (SUBTITLE_PX if subtitle else 0)
     legend = has_legend(fig)
+    if fig.layout.template.layout.plot_bgcolor != "white":  # made before this module's import
+        fig.update_layout(template=TEMPLATE)
     fig.update_layout(
         title={
             "text": text,
@@ -170,7 +178,6 @@ def style(fig: go.Figure, title: str, subtitle: str | None = None, height: int =
             "yref": "container",
             "pad": {"t": 8, "l": 4},
         },
-        template="plotly_white",
         height=height,
         # with a legend, the legend's reserved room covers the title's too
         margin={"l": 10, "r": 10, "t": 8 if legend else title_px + 6, "b": 10},
