@@ -1,4 +1,4 @@
-"""Command line: ``python -m lib seed|refresh|migrate|import|export|train|score|bench|user``."""
+"""Command line: ``python -m lib seed|refresh|migrate|import|export|train|score|bench|loadtest|user``."""
 
 from __future__ import annotations
 
@@ -324,7 +324,17 @@ def cmd_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_loadtest(args: argparse.Namespace) -> int:
+    """The signed-in load test through the proxy (bench/loadtest.py; its own options)."""
+    from bench.loadtest import main as loadtest
+
+    return loadtest(args.options)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["loadtest"]:  # every option is the load test's own (argparse would eat --help)
+        return cmd_loadtest(argparse.Namespace(options=argv[1:]))
     parser = argparse.ArgumentParser(prog="python -m lib", description="Mirador: tareas de datos")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("seed", help="llenar la base con el instituto de demostración")
@@ -402,6 +412,13 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--skip", default="", help="omitir fases: refresh,model,pages,import")
     b.add_argument("--pages", default="", help="sólo estas páginas (rutas: resumen,canales…)")
     b.set_defaults(func=cmd_bench)
+    lt = sub.add_parser(
+        "loadtest",
+        add_help=False,
+        help="prueba de carga con sesiones firmadas a través del proxy (opciones: --help)",
+    )
+    lt.add_argument("options", nargs=argparse.REMAINDER)
+    lt.set_defaults(func=cmd_loadtest)
     u = sub.add_parser("user", help="crear o actualizar un usuario (rol y ámbito)")
     u.add_argument("username")
     u.add_argument(

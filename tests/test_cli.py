@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 from sqlalchemy import text
 
 from lib.cli import main
@@ -44,3 +45,15 @@ def test_seed_refuses_to_replace_real_data(sqlite_tiny, tmp_path, monkeypatch, c
             == "1"
         )
     engine.dispose()
+
+
+def test_loadtest_is_a_command_of_the_cli(capsys):
+    """``python -m lib loadtest …`` runs the signed-in load test (issue 20 names it so) with
+    every option its own, --help included."""
+    from lib.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["loadtest", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "--light" in out and "--chromium" in out and "--think" in out
