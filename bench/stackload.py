@@ -516,7 +516,7 @@ async def _chromium_session(
                         )
                     await (await dl.value).path()
             except Exception as exc:
-                error = _error_text(exc)
+                error = _error_text(exc) + await _on_screen(page)
             cookies = await context.cookies()
             server = next((c["value"] for c in cookies if c["name"] == "MIRADOR"), None)
             out.append(
@@ -540,6 +540,22 @@ async def _chromium_session(
             step = journey.next()
     finally:
         await context.close()
+
+
+async def _on_screen(page) -> str:
+    """What the page shows when a step failed (toasts, alerts, the script's state), so a
+    failure is told apart from the client's own timeout."""
+    try:
+        shown = []
+        for test_id in ("stToast", "stAlertContainer", "stException"):
+            items = page.get_by_test_id(test_id)
+            for i in range(min(await items.count(), 3)):
+                shown.append(f"{test_id}: {(await items.nth(i).inner_text())[:100]}")
+        state = await page.get_by_test_id("stApp").get_attribute("data-test-script-state")
+        shown.append(f"script {state}")
+        return " · en pantalla: " + "; ".join(shown)
+    except Exception:  # the page itself is gone
+        return ""
 
 
 async def _drive(opts: RunOptions, accounts: list[LoadAccount], tokens: list[str]) -> list[dict]:

@@ -6,6 +6,8 @@ import pytest
 
 from lib.db import engine as eng
 
+ROOT = eng.ROOT
+
 
 def test_environment_variable_wins(monkeypatch):
     monkeypatch.setenv(eng.ENV_VAR, "postgresql://ana:secreto@db.imss.test/mirador")
@@ -50,3 +52,17 @@ def test_secrets_file_read_without_streamlit(monkeypatch, tmp_path):
     assert eng.write_url(target) == "sqlite:///w.db"
     project.write_text("esto no es toml = = =")
     assert eng.database_target().url == "sqlite:///home.db"
+
+
+def test_no_full_garbage_collection_after_every_script_run(monkeypatch) -> None:
+    """Issue 20: Streamlit's default gc.collect(2) after every run was 56 % of an app
+    process's CPU under load; the project's config turns it off, as Streamlit reads it."""
+    from streamlit import config
+
+    monkeypatch.chdir(ROOT)  # Streamlit reads .streamlit/config.toml of the working directory
+    try:
+        config.get_config_options(force_reparse=True)
+        assert config.get_option("runner.postScriptGC") is False
+        assert config.get_option("server.fileWatcherType") == "none"
+    finally:
+        config.get_config_options(force_reparse=True)
