@@ -159,7 +159,7 @@ class Interaction(Base):
     __tablename__ = "interaction"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     # NULL: the caller is not a known patron (anonymous, or identified outside the register)
-    patron_id: Mapped[int | None] = mapped_column(ForeignKey("patron.id"), index=True)
+    patron_id: Mapped[int | None] = mapped_column(ForeignKey("patron.id"))
     subdelegacion_id: Mapped[int] = mapped_column(ForeignKey("subdelegacion.id"))
     channel_id: Mapped[str] = mapped_column(ForeignKey("channel.id"))
     procedure_id: Mapped[str] = mapped_column(ForeignKey("procedure.id"))
@@ -182,6 +182,9 @@ class Interaction(Base):
     agent: Mapped[str | None] = mapped_column(String(60))  # agent or window
     __table_args__ = (
         Index("ix_interaction_month_subdel", "month", "subdelegacion_id"),
+        # a patron's contacts in date order: the last contact of each listed patron is the
+        # index's last entry (revision 0014), not a visit to every contact row on the heap
+        Index("ix_interaction_patron_day", "patron_id", "day"),
         CheckConstraint("wait_minutes >= 0 AND handle_minutes >= 0", name="times"),
         CheckConstraint(
             "(wait_seconds IS NULL OR wait_seconds >= 0) "
