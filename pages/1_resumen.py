@@ -18,6 +18,7 @@ from lib.policy import Permission
 from lib.queries import overview
 from lib.ui import crossfilter
 from lib.ui.context import page_setup, query
+from lib.ui.data import cached_figure
 from lib.ui.kpi import kpi_grid
 from lib.ui.layout import csv_button, data_table
 from lib.ui.offices import offices_section
@@ -42,7 +43,7 @@ left, right = st.columns([3, 2])
 with left:
     by_channel = query(ctx, overview.channel_month_contacts, f)
     st.plotly_chart(
-        channel_volume_figure(by_channel),
+        cached_figure(channel_volume_figure, by_channel),
         config=PLOTLY_CONFIG,
         width="stretch",
         **crossfilter.chart_events("resumen_canales", "channel"),

@@ -256,3 +256,29 @@ def test_indicator_formulas_only_in_the_semantic_layer():
         for finding in formula_findings(path, path.read_text(encoding="utf-8"), ratios)
     ]
     assert found == []
+
+
+def test_a_cached_figure_goes_straight_to_the_chart():
+    """lib/ui/data.cached_figure shares one built figure among every session of a process:
+    each call must be the figure argument of a ``plotly_chart`` call, never kept in a name
+    that a page could change (update_layout on a shared figure would reach other users)."""
+    misplaced: list[str] = []
+    for path in LIB + PAGES:
+        tree = ast.parse(path.read_text())
+        direct = {
+            id(node.args[0])
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "plotly_chart"
+            and node.args
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "cached_figure"
+                and id(node) not in direct
+            ):
+                misplaced.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert misplaced == []

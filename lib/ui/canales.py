@@ -21,7 +21,7 @@ from lib.queries import channels as q
 from lib.queries import overview
 from lib.ui import crossfilter
 from lib.ui.context import PageContext, query
-from lib.ui.data import cached_pure
+from lib.ui.data import cached_figure, cached_pure
 from lib.ui.drill import on_unit_click
 from lib.ui.layout import data_table, excel_button
 from lib.ui.queues import queue_tab, service_threshold
@@ -88,9 +88,13 @@ def comparison(table: pd.DataFrame) -> None:
     kind = "share" if pick in ("fcr", "csat", "repeat") else "nps" if pick == "nps" else "score"
     left, right = st.columns(2)
     left.plotly_chart(
-        interval_figure(table, pick, options[pick], kind), config=PLOTLY_CONFIG, width="stretch"
+        cached_figure(interval_figure, table, pick, options[pick], kind),
+        config=PLOTLY_CONFIG,
+        width="stretch",
     )
-    right.plotly_chart(time_percentiles_figure(table), config=PLOTLY_CONFIG, width="stretch")
+    right.plotly_chart(
+        cached_figure(time_percentiles_figure, table), config=PLOTLY_CONFIG, width="stretch"
+    )
     costs = table.dropna(subset=["cost_per_resolved"]).sort_values("cost_per_resolved")
     st.caption(
         f"Lectura: el caso resuelto más barato es en {costs['channel'].iloc[0]} "

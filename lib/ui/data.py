@@ -97,6 +97,22 @@ def _run_pure(fn_path: str, _fn: Callable[..., Any], *args: Any) -> Any:
     return _fn(*args)
 
 
+# Built figures, per process and shared by every session (st.cache_resource: no copy, no
+# pickling). Building a Plotly figure validates every property: 30–90 ms of a warm view for
+# the overview's, the channel study's and the forecast's charts at national scale (issue 20),
+# when their inputs — cached query results — had not changed. st.plotly_chart serialises a
+# copy, and no page changes a figure after building it (tests/test_architecture.py).
+@st.cache_resource(max_entries=300, show_spinner=False)
+def _figure(fn_path: str, _fn: Callable[..., Any], *args: Any) -> Any:
+    return _fn(*args)
+
+
+def cached_figure(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` for a lib.charts figure built from cached (aggregated) inputs, kept built:
+    the next view with the same inputs reuses it. Only for figures drawn as returned."""
+    return _figure(f"{fn.__module__}.{fn.__qualname__}", fn, *args)
+
+
 def cached_pure(fn: Callable[..., T], *args: Any) -> T:
     """``fn(*args)`` for a pure lib.analysis (or lib.planning) function, cached on its
     (small, aggregated: never patron-level) inputs, so a rerun or a later visit that changes

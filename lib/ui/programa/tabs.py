@@ -18,7 +18,7 @@ from lib.planning import drafts as dr
 from lib.planning import export as ex
 from lib.planning import forecast as fc
 from lib.planning.targets import unmatched
-from lib.ui.data import cached_pure
+from lib.ui.data import cached_figure, cached_pure
 from lib.ui.layout import DOCX, XLSX, data_table
 from lib.ui.programa.draft import editor, show_changes
 from lib.ui.programa.plan import (
@@ -75,7 +75,7 @@ def forecast_tab(plan: Plan) -> None:
         "pronosticando ese año y comparando con lo real.",
     )
     st.plotly_chart(
-        forecast_figure(history, monthly, names, year, fc.LEVEL),
+        cached_figure(forecast_figure, history, monthly, names, year, fc.LEVEL),
         config=PLOTLY_CONFIG,
         width="stretch",
     )
@@ -85,7 +85,9 @@ def forecast_tab(plan: Plan) -> None:
         f"en {year} frente a los últimos 12 meses. Modelo: {bt.method}."
     )
     _forecast_table(totals, "channel_id", "Canal", names, year)
-    st.plotly_chart(backtest_figure(bt.frame, bt.mape), config=PLOTLY_CONFIG, width="stretch")
+    st.plotly_chart(
+        cached_figure(backtest_figure, bt.frame, bt.mape), config=PLOTLY_CONFIG, width="stretch"
+    )
     st.caption(
         f"El último año real cayó dentro del intervalo del 90 % en {fmt_num(100 * bt.coverage, 0)}% "
         "de los meses."
@@ -161,7 +163,9 @@ def capacity_tab(plan: Plan, work: dict[str, Any], clear: bool) -> None:
         fmt_num(total["fte_needed"]),
         help=f"Horas necesarias entre {fmt_int(cap.HOURS_PER_FTE)} horas productivas al año.",
     )
-    st.plotly_chart(capacity_figure(t, plan.channel_names), config=PLOTLY_CONFIG, width="stretch")
+    st.plotly_chart(
+        cached_figure(capacity_figure, t, plan.channel_names), config=PLOTLY_CONFIG, width="stretch"
+    )
     st.caption(cap.capacity_reading(t, plan.channel_names))
 
 
