@@ -81,8 +81,14 @@ def baseline(plan: Plan) -> pd.DataFrame:
     two_years = replace(plan.filters, start=add_months(plan.last, -23), end=plan.last)
     monthly = query(ctx, overview.monthly_indicators, two_years)
     oriented = {k: query(ctx, qp.oriented_patrons, two_years, *w[k]) for k in w}
-    return bl.baseline_table(
-        monthly, plan.history, plan.channel_names, measured(plan), oriented, plan.last
+    return cached_pure(
+        bl.baseline_table,
+        monthly,
+        plan.history,
+        dict(plan.channel_names),
+        measured(plan),
+        oriented,
+        plan.last,
     )
 
 
