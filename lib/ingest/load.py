@@ -55,6 +55,7 @@ from lib.access import SYSTEM_USER, User, mask_identifier, require
 from lib.audit import record_event
 from lib.db.bulk import insert_frame, sync_id_sequences
 from lib.db.generation import bump_generation
+from lib.db.rollups import add_to_counted_rows
 from lib.db.schema import Base, DatasetInfo, ImportLoad
 from lib.ingest.attempts import (
     RUNNING,
@@ -701,6 +702,7 @@ def _save(conn: Connection, job: _Job, stage: Table, new: int, changed: int) -> 
     if new or changed:
         since = _first_month_touched(conn, spec, stage, target)
         _upsert(conn, spec, stage, target)
+        add_to_counted_rows(conn, spec.name, new)
         _mark_demo_with_imports(conn)
     _set_info(conn, "loaded_at", dt.datetime.now().replace(microsecond=0).isoformat(sep=" "))
     bump_generation(conn)  # also when the load does not refresh the rollups
