@@ -41,6 +41,7 @@ from sqlalchemy import (
     and_,
     delete,
     exists,
+    false,
     func,
     insert,
     or_,
@@ -328,20 +329,36 @@ def _sql_problems(
         )
 
 
-def _counts(conn: Connection, spec: TableSpec, stage: Table, target: Table) -> tuple[int, int]:
-    """(rows that are new, rows whose stored values would change)."""
+@dataclass(frozen=True)
+class _Comparison:
+    """The staged rows against the stored ones."""
+
+    new: int  # rows whose key is not stored
+    changed: int  # stored rows whose values the load would change
+    first_month: dt.date | None  # the earliest month the load can change; None = every month
+
+
+def _compare(conn: Connection, spec: TableSpec, stage: Table, target: Table) -> _Comparison:
+    """One pass of a LEFT JOIN of the staged rows on the stored ones, by key: how many are
+    new, how many would change, and the earliest month either side touches (an updated row
+    may move to another month). Three separate joins (new, changed, months) scanned the
+    24 million stored contacts three times: 34 s of a national month's load (issue 20)."""
     on = and_(*[target.c[k] == stage.c[k] for k in spec.key])
-    new = conn.execute(
-        select(func.count()).select_from(stage).where(~exists().where(on))
-    ).scalar_one()
+    stored = target.c[spec.key[0]].is_not(None)
     cols = [c for c in _load_columns(spec) if c not in spec.key]
-    changed = 0
-    if cols:
-        differs = or_(*[target.c[c].is_distinct_from(stage.c[c]) for c in cols])
-        changed = conn.execute(
-            select(func.count()).select_from(stage.join(target, on)).where(differs)
-        ).scalar_one()
-    return int(new), int(changed)
+    differs = or_(*[target.c[c].is_distinct_from(stage.c[c]) for c in cols]) if cols else false()
+    months = MONTHLY_FACTS.get(spec.name)
+    measures: list[Any] = [
+        func.count().filter(~stored),
+        func.count().filter(and_(stored, differs)),
+    ]
+    for col in months or ():
+        measures += [func.min(stage.c[col]), func.min(target.c[col])]
+    row = conn.execute(select(*measures).select_from(stage.outerjoin(target, on))).one()
+    new, changed, *found = row
+    days = [v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10]) for v in found if v]
+    first = min(days) if months is not None and days else None
+    return _Comparison(int(new or 0), int(changed or 0), first)
 
 
 def _load_columns(spec: TableSpec) -> list[str]:
@@ -395,26 +412,6 @@ MONTHLY_FACTS = {
     "complaint": ("month",),
     "collection_monthly": ("month",),
 }
-
-
-def _first_month_touched(
-    conn: Connection, spec: TableSpec, stage: Table, target: Table
-) -> dt.date | None:
-    """The earliest month a load can change: of its rows, and of the stored rows they
-    replace (an updated row may move to another month). None = every month."""
-    columns = MONTHLY_FACTS.get(spec.name)
-    if columns is None:
-        return None
-    on = and_(*[target.c[k] == stage.c[k] for k in spec.key])
-    found: list[object] = []
-    for col in columns:
-        found += conn.execute(
-            select(func.min(stage.c[col]), func.min(target.c[col])).select_from(
-                stage.outerjoin(target, on)
-            )
-        ).one()
-    days = [v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10]) for v in found if v]
-    return min(days) if days else None
 
 
 def _mark_demo_with_imports(conn: Connection) -> None:
@@ -689,18 +686,19 @@ def _stage(conn: Connection, job: _Job, reader: TableFile, mapping: dict, stage:
     return staged
 
 
-def _save(conn: Connection, job: _Job, stage: Table, new: int, changed: int) -> None:
+def _save(conn: Connection, job: _Job, stage: Table, seen: _Comparison) -> None:
     """Upsert the staged rows, set the load's dataset facts and refresh the rollups, in the
     load's transaction."""
     spec, target, step = job.spec, job.target, job.step
     step(0.86, "Guardando")
     if job.as_of is not None:  # the day the data describes, before the rollups
         _set_info(conn, "data_as_of", job.as_of.isoformat())
+    new, changed = seen.new, seen.changed
     if not (new or changed or job.as_of is not None):
         return
     since = None
     if new or changed:
-        since = _first_month_touched(conn, spec, stage, target)
+        since = seen.first_month
         _upsert(conn, spec, stage, target)
         add_to_counted_rows(conn, spec.name, new)
         _mark_demo_with_imports(conn)
@@ -741,14 +739,15 @@ def _load(conn: Connection, job: _Job) -> None:
         _sql_problems(conn, spec, stage, problems, MAX_PROBLEMS)
         if problems.count:
             raise Rejected
-        new, changed = _counts(conn, spec, stage, job.target)
+        seen = _compare(conn, spec, stage, job.target)
+        new, changed = seen.new, seen.changed
         result.rows_inserted, result.rows_updated = new, changed
         result.rows_unchanged = staged - new - changed
         if job.dry_run:
             result.status = "prueba"
             trans.rollback()
             return
-        _save(conn, job, stage, new, changed)
+        _save(conn, job, stage, seen)
         result.status = "cargado"
         result.seconds = time.perf_counter() - job.t0
         _record(conn, result, job.user, job.started, job.extra)
