@@ -338,7 +338,9 @@ class _Comparison:
     first_month: dt.date | None  # the earliest month the load can change; None = every month
 
 
-def _compare(conn: Connection, spec: TableSpec, stage: Table, target: Table) -> _Comparison:
+def _compare(
+    conn: Connection, spec: TableSpec, stage: Table, target: Table, staged: int
+) -> _Comparison:
     """One pass of a LEFT JOIN of the staged rows on the stored ones, by key: how many are
     new, how many would change, and the earliest month either side touches (an updated row
     may move to another month). Three separate joins (new, changed, months) scanned the
@@ -354,11 +356,32 @@ def _compare(conn: Connection, spec: TableSpec, stage: Table, target: Table) -> 
     ]
     for col in months or ():
         measures += [func.min(stage.c[col]), func.min(target.c[col])]
-    row = conn.execute(select(*measures).select_from(stage.outerjoin(target, on))).one()
+    query = select(*measures).select_from(stage.outerjoin(target, on))
+    if conn.dialect.name == "postgresql" and staged < _stored_estimate(conn, target) / 5:
+        # A load that is a fraction of the table: look each staged key up in the stored
+        # table's primary key. PostgreSQL chose to hash the staged rows and probe them with
+        # every stored row: 12.3 s against 1.3 s for a month of contacts (679,061 of 24
+        # million, national scale). For this statement only.
+        conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
+        conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
+        row = conn.execute(query).one()  # a failure rolls the settings back with the load
+        conn.exec_driver_sql("SET LOCAL enable_hashjoin = on")
+        conn.exec_driver_sql("SET LOCAL enable_mergejoin = on")
+    else:
+        row = conn.execute(query).one()
     new, changed, *found = row
     days = [v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10]) for v in found if v]
     first = min(days) if months is not None and days else None
     return _Comparison(int(new or 0), int(changed or 0), first)
+
+
+def _stored_estimate(conn: Connection, target: Table) -> float:
+    """PostgreSQL's estimate of the stored rows (pg_class, kept by ANALYZE): no count."""
+    found = conn.exec_driver_sql(
+        "SELECT reltuples FROM pg_class WHERE oid = to_regclass(%(name)s)",
+        {"name": target.name},
+    ).scalar()
+    return float(found or 0)
 
 
 def _load_columns(spec: TableSpec) -> list[str]:
@@ -739,7 +762,7 @@ def _load(conn: Connection, job: _Job) -> None:
         _sql_problems(conn, spec, stage, problems, MAX_PROBLEMS)
         if problems.count:
             raise Rejected
-        seen = _compare(conn, spec, stage, job.target)
+        seen = _compare(conn, spec, stage, job.target, staged)
         new, changed = seen.new, seen.changed
         result.rows_inserted, result.rows_updated = new, changed
         result.rows_unchanged = staged - new - changed
