@@ -14,6 +14,9 @@ from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 from sqlalchemy import Connection, Date, DateTime, Integer, Select, String, Table, text
 
 _CSV_ROWS = 50_000  # rows per slice of CSV text sent to COPY
@@ -99,6 +102,31 @@ def _prepare(table: Table, df: pd.DataFrame, dialect: str) -> pd.DataFrame:
     return out
 
 
+_ARROW_REFUSED = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError)
+
+
+def _csv_text(chunk: pd.DataFrame) -> bytes | str:
+    """One slice as CSV for COPY. pyarrow's writer formats it about five times faster than
+    pandas' ``to_csv`` (a national month of contacts: 7.5 s of a load's CPU, issue 20). It
+    quotes text, so an empty text cell would arrive as an empty string where pandas' unquoted
+    empty field arrives as NULL: empty text is made null first, and both writers store the
+    same rows. A column pyarrow cannot type (mixed Python objects) falls back to pandas."""
+    try:
+        table = pa.Table.from_pandas(chunk, preserve_index=False)
+    except _ARROW_REFUSED:
+        return chunk.to_csv(index=False, header=False, na_rep="")
+    for i, field in enumerate(table.schema):
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            column = table.column(i)
+            empty = pc.equal(column, pa.scalar("", field.type))
+            table = table.set_column(
+                i, field, pc.if_else(empty, pa.scalar(None, field.type), column)
+            )
+    out = io.BytesIO()
+    pa_csv.write_csv(table, out, pa_csv.WriteOptions(include_header=False))
+    return out.getvalue()
+
+
 def insert_frame(conn: Connection, table: Table, df: pd.DataFrame, freeze: bool = False) -> int:
     """Append ``df`` (columns named as in ``table``) to ``table``; returns rows written.
 
@@ -123,7 +151,7 @@ def insert_frame(conn: Connection, table: Table, df: pd.DataFrame, freeze: bool 
             # text of a whole month (tens of MB) never sits in memory at once.
             for start in range(0, len(data), _CSV_ROWS):
                 chunk = data.iloc[start : start + _CSV_ROWS]
-                copy.write(chunk.to_csv(index=False, header=False, na_rep=""))
+                copy.write(_csv_text(chunk))
         return len(data)
     marks = ", ".join("?" for _ in data.columns)
     columns = [
