@@ -365,8 +365,8 @@ def _compare(
         conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
         conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
         row = conn.execute(query).one()  # a failure rolls the settings back with the load
-        conn.exec_driver_sql("SET LOCAL enable_hashjoin = on")
-        conn.exec_driver_sql("SET LOCAL enable_mergejoin = on")
+        conn.exec_driver_sql("SET LOCAL enable_hashjoin TO DEFAULT")
+        conn.exec_driver_sql("SET LOCAL enable_mergejoin TO DEFAULT")
     else:
         row = conn.execute(query).one()
     new, changed, *found = row

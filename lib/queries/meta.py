@@ -126,12 +126,6 @@ _derived: dict[str, _Derived] = {}
 _derived_lock = threading.Lock()
 
 
-def forget_derived() -> None:
-    """Drop every process's memo of derived facts (tests that write facts by hand)."""
-    with _derived_lock:
-        _derived.clear()
-
-
 def dataset_meta(engine: Engine) -> DatasetMeta:
     """Read the dataset facts; raises SchemaMissing / DatabaseEmpty with a usable state.
 
