@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, delete, insert
@@ -107,14 +107,15 @@ def refresh_all(
     progress: Progress | None = None,
     seconds: dict[str, float] | None = None,
     since: dt.date | None = None,
-    changed: str | None = None,
+    changed: Collection[str] | None = None,
 ) -> dict[str, int]:
     """Rollups, then campaign results, in ``conn``'s transaction. Returns rows per table
     (the rollups' and, when recomputed, ``campaign_result``'s); ``seconds``, when given,
     receives the time of each part (``rollups``, ``campaign_results``) for the benchmark.
     ``since``: only the rollup months a load from that month on can change
-    (lib.db.rollups.refresh_rollups). ``changed``: the one table a load changed; campaign
-    results are recomputed whole (a campaign's panel spans months) unless that table is not
+    (lib.db.rollups.refresh_rollups). ``changed``: the tables a load changed (``dataset_info``
+    for a new as-of date); only the rollups that read one of them are rebuilt, and campaign
+    results are recomputed whole (a campaign's panel spans months) unless none of them is
     among ``CAMPAIGN_SOURCES``, and left as stored then."""
 
     def part(start: float, share: float) -> Progress | None:
@@ -123,10 +124,10 @@ def refresh_all(
         return lambda f, m: progress(start + share * f, m)
 
     started = time.perf_counter()
-    counts = refresh_rollups(conn, part(0.0, ROLLUP_SHARE), since=since)
+    counts = refresh_rollups(conn, part(0.0, ROLLUP_SHARE), since=since, changed=changed)
     rollups_s = time.perf_counter() - started
     started = time.perf_counter()
-    if changed is None or changed in CAMPAIGN_SOURCES:
+    if changed is None or CAMPAIGN_SOURCES.intersection(changed):
         counts[CampaignResult.__tablename__] = refresh_campaign_results(
             conn, part(ROLLUP_SHARE, 1 - ROLLUP_SHARE)
         )

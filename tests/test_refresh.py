@@ -5,6 +5,7 @@ wait/handle histograms equal a histogram computed from the contacts themselves."
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import numpy as np
@@ -241,9 +242,10 @@ def test_an_import_refreshes_its_months_only_and_equals_a_full_refresh(
     seen = []
     partial = refresh.refresh_rollups
 
-    def spy(conn, progress=None, since=None):
+    def spy(conn, progress=None, since=None, changed=None):
         seen.append(since)
-        return partial(conn, progress, since=since)
+        assert changed == ["interaction"]
+        return partial(conn, progress, since=since, changed=changed)
 
     monkeypatch.setattr(refresh, "refresh_rollups", spy)
     r = import_file(engine, "interaction", tmp_path / "load.csv")
@@ -294,3 +296,173 @@ def test_an_import_recomputes_campaign_results_only_when_it_can_change_them(
     r = import_file(engine, "collection_monthly", tmp_path / "collection.csv")
     assert (r.status, r.rows_updated) == ("cargado", 50), r.report()
     assert calls == [1] and set(stored_results(engine)) == set(before)
+
+
+def _full_refresh_equals(engine, after_import: dict[str, pd.DataFrame]) -> None:
+    with engine.begin() as conn:
+        rollups.refresh_rollups(conn)
+    full = _rows(engine)
+    for name in full:
+        pd.testing.assert_frame_equal(after_import[name], full[name], check_dtype=False)
+
+
+def _rotated(values: pd.Series) -> pd.Series:
+    """Each value replaced by the next distinct value the column holds: still valid."""
+    distinct = sorted(values.dropna().unique())
+    following = dict(zip(distinct, distinct[1:] + distinct[:1], strict=True))
+    return values.map(following)
+
+
+EDITS = {  # a change to rows of each table that moves some rollup
+    "survey_response": lambda f: f.assign(csat=(6 - f["csat"].astype(int)).astype(str)),
+    "complaint": lambda f: f.assign(channel_id=_rotated(f["channel_id"])),
+    "collection_monthly": lambda f: f.assign(
+        paid_late=(f["paid_late"].astype(float) + 1).round(2).astype(str)
+    ),
+    "patron": lambda f: f.assign(economic_division_id=_rotated(f["economic_division_id"])),
+}
+
+
+def _past_the_next_due_date(engine) -> dt.date:
+    """The day after the first due date, past the as-of date, of a complaint still open: an
+    as-of date that moves there changes what is pending and not yet due."""
+    with engine.connect() as conn:
+        as_of = rollups.data_as_of(conn)
+        due = conn.execute(
+            text(
+                "SELECT min(due_on) FROM complaint WHERE closed_on IS NULL"
+                " AND status <> 'cerrada' AND due_on > :d"
+            ),
+            {"d": as_of},
+        ).scalar_one()
+    assert due is not None, "the tiny institute plants open complaints due after its as-of date"
+    return dt.date.fromisoformat(str(due)[:10]) + dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize("table", list(EDITS))
+def test_a_load_rebuilds_only_the_rollups_reading_its_table_and_equals_a_full_refresh(
+    own_tiny, tmp_path, monkeypatch, table
+):
+    """A load of surveys, complaints, collection or patrons rebuilds the rollups whose SQL
+    reads that table and leaves the others as they are; a full refresh afterwards (which
+    rebuilds everything from the fact rows) changes nothing, and the rollups the load moved
+    did move."""
+    from lib import refresh
+    from lib.ingest.export import export_table
+    from lib.ingest.load import import_file
+
+    _, engine = own_tiny
+    before = _rows(engine)
+    export_table(engine, table, tmp_path / "rows.csv", limit=200)
+    rows = EDITS[table](pd.read_csv(tmp_path / "rows.csv", dtype=str))
+    rows.to_csv(tmp_path / "rows.csv", index=False)
+    rebuilt: list[str] = []
+    partial = refresh.refresh_rollups
+
+    def spy(conn, progress=None, since=None, changed=None):
+        rebuilt.extend(rollups.rollups_to_refresh(changed))
+        return partial(conn, progress, since=since, changed=changed)
+
+    monkeypatch.setattr(refresh, "refresh_rollups", spy)
+    r = import_file(engine, table, tmp_path / "rows.csv")
+    assert r.status == "cargado" and r.rows_updated > 0, r.report()
+    after = _rows(engine)
+    moved = {n for n in after if not after[n].equals(before[n])}
+    assert moved and moved <= set(rebuilt)
+    assert set(rebuilt) < {t.name for t in TABLES}  # something was left alone
+    _full_refresh_equals(engine, after)
+
+
+def test_contacts_leave_the_collection_and_complaint_rollups_alone():
+    """Read from the SQL: contacts feed neither collection nor complaints, the complaint
+    rollup depends on the as-of date, and the coarse rollups inherit their fine one's tables."""
+    touched = set(rollups.rollups_to_refresh(["interaction"]))
+    assert "agg_interaction_unit_month" in touched and "agg_survey_month" in touched
+    assert not touched & {"agg_collection_month", "agg_collection_unit_month"}
+    assert "agg_complaint_month" not in touched
+    assert rollups.rollups_to_refresh([rollups.AS_OF_SOURCE]) == ["agg_complaint_month"]
+    assert rollups.rollup_sources()["agg_collection_unit_month"] == frozenset(
+        {"collection_monthly", "patron", "subdelegacion"}
+    )
+
+
+def test_a_new_as_of_date_alone_rebuilds_the_complaint_rollup(own_tiny, tmp_path):
+    """Re-importing unchanged complaints with a later as-of date moves what is pending and
+    not yet due: the complaint rollup follows, equal to a full refresh."""
+    from lib.ingest.export import export_table
+    from lib.ingest.load import import_file
+
+    _, engine = own_tiny
+    before = _rows(engine)
+    later = _past_the_next_due_date(engine)
+    export_table(engine, "complaint", tmp_path / "c.csv", limit=5)
+    r = import_file(engine, "complaint", tmp_path / "c.csv", as_of=later)
+    assert (r.status, r.rows_updated, r.rows_inserted) == ("cargado", 0, 0), r.report()
+    after = _rows(engine)
+    moved = {n for n in after if not after[n].equals(before[n])}
+    assert moved == {"agg_complaint_month"}
+    _full_refresh_equals(engine, after)
+
+
+def test_without_a_stated_as_of_date_a_contact_load_rebuilds_the_complaint_rollup(
+    own_tiny, tmp_path
+):
+    """With no stated as-of date the last contact sets it: a load of later contacts moves it,
+    and the complaint rollup (pending and not yet due) must follow."""
+    from lib.db.schema import DatasetInfo
+    from lib.ingest.export import export_table
+    from lib.ingest.load import import_file
+
+    _, engine = own_tiny
+    with engine.begin() as conn:
+        conn.execute(DatasetInfo.__table__.delete().where(DatasetInfo.key == "data_as_of"))
+        rollups.refresh_rollups(conn)
+    before = _rows(engine)
+    export_table(engine, "interaction", tmp_path / "all.csv")
+    contacts = pd.read_csv(tmp_path / "all.csv", dtype=str)
+    last = pd.to_datetime(contacts["started_at"]).max()
+    added = contacts.tail(1).copy()
+    added["id"] = int(contacts["id"].astype(int).max()) + 1
+    later = _past_the_next_due_date(engine)
+    assert later > last.date()
+    added["started_at"] = f"{later.isoformat()} 10:00:00"
+    added.to_csv(tmp_path / "later.csv", index=False)
+    r = import_file(engine, "interaction", tmp_path / "later.csv", as_of=None)
+    assert (r.status, r.rows_inserted) == ("cargado", 1), r.report()
+    after = _rows(engine)
+    assert not after["agg_complaint_month"].equals(before["agg_complaint_month"])
+    _full_refresh_equals(engine, after)
+
+
+def test_a_refresh_after_loads_without_one_rebuilds_what_they_changed(own_tiny, tmp_path):
+    """Contacts of an early month loaded without a refresh, then collection rows of the last
+    month with one: the second load's refresh rebuilds the contact rollups from the early
+    month too (a partial refresh from the last month would have left them stale), equal to a
+    full refresh."""
+    from lib.ingest.export import export_table
+    from lib.ingest.load import import_file
+
+    _, engine = own_tiny
+    export_table(engine, "interaction", tmp_path / "all.csv")
+    contacts = pd.read_csv(tmp_path / "all.csv", dtype=str)
+    started = pd.to_datetime(contacts["started_at"])
+    early = contacts[started < started.min() + pd.Timedelta(days=20)].head(200).copy()
+    early["resolved_first_contact"] = 1 - early["resolved_first_contact"].astype(int)
+    early.to_csv(tmp_path / "early.csv", index=False)
+    before = _rows(engine)
+    r = import_file(engine, "interaction", tmp_path / "early.csv", refresh=False)
+    assert (r.status, r.rows_updated) == ("cargado", 200), r.report()
+    assert _rows(engine)["agg_interaction_month"].equals(before["agg_interaction_month"])
+
+    export_table(engine, "collection_monthly", tmp_path / "collection.csv")
+    collection = pd.read_csv(tmp_path / "collection.csv", dtype=str)
+    last = collection[collection["month"] == collection["month"].max()].head(50).copy()
+    last["paid_late"] = (last["paid_late"].astype(float) + 1).round(2).astype(str)
+    last.to_csv(tmp_path / "last.csv", index=False)
+    r = import_file(engine, "collection_monthly", tmp_path / "last.csv")
+    assert (r.status, r.rows_updated) == ("cargado", 50), r.report()
+    after = _rows(engine)
+    assert not after["agg_interaction_month"].equals(before["agg_interaction_month"])
+    with engine.connect() as conn:
+        assert rollups._unrefreshed(conn) == {}
+    _full_refresh_equals(engine, after)

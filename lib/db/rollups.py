@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import (
+    ClauseElement,
     ColumnElement,
     Connection,
     Integer,
@@ -34,6 +36,9 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import Over
 
 from lib.complaint_vocabulary import ComplaintStatus
 from lib.contact import ANSWERED, EXACT_WAIT_S, WAIT_CAP_S, WAIT_COARSE_S, Outcome
@@ -214,7 +219,8 @@ def _interaction_day(lo: dt.date | None = None):
             _count_true(IT.c.resolved_first_contact.is_not(None)).label("resolution_known"),
         )
         .select_from(IT.join(S, S.c.id == IT.c.subdelegacion_id))
-        .where(_handled(), *_since(IT.c.day, lo))
+        # lo is a month's first day: the days from it are its month's on (month is indexed)
+        .where(_handled(), *_since(IT.c.month, lo))
         .group_by(*cols, S.c.ooad_id)
     )
 
@@ -488,11 +494,84 @@ ROLLUPS: list[tuple[Table, Callable[[_Build], Select | list[Select]]]] = [
 ]
 
 
-def data_as_of(conn: Connection) -> dt.date:
-    """The day the data describes: dataset_info's data_as_of, else the last contact or complaint."""
-    stated = conn.execute(
+# What a rollup reads besides tables: the data's as-of date, kept in dataset_info.
+AS_OF_SOURCE = DatasetInfo.__tablename__
+
+
+def _queries(built: Select | list[Select]) -> list[Select]:
+    return built if isinstance(built, list) else [built]
+
+
+def _tables_read(query: ClauseElement) -> set[str]:
+    return {e.name for e in visitors.iterate(query) if isinstance(e, Table)}
+
+
+@cache
+def rollup_sources() -> dict[str, frozenset[str]]:
+    """The tables each rollup reads, read from its own SQL rather than declared beside it (a
+    declaration drifts from the query; this cannot): every table named anywhere in the query
+    (joins, subqueries), a rollup summed from another one standing for that one's sources,
+    and ``dataset_info`` when the query depends on the as-of date (its parameters differ
+    between two as-of dates). A load refreshes only the rollups whose sources it changed."""
+    sqlite_dialect = sqlite.dialect()
+    sources: dict[str, frozenset[str]] = {}
+    for table, builder in ROLLUPS:
+        found: set[str] = set()
+        params = []
+        for as_of in (dt.date(2000, 1, 31), dt.date(2001, 2, 28)):
+            for since in (None, dt.date(2000, 1, 1)):
+                for query in _queries(builder(_Build(as_of, lambda t: t, since))):
+                    found |= _tables_read(query)
+                    params.append(query.compile(dialect=sqlite_dialect).params)
+        half = len(params) // 2
+        read = {s for name in found for s in sources.get(name, frozenset({name}))}
+        if params[:half] != params[half:]:
+            read.add(AS_OF_SOURCE)
+        sources[table.name] = frozenset(read)
+    return sources
+
+
+# The fact tables, each dated by its own month.
+FACT_TABLES = frozenset({IT.name, SR.name, C.name, CM.name})
+
+
+@cache
+def rollups_looking_ahead() -> frozenset[str]:
+    """The rollups whose rows of a month may depend on facts of another month, read from
+    their SQL: a window function (the 30-day repeat looks at the patron's next contact), a
+    join of two fact tables (a survey and the contact it rates, each dated by its own month),
+    or the sum of such a rollup. A load from a month on rebuilds these from the month before,
+    the others from that month: a contact's other measures belong to its own month."""
+    ahead: set[str] = set()
+    for table, builder in ROLLUPS:
+        for query in _queries(builder(_Build(dt.date(2000, 1, 31), lambda t: t, None))):
+            elements = list(visitors.iterate(query))
+            tables = {e.name for e in elements if isinstance(e, Table)}
+            if (
+                any(isinstance(e, Over) for e in elements)
+                or len(tables & FACT_TABLES) > 1
+                or tables & ahead
+            ):
+                ahead.add(table.name)
+    return frozenset(ahead)
+
+
+def rollups_to_refresh(changed: Collection[str] | None) -> list[str]:
+    """The rollups a change of ``changed`` tables can alter, in refresh order (all of them
+    when ``changed`` is None: a full refresh)."""
+    sources = rollup_sources()
+    return [t.name for t, _ in ROLLUPS if changed is None or sources[t.name] & frozenset(changed)]
+
+
+def _as_of_stated(conn: Connection) -> str | None:
+    return conn.execute(
         select(DatasetInfo.value).where(DatasetInfo.key == "data_as_of")
     ).scalar_one_or_none()
+
+
+def data_as_of(conn: Connection) -> dt.date:
+    """The day the data describes: dataset_info's data_as_of, else the last contact or complaint."""
+    stated = _as_of_stated(conn)
     if stated:
         return dt.date.fromisoformat(stated)
     last = (
@@ -626,10 +705,38 @@ def add_to_counted_rows(conn: Connection, table: str, inserted: int) -> None:
         )
 
 
+UNREFRESHED = "unrefreshed."  # dataset_info key prefix: a table loaded without a refresh
+
+
+def note_unrefreshed(conn: Connection, table: str, since: dt.date | None) -> None:
+    """Remember that a load changed ``table`` (from month ``since`` on; every month when
+    None) without refreshing the rollups: the next refresh, however partial, rebuilds what
+    that load changed too."""
+    key = UNREFRESHED + table
+    before = conn.execute(
+        select(DatasetInfo.value).where(DatasetInfo.key == key)
+    ).scalar_one_or_none()
+    if before is not None:
+        earlier = dt.date.fromisoformat(before) if before else None
+        since = None if since is None or earlier is None else min(since, earlier)
+        conn.execute(delete(DatasetInfo).where(DatasetInfo.key == key))
+    conn.execute(insert(DatasetInfo).values(key=key, value=since.isoformat() if since else ""))
+
+
+def _unrefreshed(conn: Connection) -> dict[str, dt.date | None]:
+    rows = conn.execute(
+        select(DatasetInfo.key, DatasetInfo.value).where(
+            DatasetInfo.key.startswith(UNREFRESHED, autoescape=True)
+        )
+    ).all()
+    return {k.removeprefix(UNREFRESHED): dt.date.fromisoformat(v) if v else None for k, v in rows}
+
+
 def refresh_rollups(
     conn: Connection,
     progress: Callable[[float, str], object] | None = None,
     since: dt.date | None = None,
+    changed: Collection[str] | None = None,
 ) -> dict[str, int]:
     """Replace every rollup with a fresh aggregate of the fact tables; returns row counts.
 
@@ -641,27 +748,58 @@ def refresh_rollups(
     writer role, or a view on a rollup) the rows are deleted and inserted in place.
 
     ``since`` (an import of contacts, surveys, complaints or collection from that month on)
-    recomputes only the months from the one before it, in place: the 30-day repeat of a
-    contact looks into the next month. The complaint rollup, which depends on the as-of date,
-    is always recomputed whole. ``tests/test_refresh.py`` checks it equals a full refresh. Either way it is one transaction: readers see the old rollups or
-    the new ones, never a mix.
+    recomputes only the months from that one on, in place, and from the month before for the
+    rollups whose months look into the next one (:func:`rollups_looking_ahead`: the 30-day
+    repeat of a contact). The complaint rollup, which depends on the as-of date,
+    is always recomputed whole. ``tests/test_refresh.py`` checks it equals a full refresh.
+    Either way it is one transaction: readers see the old rollups or the new ones, never a mix.
+
+    ``changed`` (the tables a load wrote, ``dataset_info`` for a new as-of date) limits the
+    refresh to the rollups that read one of them (:func:`rollup_sources`); the others are
+    left as they are and not counted. The fact tables are then not recounted either (the
+    loader keeps their counts, :func:`add_to_counted_rows`), except a table loaded whole and
+    one never counted. Tables loaded earlier without a
+    refresh (:func:`note_unrefreshed`) count as changed too, from their earliest month.
     """
     counts: dict[str, int] = {}
     postgres = conn.dialect.name == "postgresql"
-    lo = add_months(since.replace(day=1), -1) if since is not None else None
-    swap = lo is None and postgres and _can_swap(conn)
+    pending = _unrefreshed(conn)
+    if pending:  # loads without a refresh: what they changed is rebuilt now too
+        conn.execute(
+            delete(DatasetInfo).where(DatasetInfo.key.in_(UNREFRESHED + t for t in pending))
+        )
+        if changed is not None:
+            changed = {*changed, *pending}
+            starts = [since, *pending.values()]
+            since = None if None in starts else min(d for d in starts if d is not None)
+    start = since.replace(day=1) if since is not None else None
+    ahead = rollups_looking_ahead()
+    swap = start is None and postgres and _can_swap(conn)
     if postgres:
         # Room to hash and sort tens of millions of fact rows in memory, for this transaction
         # only (the server default, 4 MB, sends every GROUP BY and window to disk).
         conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
         conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
+        if start is not None:
+            # A partial refresh reads a slice: the surveys of two months look their contacts
+            # up by key rather than scan all 24 M (PostgreSQL's default random_page_cost, 4,
+            # prices a disk seek; on SSD or cached data by-key reads cost about a sequential
+            # one: 14 s → under 2 s for agg_survey_day at national scale, docs/performance.md).
+            conn.exec_driver_sql("SET LOCAL random_page_cost = 1.1")
     fresh: dict[str, Table] = {}
-    build = _Build(data_as_of(conn), lambda t: fresh.get(t.name, t), lo)
+    as_of = data_as_of(conn)
     finish: list[str] = []
-    for i, (table, builder) in enumerate(ROLLUPS):
+    if changed is not None and not _as_of_stated(conn):
+        # the as-of date is then the last contact or complaint: any load may move it
+        changed = {*changed, AS_OF_SOURCE}
+    chosen = set(rollups_to_refresh(changed))
+    todo = [(table, builder) for table, builder in ROLLUPS if table.name in chosen]
+    for i, (table, builder) in enumerate(todo):
         if progress:
-            progress(i / len(ROLLUPS), f"Agregando {table.name}")
-        built = builder(build)
+            progress(i / len(todo), f"Agregando {table.name}")
+        # from the month before for a rollup whose months see the next one's contacts
+        lo = add_months(start, -1) if start is not None and table.name in ahead else start
+        built = builder(_Build(as_of, lambda t: fresh.get(t.name, t), lo))
         if swap:
             target = _create_empty_copy(conn, table)
         else:
@@ -694,8 +832,23 @@ def refresh_rollups(
     # by a full refresh; a load, which refreshes from a month on, adds the rows it inserted
     # itself (lib/ingest/load.py: add_to_counted_rows): counting 24 million contacts took 24 s
     # of a month's load at national scale (issue 20).
-    if lo is None:
-        conn.execute(delete(DatasetInfo).where(DatasetInfo.key.like("rows.%")))
+    known = set(
+        conn.execute(
+            select(DatasetInfo.key).where(DatasetInfo.key.startswith("rows.", autoescape=True))
+        ).scalars()
+    )
+    recount = [
+        t
+        for t in COUNTED
+        if changed is None
+        # a whole-table load (no month) is counted at once; a table never counted, once
+        or (start is None and t.name in changed)
+        or f"rows.{t.name}" not in known
+    ]
+    if recount:
+        conn.execute(
+            delete(DatasetInfo).where(DatasetInfo.key.in_(f"rows.{t.name}" for t in recount))
+        )
         conn.execute(
             insert(DatasetInfo),
             [
@@ -703,7 +856,7 @@ def refresh_rollups(
                     "key": f"rows.{t.name}",
                     "value": str(conn.execute(select(func.count()).select_from(t)).scalar_one()),
                 }
-                for t in COUNTED
+                for t in recount
             ],
         )
     stamp = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")

@@ -56,7 +56,7 @@ from lib.access import SYSTEM_USER, User, mask_identifier, require
 from lib.audit import record_event
 from lib.db.bulk import insert_frame, sync_id_sequences
 from lib.db.generation import bump_generation
-from lib.db.rollups import add_to_counted_rows
+from lib.db.rollups import AS_OF_SOURCE, add_to_counted_rows, note_unrefreshed
 from lib.db.schema import Base, DatasetInfo, ImportLoad
 from lib.ingest.attempts import (
     RUNNING,
@@ -421,9 +421,14 @@ def _defaults(target: Table, df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _set_info(conn: Connection, key: str, value: str) -> None:
+def _set_info(conn: Connection, key: str, value: str) -> bool:
+    """Store a dataset fact; returns whether its value changed."""
+    before = conn.execute(
+        select(DatasetInfo.value).where(DatasetInfo.key == key)
+    ).scalar_one_or_none()
     conn.execute(delete(DatasetInfo).where(DatasetInfo.key == key))
     conn.execute(insert(DatasetInfo).values(key=key, value=value))
+    return before != value
 
 
 # Fact tables whose rows only change the rollups of their own months (and, for contacts, the
@@ -714,8 +719,9 @@ def _save(conn: Connection, job: _Job, stage: Table, seen: _Comparison) -> None:
     load's transaction."""
     spec, target, step = job.spec, job.target, job.step
     step(0.86, "Guardando")
+    moved = False  # the as-of date changed: the complaint rollup reads it
     if job.as_of is not None:  # the day the data describes, before the rollups
-        _set_info(conn, "data_as_of", job.as_of.isoformat())
+        moved = _set_info(conn, "data_as_of", job.as_of.isoformat())
     new, changed = seen.new, seen.changed
     if not (new or changed or job.as_of is not None):
         return
@@ -727,15 +733,16 @@ def _save(conn: Connection, job: _Job, stage: Table, seen: _Comparison) -> None:
         _mark_demo_with_imports(conn)
     _set_info(conn, "loaded_at", dt.datetime.now().replace(microsecond=0).isoformat(sep=" "))
     bump_generation(conn)  # also when the load does not refresh the rollups
-    if job.refresh:
-        # a new as-of date changes the complaint rollup only, which a partial refresh
-        # recomputes whole anyway
-        refresh_all(
-            conn,
-            lambda f, m: step(0.88 + 0.1 * f, m),
-            since=since,
-            changed=spec.name if new or changed else "dataset_info",
-        )
+    wrote = [spec.name] if new or changed else []
+    if moved:
+        wrote.append(AS_OF_SOURCE)
+    if job.refresh and wrote:
+        # only the rollups that read what changed (lib.db.rollups.rollup_sources): a month of
+        # contacts leaves the collection and complaint rollups as they are
+        refresh_all(conn, lambda f, m: step(0.88 + 0.1 * f, m), since=since, changed=wrote)
+    else:
+        for table in wrote:  # the next refresh rebuilds what this load changed
+            note_unrefreshed(conn, table, since if table == spec.name else None)
 
 
 def _load(conn: Connection, job: _Job) -> None:
