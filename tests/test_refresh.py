@@ -11,7 +11,7 @@ import uuid
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import Column, Integer, MetaData, Table, select, text
 
 from lib.db import rollups
 from lib.db.engine import make_engine
@@ -466,3 +466,22 @@ def test_a_refresh_after_loads_without_one_rebuilds_what_they_changed(own_tiny, 
     with engine.connect() as conn:
         assert rollups._unrefreshed(conn) == {}
     _full_refresh_equals(engine, after)
+
+
+def test_a_small_partial_refresh_keeps_the_statistics_a_large_one_renews(pg_fresh):
+    """PostgreSQL: rebuilding under a tenth of a rollup keeps its statistics (autovacuum's
+    threshold; 8.8 s of ANALYZE in a national month's load), a tenth or more renews them, and
+    a table never analyzed is always analyzed."""
+    engine, _ = pg_fresh
+    table = rollups.AggInteractionMonth.__table__
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"ANALYZE {table.name}")
+        rows = conn.exec_driver_sql(
+            f"SELECT reltuples FROM pg_class WHERE relname = '{table.name}'"
+        ).scalar_one()
+        assert rows > 100
+        assert not rollups._stale_statistics(conn, table, int(rows * 0.05))
+        assert rollups._stale_statistics(conn, table, int(rows * 0.1) + 1)
+        conn.exec_driver_sql("CREATE TABLE never_analyzed (x int)")
+        fresh = Table("never_analyzed", MetaData(), Column("x", Integer))
+        assert rollups._stale_statistics(conn, fresh, 0)

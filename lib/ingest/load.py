@@ -394,7 +394,9 @@ def _upsert(conn: Connection, spec: TableSpec, stage: Table, target: Table) -> N
     sync_id_sequences(conn, [target])  # new rows take ids after those bulk-loaded
     cols = _load_columns(spec)
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    src = select(*[stage.c[c] for c in cols]).where(true()).order_by(stage.c._row)
+    src = select(*[stage.c[c] for c in cols]).where(true())
+    if "id" in target.c and "id" not in cols:  # ids drawn from the sequence: in file order
+        src = src.order_by(stage.c._row)
     ins = dialect.insert(target).from_select(cols, src)
     set_ = {c: ins.excluded[c] for c in cols if c not in spec.key}
     if set_:
@@ -754,6 +756,10 @@ def _load(conn: Connection, job: _Job) -> None:
     stage = _stage_table(spec, job.target, stage_name, postgres)
     trans = conn.begin()
     try:
+        if postgres:
+            # room to sort and hash a month of staged rows in memory, for this transaction
+            # (the server's 4 MB sent the key checks and the upsert's sort to disk)
+            conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
         stage.create(conn)
         for column, table in job.profile.by_name if job.profile else ():
             cat = Base.metadata.tables[table]

@@ -50,8 +50,26 @@ def _plain(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
 
 
+def _plain_floats(s: pd.Series) -> pd.Series | None:
+    """Text that is all plain numbers («1234.5», «-3», «1e3»), read by pyarrow's cast (about
+    20× pandas' to_numeric: 2.8 s of a national month's load); None when any cell is not."""
+    import pyarrow as arrow
+    import pyarrow.compute as pc
+
+    try:
+        cast = pc.cast(arrow.array(s.array, type=arrow.string()), arrow.float64())
+    except (arrow.ArrowInvalid, arrow.ArrowTypeError, arrow.ArrowNotImplementedError):
+        return None
+    values = cast.to_numpy(zero_copy_only=False)
+    if np.nanmax(np.abs(values), initial=0) >= 2**53:  # integers a float would round: pandas
+        return None
+    return pd.Series(values, index=s.index, dtype=float)
+
+
 def _numbers(s: pd.Series) -> pd.Series:
     """Text to float: «1234.5» fast; then «1,234.5», «1.234,5», «1234,5», «$ 1 234», «-3»."""
+    if (plain := _plain_floats(s)) is not None:
+        return plain
     values = pd.to_numeric(s, errors="coerce")
     retry = s.notna() & values.isna()
     if not retry.any():
