@@ -6,8 +6,9 @@ parsing and validation are the same for every format (lib/ingest/validate.py).
 
 CSV: the encoding is stated or detected (UTF-8 with or without BOM, UTF-16 with BOM, else
 Windows-1252, else Latin-1) and the separator is stated or sniffed from the header line among
-``,`` ``;`` ``|`` and tab. Excel: the first sheet, read with openpyxl in read-only mode.
-Parquet: pyarrow, one record batch at a time.
+``,`` ``;`` ``|`` and tab; a regular UTF-8 file is parsed by pyarrow, anything else (from the
+first irregular record on) by the csv module behind the line guard. Excel: the first sheet,
+read with openpyxl in read-only mode. Parquet: pyarrow, one record batch at a time.
 """
 
 from __future__ import annotations
