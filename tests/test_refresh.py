@@ -384,6 +384,10 @@ def test_contacts_leave_the_collection_and_complaint_rollups_alone():
     assert rollups.rollup_sources()["agg_collection_unit_month"] == frozenset(
         {"collection_monthly", "patron", "subdelegacion"}
     )
+    # a rollup summed from another stands for that one's tables (the fine one comes first)
+    names = {t.name for t in TABLES}
+    assert not any(sources & names for sources in rollups.rollup_sources().values())
+    assert rollups.rollups_looking_ahead() >= {"agg_interaction_month", "agg_survey_month"}
 
 
 def test_a_new_as_of_date_alone_rebuilds_the_complaint_rollup(own_tiny, tmp_path):

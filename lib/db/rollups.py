@@ -769,8 +769,8 @@ def refresh_rollups(
     refresh to the rollups that read one of them (:func:`rollup_sources`); the others are
     left as they are and not counted. The fact tables are then not recounted either (the
     loader keeps their counts, :func:`add_to_counted_rows`), except a table loaded whole and
-    one never counted. Tables loaded earlier without a
-    refresh (:func:`note_unrefreshed`) count as changed too, from their earliest month.
+    one never counted. Tables loaded earlier without a refresh (:func:`note_unrefreshed`)
+    count as changed too, from their earliest month.
     """
     counts: dict[str, int] = {}
     postgres = conn.dialect.name == "postgresql"
@@ -795,7 +795,7 @@ def refresh_rollups(
             # A partial refresh reads a slice: the surveys of two months look their contacts
             # up by key rather than scan all 24 M (PostgreSQL's default random_page_cost, 4,
             # prices a disk seek; on SSD or cached data by-key reads cost about a sequential
-            # one: 14 s → under 2 s for agg_survey_day at national scale, docs/performance.md).
+            # one: 14 s → about 3 s for agg_survey_day at national scale, docs/performance.md).
             conn.exec_driver_sql("SET LOCAL random_page_cost = 1.1")
     fresh: dict[str, Table] = {}
     as_of = data_as_of(conn)
