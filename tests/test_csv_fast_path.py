@@ -15,12 +15,7 @@ from lib.ingest.limits import ImportLimits
 
 def _read(content: bytes, monkeypatch=None, *, guarded: bool = False, chunk_rows: int = 7):
     if guarded:
-
-        def refuse(*_a, **_k):
-            raise readers._NotRegular
-            yield  # a generator, as the real one
-
-        monkeypatch.setattr(readers, "_arrow_csv_chunks", refuse)
+        monkeypatch.setattr(readers, "_arrow_csv_chunks", _refusing)
     table = readers.open_table(content, "f.csv", chunk_rows=chunk_rows)
     return [df for df in table.chunks()]
 
@@ -109,4 +104,4 @@ def test_a_long_cell_is_refused_with_its_row_and_column(monkeypatch):
 
 def _refusing(*_a, **_k):
     raise readers._NotRegular
-    yield
+    yield  # a generator, as the real one

@@ -222,3 +222,13 @@ def read_select(conn: Connection, query: Select) -> pd.DataFrame:
     for name in dates:
         out[name] = pd.to_datetime(out[name])
     return out
+
+
+def estimated_rows(conn: Connection, table: Table) -> float:
+    """PostgreSQL's estimate of ``table``'s rows (``pg_class.reltuples``, kept by ANALYZE and
+    VACUUM): no count. -1 when never analyzed, 0 when the table is unknown."""
+    found = conn.exec_driver_sql(
+        "SELECT reltuples FROM pg_class WHERE oid = to_regclass(%(name)s)",
+        {"name": table.name},
+    ).scalar()
+    return float(found or 0)

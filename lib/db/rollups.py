@@ -42,6 +42,7 @@ from sqlalchemy.sql.elements import Over
 
 from lib.complaint_vocabulary import ComplaintStatus
 from lib.contact import ANSWERED, EXACT_WAIT_S, WAIT_CAP_S, WAIT_COARSE_S, Outcome
+from lib.db.bulk import estimated_rows
 from lib.db.generation import bump_generation
 from lib.db.schema import (
     AggChannelSegmentMonth,
@@ -737,10 +738,8 @@ def _stale_statistics(conn: Connection, table: Table, rebuilt: int) -> bool:
     stale: a tenth of its rows or more (autovacuum's own threshold), or none gathered yet.
     Two months of 36 are not: their ANALYZE cost 8.8 s of a national month's load, and the
     month bounds the pages filter on are read from the primary key's index anyway."""
-    known = conn.exec_driver_sql(
-        "SELECT reltuples FROM pg_class WHERE oid = to_regclass(%(name)s)", {"name": table.name}
-    ).scalar()
-    return known is None or known <= 0 or rebuilt >= 0.1 * known
+    known = estimated_rows(conn, table)
+    return known <= 0 or rebuilt >= 0.1 * known
 
 
 def refresh_rollups(
